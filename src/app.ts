@@ -1,0 +1,43 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { ConfigError, getConfig } from './config';
+import { createDb } from './db/client';
+import { adminApp } from './http/admin';
+import type { AppEnv } from './http/context';
+import { eventsApp } from './http/events';
+import { healthApp } from './http/health';
+import { log } from './lib/log';
+import { Problem, problemResponse, problems } from './lib/problem';
+
+/** The worker's HTTP surface: one sub-app per area, one error shape for all of them. */
+export function createApp() {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    c.set('config', getConfig(c.env));
+    c.set('db', createDb(c.var.config));
+    await next();
+  });
+
+  app.route('/health', healthApp);
+  app.route('/v1/events', eventsApp);
+  app.route('/v1/admin', adminApp);
+
+  app.notFound(() => problemResponse(problems.notFound('No route matches this method and path.')));
+  app.onError((error, c) => {
+    if (error instanceof Problem) return problemResponse(error);
+    if (error instanceof ConfigError) {
+      log.error('configuration invalid', { problems: error.problems });
+      return problemResponse(new Problem(500, 'configuration', 'Worker misconfigured', error.message));
+    }
+    if (error instanceof HTTPException) {
+      const res = error.getResponse();
+      const problem = new Problem(error.status, 'http', res.statusText || 'Error', error.message || res.statusText || 'Request failed');
+      return problemResponse(problem);
+    }
+    // Internals stay in the log; the answer says only that something failed.
+    log.error('unhandled error', { path: c.req.path, method: c.req.method, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    return problemResponse(problems.internal());
+  });
+  return app;
+}

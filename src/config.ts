@@ -1,0 +1,111 @@
+import * as v from 'valibot';
+
+/**
+ * Every binding, variable and secret the worker reads, parsed once per isolate.
+ * Nothing downstream touches the raw `env`: a missing or malformed setting is reported once,
+ * by name, instead of surfacing as a stack trace in the middle of a request.
+ */
+
+const text = (name: string) =>
+  v.pipe(
+    v.string(`${name} is missing`),
+    v.trim(),
+    v.nonEmpty(`${name} is missing`),
+  );
+
+const url = (name: string) => v.pipe(text(name), v.url(`${name} must be an absolute URL`));
+
+/** Space-separated list, for settings that allow several values at once (rotation). */
+const list = (name: string) =>
+  v.pipe(
+    text(name),
+    v.transform((s) => s.split(/\s+/).filter(Boolean)),
+  );
+
+const webhookSecrets = (name: string) =>
+  v.pipe(
+    list(name),
+    v.check(
+      (items) => items.every((s) => /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s)),
+      `${name} must be Standard Webhooks secrets of the form whsec_<base64>`,
+    ),
+  );
+
+const int = (name: string, fallback: number, min: number, max: number) =>
+  v.optional(
+    v.pipe(
+      v.union([v.string(), v.number()], `${name} must be a number`),
+      v.transform((x) => Number(x)),
+      v.integer(`${name} must be a whole number`),
+      v.minValue(min, `${name} must be at least ${min}`),
+      v.maxValue(max, `${name} must be at most ${max}`),
+    ),
+    fallback,
+  );
+
+const queue = (name: string) =>
+  v.custom<Queue<unknown>>(
+    (q) => typeof q === 'object' && q !== null && typeof (q as { send?: unknown }).send === 'function',
+    `${name} queue binding is missing`,
+  );
+
+export const ConfigSchema = v.object({
+  TURSO_DATABASE_URL: url('TURSO_DATABASE_URL'),
+  TURSO_AUTH_TOKEN: v.optional(v.string()),
+
+  N2G_BASE_URL: v.optional(url('N2G_BASE_URL'), 'https://api.newsletter2go.com'),
+  N2G_AUTH_KEY: text('N2G_AUTH_KEY'),
+  N2G_USERNAME: text('N2G_USERNAME'),
+  N2G_PASSWORD: text('N2G_PASSWORD'),
+  N2G_TIMEOUT_MS: int('N2G_TIMEOUT_MS', 10_000, 100, 60_000),
+  N2G_MAX_REQUESTS_PER_SECOND: int('N2G_MAX_REQUESTS_PER_SECOND', 10, 1, 1000),
+  N2G_BULK_SIZE: int('N2G_BULK_SIZE', 100, 1, 500),
+
+  PORTAL_SIGNING_SECRET: webhookSecrets('PORTAL_SIGNING_SECRET'),
+  NOTIFY_SIGNING_SECRET: webhookSecrets('NOTIFY_SIGNING_SECRET'),
+  ADMIN_API_TOKEN: list('ADMIN_API_TOKEN'),
+  UNSUBSCRIBE_SIGNING_KEY: list('UNSUBSCRIBE_SIGNING_KEY'),
+
+  PUBLIC_BASE_URL: url('PUBLIC_BASE_URL'),
+  PORTAL_WEBHOOK_URL: url('PORTAL_WEBHOOK_URL'),
+  UNSUBSCRIBE_ATTRIBUTE: v.optional(
+    v.pipe(text('UNSUBSCRIBE_ATTRIBUTE'), v.regex(/^[a-z0-9_]+$/i, 'UNSUBSCRIBE_ATTRIBUTE must be an attribute name')),
+    'unsubscribe_url',
+  ),
+
+  SYNC_MAX_ATTEMPTS: int('SYNC_MAX_ATTEMPTS', 8, 1, 50),
+  SYNC_BACKOFF_BASE_SECONDS: int('SYNC_BACKOFF_BASE_SECONDS', 5, 0, 3600),
+  SYNC_BACKOFF_MAX_SECONDS: int('SYNC_BACKOFF_MAX_SECONDS', 900, 0, 43_200),
+  SWEEP_PENDING_AFTER_SECONDS: int('SWEEP_PENDING_AFTER_SECONDS', 300, 0, 86_400),
+  NOTICE_RETRY_HOURS: int('NOTICE_RETRY_HOURS', 72, 1, 720),
+  LOG_RETENTION_DAYS: int('LOG_RETENTION_DAYS', 90, 1, 3650),
+  RECONCILE_PAGE_SIZE: int('RECONCILE_PAGE_SIZE', 1000, 10, 5000),
+  RECONCILE_TIME_BUDGET_MS: int('RECONCILE_TIME_BUDGET_MS', 20_000, 1000, 600_000),
+  DEAD_LETTER_QUEUE: v.optional(text('DEAD_LETTER_QUEUE'), 'newsletter-bridge-dlq'),
+
+  SYNC_QUEUE: queue('SYNC_QUEUE'),
+});
+
+export type Config = v.InferOutput<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+const cache = new WeakMap<object, Config>();
+
+/** Parses the environment once per isolate (the env object is stable within one). */
+export function getConfig(env: object): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const result = v.safeParse(ConfigSchema, env);
+  if (!result.success) {
+    // Messages name the setting; values are never echoed, they may be secrets.
+    throw new ConfigError([...new Set(result.issues.map((i) => i.message))]);
+  }
+  cache.set(env, result.output);
+  return result.output;
+}

@@ -1,0 +1,195 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The worker's whole state. Times are Unix milliseconds (integers sort and compare cheaply,
+ * and stay below 2^53). Queue messages are only triggers: everything needed to finish a
+ * transfer lives here, so a lost message loses nothing.
+ */
+
+/** Portal newsletter → provider list. */
+export const newsletters = sqliteTable('newsletters', {
+  newsletterId: text('newsletter_id').primaryKey(),
+  listId: text('list_id').notNull(),
+  name: text('name'),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** A portal user's profile, ordered by its own `occurredAt` clock. */
+export const subscribers = sqliteTable('subscribers', {
+  userId: text('user_id').primaryKey(),
+  email: text('email'),
+  firstName: text('first_name').notNull().default(''),
+  lastName: text('last_name').notNull().default(''),
+  gender: text('gender', { enum: ['m', 'f', ''] }).notNull().default(''),
+  /** occurredAt of the profile applied last; 0 = never set. */
+  profileAt: integer('profile_at').notNull().default(0),
+  /** Set once by `user.deleted`, never cleared: a deleted user stays deleted. */
+  deletedAt: integer('deleted_at'),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+}, (t) => [index('subscribers_email_idx').on(sql`lower(${t.email})`)]);
+
+export const subscriptionStates = ['subscribed', 'unsubscribed', 'deleted'] as const;
+export type SubscriptionState = (typeof subscriptionStates)[number];
+export const transferStatuses = ['pending', 'synced', 'failed'] as const;
+export type TransferStatus = (typeof transferStatuses)[number];
+
+/** One row per (user, newsletter): desired state plus where its transfer stands. */
+export const subscriptions = sqliteTable('subscriptions', {
+  /** Opaque random id; the unsubscribe token names this, never the userId. */
+  id: text('id').primaryKey(),
+  userId: text('user_id').notNull(),
+  newsletterId: text('newsletter_id').notNull(),
+  state: text('state', { enum: subscriptionStates }).notNull(),
+  /** occurredAt of the state-changing event applied last. */
+  stateAt: integer('state_at').notNull(),
+  /** The event kind that set `state`, for the equal-time rule. */
+  stateBy: text('state_by').notNull(),
+  /**
+   * True only while a confirmation newer than a cancellation the worker applied waits to be
+   * pushed: the single case in which `is_unsubscribed: false` may be sent.
+   */
+  resubscribe: integer('resubscribe', { mode: 'boolean' }).notNull().default(false),
+  /** Bumped on every change of desired state; a push only marks the version it pushed. */
+  version: integer('version').notNull().default(1),
+  syncedVersion: integer('synced_version').notNull().default(0),
+
+  listId: text('list_id'),
+  recipientId: text('recipient_id'),
+  /**
+   * Only for a deleted user whose recipient id is unknown: the address to find the recipient
+   * by, kept until the provider confirms the erasure, then cleared.
+   */
+  eraseLookupEmail: text('erase_lookup_email'),
+
+  transferStatus: text('transfer_status', { enum: transferStatuses }).notNull().default('pending'),
+  /** When the current version became pending: the age /health and the stats report. */
+  pendingSince: integer('pending_since'),
+  attempts: integer('attempts').notNull().default(0),
+  lastAttemptAt: integer('last_attempt_at'),
+  nextAttemptAt: integer('next_attempt_at'),
+  syncedAt: integer('synced_at'),
+  errorMessage: text('error_message'),
+  errorCode: text('error_code'),
+  errorHttpStatus: integer('error_http_status'),
+  errorAt: integer('error_at'),
+
+  /** JSON of what the last reconciliation found, or null. */
+  conflict: text('conflict', { mode: 'json' }).$type<ConflictInfo | null>(),
+
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+}, (t) => [
+  uniqueIndex('subscriptions_user_newsletter_uq').on(t.userId, t.newsletterId),
+  index('subscriptions_newsletter_idx').on(t.newsletterId, t.id),
+  index('subscriptions_transfer_idx').on(t.transferStatus, t.nextAttemptAt),
+  index('subscriptions_recipient_idx').on(t.listId, t.recipientId),
+]);
+
+export interface ConflictInfo {
+  reason: 'unsubscribed' | 'blacklisted' | 'bounced';
+  foundAt: string;
+  runId: string;
+}
+
+/** Idempotency: one row per accepted `webhook-id` (single and batch ids share this space). */
+export const receivedEvents = sqliteTable('received_events', {
+  eventId: text('event_id').primaryKey(),
+  /** SHA-256 of the raw body; replaced by 'scrubbed' when the user is deleted. */
+  bodyHash: text('body_hash').notNull(),
+  userId: text('user_id'),
+  responseStatus: integer('response_status').notNull(),
+  responseBody: text('response_body').notNull(),
+  receivedAt: integer('received_at').notNull(),
+}, (t) => [index('received_events_user_idx').on(t.userId), index('received_events_at_idx').on(t.receivedAt)]);
+
+/**
+ * Append-only timeline: events received or ignored as stale, transfer attempts, portal
+ * notices, reconciliation findings, dead letters. Pruned after LOG_RETENTION_DAYS; `detail`
+ * is scrubbed of personal data when the user is deleted.
+ */
+export const eventLog = sqliteTable('event_log', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  at: integer('at').notNull(),
+  kind: text('kind').notNull(),
+  userId: text('user_id'),
+  subscriptionId: text('subscription_id'),
+  eventId: text('event_id'),
+  outcome: text('outcome'),
+  detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
+}, (t) => [
+  index('event_log_user_idx').on(t.userId, t.id),
+  index('event_log_at_idx').on(t.at),
+  index('event_log_kind_idx').on(t.kind, t.at),
+]);
+
+/** Provider login shared by all isolates; `lockUntil` lets one caller refresh at a time. */
+export const providerSessions = sqliteTable('provider_sessions', {
+  provider: text('provider').primaryKey(),
+  accessToken: text('access_token'),
+  refreshToken: text('refresh_token'),
+  expiresAt: integer('expires_at'),
+  lockUntil: integer('lock_until'),
+  /** Why the last password login was refused (credentials wrong), null when it works. */
+  loginError: text('login_error'),
+  loginErrorAt: integer('login_error_at'),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+export const noticeStatuses = ['pending', 'delivered', 'failed'] as const;
+
+/** Worker → portal notices (section 4 of the contract). */
+export const notices = sqliteTable('notices', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  userId: text('user_id').notNull(),
+  subscriptionId: text('subscription_id'),
+  body: text('body').notNull(),
+  status: text('status', { enum: noticeStatuses }).notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: integer('next_attempt_at'),
+  lastError: text('last_error'),
+  lastStatus: integer('last_status'),
+  createdAt: integer('created_at').notNull(),
+  deliveredAt: integer('delivered_at'),
+}, (t) => [
+  index('notices_status_idx').on(t.status, t.nextAttemptAt),
+  index('notices_user_idx').on(t.userId),
+]);
+
+export const reconciliationRuns = sqliteTable('reconciliation_runs', {
+  id: text('id').primaryKey(),
+  mode: text('mode', { enum: ['report', 'heal'] }).notNull(),
+  status: text('status', { enum: ['running', 'completed', 'failed'] }).notNull(),
+  trigger: text('trigger').notNull(),
+  /** JSON: which list is being paged and the next offset; a restart resumes here. */
+  cursor: text('cursor', { mode: 'json' }).$type<Record<string, unknown>>(),
+  counts: text('counts', { mode: 'json' }).$type<Record<string, number>>().notNull(),
+  providerCalls: integer('provider_calls').notNull().default(0),
+  error: text('error'),
+  startedAt: integer('started_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+  finishedAt: integer('finished_at'),
+}, (t) => [index('reconciliation_runs_started_idx').on(t.startedAt)]);
+
+export const reconciliationFindings = sqliteTable('reconciliation_findings', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  runId: text('run_id').notNull(),
+  driftClass: text('drift_class').notNull(),
+  newsletterId: text('newsletter_id'),
+  userId: text('user_id'),
+  subscriptionId: text('subscription_id'),
+  recipientId: text('recipient_id'),
+  email: text('email'),
+  detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
+}, (t) => [index('reconciliation_findings_run_idx').on(t.runId, t.driftClass, t.id)]);
+
+export type Newsletter = typeof newsletters.$inferSelect;
+export type Subscriber = typeof subscribers.$inferSelect;
+export type Subscription = typeof subscriptions.$inferSelect;
+export type NewSubscription = typeof subscriptions.$inferInsert;
+export type EventLogEntry = typeof eventLog.$inferInsert;
+export type Notice = typeof notices.$inferSelect;
+export type ReconciliationRun = typeof reconciliationRuns.$inferSelect;

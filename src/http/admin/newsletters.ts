@@ -1,0 +1,81 @@
+import { eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import * as v from 'valibot';
+import { newsletters } from '../../db/schema';
+import { Problem, problems } from '../../lib/problem';
+import { parseOr422 } from '../../lib/valibot';
+import { createProvider } from '../../providers';
+import { ProviderError } from '../../providers/errors';
+import { NewsletterId } from '../../sync/events';
+import { ofNewsletter, repush } from '../../sync/repush';
+import type { AppEnv } from '../context';
+
+export const MappingBody = v.object({
+  listId: v.pipe(v.string('listId must be a string'), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'listId must be a provider list id (letters, digits, _ or -)')),
+  name: v.optional(v.pipe(v.string('name must be a string'), v.trim(), v.minLength(1, 'name must not be empty'), v.maxLength(200, 'name must be at most 200 characters'))),
+});
+
+const view = (n: typeof newsletters.$inferSelect) => ({
+  newsletterId: n.newsletterId,
+  listId: n.listId,
+  name: n.name,
+  displayName: n.name ?? n.newsletterId,
+  updatedAt: new Date(n.updatedAt).toISOString(),
+});
+
+/** Newsletter → list mapping (contract §3, decisions in §6). */
+export const newslettersApp = new Hono<AppEnv>()
+  .get('/', async (c) => {
+    const rows = await c.var.db.select().from(newsletters).orderBy(newsletters.newsletterId);
+    return c.json({ newsletters: rows.map(view) });
+  })
+  .put('/:newsletterId', async (c) => {
+    const { config, db } = c.var;
+    const newsletterId = parseOr422(NewsletterId, c.req.param('newsletterId'));
+    const body = parseOr422(MappingBody, await c.req.json().catch(() => { throw problems.badRequest('The body is not valid JSON.'); }));
+    await checkList(c.var, body.listId);
+
+    const now = Date.now();
+    const [before] = await db.select().from(newsletters).where(eq(newsletters.newsletterId, newsletterId)).limit(1);
+    const [after] = await db
+      .insert(newsletters)
+      .values({ newsletterId, listId: body.listId, name: body.name ?? null, createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({ target: newsletters.newsletterId, set: { listId: body.listId, name: body.name ?? null, updatedAt: now } })
+      .returning();
+    if (!after) throw problems.internal();
+    const listChanged = !before || before.listId !== body.listId;
+    // A new or changed list: every subscription of the newsletter is pushed to it; the old
+    // list is left as it is and named in the answer.
+    const pushed = listChanged ? await repush(config, db, ofNewsletter(newsletterId), now) : { repushed: 0, enqueued: 0 };
+    return c.json(
+      { ...view(after), previousListId: before && before.listId !== body.listId ? before.listId : null, repushed: pushed.repushed },
+      before ? 200 : 201,
+    );
+  })
+  .delete('/:newsletterId', async (c) => {
+    const { config, db } = c.var;
+    const newsletterId = parseOr422(NewsletterId, c.req.param('newsletterId'));
+    const [removed] = await db.delete(newsletters).where(eq(newsletters.newsletterId, newsletterId)).returning();
+    if (!removed) throw problems.notFound(`Newsletter ${JSON.stringify(newsletterId)} has no mapping.`);
+    // Nothing is deleted at the provider; the subscriptions show failed (unmapped) until a
+    // mapping returns.
+    const pushed = await repush(config, db, ofNewsletter(newsletterId));
+    return c.json({ newsletterId, removedListId: removed.listId, affectedSubscriptions: pushed.repushed });
+  });
+
+/** The list must exist at the provider; its refusal is a 422 carrying the provider's words. */
+async function checkList(vars: AppEnv['Variables'], listId: string): Promise<void> {
+  try {
+    await createProvider(vars.config, vars.db).getList(listId);
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    if (error.kind === 'gone' || error.kind === 'permanent') {
+      throw problems.unprocessable(`The list ${JSON.stringify(listId)} is unknown at Newsletter2Go: ${error.failure.message}`, {
+        provider: { message: error.failure.message, code: error.failure.code, httpStatus: error.failure.httpStatus },
+      });
+    }
+    const p = new Problem(503, 'provider-unavailable', 'Provider unavailable', `The list could not be checked at Newsletter2Go: ${error.failure.message}`);
+    p.headers['Retry-After'] = '60';
+    throw p;
+  }
+}

@@ -1,0 +1,67 @@
+import { desc, eq } from 'drizzle-orm';
+import type { Config } from '../../config';
+import type { Db } from '../../db/client';
+import { eventLog, newsletters, subscribers, subscriptions, type Subscription, type TransferStatus } from '../../db/schema';
+import { unsubscribeUrl } from '../../unsubscribe/token';
+
+/** The admin JSON's shapes (contract §3), built from rows. */
+
+export const TRANSFER_LABELS: Record<TransferStatus, string> = {
+  pending: 'Übertragung ausstehend',
+  synced: 'Übertragen',
+  failed: 'Fehler bei der Übertragung',
+};
+
+const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+
+export function transferView(s: Subscription) {
+  return {
+    status: s.transferStatus,
+    label: TRANSFER_LABELS[s.transferStatus],
+    error: s.errorMessage
+      ? { message: s.errorMessage, code: s.errorCode, httpStatus: s.errorHttpStatus, at: iso(s.errorAt) }
+      : null,
+    attempts: s.attempts,
+    lastAttemptAt: iso(s.lastAttemptAt),
+    nextAttemptAt: s.transferStatus === 'pending' ? iso(s.nextAttemptAt) : null,
+    syncedAt: iso(s.syncedAt),
+  };
+}
+
+export async function subscriptionView(config: Config, s: Subscription, listId: string | null) {
+  return {
+    subscriptionId: s.id,
+    newsletterId: s.newsletterId,
+    listId,
+    state: s.state,
+    stateSince: iso(s.stateAt),
+    unsubscribeUrl: await unsubscribeUrl(config, s.id),
+    conflict: s.conflict ?? null,
+    transfer: transferView(s),
+  };
+}
+
+export async function subscriberView(config: Config, db: Db, userId: string, timelineLimit = 200) {
+  const [subscriber] = await db.select().from(subscribers).where(eq(subscribers.userId, userId)).limit(1);
+  const rows = await db
+    .select({ s: subscriptions, listId: newsletters.listId })
+    .from(subscriptions)
+    .leftJoin(newsletters, eq(newsletters.newsletterId, subscriptions.newsletterId))
+    .where(eq(subscriptions.userId, userId))
+    .orderBy(subscriptions.newsletterId);
+  if (!subscriber && rows.length === 0) return null;
+  const timeline = await db.select().from(eventLog).where(eq(eventLog.userId, userId)).orderBy(desc(eventLog.id)).limit(timelineLimit);
+  return {
+    userId,
+    deleted: subscriber?.deletedAt != null,
+    subscriptions: await Promise.all(rows.map((r) => subscriptionView(config, r.s, r.listId ?? null))),
+    timeline: timeline.map((t) => ({
+      at: iso(t.at),
+      kind: t.kind,
+      subscriptionId: t.subscriptionId,
+      eventId: t.eventId,
+      outcome: t.outcome,
+      detail: t.detail ?? null,
+    })),
+  };
+}

@@ -1,0 +1,110 @@
+import { eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import * as v from 'valibot';
+import { receivedEvents } from '../db/schema';
+import { sha256Hex } from '../lib/encoding';
+import { problems } from '../lib/problem';
+import { verify } from '../lib/standard-webhooks';
+import { toFieldErrors } from '../lib/valibot';
+import { BatchBody, parsePortalEvent } from '../sync/events';
+import { storeEvents, type IncomingEvent } from '../sync/intake';
+import { enqueueAfterCommit, syncMessages } from '../sync/messages';
+import type { AppEnv } from './context';
+
+export const SINGLE_LIMIT = 64 * 1024;
+export const BATCH_LIMIT = 1024 * 1024;
+
+const tooLarge = (limit: number) => () => {
+  throw problems.tooLarge(limit);
+};
+
+/**
+ * Portal events (contract §1). The intake order is fixed by §6: size → signature →
+ * known webhook-id → JSON → schema → stored and enqueued. Only accepted events are stored.
+ */
+export const eventsApp = new Hono<AppEnv>()
+  .post('/', bodyLimit({ maxSize: SINGLE_LIMIT, onError: tooLarge(SINGLE_LIMIT) }), async (c) => {
+    const { config, db } = c.var;
+    const raw = await readSigned(c.req.raw, config.PORTAL_SIGNING_SECRET);
+    const eventId = c.req.header('webhook-id') ?? '';
+    const bodyHash = await sha256Hex(raw);
+
+    const [known] = await db.select().from(receivedEvents).where(eq(receivedEvents.eventId, eventId)).limit(1);
+    if (known) return answerKnown(known.bodyHash === bodyHash, eventId, known.responseBody);
+
+    const event = parsePortalEvent(parseJson(raw));
+    if (!event.ok) throw problems.invalid(event.errors);
+
+    const { results, pushIds } = await storeEvents(db, [{ eventId, bodyHash, event: event.event }]);
+    await enqueueAfterCommit(config.SYNC_QUEUE, syncMessages(pushIds));
+    const [result] = results;
+    if (!result || result.status === 'conflict') throw problems.conflict(conflictDetail(eventId));
+    // A concurrent delivery of the same id that lost the race gets the winner's answer.
+    return c.json(result.response.body, result.status === 'accepted' ? 202 : 200);
+  })
+  .post('/batch', bodyLimit({ maxSize: BATCH_LIMIT, onError: tooLarge(BATCH_LIMIT) }), async (c) => {
+    const { config, db } = c.var;
+    const raw = await readSigned(c.req.raw, config.PORTAL_SIGNING_SECRET);
+    const body = v.safeParse(BatchBody, parseJson(raw), { abortEarly: false });
+    if (!body.success) throw problems.invalid(toFieldErrors(body.issues));
+
+    const answers: { id: string; status: 'accepted' | 'duplicate' | 'rejected'; errors?: { path: string; message: string }[] }[] = [];
+    const candidates: { index: number; incoming: IncomingEvent }[] = [];
+    for (const [index, item] of body.output.events.entries()) {
+      const id = v.safeParse(v.object({ id: v.pipe(v.string('id must be a string'), v.minLength(1, 'id must not be empty'), v.maxLength(256, 'id must be at most 256 characters')) }), item);
+      const event = parsePortalEvent(item);
+      const idValue = id.success ? id.output.id : '';
+      if (!id.success || !event.ok) {
+        answers.push({ id: idValue, status: 'rejected', errors: [...(id.success ? [] : toFieldErrors(id.issues)), ...(event.ok ? [] : event.errors)] });
+        continue;
+      }
+      answers.push({ id: idValue, status: 'accepted' });
+      // The event's own JSON is its body for idempotency: the same id and content is a duplicate.
+      candidates.push({ index, incoming: { eventId: idValue, bodyHash: await sha256Hex(JSON.stringify(item)), event: event.event } });
+    }
+    const { results, pushIds } = await storeEvents(db, candidates.map((x) => x.incoming));
+    await enqueueAfterCommit(config.SYNC_QUEUE, syncMessages(pushIds));
+    results.forEach((result, i) => {
+      const target = answers[candidates[i]?.index ?? -1];
+      if (!target) return;
+      if (result.status === 'duplicate') target.status = 'duplicate';
+      if (result.status === 'conflict') Object.assign(target, { status: 'rejected', errors: [{ path: '/id', message: conflictDetail(result.eventId) }] });
+    });
+    return c.json({ results: answers }, 200);
+  });
+
+/** Reads the raw body and checks its Standard Webhooks signature, or throws 401. */
+async function readSigned(req: Request, secrets: string[]): Promise<Uint8Array> {
+  const raw = new Uint8Array(await req.arrayBuffer());
+  const failure = await verify(
+    secrets,
+    { id: req.headers.get('webhook-id'), timestamp: req.headers.get('webhook-timestamp'), signature: req.headers.get('webhook-signature') },
+    raw,
+  );
+  if (failure) throw problems.unauthorized(UNAUTHORIZED[failure]);
+  return raw;
+}
+
+const UNAUTHORIZED = {
+  'missing-headers': 'The webhook-id, webhook-timestamp and webhook-signature headers are required.',
+  'bad-timestamp': 'webhook-timestamp must be Unix seconds.',
+  'stale-timestamp': 'webhook-timestamp is more than 300 seconds from the worker clock.',
+  'no-match': 'No webhook-signature entry matches the body.',
+} as const;
+
+function parseJson(raw: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw));
+  } catch {
+    throw problems.badRequest('The body is not valid UTF-8 JSON.');
+  }
+}
+
+/** A repeat delivery: 200 with the first answer's body, or 409 when the body differs. */
+function answerKnown(sameBody: boolean, eventId: string, firstBody: string): Response {
+  if (!sameBody) throw problems.conflict(conflictDetail(eventId));
+  return new Response(firstBody, { status: 200, headers: { 'content-type': 'application/json' } });
+}
+
+const conflictDetail = (eventId: string) => `The event id ${JSON.stringify(eventId)} was already used with a different body.`;

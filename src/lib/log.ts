@@ -1,0 +1,25 @@
+/**
+ * Structured logs (one JSON object per line, as Workers Logs index them). Callers pass ids,
+ * counts and outcomes only: never e-mail addresses, names, tokens or secrets.
+ */
+type Fields = Record<string, string | number | boolean | null | undefined | string[]>;
+
+function write(level: 'info' | 'warn' | 'error', msg: string, fields: Fields = {}) {
+  const line = JSON.stringify({ level, msg, ...fields });
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.log(line);
+}
+
+export const log = {
+  info: (msg: string, fields?: Fields) => write('info', msg, fields),
+  warn: (msg: string, fields?: Fields) => write('warn', msg, fields),
+  error: (msg: string, fields?: Fields) => write('error', msg, fields),
+};
+
+/** An error's class and message, and its cause's (drizzle wraps driver errors), for a log line. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.name}: ${error.cause.message})` : '';
+  return `${error.name}: ${error.message}${cause}`;
+}

@@ -1,0 +1,24 @@
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { dbSessionStore } from '../db/provider-sessions';
+import { Newsletter2GoProvider } from './newsletter2go/adapter';
+import { TokenManager } from './newsletter2go/auth';
+import { Transport } from './newsletter2go/transport';
+import type { NewsletterProvider } from './port';
+
+export const PROVIDER_NAME = 'newsletter2go';
+
+/** The configured provider. One instance per request or queue batch. */
+export function createProvider(config: Config, db: Db): NewsletterProvider {
+  const transport = new Transport({
+    baseUrl: config.N2G_BASE_URL,
+    timeoutMs: config.N2G_TIMEOUT_MS,
+    maxRequestsPerSecond: config.N2G_MAX_REQUESTS_PER_SECOND,
+  });
+  const tokens = new TokenManager(transport, dbSessionStore(db, PROVIDER_NAME), {
+    authKey: config.N2G_AUTH_KEY,
+    username: config.N2G_USERNAME,
+    password: config.N2G_PASSWORD,
+  });
+  return new Newsletter2GoProvider(transport, tokens);
+}

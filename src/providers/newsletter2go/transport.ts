@@ -1,0 +1,67 @@
+import { RetryableError } from '../errors';
+
+/**
+ * Raw HTTP to Newsletter2Go: timeout, request pacing, and the network failures classified.
+ * Status handling is the caller's; this layer only guarantees an answer or a RetryableError.
+ */
+
+export interface RawResponse {
+  status: number;
+  raw: string;
+  headers: Headers;
+}
+
+export interface TransportOptions {
+  baseUrl: string;
+  timeoutMs: number;
+  maxRequestsPerSecond: number;
+  fetch?: typeof fetch;
+}
+
+/** Pacing is per isolate: module state survives between requests of one isolate. */
+let nextSlot = 0;
+
+export class Transport {
+  calls = 0;
+  constructor(private readonly options: TransportOptions) {}
+
+  async send(
+    method: string,
+    path: string,
+    init: { headers?: Record<string, string>; body?: unknown; query?: Record<string, string | number> } = {},
+  ): Promise<RawResponse> {
+    await this.pace();
+    const url = new URL(path, this.options.baseUrl);
+    for (const [k, val] of Object.entries(init.query ?? {})) url.searchParams.set(k, String(val));
+    const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    this.calls++;
+    const doFetch = this.options.fetch ?? fetch;
+    try {
+      const res = await doFetch(url, {
+        method,
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      return { status: res.status, raw: await res.text(), headers: res.headers };
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      throw new RetryableError({
+        message: timedOut
+          ? `Newsletter2Go did not answer within ${this.options.timeoutMs} ms`
+          : `Newsletter2Go could not be reached: ${error instanceof Error ? error.message : String(error)}`,
+        code: timedOut ? 'timeout' : 'network',
+        httpStatus: null,
+      });
+    }
+  }
+
+  private async pace(): Promise<void> {
+    const interval = 1000 / this.options.maxRequestsPerSecond;
+    const now = Date.now();
+    const slot = Math.max(now, nextSlot);
+    nextSlot = slot + interval;
+    if (slot > now) await new Promise((r) => setTimeout(r, slot - now));
+  }
+}

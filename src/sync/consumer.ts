@@ -1,0 +1,96 @@
+import * as v from 'valibot';
+import type { Config } from '../config';
+import { createDb, type Db } from '../db/client';
+import { eventLog, subscriptions } from '../db/schema';
+import { createProvider } from '../providers';
+import { log } from '../lib/log';
+import { QueueMessage } from './messages';
+import { syncSubscriptions } from './run';
+import { eq } from 'drizzle-orm';
+
+/** Handlers for the other message kinds, wired in by the entry file's area modules. */
+export interface MessageHandlers {
+  notice?: (config: Config, db: Db, noticeIds: string[]) => Promise<Map<string, { ack: true } | { ack: false; delaySeconds: number }>>;
+  reconcile?: (config: Config, db: Db, runId: string) => Promise<void>;
+}
+
+/**
+ * The sync queue's consumer. Each message gets its own fate: acked when done or failed for
+ * good, retried with backoff when the provider may recover. An unexpected error (a bug, the
+ * database down) retries the whole batch; past the queue's limit it dead-letters.
+ */
+export async function consumeBatch(config: Config, batch: MessageBatch<unknown>, handlers: MessageHandlers = {}): Promise<void> {
+  const db = createDb(config);
+  const syncMsgs = new Map<string, Message<unknown>[]>();
+  const noticeMsgs = new Map<string, Message<unknown>[]>();
+  for (const msg of batch.messages) {
+    const parsed = v.safeParse(QueueMessage, msg.body);
+    if (!parsed.success) {
+      // A body that is not ours cannot become valid by retrying: record it and let it go.
+      log.warn('queue message rejected', { queue: batch.queue, issues: parsed.issues.map((i) => i.message) });
+      await db.insert(eventLog).values({ at: Date.now(), kind: 'queue.invalid-message', outcome: 'dropped', detail: { queue: batch.queue, issues: parsed.issues.map((i) => i.message) } });
+      msg.ack();
+      continue;
+    }
+    const body = parsed.output;
+    if (body.kind === 'sync') push(syncMsgs, body.subscriptionId, msg);
+    else if (body.kind === 'notice') push(noticeMsgs, body.noticeId, msg);
+    else if (handlers.reconcile) {
+      await handlers.reconcile(config, db, body.runId);
+      msg.ack();
+    } else msg.retry();
+  }
+
+  if (syncMsgs.size) {
+    const provider = createProvider(config, db);
+    const dispositions = await syncSubscriptions(config, db, provider, [...syncMsgs.keys()]);
+    settle(syncMsgs, dispositions);
+    log.info('sync batch', { messages: batch.messages.length, subscriptions: syncMsgs.size, providerCalls: provider.callCount });
+  }
+  if (noticeMsgs.size) {
+    if (!handlers.notice) for (const msgs of noticeMsgs.values()) msgs.forEach((m) => m.retry());
+    else settle(noticeMsgs, await handlers.notice(config, db, [...noticeMsgs.keys()]));
+  }
+}
+
+function push(map: Map<string, Message<unknown>[]>, key: string, msg: Message<unknown>) {
+  map.set(key, [...(map.get(key) ?? []), msg]);
+}
+
+function settle(messages: Map<string, Message<unknown>[]>, dispositions: Map<string, { ack: true } | { ack: false; delaySeconds: number }>) {
+  for (const [id, msgs] of messages) {
+    const d = dispositions.get(id) ?? { ack: true as const };
+    for (const m of msgs) {
+      if (d.ack) m.ack();
+      else m.retry({ delaySeconds: d.delaySeconds });
+    }
+  }
+}
+
+/**
+ * The dead-letter queue's consumer: whatever reaches it is recorded, and a transfer it
+ * carried is marked failed so an admin sees it and can retry, instead of it looping forever.
+ */
+export async function consumeDeadLetters(config: Config, batch: MessageBatch<unknown>): Promise<void> {
+  const db = createDb(config);
+  const now = Date.now();
+  for (const msg of batch.messages) {
+    const parsed = v.safeParse(QueueMessage, msg.body);
+    const body = parsed.success ? parsed.output : null;
+    await db.insert(eventLog).values({
+      at: now,
+      kind: 'dead-letter',
+      subscriptionId: body?.kind === 'sync' ? body.subscriptionId : null,
+      outcome: 'recorded',
+      detail: { queue: batch.queue, attempts: msg.attempts, body: body ?? 'unparseable' },
+    });
+    if (body?.kind === 'sync') {
+      await db
+        .update(subscriptions)
+        .set({ transferStatus: 'failed', errorMessage: `The transfer could not be processed after ${msg.attempts} deliveries (dead-lettered)`, errorCode: 'dead-letter', errorHttpStatus: null, errorAt: now, updatedAt: now })
+        .where(eq(subscriptions.id, body.subscriptionId));
+    }
+    log.warn('dead letter recorded', { kind: body?.kind ?? 'unparseable', attempts: msg.attempts });
+    msg.ack();
+  }
+}

@@ -1,0 +1,121 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { eventLog, subscriptions } from '../db/schema';
+import { backoffSeconds } from './backoff';
+import type { Outcome } from './transfer';
+import type { WorkItem } from './work';
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseSeconds: number;
+  maxSeconds: number;
+}
+
+/** What the queue should do with the message that carried a subscription. */
+export type Disposition = { ack: true } | { ack: false; delaySeconds: number };
+
+/**
+ * Stores how each transfer ended, in one atomic batch, and tells the consumer what to do with
+ * each message. A result only lands on the version it was computed for: if the portal changed
+ * the desired state meanwhile, the row stays pending and its own message pushes the news.
+ */
+export async function recordOutcomes(
+  db: Db,
+  items: WorkItem[],
+  outcomes: Map<string, Outcome>,
+  policy: RetryPolicy,
+  now = Date.now(),
+): Promise<Map<string, Disposition>> {
+  const dispositions = new Map<string, Disposition>();
+  const statements = [];
+  for (const item of items) {
+    const outcome = outcomes.get(item.id);
+    if (!outcome) continue;
+    const same = and(eq(subscriptions.id, item.id), eq(subscriptions.version, item.version));
+    const attempts = item.attempts + 1;
+    let logOutcome: string = outcome.kind;
+    switch (outcome.kind) {
+      case 'synced':
+        // The recipient id is kept whatever the version: it is the only handle on a recipient
+        // whose address changes later, and losing it would leave a stray recipient behind.
+        if (outcome.recipientId) {
+          statements.push(db.update(subscriptions).set({ recipientId: outcome.recipientId, listId: outcome.listId }).where(eq(subscriptions.id, item.id)));
+        }
+        statements.push(
+          db.update(subscriptions).set({
+            transferStatus: 'synced',
+            syncedVersion: item.version,
+            syncedAt: now,
+            attempts,
+            lastAttemptAt: now,
+            nextAttemptAt: null,
+            resubscribe: false,
+            ...(item.input.state === 'deleted' ? { eraseLookupEmail: null } : {}),
+            errorMessage: null,
+            errorCode: null,
+            errorHttpStatus: null,
+            errorAt: null,
+            updatedAt: now,
+          }).where(same),
+        );
+        dispositions.set(item.id, { ack: true });
+        break;
+      case 'failed':
+        statements.push(db.update(subscriptions).set({ transferStatus: 'failed', attempts, lastAttemptAt: now, nextAttemptAt: null, ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
+        dispositions.set(item.id, { ack: true });
+        break;
+      case 'retry': {
+        if (attempts >= policy.maxAttempts) {
+          // Retries end: the last provider message is what the admin sees.
+          statements.push(db.update(subscriptions).set({ transferStatus: 'failed', attempts, lastAttemptAt: now, nextAttemptAt: null, ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
+          dispositions.set(item.id, { ack: true });
+          logOutcome = 'failed-after-retries';
+          break;
+        }
+        const delaySeconds = backoffSeconds(attempts, { baseSeconds: policy.baseSeconds, maxSeconds: policy.maxSeconds, retryAfterMs: outcome.retryAfterMs });
+        statements.push(db.update(subscriptions).set({ attempts, lastAttemptAt: now, nextAttemptAt: now + delaySeconds * 1000, ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
+        dispositions.set(item.id, { ack: false, delaySeconds });
+        break;
+      }
+      case 'wait':
+        // The login was refused: not this subscriber's fault, so no attempt is counted and the
+        // status stays pending; the sweep resumes the transfer once the login works.
+        statements.push(db.update(subscriptions).set({ nextAttemptAt: now, updatedAt: now }).where(same));
+        dispositions.set(item.id, { ack: true });
+        break;
+    }
+    statements.push(
+      db.insert(eventLog).values({
+        at: now,
+        kind: 'attempt',
+        userId: item.userId,
+        subscriptionId: item.id,
+        outcome: logOutcome,
+        detail: {
+          version: item.version,
+          state: item.input.state,
+          ...(outcome.kind === 'synced' ? { recipientId: outcome.recipientId, ...(outcome.note ? { note: outcome.note } : {}) } : { error: outcome.failure }),
+        },
+      }),
+    );
+  }
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
+  return dispositions;
+}
+
+function errorFields(failure: { message: string; code: string | null; httpStatus: number | null }, now: number) {
+  return { errorMessage: failure.message, errorCode: failure.code, errorHttpStatus: failure.httpStatus, errorAt: now };
+}
+
+/** Marks rows pending again with a new version, so their next push is a fresh transfer. */
+export function repushSet(now: number) {
+  return {
+    version: sql`${subscriptions.version} + 1`,
+    transferStatus: 'pending' as const,
+    pendingSince: now,
+    attempts: 0,
+    nextAttemptAt: null,
+    updatedAt: now,
+  };
+}

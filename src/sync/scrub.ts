@@ -1,0 +1,30 @@
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { eventLog, receivedEvents, reconciliationFindings, subscriptions } from '../db/schema';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export const SCRUBBED = '[deleted]';
+
+/**
+ * Removes what could still identify a deleted user locally. The timeline never stores
+ * profiles, but provider error messages may quote an address ("Duplicate value …"), and an
+ * event's body hash could confirm a guessed address. Transfer statuses stay readable.
+ * A later redelivery of one of the user's old event ids answers 409 instead of 200, which
+ * still applies nothing twice.
+ */
+export async function scrubUser(tx: Tx | Db, userId: string, email: string | null): Promise<void> {
+  await tx.update(receivedEvents).set({ bodyHash: 'scrubbed' }).where(eq(receivedEvents.userId, userId));
+  await tx.update(reconciliationFindings).set({ email: null }).where(eq(reconciliationFindings.userId, userId));
+  if (!email) return;
+  const replaced = (column: typeof eventLog.detail | typeof subscriptions.errorMessage) =>
+    sql`replace(replace(${column}, ${email}, ${SCRUBBED}), ${email.toLowerCase()}, ${SCRUBBED})`;
+  await tx
+    .update(eventLog)
+    .set({ detail: replaced(eventLog.detail) })
+    .where(and(eq(eventLog.userId, userId), isNotNull(eventLog.detail)));
+  await tx
+    .update(subscriptions)
+    .set({ errorMessage: replaced(subscriptions.errorMessage) })
+    .where(and(eq(subscriptions.userId, userId), isNotNull(subscriptions.errorMessage)));
+}

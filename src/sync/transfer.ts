@@ -1,0 +1,128 @@
+import { CredentialsRefusedError, ProviderError, RateLimitedError } from '../providers/errors';
+import type { NewsletterProvider, ProviderFailure, RecipientData } from '../providers/port';
+import type { Plan } from './plan';
+
+/**
+ * Carries out planned transfers against the provider and says, per subscription, how it
+ * ended. Creations are grouped per list into the provider's bulk form; a rate limit or a
+ * refused login stops the batch early instead of spending calls that would fail alike.
+ */
+
+export type Outcome =
+  | { kind: 'synced'; listId: string | null; recipientId: string | null; note?: string }
+  | { kind: 'failed'; failure: ProviderFailure }
+  | { kind: 'retry'; failure: ProviderFailure; retryAfterMs: number | null }
+  | { kind: 'wait'; failure: ProviderFailure };
+
+export interface Planned {
+  id: string;
+  plan: Plan;
+}
+
+export async function executePlans(provider: NewsletterProvider, planned: Planned[], bulkSize: number): Promise<Map<string, Outcome>> {
+  const outcomes = new Map<string, Outcome>();
+  let halt: Outcome | null = null;
+
+  const run = async (ids: string[], work: () => Promise<void>) => {
+    if (halt) {
+      for (const id of ids) outcomes.set(id, halt);
+      return;
+    }
+    try {
+      await work();
+    } catch (error) {
+      const outcome = outcomeOf(error);
+      for (const id of ids) if (!outcomes.has(id)) outcomes.set(id, outcome);
+      if (error instanceof CredentialsRefusedError || error instanceof RateLimitedError) halt = outcome;
+    }
+  };
+
+  for (const { id, plan } of planned) {
+    if (plan.kind === 'fail') outcomes.set(id, { kind: 'failed', failure: { message: plan.message, code: plan.reason, httpStatus: null } });
+    if (plan.kind === 'nothing') outcomes.set(id, { kind: 'synced', listId: null, recipientId: null, note: plan.why });
+  }
+
+  // Creations, in bulk per list (and per resubscribe flag: array items must share their keys).
+  const groups = new Map<string, { listId: string; resubscribe: boolean; items: { id: string; data: RecipientData }[] }>();
+  for (const { id, plan } of planned) {
+    if (plan.kind !== 'create') continue;
+    const key = `${plan.listId}|${plan.resubscribe}`;
+    const group = groups.get(key) ?? { listId: plan.listId, resubscribe: plan.resubscribe, items: [] };
+    group.items.push({ id, data: plan.data });
+    groups.set(key, group);
+  }
+  for (const group of groups.values()) {
+    for (let i = 0; i < group.items.length; i += bulkSize) {
+      const slice = group.items.slice(i, i + bulkSize);
+      await run(slice.map((s) => s.id), async () => {
+        const results = await provider.upsert(group.listId, slice.map((s) => s.data), { resubscribe: group.resubscribe });
+        slice.forEach((s, index) => {
+          const r = results[index];
+          if (r?.ok) outcomes.set(s.id, { kind: 'synced', listId: group.listId, recipientId: r.recipientId });
+          else outcomes.set(s.id, { kind: 'failed', failure: r?.error ?? { message: 'The provider gave no result for this recipient', code: null, httpStatus: null } });
+        });
+      });
+    }
+  }
+
+  for (const { id, plan } of planned) {
+    switch (plan.kind) {
+      case 'update':
+        await run([id], async () => {
+          try {
+            await provider.update({ listId: plan.listId, recipientId: plan.recipientId }, plan.data, { resubscribe: plan.resubscribe });
+            outcomes.set(id, { kind: 'synced', listId: plan.listId, recipientId: plan.recipientId });
+          } catch (error) {
+            if (!(error instanceof ProviderError) || error.kind !== 'gone') throw error;
+            // Deleted inside Newsletter2Go while subscribed here: create it again (contract §6).
+            const [created] = await provider.upsert(plan.listId, [plan.data], { resubscribe: plan.resubscribe });
+            outcomes.set(id, created?.ok
+              ? { kind: 'synced', listId: plan.listId, recipientId: created.recipientId, note: 'recipient was gone; re-created' }
+              : { kind: 'failed', failure: created?.error ?? { message: 'The provider did not re-create the recipient', code: null, httpStatus: null } });
+          }
+        });
+        break;
+      case 'unsubscribe':
+      case 'erase':
+        await run([id], async () => {
+          const ref = plan.recipientId
+            ? { listId: plan.listId, recipientId: plan.recipientId }
+            : plan.lookupEmail
+              ? await provider.findByEmail(plan.listId, plan.lookupEmail)
+              : null;
+          if (!ref) {
+            outcomes.set(id, { kind: 'synced', listId: null, recipientId: null, note: 'no recipient at the provider' });
+            return;
+          }
+          try {
+            if (plan.kind === 'erase') await provider.erase(ref, plan.dummyEmail);
+            else await provider.unsubscribe(ref);
+            outcomes.set(id, { kind: 'synced', listId: ref.listId, recipientId: ref.recipientId });
+          } catch (error) {
+            // Gone at the provider while unsubscribed or deleted here: nothing left to do.
+            if (!(error instanceof ProviderError) || error.kind !== 'gone') throw error;
+            outcomes.set(id, { kind: 'synced', listId: null, recipientId: null, note: 'recipient was already gone' });
+          }
+        });
+        break;
+      default:
+        break;
+    }
+  }
+  return outcomes;
+}
+
+function outcomeOf(error: unknown): Outcome {
+  if (!(error instanceof ProviderError)) throw error;
+  switch (error.kind) {
+    case 'credentials':
+      return { kind: 'wait', failure: error.failure };
+    case 'rate-limited':
+      return { kind: 'retry', failure: error.failure, retryAfterMs: (error as RateLimitedError).retryAfterMs };
+    case 'retryable':
+      return { kind: 'retry', failure: error.failure, retryAfterMs: null };
+    case 'gone':
+    case 'permanent':
+      return { kind: 'failed', failure: error.failure };
+  }
+}

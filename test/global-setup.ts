@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startLibsqlServer } from '../stack/libsql-server/server.mjs';
+import { migrateDatabase } from '../stack/migrate.mjs';
+import { startEmulator } from '../stack/n2g-emulator/emulator.mjs';
+import { startPortalReceiver } from '../stack/portal-receiver.mjs';
+import { N2G_CREDENTIALS, TEST_LISTS } from './support/settings';
+
+/**
+ * Starts the real parts the worker talks to, on free ports: a libSQL server on a fresh
+ * database file (migrated with the drizzle migrations), the Newsletter2Go emulator, and a
+ * portal receiver for the worker's notices. Their URLs reach the Workers pool by `provide`.
+ */
+export default async function setup(project: TestProject) {
+  const dir = mkdtempSync(join(tmpdir(), 'newsletter-bridge-test-'));
+  const libsql = await startLibsqlServer({ file: join(dir, 'test.db') });
+  await migrateDatabase(libsql.url);
+  const emulator = await startEmulator({ ...N2G_CREDENTIALS, lists: TEST_LISTS, attributes: ['unsubscribe_url'] });
+  const portal = await startPortalReceiver({});
+
+  project.provide('libsqlUrl', libsql.url);
+  project.provide('n2gUrl', emulator.url);
+  project.provide('portalUrl', portal.url);
+
+  return async () => {
+    await portal.close();
+    await emulator.close();
+    await libsql.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    libsqlUrl: string;
+    n2gUrl: string;
+    portalUrl: string;
+  }
+}

@@ -1,0 +1,55 @@
+import { inject } from 'vitest';
+
+/** The Newsletter2Go emulator's control interface (`/_emulator/…`), seen from a test. */
+
+const base = () => inject('n2gUrl');
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base()}/_emulator${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok && res.status !== 404) throw new Error(`emulator ${method} ${path} → ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+export interface EmulatedRecipient {
+  id: string;
+  list_id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  gender: string;
+  is_unsubscribed: boolean;
+  is_blacklisted: boolean;
+  is_bounced: boolean;
+  [attribute: string]: unknown;
+}
+
+export const emulator = {
+  url: base,
+  reset: () => call('POST', '/reset'),
+  recipients: async (listId: string) =>
+    (await call<{ recipients: EmulatedRecipient[] }>('GET', `/state?list_id=${listId}`)).recipients,
+  find: async (listId: string, email: string) => {
+    const res = await fetch(`${base()}/_emulator/recipients?list_id=${listId}&email=${encodeURIComponent(email)}`);
+    return res.status === 404 ? null : ((await res.json()) as EmulatedRecipient);
+  },
+  get: async (id: string) => {
+    const res = await fetch(`${base()}/_emulator/recipients/${id}`);
+    return res.status === 404 ? null : ((await res.json()) as EmulatedRecipient);
+  },
+  insert: (recipient: Record<string, unknown>) => call<EmulatedRecipient>('POST', '/recipients', recipient),
+  edit: (id: string, fields: Record<string, unknown>) => call('PATCH', `/recipients/${id}`, fields),
+  remove: (id: string) => call('DELETE', `/recipients/${id}`),
+  log: () => call<{ entries: { method: string; path: string; status: number; fault?: string | null }[]; counters: unknown }>('GET', '/log'),
+  clearLog: () => call('DELETE', '/log'),
+  faults: (settings: Record<string, unknown>) => call('PUT', '/faults', settings),
+  clearFaults: () => call('DELETE', '/faults'),
+  rule: (rule: Record<string, unknown>) => call('POST', '/rules', rule),
+  rejectEmails: (emails: string[]) => call('POST', '/rejected-emails', { emails }),
+  expireTokens: (which: { access?: boolean; refresh?: boolean } = { access: true }) => call('POST', '/tokens/expire', which),
+  createList: (list: { id?: string; name: string }) => call<{ id: string }>('POST', '/lists', list),
+};

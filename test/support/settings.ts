@@ -1,0 +1,26 @@
+/**
+ * Settings the worker runs with under test. Test-only values, generated for this suite and
+ * used nowhere else; the servers' URLs come from the global setup.
+ */
+export const TEST_SECRETS = {
+  PORTAL_SIGNING_SECRET: 'whsec_dGVzdC1wb3J0YWwtc2lnbmluZy1zZWNyZXQtMDAwMQ==',
+  PORTAL_SIGNING_SECRET_ROTATED: 'whsec_cm90YXRlZC1wb3J0YWwtc2VjcmV0LTAwMDAwMDI=',
+  NOTIFY_SIGNING_SECRET: 'whsec_dGVzdC1ub3RpZnktc2lnbmluZy1zZWNyZXQtMDAwMDM=',
+  ADMIN_API_TOKEN: 'test-admin-token-1',
+  ADMIN_API_TOKEN_2: 'test-admin-token-2',
+  UNSUBSCRIBE_SIGNING_KEY: 'test-unsubscribe-key-new',
+  UNSUBSCRIBE_SIGNING_KEY_OLD: 'test-unsubscribe-key-old',
+};
+
+export const N2G_CREDENTIALS = {
+  authKey: 'testkey_abc123:s3cr3t',
+  username: 'api@publisher.example',
+  password: 'emulator-password',
+};
+
+/** Lists the emulator starts with (Newsletter2Go ids: 8 lowercase alphanumerics). */
+export const TEST_LISTS = [
+  { id: 'wkly0001', name: 'Weekly digest' },
+  { id: 'brkn0002', name: 'Breaking news' },
+  { id: 'spare003', name: 'Spare list' },
+];
