@@ -25,7 +25,7 @@ export interface EmulatedRecipient {
   is_unsubscribed: boolean;
   is_blacklisted: boolean;
   is_bounced: boolean;
-  [attribute: string]: unknown;
+  attributes: Record<string, unknown>;
 }
 
 export const emulator = {

@@ -1,0 +1,200 @@
+// @ts-check
+/**
+ * Test control: what a Newsletter2Go user could do in the provider's UI (create a list,
+ * edit, unsubscribe, blacklist, bounce or delete a recipient) plus what tests need
+ * (state, reset, call log, faults, token expiry, clock). Offered as a JS object and over
+ * HTTP under `/_emulator/` without a bearer token, so tests running inside workerd can
+ * drive it with plain fetch. Control calls are not logged and draw no faults.
+ */
+import { isValidEmail } from './store.mjs';
+
+export class ControlError extends Error {
+  /** @param {number} status @param {string} message */
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** @template T @param {T} v @returns {T} */
+const copy = (v) => structuredClone(v);
+
+/**
+ * @param {{ store: import('./store.mjs').Store, auth: import('./auth.mjs').Auth,
+ *   faults: import('./faults.mjs').Faults, log: import('./calllog.mjs').CallLog,
+ *   clock: { offsetMs: number }, accountId: string,
+ *   settings: { errorMessageKey: 'errorMessage' | 'error_message', initialErrorMessageKey: 'errorMessage' | 'error_message' } }} deps
+ */
+export function createControl({ store, auth, faults, log, clock, accountId, settings }) {
+  /** @param {string} id */
+  const mustGet = (id) => {
+    const rec = store.recipients.get(id);
+    if (!rec) throw new ControlError(404, `no recipient ${id}`);
+    return rec;
+  };
+  /** @param {Record<string, unknown>} patch */
+  const checked = (patch) => {
+    const { fields, errors } = store.checkWrite(patch, 'ui');
+    if (errors.length) throw new ControlError(400, errors.map((e) => `${e.fieldName}: ${e.message}`).join('; '));
+    return fields;
+  };
+
+  const control = {
+    /**
+     * The whole state; recipients with every field, flag and attribute.
+     * @param {{ listId?: string }} [opts]
+     */
+    state({ listId } = {}) {
+      const recipients = listId === undefined ? [...store.recipients.values()] : [...(store.members.get(listId)?.values() ?? [])];
+      return {
+        accountId,
+        lists: copy([...store.lists.values()]),
+        attributes: copy([...store.attributes.values()]),
+        recipients: copy(recipients),
+        tokens: auth.counts(),
+        faults: copy(faults.config),
+        rules: copy(faults.rules),
+        rejectedEmails: [...faults.rejected],
+        clockOffsetSeconds: clock.offsetMs / 1000,
+      };
+    },
+
+    /** Initial lists and attributes; recipients, tokens, faults, rules, log and clock offset gone. */
+    reset() {
+      clock.offsetMs = 0;
+      store.reset();
+      auth.reset();
+      faults.reset();
+      log.clear();
+      settings.errorMessageKey = settings.initialErrorMessageKey;
+    },
+
+    /** @param {{ id?: string, name: string }} spec */
+    createList(spec) {
+      if (!spec || typeof spec.name !== 'string' || spec.name === '') throw new ControlError(400, 'name is required');
+      try {
+        return copy(store.createList(spec));
+      } catch (e) {
+        throw new ControlError(400, /** @type {Error} */ (e).message);
+      }
+    },
+
+    /** @param {{ name: string, type?: string }} spec */
+    createAttribute(spec) {
+      if (!spec || typeof spec.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(spec.name)) throw new ControlError(400, 'name must be letters, digits and underscores');
+      const attr = store.createAttribute(spec.name, spec.type);
+      if (!attr) throw new ControlError(409, `attribute ${spec.name} exists`);
+      return copy(attr);
+    },
+
+    /**
+     * Inserts a recipient as the UI would (is_bounced and created_at allowed).
+     * @param {Record<string, unknown>} input
+     */
+    insertRecipient(input) {
+      const { list_id: listId, ...rest } = input ?? {};
+      if (typeof listId !== 'string' || !store.lists.has(listId)) throw new ControlError(404, `no list ${String(listId)}`);
+      if (!isValidEmail(rest.email)) throw new ControlError(400, 'a valid email is required');
+      if (store.findByEmail(listId, String(rest.email))) throw new ControlError(409, 'email already in this list');
+      return copy(store.insert(listId, checked(rest)));
+    },
+
+    /** @param {string} id */
+    getRecipient(id) {
+      const rec = store.recipients.get(id);
+      return rec ? copy(rec) : null;
+    },
+
+    /** @param {string} listId @param {string} email */
+    findRecipient(listId, email) {
+      const rec = store.findByEmail(listId, email);
+      return rec ? copy(rec) : null;
+    },
+
+    /**
+     * Edits any field or flag (is_unsubscribed, is_blacklisted, is_bounced, …).
+     * @param {string} id @param {Record<string, unknown>} patch
+     */
+    editRecipient(id, patch) {
+      const rec = mustGet(id);
+      const { list_id: _ignored, ...rest } = patch ?? {};
+      const res = store.update(rec, checked(rest));
+      if ('duplicate' in res) throw new ControlError(409, 'email already in this list');
+      return copy(rec);
+    },
+
+    /** @param {string} id */
+    deleteRecipient(id) {
+      store.remove(mustGet(id));
+      return true;
+    },
+
+    log: () => copy(log.entries),
+    clearLog: () => log.clear(),
+    counters: () => log.counters(),
+
+    /** @param {Record<string, unknown>} cfg */
+    setFaults(cfg) {
+      try {
+        return copy(faults.configure(cfg ?? {}));
+      } catch (e) {
+        throw new ControlError(400, /** @type {Error} */ (e).message);
+      }
+    },
+    getFaults: () => copy(faults.config),
+    /** Random faults, rules and rejected addresses all off. */
+    clearFaults() {
+      faults.reset();
+    },
+
+    /** @param {Record<string, unknown>} rule */
+    addRule(rule) {
+      try {
+        return copy(faults.addRule(rule ?? {}));
+      } catch (e) {
+        throw new ControlError(400, /** @type {Error} */ (e).message);
+      }
+    },
+    /** @param {number} id */
+    removeRule(id) {
+      if (!faults.removeRule(id)) throw new ControlError(404, `no rule ${id}`);
+      return true;
+    },
+    rules: () => copy(faults.rules),
+    clearRules() {
+      faults.rules = [];
+    },
+
+    /** @param {string[]} emails */
+    rejectEmails(emails) {
+      if (!Array.isArray(emails)) throw new ControlError(400, 'emails must be a list');
+      faults.reject(emails);
+      return [...faults.rejected];
+    },
+    rejectedEmails: () => [...faults.rejected],
+    clearRejectedEmails() {
+      faults.rejected.clear();
+    },
+
+    /** @param {{ access?: boolean, refresh?: boolean }} [which] default: both kinds */
+    expireTokens(which) {
+      return auth.expire(which ?? {});
+    },
+
+    /** Moves the emulator's clock forward (token expiry, created_at). @param {number} seconds */
+    advanceClock(seconds) {
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw new ControlError(400, 'seconds must be a number >= 0');
+      clock.offsetMs += seconds * 1000;
+      return clock.offsetMs / 1000;
+    },
+
+    /** Which key error bodies use for the message (the spec: clients read both). @param {'errorMessage' | 'error_message'} key */
+    setErrorMessageKey(key) {
+      if (key !== 'errorMessage' && key !== 'error_message') throw new ControlError(400, 'errorMessageKey must be "errorMessage" or "error_message"');
+      settings.errorMessageKey = key;
+    },
+  };
+  return control;
+}
+
+/** @typedef {ReturnType<typeof createControl>} Control */

@@ -1,0 +1,235 @@
+// @ts-check
+/**
+ * Newsletter2Go REST API v1 emulator: an HTTP server that behaves as
+ * /work/shared/spec/newsletter2go-api.md describes the provider, for tests and the local
+ * stack. It is shaped after the provider's published behaviour, not after any client.
+ *
+ *   const emu = await startEmulator({ authKey, username, password, lists: [{ id, name }] });
+ *   emu.url        // http://127.0.0.1:<port>
+ *   emu.control    // state, reset, UI-like edits, call log, faults (see control.mjs)
+ *   await emu.close();
+ *
+ * One request: control routes under /_emulator/ are served directly; every other call
+ * is matched to a route, may draw a fault (faults.mjs), is authenticated (auth.mjs),
+ * handled (recipients.mjs) and written to the call log (calllog.mjs).
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Store } from './store.mjs';
+import { Auth } from './auth.mjs';
+import { Faults, faultReply } from './faults.mjs';
+import { CallLog } from './calllog.mjs';
+import { createControl } from './control.mjs';
+import { handleControl } from './control-http.mjs';
+import { fail, newId, CODES } from './envelope.mjs';
+import { readBody, parseBody, renameErrorMessage, stripUndefined } from './http-io.mjs';
+import * as api from './recipients.mjs';
+
+/**
+ * @typedef {import('./envelope.mjs').Reply & { raw?: string }} Reply
+ * @typedef {{
+ *   port?: number, host?: string,
+ *   authKey?: string, username?: string, password?: string,
+ *   lists?: { id?: string, name: string }[],
+ *   attributes?: string[],
+ *   accessTokenTtlSeconds?: number, refreshTokenTtlSeconds?: number,
+ *   accountId?: string,
+ *   errorMessageKey?: 'errorMessage' | 'error_message',
+ *   logLimit?: number,
+ *   log?: (entry: import('./calllog.mjs').LogEntry) => void,
+ * }} EmulatorOptions
+ */
+
+/** Defaults, so the emulator starts with no configuration at all (the CLI shares them). */
+export const DEFAULTS = Object.freeze({
+  authKey: 'emulator_authkey:emulator_secret',
+  username: 'api@newsletter.example',
+  password: 'emulator-password',
+  lists: [{ id: 'weekly01', name: 'Weekly digest' }, { id: 'offers01', name: 'Special offers' }],
+  attributes: ['unsubscribe_url'],
+});
+
+/** [method, path pattern, route name, handler, parameter names]; 'oauth' is the token endpoint. */
+const RECIPIENT = /^\/lists\/([^/]+)\/recipients\/([^/]+)$/;
+/** @type {[string, RegExp, string, ((c: any) => Reply) | 'oauth', string[]][]} */
+const ROUTES = [
+  ['POST', /^\/oauth\/v2\/token$/, 'POST /oauth/v2/token', 'oauth', []],
+  ['GET', /^\/lists$/, 'GET /lists', api.getLists, []],
+  ['GET', /^\/lists\/([^/]+)$/, 'GET /lists/{list_id}', api.getList, ['list_id']],
+  ['GET', /^\/lists\/([^/]+)\/recipients$/, 'GET /lists/{list_id}/recipients', api.getRecipients, ['list_id']],
+  ['GET', RECIPIENT, 'GET /lists/{list_id}/recipients/{id}', api.getRecipient, ['list_id', 'id']],
+  ['PATCH', RECIPIENT, 'PATCH /lists/{list_id}/recipients/{id}', api.patchRecipient, ['list_id', 'id']],
+  ['POST', RECIPIENT, 'POST /lists/{list_id}/recipients/{id}', api.patchRecipient, ['list_id', 'id']],
+  ['DELETE', RECIPIENT, 'DELETE /lists/{list_id}/recipients/{id}', api.deleteRecipient, ['list_id', 'id']],
+  ['POST', /^\/recipients$/, 'POST /recipients', api.postRecipients, []],
+  ['GET', /^\/attributes$/, 'GET /attributes', api.getAttributes, []],
+  ['POST', /^\/attributes$/, 'POST /attributes', api.postAttribute, []],
+];
+
+/**
+ * @param {EmulatorOptions} [options]
+ * @returns {Promise<{ url: string, port: number, close: () => Promise<void>, control: import('./control.mjs').Control }>}
+ */
+export async function startEmulator(options = {}) {
+  const o = {
+    port: 0, host: '127.0.0.1', ...DEFAULTS,
+    accessTokenTtlSeconds: 7200, refreshTokenTtlSeconds: 2592000,
+    errorMessageKey: /** @type {'errorMessage' | 'error_message'} */ ('errorMessage'),
+    logLimit: 100000, log: () => {},
+    ...stripUndefined(options),
+  };
+  const clock = { offsetMs: 0 };
+  const now = () => new Date(Date.now() + clock.offsetMs);
+  const accountId = o.accountId ?? newId(new Set());
+  const store = new Store({ lists: o.lists, attributes: o.attributes, now, reservedIds: [accountId] });
+  const auth = new Auth({ authKey: o.authKey, username: o.username, password: o.password, accountId, accessTokenTtlSeconds: o.accessTokenTtlSeconds, refreshTokenTtlSeconds: o.refreshTokenTtlSeconds, now });
+  const faults = new Faults();
+  const log = new CallLog({ limit: o.logLimit });
+  const settings = { errorMessageKey: o.errorMessageKey, initialErrorMessageKey: o.errorMessageKey };
+  const control = createControl({ store, auth, faults, log, clock, accountId, settings });
+
+  /** Pending fault delays, cut short on close so tests do not hang. @type {Set<() => void>} */
+  const sleepers = new Set();
+  let closed = false;
+  /** @param {number} ms */
+  const sleep = (ms) => new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      sleepers.delete(done);
+      resolve(undefined);
+    };
+    const timer = setTimeout(done, ms);
+    sleepers.add(done);
+  });
+
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
+  async function handle(req, res) {
+    const started = performance.now();
+    res.on('error', () => {}); // the client may have given up (timeout faults)
+    const raw = await readBody(req);
+    const method = String(req.method).toUpperCase();
+    const url = new URL(String(req.url), `http://${req.headers.host ?? `${o.host}:${port}`}`);
+    if (url.pathname === '/_emulator' || url.pathname.startsWith('/_emulator/')) {
+      const r = handleControl(control, method, url, raw);
+      return send(res, { status: r.status, body: r.body });
+    }
+
+    const route = matchRoute(method, url.pathname);
+    const { body, bodyError } = parseBody(raw, req.headers['content-type'], route?.handler === 'oauth');
+    const decision = faults.decide({ method, pathWithQuery: url.pathname + url.search, emails: emailsOf(body, route?.params), isOAuth: route?.handler === 'oauth' });
+
+    /** @type {Reply | null} */
+    let reply = null;
+    if (decision) {
+      const k = decision.kind;
+      if (k === '429_retry_after') reply = faultReply(429, decision.bodyStyle, { 'retry-after': String(decision.retryAfterSeconds) });
+      else if (k === '429' || k === '500' || k === '503') reply = faultReply(Number(k), decision.bodyStyle);
+      else if (k === 'status') reply = { status: Number(decision.status), body: decision.body ?? fail(Number(decision.status), Number(decision.status), 'Injected by the emulator').body };
+      else if (k === 'timeout') {
+        // Past the client's timeout: the client gives up, the provider may still act.
+        await sleep(decision.delayMs);
+        if (closed) return;
+        if (decision.delayThen === '503') reply = faultReply(503, decision.bodyStyle);
+      }
+    }
+    if (!reply) reply = serve(route, url, req.headers.authorization, body, bodyError);
+    if (decision?.kind === '500_after_write') reply = faultReply(500, decision.bodyStyle);
+    send(res, reply);
+
+    const entry = log.add({
+      time: new Date().toISOString(), method, path: url.pathname + url.search,
+      route: route?.name ?? 'unknown', status: reply.status,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      fault: decision?.kind ?? null, ruleId: decision?.ruleId ?? null,
+    });
+    o.log(entry);
+  }
+
+  /**
+   * @param {{ name: string, handler: ((c: any) => Reply) | 'oauth', params: Record<string, string> } | null} route
+   * @param {URL} url @param {string | undefined} authorization @param {unknown} body @param {string | null} bodyError
+   * @returns {Reply}
+   */
+  function serve(route, url, authorization, body, bodyError) {
+    // The spec: 404 is "call not available or no record found".
+    if (!route) return fail(404, CODES.NO_ROUTE, `Call not available: ${url.pathname}`);
+    if (route.handler === 'oauth') {
+      const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? /** @type {Record<string, unknown>} */ (body) : {};
+      return auth.token(authorization, fields);
+    }
+    const denied = auth.check(authorization);
+    if (denied) return denied;
+    return route.handler({ store, faults, url, params: route.params, body, bodyError });
+  }
+
+  /** Matches a path; a known path with another method is "call not available" too. @param {string} method @param {string} path */
+  function matchRoute(method, path) {
+    for (const [m, re, name, handler, names] of ROUTES) {
+      if (m !== method) continue;
+      const hit = re.exec(path);
+      if (!hit) continue;
+      /** @type {Record<string, string>} */
+      const params = {};
+      names.forEach((n, i) => (params[n] = decodeURIComponent(String(hit[i + 1]))));
+      return { name, handler, params };
+    }
+    return null;
+  }
+
+  /**
+   * E-mails a targeted rule can match: those in the body, and the stored e-mail of the
+   * recipient a `/lists/{list_id}/recipients/{id}` path names (a PATCH that unsubscribes
+   * carries no e-mail, yet a test may want to fail calls about one person).
+   * @param {unknown} body @param {Record<string, string> | undefined} params
+   */
+  function emailsOf(body, params) {
+    const items = Array.isArray(body) ? body : [body];
+    const emails = items.flatMap((i) => (i && typeof i === 'object' && typeof i.email === 'string' ? [i.email] : []));
+    if (params?.list_id && params.id) {
+      const rec = store.inList(params.list_id, params.id);
+      if (rec) emails.push(rec.email);
+    }
+    return emails;
+  }
+
+  /** @param {http.ServerResponse} res @param {Reply} reply */
+  function send(res, reply) {
+    if (res.destroyed || res.writableEnded) return;
+    const headers = { 'content-type': 'application/json', ...(reply.headers ?? {}) };
+    let text = reply.raw;
+    if (text === undefined) {
+      let body = reply.body;
+      if (settings.errorMessageKey === 'error_message') body = renameErrorMessage(body);
+      text = JSON.stringify(body);
+    }
+    res.writeHead(reply.status, headers);
+    res.end(text);
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      console.error('[n2g-emulator] internal error', e);
+      if (!res.headersSent) send(res, fail(500, 500, 'Emulator internal error'));
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve(undefined));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : o.port;
+  const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
+
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    port,
+    control,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const wake of [...sleepers]) wake();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+    },
+  };
+}

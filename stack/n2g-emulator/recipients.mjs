@@ -1,0 +1,209 @@
+// @ts-check
+/**
+ * API handlers: lists, attributes and recipients, as the spec describes them.
+ * Every handler receives the parsed call and returns a Reply; auth, faults and the
+ * call log are handled around them in emulator.mjs.
+ */
+import { ok, fail, notFound, badRequest, duplicate, validationFailed, parseFields, project, isTrue, CODES } from './envelope.mjs';
+import { RECIPIENT_DEFAULTS, LIST_FIELDS, RECIPIENT_FIELDS, isValidEmail } from './store.mjs';
+import { page } from './paging.mjs';
+
+/**
+ * @typedef {import('./envelope.mjs').Reply} Reply
+ * @typedef {import('./store.mjs').Store} Store
+ * @typedef {import('./store.mjs').Recipient} Recipient
+ * @typedef {{ store: Store, faults: import('./faults.mjs').Faults, url: URL,
+ *   params: Record<string, string>, body: unknown, bodyError: string | null }} Ctx
+ */
+
+const ATTRIBUTE_FIELDS = Object.freeze(['id', 'name', 'type', 'created_at']);
+
+/** @param {URL} url @param {string} listId @param {string} id */
+export const recipientHref = (url, listId, id) => `${url.origin}/lists/${listId}/recipients/${id}`;
+
+/** @param {Ctx} c @returns {Reply} */
+export function getLists(c) {
+  return page({
+    items: c.store.lists.values(), url: c.url, defaults: LIST_FIELDS,
+    isField: (n) => LIST_FIELDS.includes(n),
+    read: (l, n) => /** @type {Record<string, unknown>} */ (l)[n],
+    idOf: (l) => l.id, hrefOf: (l) => `${c.url.origin}/lists/${l.id}`,
+  });
+}
+
+/** @param {Ctx} c @returns {Reply} */
+export function getList(c) {
+  const list = c.store.lists.get(c.params.list_id ?? '');
+  if (!list) return notFound('List');
+  const f = parseFields(c.url.searchParams.get('_fields'), (n) => LIST_FIELDS.includes(n));
+  if ('error' in f) return f.error;
+  const item = project(`${c.url.origin}/lists/${list.id}`, list.id, f.fields, isTrue(c.url.searchParams.get('_expand')), LIST_FIELDS, (n) => /** @type {Record<string, unknown>} */ (list)[n]);
+  return ok(200, [item]);
+}
+
+/** @param {Ctx} c @returns {Reply} */
+export function getAttributes(c) {
+  return page({
+    items: c.store.attributes.values(), url: c.url, defaults: ATTRIBUTE_FIELDS,
+    isField: (n) => ATTRIBUTE_FIELDS.includes(n),
+    read: (a, n) => /** @type {Record<string, unknown>} */ (a)[n],
+    idOf: (a) => a.id, hrefOf: (a) => `${c.url.origin}/attributes/${a.id}`,
+  });
+}
+
+/**
+ * `POST /attributes {name, type?}`: the spec names it as the way to create a custom
+ * attribute. A name already in use is the spec's own 1062 example (column "name").
+ * @param {Ctx} c @returns {Reply}
+ */
+export function postAttribute(c) {
+  const body = objectBody(c);
+  if ('error' in body) return body.error;
+  const name = body.value.name;
+  if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    return validationFailed([{ fieldName: 'name', message: 'name must be letters, digits and underscores' }]);
+  }
+  if (c.store.attributes.has(name) || RECIPIENT_FIELDS.includes(name)) return duplicate(name, 'name');
+  const type = typeof body.value.type === 'string' ? body.value.type : 'text';
+  const attr = /** @type {import('./store.mjs').Attribute} */ (c.store.createAttribute(name, type));
+  return ok(201, [{ _href: `${c.url.origin}/attributes/${attr.id}`, id: attr.id }]);
+}
+
+/**
+ * `POST /recipients`: upsert by e-mail within `list_id`. One object answers 200, an
+ * array 201. Addresses that are not valid e-mails, or that the emulator was told to
+ * reject, are not stored and come back in `info.additional.invalid_recipients` (as the
+ * addresses given; whether N2G lists strings or objects there is unconfirmed).
+ * Any other invalid input fails the whole request before anything is written.
+ * @param {Ctx} c @returns {Reply}
+ */
+export function postRecipients(c) {
+  if (c.bodyError) return badRequest(c.bodyError);
+  const isBulk = Array.isArray(c.body);
+  const items = /** @type {unknown[]} */ (isBulk ? c.body : [c.body]);
+  if (items.length === 0) return badRequest('No recipients given');
+  if (!items.every((i) => i !== null && typeof i === 'object' && !Array.isArray(i))) return badRequest('Each recipient must be a JSON object');
+  const recs = /** @type {Record<string, unknown>[]} */ (items);
+  if (isBulk) {
+    // The spec: a bulk upsert's objects all carry the same keys.
+    const keys = Object.keys(recs[0] ?? {}).sort().join(',');
+    const odd = recs.findIndex((r) => Object.keys(r).sort().join(',') !== keys);
+    if (odd >= 0) return badRequest(`All recipients must have the same keys (recipient ${odd} differs)`);
+  }
+  /** @type {{ fieldName: string, message: string }[]} */
+  const errors = [];
+  /** @type {Record<string, unknown>[]} */
+  const writes = [];
+  for (const [i, r] of recs.entries()) {
+    const where = isBulk ? `recipient ${i}: ` : '';
+    if (typeof r.list_id !== 'string' || r.list_id === '') {
+      errors.push({ fieldName: 'list_id', message: `${where}list_id is required` });
+      continue;
+    }
+    if (!c.store.lists.has(r.list_id)) return notFound(`List "${r.list_id}"`);
+    if (typeof r.email !== 'string' || r.email === '') {
+      errors.push({ fieldName: 'email', message: `${where}email is required` });
+      continue;
+    }
+    const { email, ...rest } = r;
+    const checked = c.store.checkWrite(rest, 'api');
+    for (const e of checked.errors) errors.push({ fieldName: e.fieldName, message: where + e.message });
+    writes.push({ ...checked.fields, email, list_id: r.list_id });
+  }
+  if (errors.length) return validationFailed(errors);
+
+  /** @type {string[]} */
+  const invalid = [];
+  /** @type {{ _href: string, id: string }[]} */
+  const value = [];
+  for (const w of writes) {
+    const listId = String(w.list_id);
+    const { list_id: _l, ...fields } = w;
+    if (!isValidEmail(w.email) || c.faults.isRejected(w.email)) {
+      invalid.push(String(w.email));
+      continue;
+    }
+    const existing = c.store.findByEmail(listId, String(w.email));
+    // An upsert changes only the fields it carries (same e-mail ignoring case, so the
+    // index cannot collide; the stored spelling becomes the one sent).
+    const rec = existing ?? c.store.insert(listId, fields);
+    if (existing) c.store.update(existing, fields);
+    value.push({ _href: recipientHref(c.url, listId, rec.id), id: rec.id });
+  }
+  return ok(isBulk ? 201 : 200, value, { count: value.length, additional: { invalid_recipients: invalid } });
+}
+
+/**
+ * Resolves `/lists/{list_id}/recipients/{id}`: 404 for an unknown list or a recipient
+ * that is not in that list.
+ * @param {Ctx} c @returns {{ rec: Recipient } | { error: Reply }}
+ */
+function target(c) {
+  const listId = c.params.list_id ?? '';
+  if (!c.store.lists.has(listId)) return { error: notFound('List') };
+  const rec = c.store.inList(listId, c.params.id ?? '');
+  return rec ? { rec } : { error: notFound('Recipient') };
+}
+
+/**
+ * `PATCH` (and, as N2G's PHP client does, `POST`) `/lists/{list_id}/recipients/{id}`:
+ * any subset of the fields, e-mail included.
+ * @param {Ctx} c @returns {Reply}
+ */
+export function patchRecipient(c) {
+  const t = target(c);
+  if ('error' in t) return t.error;
+  const body = objectBody(c);
+  if ('error' in body) return body.error;
+  const { list_id: listId, ...rest } = body.value;
+  if (listId !== undefined && listId !== t.rec.list_id) {
+    return validationFailed([{ fieldName: 'list_id', message: 'A recipient cannot be moved to another list' }]);
+  }
+  const checked = c.store.checkWrite(rest, 'api');
+  // A syntactically invalid e-mail is an input-validation error (422, like the other
+  // fields); an address the provider refuses is a 400 naming it. Codes unconfirmed.
+  if (checked.errors.length) return validationFailed(checked.errors);
+  if (c.faults.isRejected(checked.fields.email)) return fail(400, CODES.INVALID_EMAIL, `Invalid email address "${checked.fields.email}"`);
+  const res = c.store.update(t.rec, checked.fields);
+  if ('duplicate' in res) return duplicate(res.duplicate, 'email');
+  return ok(200, [], { count: 1 });
+}
+
+/** @param {Ctx} c @returns {Reply} */
+export function getRecipient(c) {
+  const t = target(c);
+  if ('error' in t) return t.error;
+  const f = parseFields(c.url.searchParams.get('_fields'), (n) => c.store.isRecipientField(n));
+  if ('error' in f) return f.error;
+  const rec = t.rec;
+  const item = project(recipientHref(c.url, rec.list_id, rec.id), rec.id, f.fields, isTrue(c.url.searchParams.get('_expand')), RECIPIENT_DEFAULTS, (n) => c.store.read(rec, n));
+  return ok(200, [item]);
+}
+
+/** @param {Ctx} c @returns {Reply} */
+export function getRecipients(c) {
+  const listId = c.params.list_id ?? '';
+  const members = c.store.members.get(listId);
+  if (!members) return notFound('List');
+  return page({
+    items: members.values(), url: c.url, defaults: RECIPIENT_DEFAULTS,
+    isField: (n) => c.store.isRecipientField(n),
+    read: (r, n) => c.store.read(r, n),
+    idOf: (r) => r.id, hrefOf: (r) => recipientHref(c.url, listId, r.id),
+  });
+}
+
+/** `DELETE /lists/{list_id}/recipients/{id}`: removes the recipient from the list. @param {Ctx} c @returns {Reply} */
+export function deleteRecipient(c) {
+  const t = target(c);
+  if ('error' in t) return t.error;
+  c.store.remove(t.rec);
+  return ok(200, [], { count: 1 });
+}
+
+/** @param {Ctx} c @returns {{ value: Record<string, unknown> } | { error: Reply }} */
+function objectBody(c) {
+  if (c.bodyError) return { error: badRequest(c.bodyError) };
+  if (c.body === null || typeof c.body !== 'object' || Array.isArray(c.body)) return { error: badRequest('The body must be a JSON object') };
+  return { value: /** @type {Record<string, unknown>} */ (c.body) };
+}

@@ -1,0 +1,1001 @@
+/**
+ * The Newsletter2Go emulator, tested from /work/shared/spec/newsletter2go-api.md with
+ * plain fetch against a running instance (node environment): every endpoint, every
+ * error body, paging to the end, filters, each fault kind, token expiry, the call log.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../stack/n2g-emulator/emulator.mjs';
+
+const AUTH_KEY = 'key_abc_123_XyZ:s3cr3t#Pw';
+const USERNAME = 'api-user@portal.example';
+const PASSWORD = 'correct horse battery staple';
+const L1 = 'list0001';
+const L2 = 'list0002';
+const JWT = 'https://nl2go.com/jwt';
+const JWT_REFRESH = 'https://nl2go.com/jwt_refresh';
+
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+type Res = { status: number; headers: Headers; json: any; text: string };
+
+let emu: Emulator;
+let base: string;
+
+beforeAll(async () => {
+  emu = await startEmulator({
+    authKey: AUTH_KEY, username: USERNAME, password: PASSWORD,
+    lists: [{ id: L1, name: 'Weekly' }, { id: L2, name: 'Offers' }],
+    attributes: ['unsubscribe_url'],
+  });
+  base = emu.url;
+});
+afterAll(async () => {
+  await emu.close();
+});
+beforeEach(async () => {
+  expect((await ctl('POST', '/reset')).status).toBe(200);
+});
+
+// ---------------------------------------------------------------- helpers
+
+async function call(method: string, path: string, init: { headers?: Record<string, string>; body?: string; signal?: AbortSignal } = {}, at = base): Promise<Res> {
+  const r = await fetch(at + path, { method, headers: init.headers, body: init.body, signal: init.signal });
+  const text = await r.text();
+  let json: any;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: r.status, headers: r.headers, json, text };
+}
+
+function ctl(method: string, path: string, body?: unknown, at = base) {
+  return call(method, `/_emulator${path}`, body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, at);
+}
+
+const basic = (key: string) => `Basic ${btoa(key)}`;
+
+function tokenCall(body: Record<string, string>, opts: { authorization?: string | null; form?: boolean } = {}, at = base) {
+  const headers: Record<string, string> = { 'content-type': opts.form ? 'application/x-www-form-urlencoded' : 'application/json' };
+  const auth = opts.authorization === undefined ? basic(AUTH_KEY) : opts.authorization;
+  if (auth !== null) headers.authorization = auth;
+  return call('POST', '/oauth/v2/token', { headers, body: opts.form ? new URLSearchParams(body).toString() : JSON.stringify(body) }, at);
+}
+
+async function login(at = base): Promise<{ access: string; refresh: string }> {
+  const r = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT }, {}, at);
+  expect(r.status).toBe(200);
+  return { access: r.json.access_token, refresh: r.json.refresh_token };
+}
+
+let token = '';
+async function api(method: string, path: string, body?: unknown, opts: { token?: string | null; signal?: AbortSignal; at?: string } = {}): Promise<Res> {
+  const at = opts.at ?? base;
+  if (opts.token === undefined && token === '') token = (await login(at)).access;
+  const headers: Record<string, string> = {};
+  const t = opts.token === undefined ? token : opts.token;
+  if (t !== null) headers.authorization = `Bearer ${t}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return call(method, path, { headers, body: body === undefined ? undefined : JSON.stringify(body), signal: opts.signal }, at);
+}
+beforeEach(() => {
+  token = ''; // reset drops every token
+});
+
+async function create(listId: string, email: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const r = await api('POST', '/recipients', { list_id: listId, email, ...extra });
+  expect(r.status).toBe(200);
+  expect(r.json.value).toHaveLength(1);
+  return r.json.value[0].id;
+}
+
+async function readOne(listId: string, id: string, fields = 'email,first_name,last_name,gender,phone,is_unsubscribed,is_blacklisted,is_bounced,created_at,unsubscribe_url') {
+  const r = await api('GET', `/lists/${listId}/recipients/${id}?_fields=${fields}`);
+  expect(r.status).toBe(200);
+  return r.json.value[0];
+}
+
+const filter = (f: string) => `_filter=${encodeURIComponent(f)}`;
+
+function expectErrorBody(r: Res, status: number) {
+  expect(r.status).toBe(status);
+  expect(r.json).toMatchObject({ status, code: expect.any(Number), errorMessage: expect.any(String) });
+}
+
+function expectValidation(r: Res, fieldName: string) {
+  expect(r.status).toBe(422);
+  expect(r.json).toMatchObject({
+    status: 422, code: 10003, errorMessage: 'Error during input validation',
+    moreInfo: { errors: expect.arrayContaining([expect.objectContaining({ code: 10003, fieldName, message: expect.any(String) })]) },
+  });
+}
+
+const ID = /^[a-z0-9]{8}$/;
+
+// ---------------------------------------------------------------- authentication
+
+describe('POST /oauth/v2/token', () => {
+  it('logs in with JSON: the spec’s 200 body', async () => {
+    const r = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT });
+    expect(r.status).toBe(200);
+    expect(Object.keys(r.json).sort()).toEqual(['access_token', 'account_id', 'expires_in', 'refresh_token', 'scope', 'token_type', 'type']);
+    expect(r.json).toMatchObject({ expires_in: 7200, token_type: 'bearer', scope: null, type: 'user' });
+    expect(r.json.access_token).toMatch(/^__eyJ/);
+    expect(r.json.refresh_token).toMatch(/^__eyJ/);
+    expect(r.json.access_token).not.toBe(r.json.refresh_token);
+    expect(r.json.account_id).toMatch(ID);
+    expect(r.json.account_id).toBe((await ctl('GET', '/state')).json.accountId);
+  });
+
+  it('logs in with a form-encoded body', async () => {
+    const r = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT }, { form: true });
+    expect(r.status).toBe(200);
+    expect(r.json.token_type).toBe('bearer');
+  });
+
+  it('refuses a bad login with 400 invalid_grant', async () => {
+    const body = { error: 'invalid_grant', error_description: 'Invalid username and password combination' };
+    const wrongPw = await tokenCall({ username: USERNAME, password: 'nope', grant_type: JWT });
+    expect(wrongPw.status).toBe(400);
+    expect(wrongPw.json).toEqual(body);
+    const wrongUser = await tokenCall({ username: `x${USERNAME}`, password: PASSWORD, grant_type: JWT });
+    expect(wrongUser.status).toBe(400);
+    expect(wrongUser.json).toEqual(body);
+  });
+
+  it('refuses a missing or bad auth key with 400 invalid_client', async () => {
+    const body = { error: 'invalid_client', error_description: 'Client id was not found in the headers or body' };
+    const login = { username: USERNAME, password: PASSWORD, grant_type: JWT };
+    for (const authorization of [null, basic('other_key:secret'), `Basic ${AUTH_KEY}`, basic(`${AUTH_KEY}:`), `Bearer ${btoa(AUTH_KEY)}`]) {
+      const r = await tokenCall(login, { authorization });
+      expect(r.status, String(authorization)).toBe(400);
+      expect(r.json).toEqual(body);
+    }
+  });
+
+  it('refreshes with jwt_refresh and with jwt + refresh_token; each returns a new refresh token', async () => {
+    const first = await login();
+    for (const grant_type of [JWT_REFRESH, JWT]) {
+      const r = await tokenCall({ refresh_token: first.refresh, grant_type });
+      expect(r.status, grant_type).toBe(200);
+      expect(r.json).toMatchObject({ token_type: 'bearer', expires_in: 7200, scope: null, type: 'user' });
+      expect(r.json.refresh_token).not.toBe(first.refresh);
+      expect(r.json.access_token).not.toBe(first.access);
+      expect((await api('GET', '/lists', undefined, { token: r.json.access_token })).status).toBe(200);
+    }
+  });
+
+  it('answers an invalid refresh token with 400 invalid_grant', async () => {
+    const { access } = await login();
+    for (const refresh_token of ['__eyJnotatoken', access]) {
+      const r = await tokenCall({ refresh_token, grant_type: JWT_REFRESH });
+      expect(r.status).toBe(400);
+      expect(r.json.error).toBe('invalid_grant');
+      expect(r.json.error_description).toEqual(expect.any(String));
+    }
+  });
+
+  it('answers an expired refresh token with 400 invalid_grant', async () => {
+    const { refresh } = await login();
+    await ctl('POST', '/clock/advance', { seconds: 2592000 + 1 });
+    const r = await tokenCall({ refresh_token: refresh, grant_type: JWT_REFRESH });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toBe('invalid_grant');
+  });
+
+  it('answers a missing or unknown grant type with 400 and an OAuth error body', async () => {
+    const missing = await tokenCall({ username: USERNAME, password: PASSWORD });
+    expect(missing.status).toBe(400);
+    expect(missing.json).toMatchObject({ error: 'invalid_request', error_description: expect.any(String) });
+    const unknown = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: 'password' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json).toMatchObject({ error: 'unsupported_grant_type' });
+  });
+});
+
+describe('bearer tokens on API calls', () => {
+  it('answers a missing, unknown or refresh token with 401 and a JSON error', async () => {
+    const { refresh } = await login();
+    for (const t of [null, 'garbage', refresh]) {
+      const r = await api('GET', '/lists', undefined, { token: t });
+      expect(r.status, String(t)).toBe(401);
+      expect(r.json).toMatchObject({ error: 'invalid_grant', error_description: expect.any(String) });
+    }
+  });
+
+  it('expires access tokens after 2 hours; a refresh then works', async () => {
+    const { access, refresh } = await login();
+    await ctl('POST', '/clock/advance', { seconds: 7199 });
+    expect((await api('GET', '/lists', undefined, { token: access })).status).toBe(200);
+    await ctl('POST', '/clock/advance', { seconds: 2 });
+    const r = await api('GET', '/lists', undefined, { token: access });
+    expect(r.status).toBe(401);
+    expect(r.json).toEqual({ error: 'invalid_grant', error_description: 'The access token provided has expired.' });
+    expect((await tokenCall({ refresh_token: refresh, grant_type: JWT_REFRESH })).status).toBe(200);
+  });
+
+  it('takes configurable lifetimes', async () => {
+    const short = await startEmulator({ authKey: AUTH_KEY, username: USERNAME, password: PASSWORD, accessTokenTtlSeconds: 60, refreshTokenTtlSeconds: 120 });
+    try {
+      const r = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT }, {}, short.url);
+      expect(r.json.expires_in).toBe(60);
+      short.control.advanceClock(61);
+      expect((await api('GET', '/lists', undefined, { token: r.json.access_token, at: short.url })).status).toBe(401);
+      expect((await tokenCall({ refresh_token: r.json.refresh_token, grant_type: JWT_REFRESH }, {}, short.url)).status).toBe(200);
+      short.control.advanceClock(60);
+      expect((await tokenCall({ refresh_token: r.json.refresh_token, grant_type: JWT_REFRESH }, {}, short.url)).status).toBe(400);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('expires all access tokens at once, or access and refresh tokens', async () => {
+    const a = await login();
+    const b = await login();
+    expect((await ctl('POST', '/tokens/expire', { access: true, refresh: false })).json.expired).toBe(2);
+    for (const t of [a, b]) expect((await api('GET', '/lists', undefined, { token: t.access })).status).toBe(401);
+    expect((await tokenCall({ refresh_token: a.refresh, grant_type: JWT_REFRESH })).status).toBe(200);
+
+    await ctl('POST', '/tokens/expire', {});
+    const r = await tokenCall({ refresh_token: b.refresh, grant_type: JWT_REFRESH });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toBe('invalid_grant');
+    expect((await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT })).status).toBe(200);
+  });
+});
+
+// ---------------------------------------------------------------- lists
+
+describe('lists', () => {
+  it('GET /lists: envelope with {_href, id}; _expand adds the fields', async () => {
+    const r = await api('GET', '/lists');
+    expect(r.status).toBe(200);
+    expect(r.json.status).toBe(200);
+    expect(r.json.info.count).toBe(2);
+    expect(r.json.value).toEqual([
+      { _href: `${base}/lists/${L1}`, id: L1 },
+      { _href: `${base}/lists/${L2}`, id: L2 },
+    ]);
+    const x = await api('GET', '/lists?_expand=true');
+    expect(x.json.value.map((l: any) => l.name)).toEqual(['Weekly', 'Offers']);
+    expect(x.json.value[0].created_at).toEqual(expect.any(String));
+  });
+
+  it('GET /lists/{list_id}; 404 for an unknown list', async () => {
+    const r = await api('GET', `/lists/${L2}?_fields=name`);
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ status: 200, info: { count: 1 }, value: [{ _href: `${base}/lists/${L2}`, id: L2, name: 'Offers' }] });
+    expectErrorBody(await api('GET', '/lists/zzzz9999'), 404);
+  });
+
+  it('a list created by control shows up with a fresh 8-character id', async () => {
+    const created = await ctl('POST', '/lists', { name: 'Daily' });
+    expect(created.status).toBe(200);
+    expect(created.json.id).toMatch(ID);
+    const r = await api('GET', '/lists?_expand=true');
+    expect(r.json.value.map((l: any) => l.name)).toEqual(['Weekly', 'Offers', 'Daily']);
+  });
+});
+
+// ---------------------------------------------------------------- POST /recipients
+
+describe('POST /recipients', () => {
+  it('creates one recipient: 200, count, invalid_recipients, value [{_href, id}]', async () => {
+    const r = await api('POST', '/recipients', { list_id: L1, email: 'anna@example.com', first_name: 'Anna', last_name: 'Alpha', gender: 'f', is_unsubscribed: false, unsubscribe_url: 'https://w.example/u/abc' });
+    expect(r.status).toBe(200);
+    expect(r.json.status).toBe(200);
+    expect(r.json.info).toEqual({ count: 1, additional: { invalid_recipients: [] } });
+    const [item] = r.json.value;
+    expect(item.id).toMatch(ID);
+    expect(item._href).toContain(item.id);
+    expect(await readOne(L1, item.id)).toMatchObject({
+      email: 'anna@example.com', first_name: 'Anna', last_name: 'Alpha', gender: 'f', phone: null,
+      is_unsubscribed: false, is_blacklisted: false, is_bounced: false, unsubscribe_url: 'https://w.example/u/abc',
+    });
+  });
+
+  it('a new recipient without is_unsubscribed is subscribed; created_at is set', async () => {
+    const id = await create(L1, 'new@example.com');
+    const rec = await readOne(L1, id);
+    expect(rec.is_unsubscribed).toBe(false);
+    expect(Date.parse(rec.created_at)).not.toBeNaN();
+  });
+
+  it('upserts by e-mail within the list, case-insensitively, changing only the fields sent', async () => {
+    const id = await create(L1, 'Mixed.Case@Example.com', { first_name: 'Max', last_name: 'Muster', phone: '+49 1' });
+    const again = await api('POST', '/recipients', { list_id: L1, email: 'mixed.case@example.com', last_name: 'Neu', is_unsubscribed: true });
+    expect(again.status).toBe(200);
+    expect(again.json.value[0].id).toBe(id);
+    expect(await readOne(L1, id)).toMatchObject({ email: 'mixed.case@example.com', first_name: 'Max', last_name: 'Neu', phone: '+49 1', is_unsubscribed: true });
+    const state = (await ctl('GET', `/state?list_id=${L1}`)).json;
+    expect(state.recipients).toHaveLength(1);
+  });
+
+  it('stores the e-mail as given; the same e-mail in another list is another recipient', async () => {
+    const a = await create(L1, 'Same@Example.com');
+    const b = await create(L2, 'same@example.com');
+    expect(a).not.toBe(b);
+    expect((await readOne(L1, a, 'email')).email).toBe('Same@Example.com');
+    // Not reachable through the other list.
+    expectErrorBody(await api('GET', `/lists/${L2}/recipients/${a}`), 404);
+  });
+
+  it('ids are 8 lowercase alphanumerics, unique across lists, recipients and the account', async () => {
+    const r = await api('POST', '/recipients', Array.from({ length: 200 }, (_, i) => ({ list_id: i % 2 ? L1 : L2, email: `u${i}@example.com` })));
+    const ids: string[] = r.json.value.map((v: any) => v.id);
+    const state = (await ctl('GET', '/state')).json;
+    const all = [...ids, L1, L2, state.accountId, ...state.attributes.map((a: any) => a.id)];
+    expect(new Set(all).size).toBe(all.length);
+    for (const id of ids) expect(id).toMatch(ID);
+  });
+
+  it('bulk upsert: an array answers 201 with one {_href, id} per stored recipient', async () => {
+    const existing = await create(L1, 'b@example.com', { first_name: 'Old' });
+    const r = await api('POST', '/recipients', [
+      { list_id: L1, email: 'a@example.com', first_name: 'A' },
+      { list_id: L1, email: 'B@example.com', first_name: 'B' },
+      { list_id: L2, email: 'c@example.com', first_name: 'C' },
+    ]);
+    expect(r.status).toBe(201);
+    expect(r.json.status).toBe(201);
+    expect(r.json.info).toEqual({ count: 3, additional: { invalid_recipients: [] } });
+    expect(r.json.value[1].id).toBe(existing);
+    expect((await readOne(L1, existing)).first_name).toBe('B');
+    expect((await readOne(L2, r.json.value[2].id)).email).toBe('c@example.com');
+  });
+
+  it('bulk upsert: items with different keys are a 400', async () => {
+    const r = await api('POST', '/recipients', [
+      { list_id: L1, email: 'a@example.com', first_name: 'A' },
+      { list_id: L1, email: 'b@example.com', last_name: 'B' },
+    ]);
+    expectErrorBody(r, 400);
+    expect((await ctl('GET', '/state')).json.recipients).toHaveLength(0);
+    expectErrorBody(await api('POST', '/recipients', []), 400);
+  });
+
+  it('invalid e-mail addresses land in invalid_recipients and are not stored', async () => {
+    const single = await api('POST', '/recipients', { list_id: L1, email: 'not-an-email' });
+    expect(single.status).toBe(200);
+    expect(single.json.info).toEqual({ count: 0, additional: { invalid_recipients: ['not-an-email'] } });
+    expect(single.json.value).toEqual([]);
+
+    const bulk = await api('POST', '/recipients', [
+      { list_id: L1, email: 'ok@example.com' },
+      { list_id: L1, email: 'DELETED' },
+      { list_id: L1, email: 'two@@example.com' },
+    ]);
+    expect(bulk.status).toBe(201);
+    expect(bulk.json.info.count).toBe(1);
+    expect(bulk.json.info.additional.invalid_recipients).toEqual(['DELETED', 'two@@example.com']);
+    expect((await ctl('GET', '/state')).json.recipients.map((r: any) => r.email)).toEqual(['ok@example.com']);
+  });
+
+  it('addresses configured as rejected land in invalid_recipients', async () => {
+    await ctl('POST', '/rejected-emails', { emails: ['Blocked@Example.com'] });
+    const r = await api('POST', '/recipients', [{ list_id: L1, email: 'blocked@example.com' }, { list_id: L1, email: 'fine@example.com' }]);
+    expect(r.status).toBe(201);
+    expect(r.json.info.additional.invalid_recipients).toEqual(['blocked@example.com']);
+    expect(r.json.info.count).toBe(1);
+    expect((await ctl('GET', '/rejected-emails')).json.emails).toEqual(['blocked@example.com']);
+  });
+
+  it('an unknown list is a 404', async () => {
+    expectErrorBody(await api('POST', '/recipients', { list_id: 'zzzz9999', email: 'a@example.com' }), 404);
+  });
+
+  it('writing a custom attribute that does not exist is a 422 naming it', async () => {
+    const r = await api('POST', '/recipients', { list_id: L1, email: 'a@example.com', favourite_colour: 'green' });
+    expectValidation(r, 'favourite_colour');
+    expect((await ctl('GET', '/state')).json.recipients).toHaveLength(0);
+  });
+
+  it('validates fields: gender, booleans, missing e-mail or list_id, read-only fields', async () => {
+    expectValidation(await api('POST', '/recipients', { list_id: L1, email: 'a@example.com', gender: 'x' }), 'gender');
+    expectValidation(await api('POST', '/recipients', { list_id: L1, email: 'a@example.com', is_unsubscribed: 'yes' }), 'is_unsubscribed');
+    expectValidation(await api('POST', '/recipients', { list_id: L1, first_name: 'A' }), 'email');
+    expectValidation(await api('POST', '/recipients', { email: 'a@example.com' }), 'list_id');
+    expectValidation(await api('POST', '/recipients', { list_id: L1, email: 'a@example.com', is_bounced: true }), 'is_bounced');
+    const ok = await api('POST', '/recipients', { list_id: L1, email: 'a@example.com', gender: '' });
+    expect(ok.status).toBe(200);
+  });
+
+  it('a body that is not JSON is a 400', async () => {
+    const r = await call('POST', '/recipients', { headers: { authorization: `Bearer ${(await login()).access}`, 'content-type': 'application/json' }, body: '{"list_id":' });
+    expectErrorBody(r, 400);
+  });
+});
+
+// ---------------------------------------------------------------- PATCH / POST one recipient
+
+describe('PATCH and POST /lists/{list_id}/recipients/{id}', () => {
+  it('updates any subset of fields: 200 {"status":200,"info":{"count":1},"value":[]}', async () => {
+    const id = await create(L1, 'p@example.com', { first_name: 'P', last_name: 'Q', gender: 'm' });
+    const r = await api('PATCH', `/lists/${L1}/recipients/${id}`, { first_name: 'Paula', gender: 'f', unsubscribe_url: 'https://w/u/1' });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ status: 200, info: { count: 1 }, value: [] });
+    expect(await readOne(L1, id)).toMatchObject({ email: 'p@example.com', first_name: 'Paula', last_name: 'Q', gender: 'f', unsubscribe_url: 'https://w/u/1' });
+  });
+
+  it('POST to the same path does the same (the PHP client’s way)', async () => {
+    const id = await create(L1, 'p@example.com');
+    const r = await api('POST', `/lists/${L1}/recipients/${id}`, { is_unsubscribed: true, last_name: 'DELETED' });
+    expect(r.json).toEqual({ status: 200, info: { count: 1 }, value: [] });
+    expect(await readOne(L1, id)).toMatchObject({ is_unsubscribed: true, last_name: 'DELETED' });
+  });
+
+  it('changes the e-mail; the old address is free again, the new one found by filter', async () => {
+    const id = await create(L1, 'old@example.com');
+    expect((await api('PATCH', `/lists/${L1}/recipients/${id}`, { email: 'New@Example.com' })).status).toBe(200);
+    const found = await api('GET', `/lists/${L1}/recipients?${filter('email=="new@example.com"')}`);
+    expect(found.json.value.map((v: any) => v.id)).toEqual([id]);
+    const other = await create(L1, 'old@example.com');
+    expect(other).not.toBe(id);
+  });
+
+  it('an e-mail used by another recipient of the list is a 400 with code 1062', async () => {
+    await create(L1, 'taken@example.com');
+    const id = await create(L1, 'mine@example.com');
+    const r = await api('PATCH', `/lists/${L1}/recipients/${id}`, { email: 'TAKEN@example.com' });
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ status: 400, code: 1062 });
+    expect(r.json.errorMessage).toMatch(/^Duplicate value/);
+    // The same address in another list is no conflict.
+    await create(L2, 'elsewhere@example.com');
+    expect((await api('PATCH', `/lists/${L1}/recipients/${id}`, { email: 'elsewhere@example.com' })).status).toBe(200);
+  });
+
+  it('unknown list, unknown recipient, or a recipient of another list: 404', async () => {
+    const id = await create(L1, 'x@example.com');
+    expectErrorBody(await api('PATCH', `/lists/zzzz9999/recipients/${id}`, { first_name: 'A' }), 404);
+    expectErrorBody(await api('PATCH', `/lists/${L1}/recipients/zzzz9999`, { first_name: 'A' }), 404);
+    expectErrorBody(await api('PATCH', `/lists/${L2}/recipients/${id}`, { first_name: 'A' }), 404);
+    expectErrorBody(await api('POST', `/lists/${L2}/recipients/${id}`, { first_name: 'A' }), 404);
+  });
+
+  it('rejects an invalid e-mail (422), a refused one (400), an unknown attribute (422), a list move (422)', async () => {
+    const id = await create(L1, 'x@example.com');
+    expectValidation(await api('PATCH', `/lists/${L1}/recipients/${id}`, { email: 'DELETED' }), 'email');
+    await ctl('POST', '/rejected-emails', { emails: ['refused@example.com'] });
+    expectErrorBody(await api('PATCH', `/lists/${L1}/recipients/${id}`, { email: 'refused@example.com' }), 400);
+    expectValidation(await api('PATCH', `/lists/${L1}/recipients/${id}`, { nickname: 'x' }), 'nickname');
+    expectValidation(await api('PATCH', `/lists/${L1}/recipients/${id}`, { list_id: L2 }), 'list_id');
+    expect((await readOne(L1, id, 'email')).email).toBe('x@example.com');
+  });
+
+  it('can spell the message error_message (the Swagger model) when told to', async () => {
+    await ctl('PUT', '/settings', { errorMessageKey: 'error_message' });
+    const r = await api('GET', '/lists/zzzz9999');
+    expect(r.status).toBe(404);
+    expect(r.json).toMatchObject({ status: 404, code: expect.any(Number), error_message: expect.any(String) });
+    expect(r.json.errorMessage).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------- GET one recipient
+
+describe('GET /lists/{list_id}/recipients/{id}', () => {
+  it('returns {_href, id} alone, the named _fields, or the default fields with _expand', async () => {
+    const id = await create(L1, 'g@example.com', { first_name: 'G', unsubscribe_url: 'https://w/u/g' });
+    const bare = await api('GET', `/lists/${L1}/recipients/${id}`);
+    expect(bare.json).toEqual({ status: 200, info: { count: 1 }, value: [{ _href: `${base}/lists/${L1}/recipients/${id}`, id }] });
+
+    const named = await api('GET', `/lists/${L1}/recipients/${id}?_fields=email,first_name,unsubscribe_url`);
+    expect(named.json.value[0]).toEqual({ _href: expect.any(String), id, email: 'g@example.com', first_name: 'G', unsubscribe_url: 'https://w/u/g' });
+
+    const expanded = (await api('GET', `/lists/${L1}/recipients/${id}?_expand=true`)).json.value[0];
+    for (const f of ['id', 'email', 'first_name', 'last_name', 'gender', 'phone', 'created_at', 'is_unsubscribed', 'is_blacklisted', 'is_bounced']) expect(expanded).toHaveProperty(f);
+    expect(expanded).not.toHaveProperty('unsubscribe_url'); // custom attributes only when named
+  });
+
+  it('unknown field in _fields is a 400; unknown recipient a 404', async () => {
+    const id = await create(L1, 'g@example.com');
+    expectErrorBody(await api('GET', `/lists/${L1}/recipients/${id}?_fields=email,shoe_size`), 400);
+    expectErrorBody(await api('GET', `/lists/${L1}/recipients/zzzz9999`), 404);
+    expectErrorBody(await api('GET', `/lists/zzzz9999/recipients/${id}`), 404);
+  });
+});
+
+// ---------------------------------------------------------------- GET many, paging
+
+describe('GET /lists/{list_id}/recipients: paging', () => {
+  it('pages 120 recipients by 50 to the end, in creation order', async () => {
+    const created = await api('POST', '/recipients', Array.from({ length: 120 }, (_, i) => ({ list_id: L1, email: `p${String(i).padStart(3, '0')}@example.com` })));
+    const expected: string[] = created.json.value.map((v: any) => v.id);
+
+    let next: string | undefined = `/lists/${L1}/recipients?_expand=true&_fields=id,email&_limit=50&_offset=0`;
+    const pages: any[] = [];
+    while (next) {
+      const r = await api('GET', next.startsWith('http') ? next.slice(base.length) : next);
+      expect(r.status).toBe(200);
+      pages.push(r.json);
+      next = r.json.info.links._next;
+    }
+    expect(pages.map((p) => p.value.length)).toEqual([50, 50, 20]);
+    for (const p of pages) {
+      expect(p.info.count).toBe(120);
+      expect(p.info.links._href).toEqual(expect.any(String));
+      expect(new URL(p.info.links._last).searchParams.get('_offset')).toBe('100');
+    }
+    expect(pages[2].info.links._next).toBeUndefined();
+    expect(pages.flatMap((p) => p.value.map((v: any) => v.id))).toEqual(expected);
+    expect(pages[0].value[0]).toEqual({ _href: expect.any(String), id: expected[0], email: 'p000@example.com' });
+  });
+
+  it('defaults to _limit 50 and {_href, id} without _expand', async () => {
+    await api('POST', '/recipients', Array.from({ length: 60 }, (_, i) => ({ list_id: L1, email: `d${i}@example.com` })));
+    const r = await api('GET', `/lists/${L1}/recipients`);
+    expect(r.json.info.count).toBe(60);
+    expect(r.json.value).toHaveLength(50);
+    expect(Object.keys(r.json.value[0]).sort()).toEqual(['_href', 'id']);
+    expect(r.json.info.links._next).toEqual(expect.any(String));
+    const expanded = await api('GET', `/lists/${L1}/recipients?_expand=true&_offset=50`);
+    expect(expanded.json.value).toHaveLength(10);
+    expect(expanded.json.value[0].email).toBe('d50@example.com');
+    expect(expanded.json.info.links._next).toBeUndefined();
+  });
+
+  it('a count that is an exact multiple of _limit ends without _next', async () => {
+    await api('POST', '/recipients', Array.from({ length: 100 }, (_, i) => ({ list_id: L1, email: `m${i}@example.com` })));
+    const first = await api('GET', `/lists/${L1}/recipients?_limit=50`);
+    const second = await api('GET', first.json.info.links._next.slice(base.length));
+    expect(second.json.value).toHaveLength(50);
+    expect(second.json.info.links._next).toBeUndefined();
+    expect(second.json.info.links._last).toBe(first.json.info.links._last);
+  });
+
+  it('an offset past the end gives an empty page; bad _limit/_offset are 400; unknown list 404', async () => {
+    await create(L1, 'a@example.com');
+    const r = await api('GET', `/lists/${L1}/recipients?_offset=10`);
+    expect(r.json.info.count).toBe(1);
+    expect(r.json.value).toEqual([]);
+    for (const q of ['_limit=0', '_limit=abc', '_offset=-1']) expectErrorBody(await api('GET', `/lists/${L1}/recipients?${q}`), 400);
+    expectErrorBody(await api('GET', '/lists/zzzz9999/recipients'), 404);
+  });
+
+  it('an empty list answers count 0', async () => {
+    const r = await api('GET', `/lists/${L2}/recipients?_expand=true`);
+    expect(r.json.status).toBe(200);
+    expect(r.json.info.count).toBe(0);
+    expect(r.json.value).toEqual([]);
+    expect(r.json.info.links._next).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------- filters
+
+describe('GET /lists/{list_id}/recipients: _filter (FIQL)', () => {
+  const ids: Record<string, string> = {};
+  beforeEach(async () => {
+    ids.anna = await create(L1, 'anna@example.com', { first_name: 'Anna', last_name: 'Alpha', gender: 'f', unsubscribe_url: 'https://w/u/a' });
+    ids.bob = await create(L1, 'bob@yahoo.com', { first_name: 'Bob', last_name: 'Beta', gender: 'm', is_unsubscribed: true, unsubscribe_url: 'http://w/u/b' });
+    ids.carl = await create(L1, 'carl@yahoo.de', { first_name: 'Carl', last_name: 'Gamma', gender: 'm' });
+    ids.dora = await create(L1, 'dora@example.org', { first_name: 'Dora', last_name: 'Delta', gender: 'f' });
+    await ctl('PATCH', `/recipients/${ids.dora}`, { is_blacklisted: true });
+    await create(L2, 'anna@example.com', { first_name: 'Anna' }); // other list: never matched
+  });
+
+  async function names(f: string): Promise<string[]> {
+    const r = await api('GET', `/lists/${L1}/recipients?_expand=true&${filter(f)}`);
+    expect(r.status, f).toBe(200);
+    expect(r.json.info.count).toBe(r.json.value.length);
+    return r.json.value.map((v: any) => v.first_name);
+  }
+
+  it('== matches case-insensitively', async () => {
+    expect(await names('email=="ANNA@example.com"')).toEqual(['Anna']);
+  });
+  it('=ne=', async () => {
+    expect(await names('gender=ne="m"')).toEqual(['Anna', 'Dora']);
+  });
+  it('=gt= =ge= =lt= =le=', async () => {
+    expect(await names('last_name=gt="Beta"')).toEqual(['Carl', 'Dora']);
+    expect(await names('last_name=ge="Beta"')).toEqual(['Bob', 'Carl', 'Dora']);
+    expect(await names('last_name=lt="Beta"')).toEqual(['Anna']);
+    expect(await names('last_name=le="Beta"')).toEqual(['Anna', 'Bob']);
+  });
+  it('=like= with % wildcards, quoted or not, any case of the operator', async () => {
+    expect(await names('email=like="%yahoo%"')).toEqual(['Bob', 'Carl']);
+    expect(await names('email=like=%yahoo.com')).toEqual(['Bob']);
+    expect(await names('email=LIKE="%@example.%"')).toEqual(['Anna', 'Dora']);
+  });
+  it('=contains=', async () => {
+    expect(await names('first_name=contains="ar"')).toEqual(['Carl']);
+  });
+  it('=in=(a,b)', async () => {
+    expect(await names('email=in=("anna@example.com","carl@yahoo.de")')).toEqual(['Anna', 'Carl']);
+  });
+  it('; is AND, , is OR, parentheses group', async () => {
+    expect(await names('gender=="m";email=like="%.de"')).toEqual(['Carl']);
+    expect(await names('first_name=="Anna",first_name=="Dora"')).toEqual(['Anna', 'Dora']);
+    expect(await names('(first_name=="Anna",first_name=="Bob");gender=="m"')).toEqual(['Bob']);
+  });
+  it('flags and custom attributes', async () => {
+    expect(await names('is_unsubscribed=="true"')).toEqual(['Bob']);
+    expect(await names('is_unsubscribed=="0"')).toEqual(['Anna', 'Carl', 'Dora']);
+    expect(await names('is_blacklisted=="1"')).toEqual(['Dora']);
+    expect(await names('unsubscribe_url=like="https://%"')).toEqual(['Anna']);
+  });
+  it('counts all matches across pages', async () => {
+    const r = await api('GET', `/lists/${L1}/recipients?_limit=1&${filter('email=like="%yahoo%"')}`);
+    expect(r.json.info.count).toBe(2);
+    expect(r.json.value).toEqual([{ _href: expect.any(String), id: ids.bob }]);
+    expect(r.json.info.links._next).toEqual(expect.any(String));
+  });
+  it('an unknown field or a syntax error is a 400', async () => {
+    for (const f of ['shoe_size=="42"', 'email=="unterminated', 'email=~"x"', 'email==', 'DATE_FORMAT(created_at,"Y")=="2020"']) {
+      expectErrorBody(await api('GET', `/lists/${L1}/recipients?${filter(f)}`), 400);
+    }
+  });
+});
+
+// ---------------------------------------------------------------- DELETE, attributes, unknown routes
+
+describe('DELETE /lists/{list_id}/recipients/{id}', () => {
+  it('removes the recipient: 200 envelope, then 404', async () => {
+    const id = await create(L1, 'del@example.com');
+    const r = await api('DELETE', `/lists/${L1}/recipients/${id}`);
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ status: 200, info: { count: 1 }, value: [] });
+    expectErrorBody(await api('GET', `/lists/${L1}/recipients/${id}`), 404);
+    expectErrorBody(await api('DELETE', `/lists/${L1}/recipients/${id}`), 404);
+    expectErrorBody(await api('DELETE', `/lists/zzzz9999/recipients/${id}`), 404);
+    // The address can be added again as a new recipient.
+    expect(await create(L1, 'del@example.com')).not.toBe(id);
+  });
+});
+
+describe('attributes', () => {
+  it('POST /attributes creates one that can then be written; a duplicate name is a 400 (1062)', async () => {
+    const r = await api('POST', '/attributes', { name: 'customer_no' });
+    expect(r.status).toBe(201);
+    expect(r.json.value[0].id).toMatch(ID);
+    const list = await api('GET', '/attributes?_expand=true');
+    expect(list.json.value.map((a: any) => a.name)).toEqual(['unsubscribe_url', 'customer_no']);
+    const id = await create(L1, 'c@example.com', { customer_no: 'K-1' });
+    expect((await readOne(L1, id, 'customer_no')).customer_no).toBe('K-1');
+    const dup = await api('POST', '/attributes', { name: 'customer_no' });
+    expect(dup.status).toBe(400);
+    expect(dup.json).toEqual({ status: 400, code: 1062, errorMessage: 'Duplicate value "customer_no" for column "name"' });
+    expectValidation(await api('POST', '/attributes', { name: 'no spaces' }), 'name');
+  });
+});
+
+describe('unknown routes', () => {
+  it('answer 404 with an error body', async () => {
+    for (const [m, p] of [['GET', '/nope'], ['GET', '/recipients'], ['PUT', '/lists'], ['DELETE', `/lists/${L1}`], ['GET', '/oauth/v2/token']] as const) {
+      expectErrorBody(await api(m, p), 404);
+    }
+  });
+});
+
+// ---------------------------------------------------------------- control
+
+describe('control over HTTP', () => {
+  it('GET /_emulator/ lists the routes', async () => {
+    const r = await ctl('GET', '/');
+    expect(r.status).toBe(200);
+    expect(r.json.routes.length).toBeGreaterThan(10);
+  });
+
+  it('state shows every recipient with every field, flag and attribute', async () => {
+    const id = await create(L1, 's@example.com', { first_name: 'S', unsubscribe_url: 'https://w/u/s' });
+    const s = (await ctl('GET', '/state')).json;
+    expect(s.lists.map((l: any) => l.id)).toEqual([L1, L2]);
+    expect(s.attributes.map((a: any) => a.name)).toEqual(['unsubscribe_url']);
+    expect(s.recipients).toEqual([expect.objectContaining({
+      id, list_id: L1, email: 's@example.com', first_name: 'S', last_name: null, gender: null, phone: null,
+      is_unsubscribed: false, is_blacklisted: false, is_bounced: false, created_at: expect.any(String),
+      attributes: { unsubscribe_url: 'https://w/u/s' },
+    })]);
+    expect(s.tokens.liveAccessTokens).toBe(1);
+  });
+
+  it('inserts, finds, edits (flags included) and deletes recipients as a UI user would', async () => {
+    const ins = await ctl('POST', '/recipients', { list_id: L1, email: 'ui@example.com', first_name: 'U', is_bounced: true });
+    expect(ins.status).toBe(200);
+    const id = ins.json.id;
+    expect(id).toMatch(ID);
+    expect((await readOne(L1, id)).is_bounced).toBe(true);
+    expect((await ctl('GET', `/recipients?list_id=${L1}&email=UI@example.com`)).json.id).toBe(id);
+
+    const ed = await ctl('PATCH', `/recipients/${id}`, { is_unsubscribed: true, is_blacklisted: true, is_bounced: false, email: 'ui2@example.com' });
+    expect(ed.status).toBe(200);
+    expect(await readOne(L1, id)).toMatchObject({ email: 'ui2@example.com', is_unsubscribed: true, is_blacklisted: true, is_bounced: false });
+
+    expect((await ctl('DELETE', `/recipients/${id}`)).json).toEqual({ deleted: true });
+    expectErrorBody(await api('GET', `/lists/${L1}/recipients/${id}`), 404);
+    expect((await ctl('GET', `/recipients/${id}`)).status).toBe(404);
+  });
+
+  it('control errors: duplicate insert 409, unknown list 404, bad field 400, unknown route 404, wrong method 405', async () => {
+    await ctl('POST', '/recipients', { list_id: L1, email: 'a@example.com' });
+    expect((await ctl('POST', '/recipients', { list_id: L1, email: 'A@example.com' })).status).toBe(409);
+    expect((await ctl('POST', '/recipients', { list_id: 'zzzz9999', email: 'a@example.com' })).status).toBe(404);
+    expect((await ctl('POST', '/recipients', { list_id: L1, email: 'b@example.com', gender: 'x' })).status).toBe(400);
+    expect((await ctl('GET', '/nothing')).status).toBe(404);
+    expect((await ctl('PUT', '/state')).status).toBe(405);
+    expect((await ctl('PUT', '/faults', { rate: 2 })).status).toBe(400);
+    expect((await ctl('POST', '/rules', { kind: 'explode' })).status).toBe(400);
+  });
+
+  it('reset: initial lists/attributes back, recipients, tokens, faults and log gone', async () => {
+    const { access } = await login();
+    await create(L1, 'r@example.com');
+    await ctl('POST', '/lists', { name: 'Extra' });
+    await ctl('POST', '/attributes', { name: 'extra_attr' });
+    await ctl('PUT', '/faults', { rate: 0.5, seed: 3 });
+    await ctl('POST', '/rules', { kind: '503', method: 'GET' });
+    await ctl('POST', '/rejected-emails', { emails: ['x@example.com'] });
+    await ctl('POST', '/clock/advance', { seconds: 100 });
+
+    expect((await ctl('POST', '/reset')).status).toBe(200);
+    const s = (await ctl('GET', '/state')).json;
+    expect(s.lists.map((l: any) => l.id)).toEqual([L1, L2]);
+    expect(s.attributes.map((a: any) => a.name)).toEqual(['unsubscribe_url']);
+    expect(s.recipients).toEqual([]);
+    expect(s.tokens).toEqual({ liveAccessTokens: 0, liveRefreshTokens: 0 });
+    expect(s.faults.rate).toBe(0);
+    expect(s.rules).toEqual([]);
+    expect(s.rejectedEmails).toEqual([]);
+    expect(s.clockOffsetSeconds).toBe(0);
+    expect((await ctl('GET', '/log')).json.entries).toEqual([]);
+    expect((await api('GET', '/lists', undefined, { token: access })).status).toBe(401);
+  });
+
+  it('the JS control object offers the same', async () => {
+    const list = emu.control.createList({ name: 'JS list' });
+    const rec = emu.control.insertRecipient({ list_id: list.id, email: 'js@example.com', is_unsubscribed: true });
+    expect(emu.control.findRecipient(list.id, 'JS@example.com')?.id).toBe(rec.id);
+    emu.control.editRecipient(rec.id, { is_blacklisted: true });
+    expect(emu.control.getRecipient(rec.id)).toMatchObject({ is_unsubscribed: true, is_blacklisted: true, is_bounced: false });
+    expect(emu.control.state({ listId: list.id }).recipients).toHaveLength(1);
+    expect(emu.control.deleteRecipient(rec.id)).toBe(true);
+    expect(() => emu.control.deleteRecipient(rec.id)).toThrow();
+  });
+});
+
+describe('call log', () => {
+  it('records method, path with query, route, status, time, duration and fault; counts by route', async () => {
+    await create(L1, 'log@example.com');
+    await api('GET', `/lists/${L1}/recipients?_limit=5`);
+    await api('GET', '/lists/zzzz9999');
+    const { entries, counters } = (await ctl('GET', '/log')).json;
+    expect(entries.map((e: any) => [e.method, e.path, e.status])).toEqual([
+      ['POST', '/oauth/v2/token', 200],
+      ['POST', '/recipients', 200],
+      ['GET', `/lists/${L1}/recipients?_limit=5`, 200],
+      ['GET', '/lists/zzzz9999', 404],
+    ]);
+    for (const e of entries) {
+      expect(Object.keys(e).sort()).toEqual(['durationMs', 'fault', 'method', 'path', 'route', 'ruleId', 'seq', 'status', 'time']);
+      expect(Date.parse(e.time)).not.toBeNaN();
+      expect(e.fault).toBeNull();
+    }
+    expect(counters.byRoute).toEqual({ 'POST /oauth/v2/token': 1, 'POST /recipients': 1, 'GET /lists/{list_id}/recipients': 1, 'GET /lists/{list_id}': 1 });
+    expect(counters.total).toBe(4);
+    expect((await ctl('GET', '/counters')).json.byStatus).toEqual({ 200: 3, 404: 1 });
+    await ctl('DELETE', '/log');
+    expect((await ctl('GET', '/log')).json).toEqual({ entries: [], counters: { total: 0, byRoute: {}, byStatus: {}, byFault: {} } });
+  });
+
+  it('never holds the password, auth key, tokens or personal data from bodies', async () => {
+    const seen: unknown[] = [];
+    const e2 = await startEmulator({ authKey: AUTH_KEY, username: USERNAME, password: PASSWORD, lists: [{ id: L1, name: 'W' }], log: (e) => seen.push(e) });
+    try {
+      const t = await login(e2.url);
+      await tokenCall({ refresh_token: t.refresh, grant_type: JWT_REFRESH }, {}, e2.url);
+      await tokenCall({ username: USERNAME, password: 'wrong-secret-pw', grant_type: JWT }, {}, e2.url);
+      await api('POST', '/recipients', { list_id: L1, email: 'private.person@example.com', first_name: 'Zelda', last_name: 'Secretname' }, { token: t.access, at: e2.url });
+      const id = e2.control.state().recipients[0]!.id;
+      await api('PATCH', `/lists/${L1}/recipients/${id}`, { email: 'other.private@example.com' }, { token: t.access, at: e2.url });
+      const logged = JSON.stringify([e2.control.log(), seen, (await ctl('GET', '/log', undefined, e2.url)).json]);
+      expect(seen.length).toBe(5);
+      for (const secret of [PASSWORD, 'wrong-secret-pw', AUTH_KEY, btoa(AUTH_KEY), t.access, t.refresh, USERNAME, 'private.person', 'other.private', 'Zelda', 'Secretname']) {
+        expect(logged).not.toContain(secret);
+      }
+    } finally {
+      await e2.close();
+    }
+  });
+});
+
+// ---------------------------------------------------------------- faults
+
+describe('faults: targeted rules, one per kind', () => {
+  it('429 with Retry-After (seconds)', async () => {
+    await ctl('POST', '/rules', { kind: '429_retry_after', retryAfterSeconds: 7, pathPrefix: '/lists' });
+    const r = await api('GET', '/lists');
+    expect(r.status).toBe(429);
+    expect(r.headers.get('retry-after')).toBe('7');
+    expect(r.json).toMatchObject({ status: 429, code: 429, errorMessage: expect.any(String) });
+    expect((await api('GET', '/lists')).status).toBe(200); // fired once
+  });
+
+  it('429 without Retry-After', async () => {
+    const { access } = await login(); // first: an unfiltered rule would hit the token call too
+    await ctl('POST', '/rules', { kind: '429' });
+    const r = await api('GET', '/lists', undefined, { token: access });
+    expect(r.status).toBe(429);
+    expect(r.headers.get('retry-after')).toBeNull();
+  });
+
+  it('500 and 503, with JSON, HTML or empty bodies', async () => {
+    await login().then((t) => (token = t.access));
+    await ctl('POST', '/rules', { kind: '500', method: 'GET', times: 1 });
+    await ctl('POST', '/rules', { kind: '503', method: 'GET', times: 1 });
+    expectErrorBody(await api('GET', '/lists'), 500);
+    expectErrorBody(await api('GET', '/lists'), 503);
+    await ctl('PUT', '/faults', { body: 'html' });
+    await ctl('POST', '/rules', { kind: '503' });
+    const html = await api('GET', '/lists');
+    expect(html.status).toBe(503);
+    expect(html.headers.get('content-type')).toContain('text/html');
+    expect(html.text).toContain('503');
+    await ctl('PUT', '/faults', { body: 'empty' });
+    await ctl('POST', '/rules', { kind: '500' });
+    const empty = await api('GET', '/lists');
+    expect(empty.status).toBe(500);
+    expect(empty.text).toBe('');
+  });
+
+  it('a delay past the client’s timeout, then a normal answer: the write still happens', async () => {
+    await login().then((t) => (token = t.access));
+    await ctl('POST', '/rules', { kind: 'timeout', delayMs: 400, delayThen: 'normal', method: 'POST', pathPrefix: '/recipients' });
+    await expect(api('POST', '/recipients', { list_id: L1, email: 'slow@example.com' }, { signal: AbortSignal.timeout(100) })).rejects.toThrow();
+    expect((await ctl('GET', '/state')).json.recipients).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await ctl('GET', '/state')).json.recipients.map((r: any) => r.email)).toEqual(['slow@example.com']);
+    const entry = (await ctl('GET', '/log')).json.entries.at(-1);
+    expect(entry).toMatchObject({ method: 'POST', path: '/recipients', status: 200, fault: 'timeout' });
+    expect(entry.durationMs).toBeGreaterThanOrEqual(390);
+  });
+
+  it('a delay, then 503: nothing written', async () => {
+    await ctl('POST', '/rules', { kind: 'timeout', delayMs: 150, delayThen: '503', pathPrefix: '/recipients' });
+    const started = Date.now();
+    const r = await api('POST', '/recipients', { list_id: L1, email: 'slow@example.com' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(r.status).toBe(503);
+    expect((await ctl('GET', '/state')).json.recipients).toHaveLength(0);
+  });
+
+  it('5xx after the write was made', async () => {
+    const id = await create(L1, 'w@example.com');
+    await ctl('POST', '/rules', { kind: '500_after_write', method: 'PATCH' });
+    const r = await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_unsubscribed: true });
+    expect(r.status).toBe(500);
+    expect((await ctl('GET', `/recipients/${id}`)).json.is_unsubscribed).toBe(true);
+  });
+
+  it('any status with any body', async () => {
+    const { access } = await login();
+    await ctl('POST', '/rules', { kind: 'status', status: 403, body: { status: 403, code: 403, errorMessage: 'Forbidden' } });
+    const r = await api('GET', '/lists', undefined, { token: access });
+    expect(r.status).toBe(403);
+    expect(r.json).toEqual({ status: 403, code: 403, errorMessage: 'Forbidden' });
+  });
+});
+
+describe('faults: rule matching and counts', () => {
+  it('"fail the next 3 PATCH calls with 503"', async () => {
+    const id = await create(L1, 'm@example.com');
+    const rule = (await ctl('POST', '/rules', { kind: '503', method: 'patch', times: 3 })).json;
+    expect(rule).toMatchObject({ id: expect.any(Number), remaining: 3, method: 'PATCH' });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      statuses.push((await api('PATCH', `/lists/${L1}/recipients/${id}`, { first_name: `n${i}` })).status);
+      expect((await api('GET', `/lists/${L1}/recipients/${id}`)).status).toBe(200);
+    }
+    expect(statuses).toEqual([503, 503, 503, 200]);
+    expect((await ctl('GET', '/rules')).json).toEqual([]);
+    const { counters, entries } = (await ctl('GET', '/log')).json;
+    expect(counters.byFault).toEqual({ 503: 3 });
+    expect(entries.filter((e: any) => e.ruleId === rule.id)).toHaveLength(3);
+  });
+
+  it('matches by e-mail in the body (bulk too) or of the recipient the path names', async () => {
+    const id = await create(L1, 'target@example.com');
+    await create(L1, 'other@example.com');
+    await ctl('POST', '/rules', { kind: '500', email: 'TARGET@example.com', times: 3 });
+    expect((await api('POST', '/recipients', { list_id: L1, email: 'other@example.com' })).status).toBe(200);
+    expect((await api('POST', '/recipients', [{ list_id: L1, email: 'x@example.com' }, { list_id: L1, email: 'target@example.com' }])).status).toBe(500);
+    expect((await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_unsubscribed: true })).status).toBe(500);
+    expect((await api('GET', `/lists/${L1}/recipients/${id}`)).status).toBe(500);
+    expect((await api('GET', `/lists/${L1}/recipients/${id}`)).status).toBe(200);
+  });
+
+  it('matches by path regex and prefix; rules can be removed', async () => {
+    await login().then((t) => (token = t.access));
+    const r1 = (await ctl('POST', '/rules', { kind: '503', pathRegex: '^/lists/[a-z0-9]{8}$', times: 5 })).json;
+    expect((await api('GET', '/lists')).status).toBe(200);
+    expect((await api('GET', `/lists/${L1}`)).status).toBe(503);
+    expect((await ctl('DELETE', `/rules/${r1.id}`)).json).toEqual({ removed: true });
+    expect((await api('GET', `/lists/${L1}`)).status).toBe(200);
+    await ctl('POST', '/rules', { kind: '503', pathPrefix: '/lists?_expand' });
+    expect((await api('GET', '/lists')).status).toBe(200);
+    expect((await api('GET', '/lists?_expand=true')).status).toBe(503);
+    await ctl('POST', '/rules', { kind: '503' });
+    await ctl('DELETE', '/rules');
+    expect((await api('GET', '/lists')).status).toBe(200);
+  });
+
+  it('control calls are never faulted or logged', async () => {
+    await ctl('PUT', '/faults', { rate: 1, seed: 1, kinds: ['503'] });
+    await ctl('POST', '/rules', { kind: '500', times: 5 });
+    expect((await ctl('GET', '/state')).status).toBe(200);
+    expect((await ctl('GET', '/log')).json.entries).toEqual([]);
+    expect((await ctl('GET', '/rules')).json[0].remaining).toBe(5);
+  });
+});
+
+describe('faults: random rate from a seeded PRNG', () => {
+  async function run(seed: number, n = 60): Promise<string[]> {
+    await ctl('PUT', '/faults', { rate: 0.3, seed, kinds: ['429_retry_after', '429', '500', '503', '500_after_write'], retryAfterSeconds: 1 });
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = await api('GET', `/lists/${L1}/recipients`);
+      out.push(`${r.status}${r.headers.get('retry-after') ? '+ra' : ''}`);
+    }
+    return out;
+  }
+
+  it('the same seed gives the same faults; another seed others', async () => {
+    await login().then((t) => (token = t.access));
+    const a = await run(42);
+    const b = await run(42);
+    const c = await run(7);
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    const faulted = a.filter((s) => s !== '200').length;
+    expect(faulted).toBeGreaterThan(5);
+    expect(faulted).toBeLessThan(40);
+    expect(new Set(a)).toEqual(new Set(['200', '429+ra', '429', '500', '503']));
+    const log = (await ctl('GET', '/log')).json;
+    expect(Object.values(log.counters.byFault).reduce((x: number, y: any) => x + y, 0)).toBe(a.filter((s) => s !== '200').length * 2 + c.filter((s) => s !== '200').length);
+  });
+
+  it('rate 1: every API call faulted; the token endpoint only with includeOAuth', async () => {
+    await ctl('PUT', '/faults', { rate: 1, seed: 9, kinds: [{ kind: '503', weight: 1 }] });
+    const t = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT });
+    expect(t.status).toBe(200);
+    expect((await api('GET', '/lists', undefined, { token: t.json.access_token })).status).toBe(503);
+    await ctl('PUT', '/faults', { includeOAuth: true });
+    expect((await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT })).status).toBe(503);
+    await ctl('DELETE', '/faults');
+    expect((await api('GET', '/lists', undefined, { token: t.json.access_token })).status).toBe(200);
+  });
+
+  it('random timeouts use the configured delay', async () => {
+    await login().then((x) => (token = x.access));
+    await ctl('PUT', '/faults', { rate: 1, seed: 5, kinds: ['timeout'], delayMs: 120, delayThen: '503' });
+    const started = Date.now();
+    expect((await api('GET', '/lists')).status).toBe(503);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(110);
+  });
+});
+
+// ---------------------------------------------------------------- scale
+
+describe('scale', () => {
+  it('holds 100,000 recipients in one list; upsert stays fast; _limit caps at 5000', async () => {
+    const total = 100_000;
+    for (let start = 0; start < total; start += 20_000) {
+      const chunk = Array.from({ length: 20_000 }, (_, i) => ({ list_id: L1, email: `bulk${start + i}@example.com`, first_name: 'B' }));
+      const r = await api('POST', '/recipients', chunk);
+      expect(r.status).toBe(201);
+      expect(r.json.info.count).toBe(20_000);
+    }
+    const t0 = Date.now();
+    for (let i = 0; i < 200; i++) expect((await api('POST', '/recipients', { list_id: L1, email: `BULK${i * 499}@example.com`, last_name: 'Up' })).status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const page = await api('GET', `/lists/${L1}/recipients?_limit=10000&_offset=99000`);
+    expect(page.json.info.count).toBe(total);
+    expect(page.json.value).toHaveLength(1000);
+    const capped = await api('GET', `/lists/${L1}/recipients?_limit=10000&_expand=true`);
+    expect(capped.json.value).toHaveLength(5000);
+    expect(new URL(capped.json.info.links._next).searchParams.get('_offset')).toBe('5000');
+    const found = await api('GET', `/lists/${L1}/recipients?_expand=true&${filter('last_name=="Up"')}`);
+    expect(found.json.info.count).toBe(200);
+  }, 60_000);
+});
