@@ -112,7 +112,7 @@ CREATE TABLE `subscriptions` (
 	`synced_version` integer DEFAULT 0 NOT NULL,
 	`list_id` text,
 	`recipient_id` text,
-	`erase_lookup_email` text,
+	`lookup_email` text,
 	`transfer_status` text DEFAULT 'pending' NOT NULL,
 	`pending_since` integer,
 	`attempts` integer DEFAULT 0 NOT NULL,

@@ -59,10 +59,12 @@ export const subscriptions = sqliteTable('subscriptions', {
   listId: text('list_id'),
   recipientId: text('recipient_id'),
   /**
-   * Only for a deleted user whose recipient id is unknown: the address to find the recipient
-   * by, kept until the provider confirms the erasure, then cleared.
+   * The address the provider may know this recipient by while its id is unknown: set when a
+   * creation's outcome was uncertain (a timeout or a 5xx after the write) and, for a deleted
+   * user, the last address; cleared once the id is known or the erasure is done. It keeps
+   * uncertain writes from leaving a second recipient behind.
    */
-  eraseLookupEmail: text('erase_lookup_email'),
+  lookupEmail: text('lookup_email'),
 
   transferStatus: text('transfer_status', { enum: transferStatuses }).notNull().default('pending'),
   /** When the current version became pending: the age /health and the stats report. */

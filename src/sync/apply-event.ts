@@ -36,6 +36,8 @@ export interface SubscriptionRow {
   stateAt: number;
   stateBy: string;
   recipientId: string | null;
+  /** See subscriptions.lookupEmail. */
+  lookupEmail?: string | null;
 }
 
 export interface UserState {
@@ -54,8 +56,8 @@ export interface SubscriptionChange {
   resubscribe?: boolean;
   /** True when the provider must be told: the row becomes pending with a new version. */
   push: boolean;
-  /** For an erasure without a known recipient: the address to find it by at the provider. */
-  eraseLookupEmail?: string | null;
+  /** For an erasure without a known recipient id: the address to find it by at the provider. */
+  lookupEmail?: string | null;
 }
 
 export interface Decision {
@@ -166,7 +168,7 @@ function applyDeletion(state: UserState, decision: Decision, at: number): void {
       stateBy: 'user.deleted',
       resubscribe: false,
       push: true,
-      eraseLookupEmail: sub.recipientId ? null : previous?.email ?? null,
+      lookupEmail: sub.recipientId ? null : sub.lookupEmail ?? previous?.email ?? null,
     });
   }
 }

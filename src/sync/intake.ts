@@ -129,7 +129,7 @@ interface UserRows {
   userId: string;
   subscriber: (SubscriberRow & { email: string | null; firstName: string; lastName: string; gender: 'm' | 'f' | '' }) | null;
   subscriberDirty: boolean;
-  subs: Map<string, SubscriptionRow & { userId: string; resubscribe: boolean; eraseLookupEmail: string | null; isNew: boolean; dirty: boolean; push: boolean }>;
+  subs: Map<string, SubscriptionRow & { userId: string; resubscribe: boolean; lookupEmail: string | null; isNew: boolean; dirty: boolean; push: boolean }>;
 }
 
 async function loadUsers(tx: Tx, userIds: string[]): Promise<Map<string, UserRows>> {
@@ -177,7 +177,7 @@ function applyDecision(user: UserRows, decision: ReturnType<typeof applyEvent>, 
       newsletterId: change.newsletterId,
       recipientId: null,
       resubscribe: false,
-      eraseLookupEmail: null,
+      lookupEmail: null,
       isNew: true,
       dirty: true,
       push: true,
@@ -189,7 +189,7 @@ function applyDecision(user: UserRows, decision: ReturnType<typeof applyEvent>, 
     row.stateAt = change.stateAt;
     row.stateBy = change.stateBy;
     if (change.resubscribe !== undefined) row.resubscribe = change.resubscribe;
-    if (change.eraseLookupEmail !== undefined) row.eraseLookupEmail = change.eraseLookupEmail;
+    if (change.lookupEmail !== undefined) row.lookupEmail = change.lookupEmail;
     row.dirty = true;
     row.push ||= change.push;
     user.subs.set(change.newsletterId, row);
@@ -222,7 +222,7 @@ async function writeUsers(tx: Tx, users: UserRows[], now: number): Promise<strin
     stateAt: s.stateAt,
     stateBy: s.stateBy,
     resubscribe: s.resubscribe,
-    eraseLookupEmail: s.eraseLookupEmail,
+    lookupEmail: s.lookupEmail,
     pendingSince: now,
     createdAt: now,
     updatedAt: now,
@@ -232,7 +232,7 @@ async function writeUsers(tx: Tx, users: UserRows[], now: number): Promise<strin
     stateAt: sql`excluded.state_at`,
     stateBy: sql`excluded.state_by`,
     resubscribe: sql`excluded.resubscribe`,
-    eraseLookupEmail: sql`excluded.erase_lookup_email`,
+    lookupEmail: sql`excluded.lookup_email`,
     updatedAt: sql`excluded.updated_at`,
   };
   // Rows to push get a new version and start their transfer afresh; the others keep theirs.

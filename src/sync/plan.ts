@@ -18,7 +18,8 @@ export interface PlanInput {
   recipientListId: string | null;
   recipientId: string | null;
   profile: { email: string | null; firstName: string; lastName: string; gender: 'm' | 'f' | '' };
-  eraseLookupEmail: string | null;
+  /** An address the provider may hold this recipient under while its id is unknown. */
+  lookupEmail: string | null;
   unsubscribeUrl: string;
   unsubscribeAttribute: string;
   /** Another portal user already holds this address in the same newsletter. */
@@ -27,10 +28,11 @@ export interface PlanInput {
 
 export type Plan =
   | { kind: 'fail'; reason: 'unmapped' | 'clash' | 'no-email'; message: string }
-  | { kind: 'create'; listId: string; data: RecipientData; resubscribe: boolean }
+  /** `adoptFrom`: addresses under which an earlier, uncertain creation may exist; found, it is updated. */
+  | { kind: 'create'; listId: string; data: RecipientData; resubscribe: boolean; adoptFrom: string[] }
   | { kind: 'update'; listId: string; recipientId: string; data: RecipientData; resubscribe: boolean }
-  | { kind: 'unsubscribe'; listId: string; recipientId: string | null; lookupEmail: string | null }
-  | { kind: 'erase'; listId: string; recipientId: string | null; lookupEmail: string | null; dummyEmail: string }
+  | { kind: 'unsubscribe'; listId: string; recipientId: string | null; lookupEmails: string[] }
+  | { kind: 'erase'; listId: string; recipientId: string | null; lookupEmails: string[]; dummyEmail: string }
   | { kind: 'nothing'; why: string };
 
 export function planTransfer(input: PlanInput): Plan {
@@ -62,21 +64,36 @@ export function planTransfer(input: PlanInput): Plan {
         gender: input.profile.gender,
         attributes: { [input.unsubscribeAttribute]: input.unsubscribeUrl },
       };
-      return recipientId
-        ? { kind: 'update', listId, recipientId, data, resubscribe: input.resubscribe }
-        : { kind: 'create', listId, data, resubscribe: input.resubscribe };
+      if (recipientId) return { kind: 'update', listId, recipientId, data, resubscribe: input.resubscribe };
+      // Creation is an upsert by address: only an uncertain earlier one under another address
+      // needs finding first, or it would stay behind as a second recipient.
+      const adoptFrom = otherAddresses([input.lookupEmail], data.email);
+      return { kind: 'create', listId, data, resubscribe: input.resubscribe, adoptFrom };
     }
     case 'unsubscribed': {
-      const lookupEmail = recipientId ? null : input.profile.email;
-      if (!recipientId && !lookupEmail) return { kind: 'nothing', why: 'no recipient is known at the provider' };
-      return { kind: 'unsubscribe', listId, recipientId, lookupEmail };
+      const lookupEmails = recipientId ? [] : otherAddresses([input.lookupEmail, input.profile.email], null);
+      if (!recipientId && !lookupEmails.length) return { kind: 'nothing', why: 'no recipient is known at the provider' };
+      return { kind: 'unsubscribe', listId, recipientId, lookupEmails };
     }
     case 'deleted': {
-      const lookupEmail = recipientId ? null : input.eraseLookupEmail;
-      if (!recipientId && !lookupEmail) return { kind: 'nothing', why: 'no recipient is known at the provider' };
-      return { kind: 'erase', listId, recipientId, lookupEmail, dummyEmail: dummyEmailFor(input.subscriptionId) };
+      const lookupEmails = recipientId ? [] : otherAddresses([input.lookupEmail], null);
+      if (!recipientId && !lookupEmails.length) return { kind: 'nothing', why: 'no recipient is known at the provider' };
+      return { kind: 'erase', listId, recipientId, lookupEmails, dummyEmail: dummyEmailFor(input.subscriptionId) };
     }
   }
+}
+
+/** Distinct addresses (case-insensitively), leaving out `except`. */
+function otherAddresses(candidates: (string | null)[], except: string | null): string[] {
+  const seen = new Set(except ? [except.toLowerCase()] : []);
+  const out: string[] = [];
+  for (const c of candidates) {
+    if (c && !seen.has(c.toLowerCase())) {
+      seen.add(c.toLowerCase());
+      out.push(c);
+    }
+  }
+  return out;
 }
 
 /**

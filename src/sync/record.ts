@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { eventLog, subscriptions } from '../db/schema';
 import { backoffSeconds } from './backoff';
+import type { Plan } from './plan';
 import type { Outcome } from './transfer';
 import type { WorkItem } from './work';
 
@@ -24,6 +25,7 @@ export async function recordOutcomes(
   items: WorkItem[],
   outcomes: Map<string, Outcome>,
   policy: RetryPolicy,
+  plans: Map<string, Plan>,
   now = Date.now(),
 ): Promise<Map<string, Disposition>> {
   const dispositions = new Map<string, Disposition>();
@@ -39,7 +41,7 @@ export async function recordOutcomes(
         // The recipient id is kept whatever the version: it is the only handle on a recipient
         // whose address changes later, and losing it would leave a stray recipient behind.
         if (outcome.recipientId) {
-          statements.push(db.update(subscriptions).set({ recipientId: outcome.recipientId, listId: outcome.listId }).where(eq(subscriptions.id, item.id)));
+          statements.push(db.update(subscriptions).set({ recipientId: outcome.recipientId, listId: outcome.listId, lookupEmail: null }).where(eq(subscriptions.id, item.id)));
         }
         statements.push(
           db.update(subscriptions).set({
@@ -50,7 +52,7 @@ export async function recordOutcomes(
             lastAttemptAt: now,
             nextAttemptAt: null,
             resubscribe: false,
-            ...(item.input.state === 'deleted' ? { eraseLookupEmail: null } : {}),
+            ...(item.input.state === 'deleted' ? { lookupEmail: null } : {}),
             errorMessage: null,
             errorCode: null,
             errorHttpStatus: null,
@@ -65,6 +67,12 @@ export async function recordOutcomes(
         dispositions.set(item.id, { ack: true });
         break;
       case 'retry': {
+        // A creation that may or may not have happened: remember the address it was sent
+        // under, so the next attempt finds it even if the address changes meanwhile.
+        const plan = plans.get(item.id);
+        if (plan?.kind === 'create') {
+          statements.push(db.update(subscriptions).set({ lookupEmail: plan.data.email }).where(eq(subscriptions.id, item.id)));
+        }
         if (attempts >= policy.maxAttempts) {
           // Retries end: the last provider message is what the admin sees.
           statements.push(db.update(subscriptions).set({ transferStatus: 'failed', attempts, lastAttemptAt: now, nextAttemptAt: null, ...errorFields(outcome.failure, now), updatedAt: now }).where(same));

@@ -35,5 +35,5 @@ export async function syncSubscriptions(
     maxAttempts: config.SYNC_MAX_ATTEMPTS,
     baseSeconds: config.SYNC_BACKOFF_BASE_SECONDS,
     maxSeconds: config.SYNC_BACKOFF_MAX_SECONDS,
-  });
+  }, new Map(planned.map((p) => [p.id, p.plan])));
 }

@@ -1,5 +1,5 @@
 import { CredentialsRefusedError, ProviderError, RateLimitedError } from '../providers/errors';
-import type { NewsletterProvider, ProviderFailure, RecipientData } from '../providers/port';
+import type { NewsletterProvider, ProviderFailure, RecipientData, RecipientRef } from '../providers/port';
 import type { Plan } from './plan';
 
 /**
@@ -42,10 +42,26 @@ export async function executePlans(provider: NewsletterProvider, planned: Planne
     if (plan.kind === 'nothing') outcomes.set(id, { kind: 'synced', listId: null, recipientId: null, note: plan.why });
   }
 
-  // Creations, in bulk per list (and per resubscribe flag: array items must share their keys).
-  const groups = new Map<string, { listId: string; resubscribe: boolean; items: { id: string; data: RecipientData }[] }>();
+  // An earlier creation whose outcome was uncertain may exist under another address: find it
+  // and update it rather than create a second recipient.
+  const creates: { id: string; plan: Extract<Plan, { kind: 'create' }> }[] = [];
   for (const { id, plan } of planned) {
     if (plan.kind !== 'create') continue;
+    if (!plan.adoptFrom.length) {
+      creates.push({ id, plan });
+      continue;
+    }
+    await run([id], async () => {
+      const ref = await findFirst(provider, plan.listId, plan.adoptFrom);
+      if (!ref) return void creates.push({ id, plan });
+      await provider.update(ref, plan.data, { resubscribe: plan.resubscribe });
+      outcomes.set(id, { kind: 'synced', listId: ref.listId, recipientId: ref.recipientId, note: 'adopted an earlier uncertain creation' });
+    });
+  }
+
+  // Creations, in bulk per list (and per resubscribe flag: array items must share their keys).
+  const groups = new Map<string, { listId: string; resubscribe: boolean; items: { id: string; data: RecipientData }[] }>();
+  for (const { id, plan } of creates) {
     const key = `${plan.listId}|${plan.resubscribe}`;
     const group = groups.get(key) ?? { listId: plan.listId, resubscribe: plan.resubscribe, items: [] };
     group.items.push({ id, data: plan.data });
@@ -87,9 +103,7 @@ export async function executePlans(provider: NewsletterProvider, planned: Planne
         await run([id], async () => {
           const ref = plan.recipientId
             ? { listId: plan.listId, recipientId: plan.recipientId }
-            : plan.lookupEmail
-              ? await provider.findByEmail(plan.listId, plan.lookupEmail)
-              : null;
+            : await findFirst(provider, plan.listId, plan.lookupEmails);
           if (!ref) {
             outcomes.set(id, { kind: 'synced', listId: null, recipientId: null, note: 'no recipient at the provider' });
             return;
@@ -110,6 +124,14 @@ export async function executePlans(provider: NewsletterProvider, planned: Planne
     }
   }
   return outcomes;
+}
+
+async function findFirst(provider: NewsletterProvider, listId: string, emails: string[]): Promise<RecipientRef | null> {
+  for (const email of emails) {
+    const ref = await provider.findByEmail(listId, email);
+    if (ref) return ref;
+  }
+  return null;
 }
 
 function outcomeOf(error: unknown): Outcome {

@@ -10,7 +10,7 @@ const base: PlanInput = {
   recipientListId: null,
   recipientId: null,
   profile: { email: 'a@example.com', firstName: 'A', lastName: 'B', gender: 'f' },
-  eraseLookupEmail: null,
+  lookupEmail: null,
   unsubscribeUrl: 'https://bridge.example/u/tok',
   unsubscribeAttribute: 'unsubscribe_url',
   clashWithUserId: null,
@@ -29,6 +29,7 @@ describe('planTransfer', () => {
       kind: 'create',
       listId: 'list0001',
       resubscribe: false,
+      adoptFrom: [],
       data: { email: 'a@example.com', firstName: 'A', lastName: 'B', gender: 'f', attributes: { unsubscribe_url: 'https://bridge.example/u/tok' } },
     });
   });
@@ -36,6 +37,11 @@ describe('planTransfer', () => {
   it('updates a known recipient through its id; passes resubscribe only when set', () => {
     expect(planTransfer({ ...base, ...known })).toMatchObject({ kind: 'update', recipientId: 'r1', resubscribe: false });
     expect(planTransfer({ ...base, ...known, resubscribe: true })).toMatchObject({ kind: 'update', resubscribe: true });
+  });
+
+  it('looks for an uncertain earlier creation under another address before creating', () => {
+    expect(planTransfer({ ...base, lookupEmail: 'old@example.com' })).toMatchObject({ kind: 'create', adoptFrom: ['old@example.com'] });
+    expect(planTransfer({ ...base, lookupEmail: 'A@Example.com' })).toMatchObject({ kind: 'create', adoptFrom: [] });
   });
 
   it('creates in the new list when the mapping moved; the old recipient is left alone', () => {
@@ -53,8 +59,9 @@ describe('planTransfer', () => {
   });
 
   it('unsubscribes by id, or finds the recipient by address, or has nothing to do', () => {
-    expect(planTransfer({ ...base, ...known, state: 'unsubscribed' })).toEqual({ kind: 'unsubscribe', listId: 'list0001', recipientId: 'r1', lookupEmail: null });
-    expect(planTransfer({ ...base, state: 'unsubscribed' })).toEqual({ kind: 'unsubscribe', listId: 'list0001', recipientId: null, lookupEmail: 'a@example.com' });
+    expect(planTransfer({ ...base, ...known, state: 'unsubscribed' })).toEqual({ kind: 'unsubscribe', listId: 'list0001', recipientId: 'r1', lookupEmails: [] });
+    expect(planTransfer({ ...base, state: 'unsubscribed' })).toEqual({ kind: 'unsubscribe', listId: 'list0001', recipientId: null, lookupEmails: ['a@example.com'] });
+    expect(planTransfer({ ...base, state: 'unsubscribed', lookupEmail: 'old@example.com' })).toMatchObject({ lookupEmails: ['old@example.com', 'a@example.com'] });
     expect(planTransfer({ ...base, state: 'unsubscribed', profile: { ...base.profile, email: null } })).toMatchObject({ kind: 'nothing' });
   });
 
@@ -63,10 +70,10 @@ describe('planTransfer', () => {
       kind: 'erase',
       listId: 'list0001',
       recipientId: 'r1',
-      lookupEmail: null,
+      lookupEmails: [],
       dummyEmail: 'deleted-sub_abc@deleted.invalid',
     });
-    expect(planTransfer({ ...base, state: 'deleted', eraseLookupEmail: 'a@example.com' })).toMatchObject({ kind: 'erase', recipientId: null, lookupEmail: 'a@example.com' });
+    expect(planTransfer({ ...base, state: 'deleted', lookupEmail: 'a@example.com' })).toMatchObject({ kind: 'erase', recipientId: null, lookupEmails: ['a@example.com'] });
     expect(planTransfer({ ...base, state: 'deleted' })).toMatchObject({ kind: 'nothing' });
   });
 
