@@ -77,10 +77,15 @@ export async function consumeDeadLetters(config: Config, batch: MessageBatch<unk
   for (const msg of batch.messages) {
     const parsed = v.safeParse(QueueMessage, msg.body);
     const body = parsed.success ? parsed.output : null;
+    const subscriptionId = body?.kind === 'sync' ? body.subscriptionId : null;
+    const [owner] = subscriptionId
+      ? await db.select({ userId: subscriptions.userId }).from(subscriptions).where(eq(subscriptions.id, subscriptionId)).limit(1)
+      : [];
     await db.insert(eventLog).values({
       at: now,
       kind: 'dead-letter',
-      subscriptionId: body?.kind === 'sync' ? body.subscriptionId : null,
+      userId: owner?.userId ?? null,
+      subscriptionId,
       outcome: 'recorded',
       detail: { queue: batch.queue, attempts: msg.attempts, body: body ?? 'unparseable' },
     });
