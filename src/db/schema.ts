@@ -99,7 +99,7 @@ export interface ConflictInfo {
 /** Idempotency: one row per accepted `webhook-id` (single and batch ids share this space). */
 export const receivedEvents = sqliteTable('received_events', {
   eventId: text('event_id').primaryKey(),
-  /** SHA-256 of the raw body; replaced by 'scrubbed' when the user is deleted. */
+  /** SHA-256 of the raw body: tells a redelivery (same body) from a conflicting reuse of the id. */
   bodyHash: text('body_hash').notNull(),
   userId: text('user_id'),
   responseStatus: integer('response_status').notNull(),

@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { eventLog, receivedEvents, reconciliationFindings, subscriptions } from '../db/schema';
+import { eventLog, reconciliationFindings, subscriptions } from '../db/schema';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -8,13 +8,12 @@ export const SCRUBBED = '[deleted]';
 
 /**
  * Removes what could still identify a deleted user locally. The timeline never stores
- * profiles, but provider error messages may quote an address ("Duplicate value …"), and an
- * event's body hash could confirm a guessed address. Transfer statuses stay readable.
- * A later redelivery of one of the user's old event ids answers 409 instead of 200, which
- * still applies nothing twice.
+ * profiles, but provider error messages may quote an address ("Duplicate value …") and
+ * reconciliation findings name addresses. Transfer statuses stay readable. Received events
+ * keep only a SHA-256 digest of their body, which is kept: it holds no readable data, and a
+ * redelivery of an old event must still get its first answer (contract §1).
  */
 export async function scrubUser(tx: Tx | Db, userId: string, email: string | null): Promise<void> {
-  await tx.update(receivedEvents).set({ bodyHash: 'scrubbed' }).where(eq(receivedEvents.userId, userId));
   await tx.update(reconciliationFindings).set({ email: null }).where(eq(reconciliationFindings.userId, userId));
   if (!email) return;
   const replaced = (column: typeof eventLog.detail | typeof subscriptions.errorMessage) =>

@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { beforeAll, describe, it } from 'vitest';
+import { allSettled, checkUser, recipientsOf, toPortalEvent, type Profile, type ScenarioEvent } from '../support/model';
+import { TEST_LISTS } from '../support/settings';
+import { mapNewsletter, postEvent, uid } from '../support/worker';
+
+/**
+ * Any order, any repetition: whatever order and however often a sequence of portal events
+ * arrives, Newsletter2Go ends in "the same final state" (contract §6), checked at the
+ * emulator against an independent model.
+ */
+
+const LISTS = [TEST_LISTS[0]!.id, TEST_LISTS[1]!.id];
+
+const step = fc.record({
+  user: fc.integer({ min: 0, max: 1 }),
+  kind: fc.constantFrom('confirm', 'confirm', 'confirm', 'update', 'cancel', 'cancel', 'delete'),
+  newsletter: fc.integer({ min: 0, max: 1 }),
+  email: fc.integer({ min: 0, max: 2 }),
+  firstName: fc.constantFrom(undefined, 'Anna', 'Ben'),
+  gender: fc.constantFrom(undefined, 'm' as const, 'f' as const),
+  tie: fc.boolean(),
+});
+
+const scenario = fc.record({
+  steps: fc.array(step, { minLength: 2, maxLength: 9 }),
+  order: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 20, maxLength: 20 }),
+  repeats: fc.array(fc.record({ index: fc.nat(), sameId: fc.boolean() }), { maxLength: 4 }),
+});
+
+describe('any order, any repetition', () => {
+  const newsletters = [uid('prop-a'), uid('prop-b')];
+  const lists: Record<string, string> = { [newsletters[0]!]: LISTS[0]!, [newsletters[1]!]: LISTS[1]! };
+  beforeAll(async () => {
+    await mapNewsletter(newsletters[0]!, LISTS[0]!);
+    await mapNewsletter(newsletters[1]!, LISTS[1]!);
+  });
+
+  it('ends in the same final state for random sequences, permutations and duplicates', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ steps, order, repeats }) => {
+        const users = [uid('p'), uid('p')];
+        const pool = (u: string) => [`${u}-0@example.com`, `${u}-1@example.com`, `${u.toUpperCase()}-2@EXAMPLE.COM`];
+        const base = Date.now() - 10 * 60_000;
+        const events: ScenarioEvent[] = [];
+        steps.forEach((s, i) => {
+          const userId = users[s.user]!;
+          const newsletterId = newsletters[s.newsletter]!;
+          const profile: Profile = { email: pool(userId)[s.email]!, ...(s.firstName ? { firstName: s.firstName } : {}), ...(s.gender ? { gender: s.gender } : {}) };
+          let at = base + i * 1000;
+          if (s.kind === 'cancel' && s.tie) {
+            // The same instant as an earlier confirmation: the cancellation must win either way.
+            const twin = events.find((e) => e.type === 'subscription.confirmed' && e.userId === userId && e.newsletterId === newsletterId);
+            if (twin) at = twin.at;
+          }
+          if (s.kind === 'confirm') events.push({ type: 'subscription.confirmed', at, userId, newsletterId, profile });
+          if (s.kind === 'update') events.push({ type: 'subscriber.updated', at, userId, profile });
+          if (s.kind === 'cancel') events.push({ type: 'subscription.cancelled', at, userId, newsletterId });
+          if (s.kind === 'delete') events.push({ type: 'user.deleted', at, userId });
+        });
+
+        const deliveries = events.map((e, i) => ({ id: uid('evt'), body: toPortalEvent(e), key: order[i % order.length]! + i * 1e-9 }));
+        deliveries.sort((a, b) => a.key - b.key);
+        for (const r of repeats) {
+          const original = deliveries[r.index % deliveries.length]!;
+          // A redelivery of the same id, or the portal sending the same event again under a new id.
+          deliveries.push({ ...original, id: r.sameId ? original.id : uid('evt') });
+        }
+        for (const d of deliveries) {
+          const res = await postEvent(d.body, { id: d.id });
+          if (res.status !== 202 && res.status !== 200) throw new Error(`delivery answered ${res.status}: ${await res.text()}`);
+        }
+
+        await allSettled(users, 30_000);
+        const recipients = await recipientsOf(LISTS);
+        for (const u of users) await checkUser(u, events, pool(u), lists, recipients);
+      }),
+      { numRuns: 12, seed: 20261129, endOnFailure: true },
+    );
+  }, 240_000);
+});
