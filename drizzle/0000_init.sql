@@ -113,6 +113,7 @@ CREATE TABLE `subscriptions` (
 	`list_id` text,
 	`recipient_id` text,
 	`lookup_email` text,
+	`create_intent_at` integer,
 	`transfer_status` text DEFAULT 'pending' NOT NULL,
 	`pending_since` integer,
 	`attempts` integer DEFAULT 0 NOT NULL,

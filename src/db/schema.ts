@@ -65,6 +65,8 @@ export const subscriptions = sqliteTable('subscriptions', {
    * uncertain writes from leaving a second recipient behind.
    */
   lookupEmail: text('lookup_email'),
+  /** When a creation under `lookupEmail` was last sent: its write may land until some time after. */
+  createIntentAt: integer('create_intent_at'),
 
   transferStatus: text('transfer_status', { enum: transferStatuses }).notNull().default('pending'),
   /** When the current version became pending: the age /health and the stats report. */

@@ -25,7 +25,6 @@ export async function recordOutcomes(
   items: WorkItem[],
   outcomes: Map<string, Outcome>,
   policy: RetryPolicy,
-  plans: Map<string, Plan>,
   now = Date.now(),
 ): Promise<Map<string, Disposition>> {
   const dispositions = new Map<string, Disposition>();
@@ -67,12 +66,6 @@ export async function recordOutcomes(
         dispositions.set(item.id, { ack: true });
         break;
       case 'retry': {
-        // A creation that may or may not have happened: remember the address it was sent
-        // under, so the next attempt finds it even if the address changes meanwhile.
-        const plan = plans.get(item.id);
-        if (plan?.kind === 'create') {
-          statements.push(db.update(subscriptions).set({ lookupEmail: plan.data.email }).where(eq(subscriptions.id, item.id)));
-        }
         if (attempts >= policy.maxAttempts) {
           // Retries end: the last provider message is what the admin sees.
           statements.push(db.update(subscriptions).set({ transferStatus: 'failed', attempts, lastAttemptAt: now, nextAttemptAt: null, ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
@@ -83,6 +76,14 @@ export async function recordOutcomes(
         const delaySeconds = backoffSeconds(attempts, { baseSeconds: policy.baseSeconds, maxSeconds: policy.maxSeconds, retryAfterMs: outcome.retryAfterMs });
         statements.push(db.update(subscriptions).set({ attempts, lastAttemptAt: now, nextAttemptAt: now + delaySeconds * 1000, ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
         dispositions.set(item.id, { ack: false, delaySeconds });
+        break;
+      }
+      case 'defer': {
+        // Not an attempt: the previous creation's write may still land; look again after it.
+        const delaySeconds = Math.max(1, Math.ceil((outcome.untilMs - now) / 1000));
+        statements.push(db.update(subscriptions).set({ nextAttemptAt: outcome.untilMs, updatedAt: now }).where(same));
+        dispositions.set(item.id, { ack: false, delaySeconds });
+        logOutcome = 'deferred';
         break;
       }
       case 'wait':
@@ -102,7 +103,8 @@ export async function recordOutcomes(
         detail: {
           version: item.version,
           state: item.input.state,
-          ...(outcome.kind === 'synced' ? { recipientId: outcome.recipientId, ...(outcome.note ? { note: outcome.note } : {}) } : { error: outcome.failure }),
+          ...(outcome.kind === 'synced' ? { recipientId: outcome.recipientId, ...(outcome.note ? { note: outcome.note } : {}) } : {}),
+          ...('failure' in outcome ? { error: outcome.failure } : {}),
         },
       }),
     );
@@ -110,6 +112,19 @@ export async function recordOutcomes(
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
   return dispositions;
+}
+
+/**
+ * Write-ahead for creations: before a recipient is created, the address it is sent under is
+ * stored, so any later attempt, even one running at the same time, knows a recipient may exist
+ * under it and looks there first (see planTransfer's defer rule).
+ */
+export async function recordCreateIntents(db: Db, planned: { id: string; plan: Plan }[], now: number): Promise<void> {
+  const statements = planned.flatMap(({ id, plan }) =>
+    plan.kind === 'create' ? [db.update(subscriptions).set({ lookupEmail: plan.data.email, createIntentAt: now }).where(eq(subscriptions.id, id))] : [],
+  );
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
 }
 
 function errorFields(failure: { message: string; code: string | null; httpStatus: number | null }, now: number) {

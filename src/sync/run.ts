@@ -3,7 +3,7 @@ import type { Db } from '../db/client';
 import type { NewsletterProvider } from '../providers/port';
 import { unsubscribeUrl } from '../unsubscribe/token';
 import { planTransfer } from './plan';
-import { type Disposition, recordOutcomes } from './record';
+import { type Disposition, recordCreateIntents, recordOutcomes } from './record';
 import { executePlans } from './transfer';
 import { findClashes, loadPending } from './work';
 
@@ -19,6 +19,7 @@ export async function syncSubscriptions(
 ): Promise<Map<string, Disposition>> {
   const items = await loadPending(db, ids);
   const clashes = await findClashes(db, items);
+  const now = Date.now();
   const planned = await Promise.all(
     items.map(async (item) => ({
       id: item.id,
@@ -27,13 +28,16 @@ export async function syncSubscriptions(
         unsubscribeUrl: await unsubscribeUrl(config, item.id),
         unsubscribeAttribute: config.UNSUBSCRIBE_ATTRIBUTE,
         clashWithUserId: clashes.get(item.id) ?? null,
+        now,
+        uncertainWindowMs: 3 * config.N2G_TIMEOUT_MS,
       }),
     })),
   );
+  await recordCreateIntents(db, planned, now);
   const outcomes = await executePlans(provider, planned, config.N2G_BULK_SIZE);
   return recordOutcomes(db, items, outcomes, {
     maxAttempts: config.SYNC_MAX_ATTEMPTS,
     baseSeconds: config.SYNC_BACKOFF_BASE_SECONDS,
     maxSeconds: config.SYNC_BACKOFF_MAX_SECONDS,
-  }, new Map(planned.map((p) => [p.id, p.plan])));
+  });
 }

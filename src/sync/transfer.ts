@@ -12,7 +12,8 @@ export type Outcome =
   | { kind: 'synced'; listId: string | null; recipientId: string | null; note?: string }
   | { kind: 'failed'; failure: ProviderFailure }
   | { kind: 'retry'; failure: ProviderFailure; retryAfterMs: number | null }
-  | { kind: 'wait'; failure: ProviderFailure };
+  | { kind: 'wait'; failure: ProviderFailure }
+  | { kind: 'defer'; untilMs: number };
 
 export interface Planned {
   id: string;
@@ -40,6 +41,7 @@ export async function executePlans(provider: NewsletterProvider, planned: Planne
   for (const { id, plan } of planned) {
     if (plan.kind === 'fail') outcomes.set(id, { kind: 'failed', failure: { message: plan.message, code: plan.reason, httpStatus: null } });
     if (plan.kind === 'nothing') outcomes.set(id, { kind: 'synced', listId: null, recipientId: null, note: plan.why });
+    if (plan.kind === 'defer') outcomes.set(id, { kind: 'defer', untilMs: plan.untilMs });
   }
 
   // An earlier creation whose outcome was uncertain may exist under another address: find it

@@ -11,7 +11,7 @@ export interface WorkItem {
   version: number;
   attempts: number;
   createdAt: number;
-  input: Omit<PlanInput, 'unsubscribeUrl' | 'unsubscribeAttribute' | 'clashWithUserId'>;
+  input: Omit<PlanInput, 'unsubscribeUrl' | 'unsubscribeAttribute' | 'clashWithUserId' | 'now' | 'uncertainWindowMs'>;
 }
 
 export async function loadPending(db: Db, ids: string[]): Promise<WorkItem[]> {
@@ -41,6 +41,7 @@ export async function loadPending(db: Db, ids: string[]): Promise<WorkItem[]> {
           recipientId: s.recipientId,
           profile: { email: p?.email ?? null, firstName: p?.firstName ?? '', lastName: p?.lastName ?? '', gender: p?.gender ?? '' },
           lookupEmail: s.lookupEmail,
+          createIntentAt: s.createIntentAt,
         },
       });
     }

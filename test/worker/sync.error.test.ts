@@ -69,13 +69,13 @@ describe('retries that end', () => {
     const email = `${user}@example.com`;
     await emulator.rule({ kind: 'status', status: 503, email, times: 20, body: { status: 503, errorMessage: 'Service temporarily unavailable' } });
     await postEvent(confirmed(user, newsletterId, email));
-    const view = await settled(user, 40_000);
+    const view = await settled(user, 60_000);
     expect(view.subscriptions[0]?.transfer).toMatchObject({
       status: 'failed',
-      attempts: 6,
+      attempts: 10,
       error: { message: 'Service temporarily unavailable', httpStatus: 503 },
     });
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('nothing lost', () => {
