@@ -42,7 +42,10 @@ export default defineConfig({
                 // Retries in whole seconds keep the queue tests quick but real.
                 SYNC_BACKOFF_BASE_SECONDS: '1',
                 SYNC_BACKOFF_MAX_SECONDS: '2',
-                SYNC_MAX_ATTEMPTS: '6',
+                SYNC_MAX_ATTEMPTS: '10',
+                // The fault drill's size and seed (npm run drill raises the size).
+                DRILL_EVENTS: process.env.DRILL_EVENTS ?? '300',
+                DRILL_SEED: process.env.DRILL_SEED ?? '30',
               },
             },
           })),
