@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
 import { receivedEvents } from '../db/schema';
+import { eventDigest } from '../lib/canonical-json';
 import { sha256Hex } from '../lib/encoding';
 import { problems } from '../lib/problem';
 import { verify } from '../lib/standard-webhooks';
@@ -28,12 +29,15 @@ export const eventsApp = new Hono<AppEnv>()
     const { config, db } = c.var;
     const raw = await readSigned(c.req.raw, config.PORTAL_SIGNING_SECRET);
     const eventId = c.req.header('webhook-id') ?? '';
-    const bodyHash = await sha256Hex(raw);
+    const json = tryJson(raw);
+    // Unparsable bodies are never stored, so their raw digest can only mismatch a stored one.
+    const bodyHash = json.ok ? await eventDigest(json.value) : await sha256Hex(raw);
 
     const [known] = await db.select().from(receivedEvents).where(eq(receivedEvents.eventId, eventId)).limit(1);
     if (known) return answerKnown(known.bodyHash === bodyHash, eventId, known.responseBody);
 
-    const event = parsePortalEvent(parseJson(raw));
+    if (!json.ok) throw problems.badRequest('The body is not valid UTF-8 JSON.');
+    const event = parsePortalEvent(json.value);
     if (!event.ok) throw problems.invalid(event.errors);
 
     const { results, pushIds } = await storeEvents(db, [{ eventId, bodyHash, event: event.event }]);
@@ -60,8 +64,8 @@ export const eventsApp = new Hono<AppEnv>()
         continue;
       }
       answers.push({ id: idValue, status: 'accepted' });
-      // The event's own JSON is its body for idempotency: the same id and content is a duplicate.
-      candidates.push({ index, incoming: { eventId: idValue, bodyHash: await sha256Hex(JSON.stringify(item)), event: event.event } });
+      // The event's content (without its id) decides duplicate vs conflict, as for single deliveries.
+      candidates.push({ index, incoming: { eventId: idValue, bodyHash: await eventDigest(item), event: event.event } });
     }
     const { results, pushIds } = await storeEvents(db, candidates.map((x) => x.incoming));
     await enqueueAfterCommit(config.SYNC_QUEUE, syncMessages(pushIds));
@@ -93,12 +97,18 @@ const UNAUTHORIZED = {
   'no-match': 'No webhook-signature entry matches the body.',
 } as const;
 
-function parseJson(raw: Uint8Array): unknown {
+function tryJson(raw: Uint8Array): { ok: true; value: unknown } | { ok: false } {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw));
+    return { ok: true, value: JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw)) };
   } catch {
-    throw problems.badRequest('The body is not valid UTF-8 JSON.');
+    return { ok: false };
   }
+}
+
+function parseJson(raw: Uint8Array): unknown {
+  const json = tryJson(raw);
+  if (!json.ok) throw problems.badRequest('The body is not valid UTF-8 JSON.');
+  return json.value;
 }
 
 /** A repeat delivery: 200 with the first answer's body, or 409 when the body differs. */

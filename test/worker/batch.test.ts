@@ -1,0 +1,78 @@
+import { SELF } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { emulator } from '../support/emulator';
+import { TEST_LISTS } from '../support/settings';
+import { at, confirmed, mapNewsletter, postEvent, settled, signedRequest, subscriber, uid } from '../support/worker';
+
+const LIST = TEST_LISTS[1]!.id;
+type BatchAnswer = { results: { id: string; status: string; errors?: { path: string; message: string }[] }[] };
+
+const postBatch = async (events: unknown[], options: { secret?: string } = {}) =>
+  SELF.fetch(await signedRequest(JSON.stringify({ events }), { ...options, path: '/v1/events/batch' }));
+
+describe('POST /v1/events/batch', () => {
+  const newsletterId = uid('batch');
+  beforeAll(async () => {
+    await mapNewsletter(newsletterId, LIST);
+  });
+
+  it('answers a result per event in request order: accepted, duplicate, rejected', async () => {
+    const [u1, u2] = [uid('u'), uid('u')];
+    const first = { id: uid('e'), ...confirmed(u1, newsletterId, `${u1}@example.com`) };
+    const answer = await postBatch([
+      first,
+      { id: uid('e'), ...confirmed(u2, newsletterId, `${u2}@example.com`) },
+      { id: uid('e'), type: 'subscription.confirmed', occurredAt: at(), data: { userId: u2, email: 'nope' } },
+      first,
+      { ...first, data: { ...first.data, email: `${u1}.other@example.com` } },
+      { type: 'user.deleted', occurredAt: at(), data: { userId: u2 } },
+    ]);
+    expect(answer.status).toBe(200);
+    const { results } = await answer.json<BatchAnswer>();
+    expect(results.map((r) => r.status)).toEqual(['accepted', 'accepted', 'rejected', 'duplicate', 'rejected', 'rejected']);
+    expect(results[2]?.errors?.map((e) => e.path)).toEqual(expect.arrayContaining(['/data/email', '/data/newsletterId']));
+    expect(results[4]?.errors?.[0]?.message).toMatch(/different body/);
+    expect(results[5]?.errors?.[0]?.path).toBe('/id');
+    expect((await settled(u1)).subscriptions[0]?.transfer.status).toBe('synced');
+  });
+
+  it('shares one id space with single deliveries', async () => {
+    const user = uid('u');
+    const id = uid('e');
+    const event = confirmed(user, newsletterId, `${user}@example.com`);
+    expect((await postEvent(event, { id })).status).toBe(202);
+    const { results } = await (await postBatch([{ id, ...event }])).json<BatchAnswer>();
+    expect(results[0]?.status).toBe('duplicate');
+  });
+
+  it('rejects more than 500 events, an empty list and a body that is not JSON', async () => {
+    const many = Array.from({ length: 501 }, (_, i) => ({ id: `x${i}`, ...confirmed('u', 'n', 'a@example.com') }));
+    expect((await postBatch(many)).status).toBe(422);
+    expect((await postBatch([])).status).toBe(422);
+    const res = await SELF.fetch(await signedRequest('{"events": [', { path: '/v1/events/batch' }));
+    expect(res.status).toBe(400);
+  });
+
+  it('rejects a batch over 1 MiB with 413 and an unsigned one with 401', async () => {
+    const big = JSON.stringify({ events: [{ pad: 'x'.repeat(1024 * 1024) }] });
+    const res = await SELF.fetch('http://bridge.test/v1/events/batch', { method: 'POST', body: big });
+    expect(res.status).toBe(413);
+    const unsigned = await SELF.fetch('http://bridge.test/v1/events/batch', { method: 'POST', body: '{"events":[]}' });
+    expect(unsigned.status).toBe(401);
+  });
+
+  it('loads a subscriber base with far fewer provider calls than events (array upserts per list)', async () => {
+    const users = Array.from({ length: 300 }, () => uid('load'));
+    await emulator.clearLog();
+    const events = users.map((u) => ({ id: uid('e'), ...confirmed(u, newsletterId, `${u}@example.com`, { firstName: 'Load' }) }));
+    const { results } = await (await postBatch(events)).json<BatchAnswer>();
+    expect(results.every((r) => r.status === 'accepted')).toBe(true);
+    for (const u of users) await settled(u, 60_000);
+    const { counters } = await emulator.log();
+    const calls = (counters as { total: number }).total;
+    console.log(JSON.stringify({ bulkLoad: { events: users.length, providerCalls: calls, callsPerEvent: calls / users.length } }));
+    expect(calls).toBeLessThan(users.length / 5);
+    expect(await emulator.find(LIST, `${users[123]}@example.com`)).toMatchObject({ first_name: 'Load' });
+    expect((await subscriber(users[0]!))?.subscriptions[0]?.transfer.status).toBe('synced');
+  }, 120_000);
+});
