@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { newsletters, subscribers, subscriptions } from '../db/schema';
-import { chunks } from './intake';
+import { chunks } from '../lib/chunks';
 import type { PlanInput } from './plan';
 
 /** A pending subscription with everything needed to plan its transfer. */

@@ -1,0 +1,146 @@
+import { inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { subscribers, subscriptions } from '../db/schema';
+import { chunks } from '../lib/chunks';
+import { randomAlnum } from '../lib/encoding';
+import type { Decision, SubscriberRow, SubscriptionRow, UserState } from './apply-event';
+
+/**
+ * The rows of the users one intake request touches: loaded once, changed in memory by each
+ * event in request order, then written back with a few multi-row upserts.
+ */
+
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** A user's rows as loaded, changed in memory by each event of the request, then written once. */
+export interface UserRows {
+  userId: string;
+  subscriber: (SubscriberRow & { email: string | null; firstName: string; lastName: string; gender: 'm' | 'f' | '' }) | null;
+  subscriberDirty: boolean;
+  subs: Map<string, SubscriptionRow & { userId: string; resubscribe: boolean; lookupEmail: string | null; isNew: boolean; dirty: boolean; push: boolean }>;
+}
+
+export async function loadUsers(tx: Tx, userIds: string[]): Promise<Map<string, UserRows>> {
+  const users = new Map<string, UserRows>();
+  for (const chunk of chunks(userIds, 100)) {
+    for (const s of await tx.select().from(subscribers).where(inArray(subscribers.userId, chunk))) {
+      users.set(s.userId, { userId: s.userId, subscriber: { ...s }, subscriberDirty: false, subs: new Map() });
+    }
+    for (const s of await tx.select().from(subscriptions).where(inArray(subscriptions.userId, chunk))) {
+      const user = users.get(s.userId) ?? newUser(users, s.userId);
+      user.subs.set(s.newsletterId, { ...s, isNew: false, dirty: false, push: false });
+    }
+  }
+  return users;
+}
+
+export function newUser(users: Map<string, UserRows>, userId: string): UserRows {
+  const user: UserRows = { userId, subscriber: null, subscriberDirty: false, subs: new Map() };
+  users.set(userId, user);
+  return user;
+}
+
+export function toUserState(user: UserRows): UserState {
+  return { subscriber: user.subscriber, subscriptions: [...user.subs.values()] };
+}
+
+export function applyDecision(user: UserRows, decision: Decision, userId: string): void {
+  if (decision.subscriber) {
+    const { profile, profileAt, deletedAt } = decision.subscriber;
+    user.subscriber = {
+      email: profile ? profile.email : null,
+      firstName: profile?.firstName ?? '',
+      lastName: profile?.lastName ?? '',
+      gender: profile?.gender ?? '',
+      profileAt,
+      deletedAt,
+    };
+    user.subscriberDirty = true;
+  }
+  for (const change of decision.subscriptions) {
+    const existing = user.subs.get(change.newsletterId);
+    const row = existing ?? {
+      id: `sub_${randomAlnum(20)}`,
+      userId,
+      newsletterId: change.newsletterId,
+      recipientId: null,
+      resubscribe: false,
+      lookupEmail: null,
+      isNew: true,
+      dirty: true,
+      push: true,
+      state: change.state,
+      stateAt: change.stateAt,
+      stateBy: change.stateBy,
+    };
+    row.state = change.state;
+    row.stateAt = change.stateAt;
+    row.stateBy = change.stateBy;
+    if (change.resubscribe !== undefined) row.resubscribe = change.resubscribe;
+    if (change.lookupEmail !== undefined) row.lookupEmail = change.lookupEmail;
+    row.dirty = true;
+    row.push ||= change.push;
+    user.subs.set(change.newsletterId, row);
+  }
+}
+
+/** Writes the changed rows with a few multi-row upserts; returns the ids to push. */
+export async function writeUsers(tx: Tx, users: UserRows[], now: number): Promise<string[]> {
+  const subscriberRows = users.flatMap((u) => (u.subscriberDirty && u.subscriber ? [{ userId: u.userId, ...u.subscriber, createdAt: now, updatedAt: now }] : []));
+  for (const chunk of chunks(subscriberRows, 100)) {
+    await tx.insert(subscribers).values(chunk).onConflictDoUpdate({
+      target: subscribers.userId,
+      set: {
+        email: sql`excluded.email`,
+        firstName: sql`excluded.first_name`,
+        lastName: sql`excluded.last_name`,
+        gender: sql`excluded.gender`,
+        profileAt: sql`excluded.profile_at`,
+        deletedAt: sql`excluded.deleted_at`,
+        updatedAt: sql`excluded.updated_at`,
+      },
+    });
+  }
+  const changed = users.flatMap((u) => [...u.subs.values()].filter((s) => s.dirty));
+  const rowOf = (s: (typeof changed)[number]) => ({
+    id: s.id,
+    userId: s.userId,
+    newsletterId: s.newsletterId,
+    state: s.state,
+    stateAt: s.stateAt,
+    stateBy: s.stateBy,
+    resubscribe: s.resubscribe,
+    lookupEmail: s.lookupEmail,
+    pendingSince: now,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const common = {
+    state: sql`excluded.state`,
+    stateAt: sql`excluded.state_at`,
+    stateBy: sql`excluded.state_by`,
+    resubscribe: sql`excluded.resubscribe`,
+    lookupEmail: sql`excluded.lookup_email`,
+    updatedAt: sql`excluded.updated_at`,
+  };
+  // Rows to push get a new version and start their transfer afresh; the others keep theirs.
+  for (const chunk of chunks(changed.filter((s) => s.push).map(rowOf), 100)) {
+    await tx.insert(subscriptions).values(chunk).onConflictDoUpdate({
+      target: subscriptions.id,
+      set: {
+        ...common,
+        version: sql`${subscriptions.version} + 1`,
+        transferStatus: 'pending',
+        pendingSince: sql`excluded.updated_at`,
+        attempts: 0,
+        nextAttemptAt: null,
+        // A conflict stays until the portal changes the state it is about.
+        conflict: sql`CASE WHEN excluded.state <> ${subscriptions.state} THEN NULL ELSE ${subscriptions.conflict} END`,
+      },
+    });
+  }
+  for (const chunk of chunks(changed.filter((s) => !s.push).map(rowOf), 100)) {
+    await tx.insert(subscriptions).values(chunk).onConflictDoUpdate({ target: subscriptions.id, set: common });
+  }
+  return changed.filter((s) => s.push).map((s) => s.id);
+}
