@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'node',
           root,
-          include: ['test/stack/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: ['test/stack/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/browser/**/*.test.ts'],
           environment: 'node',
         },
       },
@@ -46,6 +46,7 @@ export default defineConfig({
                 // The fault drill's size and seed (npm run drill raises the size).
                 DRILL_EVENTS: process.env.DRILL_EVENTS ?? '300',
                 DRILL_SEED: process.env.DRILL_SEED ?? '30',
+                LOAD_SUBSCRIBERS: process.env.LOAD_SUBSCRIBERS ?? '300',
               },
             },
           })),
