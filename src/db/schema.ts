@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
  * The worker's whole state. Times are Unix milliseconds (integers sort and compare cheaply,
@@ -59,13 +59,14 @@ export const subscriptions = sqliteTable('subscriptions', {
   listId: text('list_id'),
   recipientId: text('recipient_id'),
   /**
-   * The address the provider may know this recipient by while its id is unknown: set when a
-   * creation's outcome was uncertain (a timeout or a 5xx after the write) and, for a deleted
-   * user, the last address; cleared once the id is known or the erasure is done. It keeps
-   * uncertain writes from leaving a second recipient behind.
+   * The addresses the provider may know this recipient by while its id is unknown (JSON list):
+   * each creation's address is added before it is sent (its outcome may stay uncertain: a
+   * timeout, a 5xx after the write) and, for a deleted user, the last address; cleared once the
+   * id is known or the erasure is done. It keeps uncertain writes from leaving a second
+   * recipient behind.
    */
-  lookupEmail: text('lookup_email'),
-  /** When a creation under `lookupEmail` was last sent: its write may land until some time after. */
+  lookupEmails: text('lookup_email', { mode: 'json' }).$type<string[]>(),
+  /** When a creation under one of `lookupEmails` was last sent: its write may land until some time after. */
   createIntentAt: integer('create_intent_at'),
 
   transferStatus: text('transfer_status', { enum: transferStatuses }).notNull().default('pending'),
@@ -176,7 +177,11 @@ export const reconciliationRuns = sqliteTable('reconciliation_runs', {
   startedAt: integer('started_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
   finishedAt: integer('finished_at'),
-}, (t) => [index('reconciliation_runs_started_idx').on(t.startedAt)]);
+}, (t) => [
+  index('reconciliation_runs_started_idx').on(t.startedAt),
+  // One run at a time, decided by the database: a second start conflicts here, even in a race.
+  uniqueIndex('reconciliation_runs_one_running_uq').on(t.status).where(sql`${t.status} = 'running'`),
+]);
 
 export const reconciliationFindings = sqliteTable('reconciliation_findings', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -190,6 +195,16 @@ export const reconciliationFindings = sqliteTable('reconciliation_findings', {
   detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
 }, (t) => [index('reconciliation_findings_run_idx').on(t.runId, t.driftClass, t.id)]);
 
+/**
+ * Subscriptions a run has matched to a recipient at the provider. After a list is paged, its
+ * subscribed rows not in here are the `missing` ones. Kept apart from `subscriptions` so a
+ * report run writes nothing there; deleted when the run ends.
+ */
+export const reconciliationSeen = sqliteTable('reconciliation_seen', {
+  runId: text('run_id').notNull(),
+  subscriptionId: text('subscription_id').notNull(),
+}, (t) => [primaryKey({ name: 'reconciliation_seen_pk', columns: [t.runId, t.subscriptionId] })]);
+
 export type Newsletter = typeof newsletters.$inferSelect;
 export type Subscriber = typeof subscribers.$inferSelect;
 export type Subscription = typeof subscriptions.$inferSelect;
@@ -197,3 +212,4 @@ export type NewSubscription = typeof subscriptions.$inferInsert;
 export type EventLogEntry = typeof eventLog.$inferInsert;
 export type Notice = typeof notices.$inferSelect;
 export type ReconciliationRun = typeof reconciliationRuns.$inferSelect;
+export type ReconciliationFinding = typeof reconciliationFindings.$inferSelect;

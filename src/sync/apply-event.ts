@@ -36,8 +36,8 @@ export interface SubscriptionRow {
   stateAt: number;
   stateBy: string;
   recipientId: string | null;
-  /** See subscriptions.lookupEmail. */
-  lookupEmail?: string | null;
+  /** See subscriptions.lookupEmails. */
+  lookupEmails?: string[] | null;
 }
 
 export interface UserState {
@@ -57,7 +57,7 @@ export interface SubscriptionChange {
   /** True when the provider must be told: the row becomes pending with a new version. */
   push: boolean;
   /** For an erasure without a known recipient id: the address to find it by at the provider. */
-  lookupEmail?: string | null;
+  lookupEmails?: string[] | null;
 }
 
 export interface Decision {
@@ -168,7 +168,7 @@ function applyDeletion(state: UserState, decision: Decision, at: number): void {
       stateBy: 'user.deleted',
       resubscribe: false,
       push: true,
-      lookupEmail: sub.recipientId ? null : sub.lookupEmail ?? previous?.email ?? null,
+      lookupEmails: sub.recipientId ? null : withAddress(sub.lookupEmails, previous?.email ?? null),
     });
   }
 }
@@ -188,6 +188,13 @@ function upsertChange(decision: Decision, sub: SubscriptionRow, patch: Partial<S
     push: false,
     ...patch,
   });
+}
+
+/** A lookup list with one more address (kept distinct, case-insensitively). */
+export function withAddress(list: readonly string[] | null | undefined, email: string | null): string[] | null {
+  const out = [...(list ?? [])];
+  if (email && !out.some((e) => e.toLowerCase() === email.toLowerCase())) out.push(email);
+  return out.length ? out.slice(-5) : null;
 }
 
 function sameProfile(a: SubscriberRow, b: Profile): boolean {

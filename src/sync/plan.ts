@@ -18,8 +18,8 @@ export interface PlanInput {
   recipientListId: string | null;
   recipientId: string | null;
   profile: { email: string | null; firstName: string; lastName: string; gender: 'm' | 'f' | '' };
-  /** An address the provider may hold this recipient under while its id is unknown. */
-  lookupEmail: string | null;
+  /** Addresses the provider may hold this recipient under while its id is unknown. */
+  lookupEmails: string[];
   /** When a creation was last sent; a lookup before its write could have landed proves nothing. */
   createIntentAt: number | null;
   now: number;
@@ -47,11 +47,11 @@ export type Plan =
  */
 export function planTransfer(input: PlanInput): Plan {
   const plan = planFor(input);
-  const lookup = input.lookupEmail?.toLowerCase();
+  const uncertain = new Set(input.lookupEmails.map((e) => e.toLowerCase()));
+  const looksFor = (emails: string[]) => emails.some((e) => uncertain.has(e.toLowerCase()));
   const needsLookup =
-    lookup !== undefined &&
-    ((plan.kind === 'create' && plan.adoptFrom.some((e) => e.toLowerCase() === lookup)) ||
-      ((plan.kind === 'unsubscribe' || plan.kind === 'erase') && !plan.recipientId && plan.lookupEmails.some((e) => e.toLowerCase() === lookup)));
+    (plan.kind === 'create' && looksFor(plan.adoptFrom)) ||
+    ((plan.kind === 'unsubscribe' || plan.kind === 'erase') && !plan.recipientId && looksFor(plan.lookupEmails));
   const until = (input.createIntentAt ?? 0) + input.uncertainWindowMs;
   if (needsLookup && input.createIntentAt !== null && until > input.now) return { kind: 'defer', untilMs: until };
   return plan;
@@ -89,16 +89,16 @@ function planFor(input: PlanInput): Exclude<Plan, { kind: 'defer' }> {
       if (recipientId) return { kind: 'update', listId, recipientId, data, resubscribe: input.resubscribe };
       // Creation is an upsert by address: only an uncertain earlier one under another address
       // needs finding first, or it would stay behind as a second recipient.
-      const adoptFrom = otherAddresses([input.lookupEmail], data.email);
+      const adoptFrom = otherAddresses(input.lookupEmails, data.email);
       return { kind: 'create', listId, data, resubscribe: input.resubscribe, adoptFrom };
     }
     case 'unsubscribed': {
-      const lookupEmails = recipientId ? [] : otherAddresses([input.lookupEmail, input.profile.email], null);
+      const lookupEmails = recipientId ? [] : otherAddresses([...input.lookupEmails, input.profile.email], null);
       if (!recipientId && !lookupEmails.length) return { kind: 'nothing', why: 'no recipient is known at the provider' };
       return { kind: 'unsubscribe', listId, recipientId, lookupEmails };
     }
     case 'deleted': {
-      const lookupEmails = recipientId ? [] : otherAddresses([input.lookupEmail], null);
+      const lookupEmails = recipientId ? [] : otherAddresses(input.lookupEmails, null);
       if (!recipientId && !lookupEmails.length) return { kind: 'nothing', why: 'no recipient is known at the provider' };
       return { kind: 'erase', listId, recipientId, lookupEmails, dummyEmail: dummyEmailFor(input.subscriptionId) };
     }

@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { eventLog, subscriptions } from '../db/schema';
 import { backoffSeconds } from './backoff';
+import { withAddress } from './apply-event';
 import type { Plan } from './plan';
 import type { Outcome } from './transfer';
 import type { WorkItem } from './work';
@@ -40,7 +41,7 @@ export async function recordOutcomes(
         // The recipient id is kept whatever the version: it is the only handle on a recipient
         // whose address changes later, and losing it would leave a stray recipient behind.
         if (outcome.recipientId) {
-          statements.push(db.update(subscriptions).set({ recipientId: outcome.recipientId, listId: outcome.listId, lookupEmail: null }).where(eq(subscriptions.id, item.id)));
+          statements.push(db.update(subscriptions).set({ recipientId: outcome.recipientId, listId: outcome.listId, lookupEmails: null }).where(eq(subscriptions.id, item.id)));
         }
         statements.push(
           db.update(subscriptions).set({
@@ -51,7 +52,7 @@ export async function recordOutcomes(
             lastAttemptAt: now,
             nextAttemptAt: null,
             resubscribe: false,
-            ...(item.input.state === 'deleted' ? { lookupEmail: null } : {}),
+            ...(item.input.state === 'deleted' ? { lookupEmails: null } : {}),
             errorMessage: null,
             errorCode: null,
             errorHttpStatus: null,
@@ -119,9 +120,12 @@ export async function recordOutcomes(
  * stored, so any later attempt, even one running at the same time, knows a recipient may exist
  * under it and looks there first (see planTransfer's defer rule).
  */
-export async function recordCreateIntents(db: Db, planned: { id: string; plan: Plan }[], now: number): Promise<void> {
+export async function recordCreateIntents(db: Db, items: WorkItem[], planned: { id: string; plan: Plan }[], now: number): Promise<void> {
+  const known = new Map(items.map((i) => [i.id, i.input.lookupEmails]));
   const statements = planned.flatMap(({ id, plan }) =>
-    plan.kind === 'create' ? [db.update(subscriptions).set({ lookupEmail: plan.data.email, createIntentAt: now }).where(eq(subscriptions.id, id))] : [],
+    plan.kind === 'create'
+      ? [db.update(subscriptions).set({ lookupEmails: withAddress(known.get(id), plan.data.email), createIntentAt: now }).where(eq(subscriptions.id, id))]
+      : [],
   );
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);

@@ -33,7 +33,7 @@ export async function syncSubscriptions(
       }),
     })),
   );
-  await recordCreateIntents(db, planned, now);
+  await recordCreateIntents(db, items, planned, now);
   const outcomes = await executePlans(provider, planned, config.N2G_BULK_SIZE);
   return recordOutcomes(db, items, outcomes, {
     maxAttempts: config.SYNC_MAX_ATTEMPTS,

@@ -17,7 +17,7 @@ export interface UserRows {
   userId: string;
   subscriber: (SubscriberRow & { email: string | null; firstName: string; lastName: string; gender: 'm' | 'f' | '' }) | null;
   subscriberDirty: boolean;
-  subs: Map<string, SubscriptionRow & { userId: string; resubscribe: boolean; lookupEmail: string | null; isNew: boolean; dirty: boolean; push: boolean }>;
+  subs: Map<string, SubscriptionRow & { userId: string; resubscribe: boolean; lookupEmails: string[] | null; isNew: boolean; dirty: boolean; push: boolean }>;
 }
 
 export async function loadUsers(tx: Tx, userIds: string[]): Promise<Map<string, UserRows>> {
@@ -65,7 +65,7 @@ export function applyDecision(user: UserRows, decision: Decision, userId: string
       newsletterId: change.newsletterId,
       recipientId: null,
       resubscribe: false,
-      lookupEmail: null,
+      lookupEmails: null,
       isNew: true,
       dirty: true,
       push: true,
@@ -77,7 +77,7 @@ export function applyDecision(user: UserRows, decision: Decision, userId: string
     row.stateAt = change.stateAt;
     row.stateBy = change.stateBy;
     if (change.resubscribe !== undefined) row.resubscribe = change.resubscribe;
-    if (change.lookupEmail !== undefined) row.lookupEmail = change.lookupEmail;
+    if (change.lookupEmails !== undefined) row.lookupEmails = change.lookupEmails;
     row.dirty = true;
     row.push ||= change.push;
     user.subs.set(change.newsletterId, row);
@@ -110,7 +110,7 @@ export async function writeUsers(tx: Tx, users: UserRows[], now: number): Promis
     stateAt: s.stateAt,
     stateBy: s.stateBy,
     resubscribe: s.resubscribe,
-    lookupEmail: s.lookupEmail,
+    lookupEmails: s.lookupEmails,
     pendingSince: now,
     createdAt: now,
     updatedAt: now,
@@ -120,7 +120,7 @@ export async function writeUsers(tx: Tx, users: UserRows[], now: number): Promis
     stateAt: sql`excluded.state_at`,
     stateBy: sql`excluded.state_by`,
     resubscribe: sql`excluded.resubscribe`,
-    lookupEmail: sql`excluded.lookup_email`,
+    lookupEmails: sql`excluded.lookup_email`,
     updatedAt: sql`excluded.updated_at`,
   };
   // Rows to push get a new version and start their transfer afresh; the others keep theirs.

@@ -40,7 +40,7 @@ export async function loadPending(db: Db, ids: string[]): Promise<WorkItem[]> {
           recipientListId: s.listId,
           recipientId: s.recipientId,
           profile: { email: p?.email ?? null, firstName: p?.firstName ?? '', lastName: p?.lastName ?? '', gender: p?.gender ?? '' },
-          lookupEmail: s.lookupEmail,
+          lookupEmails: s.lookupEmails ?? [],
           createIntentAt: s.createIntentAt,
         },
       });

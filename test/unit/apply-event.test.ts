@@ -127,8 +127,8 @@ describe('applyEvent: deletion', () => {
     const d = applyEvent(user([sub('subscribed', T, 'subscription.confirmed', 'a'), noRecipient]), remove(T + 1));
     expect(d.subscriber).toMatchObject({ profile: null, deletedAt: T + 1 });
     expect(d.subscriptions).toEqual([
-      expect.objectContaining({ newsletterId: 'a', state: 'deleted', push: true, lookupEmail: null }),
-      expect.objectContaining({ newsletterId: 'b', state: 'deleted', push: true, lookupEmail: 'a@example.com' }),
+      expect.objectContaining({ newsletterId: 'a', state: 'deleted', push: true, lookupEmails: null }),
+      expect.objectContaining({ newsletterId: 'b', state: 'deleted', push: true, lookupEmails: ['a@example.com'] }),
     ]);
   });
 

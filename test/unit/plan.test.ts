@@ -10,7 +10,7 @@ const base: PlanInput = {
   recipientListId: null,
   recipientId: null,
   profile: { email: 'a@example.com', firstName: 'A', lastName: 'B', gender: 'f' },
-  lookupEmail: null,
+  lookupEmails: [],
   createIntentAt: null,
   now: 1_000_000,
   uncertainWindowMs: 30_000,
@@ -43,18 +43,23 @@ describe('planTransfer', () => {
   });
 
   it('looks for an uncertain earlier creation under another address before creating', () => {
-    expect(planTransfer({ ...base, lookupEmail: 'old@example.com' })).toMatchObject({ kind: 'create', adoptFrom: ['old@example.com'] });
-    expect(planTransfer({ ...base, lookupEmail: 'A@Example.com' })).toMatchObject({ kind: 'create', adoptFrom: [] });
+    expect(planTransfer({ ...base, lookupEmails: ['old@example.com'] })).toMatchObject({ kind: 'create', adoptFrom: ['old@example.com'] });
+    expect(planTransfer({ ...base, lookupEmails: ['A@Example.com'] })).toMatchObject({ kind: 'create', adoptFrom: [] });
+  });
+
+  it('keeps looking under every uncertain address, not only the latest', () => {
+    const plan = planTransfer({ ...base, lookupEmails: ['first@example.com', 'a@example.com'] });
+    expect(plan).toMatchObject({ kind: 'create', adoptFrom: ['first@example.com'] });
   });
 
   it('waits while an uncertain creation under the looked-for address may still land', () => {
-    const recent = { lookupEmail: 'old@example.com', createIntentAt: 1_000_000 - 10_000 };
+    const recent = { lookupEmails: ['old@example.com'], createIntentAt: 1_000_000 - 10_000 };
     expect(planTransfer({ ...base, ...recent })).toEqual({ kind: 'defer', untilMs: 1_020_000 });
     expect(planTransfer({ ...base, ...recent, state: 'unsubscribed' })).toEqual({ kind: 'defer', untilMs: 1_020_000 });
     expect(planTransfer({ ...base, ...recent, state: 'deleted' })).toEqual({ kind: 'defer', untilMs: 1_020_000 });
     // Past the window, or when the address is the one being created anyway (an upsert merges), go ahead.
     expect(planTransfer({ ...base, ...recent, createIntentAt: 1_000_000 - 40_000 })).toMatchObject({ kind: 'create', adoptFrom: ['old@example.com'] });
-    expect(planTransfer({ ...base, lookupEmail: 'a@example.com', createIntentAt: 1_000_000 })).toMatchObject({ kind: 'create', adoptFrom: [] });
+    expect(planTransfer({ ...base, lookupEmails: ['a@example.com'], createIntentAt: 1_000_000 })).toMatchObject({ kind: 'create', adoptFrom: [] });
     // A known recipient id needs no lookup at all.
     expect(planTransfer({ ...base, ...recent, ...known, state: 'unsubscribed' })).toMatchObject({ kind: 'unsubscribe', recipientId: 'r1' });
   });
@@ -76,7 +81,7 @@ describe('planTransfer', () => {
   it('unsubscribes by id, or finds the recipient by address, or has nothing to do', () => {
     expect(planTransfer({ ...base, ...known, state: 'unsubscribed' })).toEqual({ kind: 'unsubscribe', listId: 'list0001', recipientId: 'r1', lookupEmails: [] });
     expect(planTransfer({ ...base, state: 'unsubscribed' })).toEqual({ kind: 'unsubscribe', listId: 'list0001', recipientId: null, lookupEmails: ['a@example.com'] });
-    expect(planTransfer({ ...base, state: 'unsubscribed', lookupEmail: 'old@example.com' })).toMatchObject({ lookupEmails: ['old@example.com', 'a@example.com'] });
+    expect(planTransfer({ ...base, state: 'unsubscribed', lookupEmails: ['old@example.com'] })).toMatchObject({ lookupEmails: ['old@example.com', 'a@example.com'] });
     expect(planTransfer({ ...base, state: 'unsubscribed', profile: { ...base.profile, email: null } })).toMatchObject({ kind: 'nothing' });
   });
 
@@ -88,7 +93,7 @@ describe('planTransfer', () => {
       lookupEmails: [],
       dummyEmail: 'deleted-sub_abc@deleted.invalid',
     });
-    expect(planTransfer({ ...base, state: 'deleted', lookupEmail: 'a@example.com' })).toMatchObject({ kind: 'erase', recipientId: null, lookupEmails: ['a@example.com'] });
+    expect(planTransfer({ ...base, state: 'deleted', lookupEmails: ['a@example.com'] })).toMatchObject({ kind: 'erase', recipientId: null, lookupEmails: ['a@example.com'] });
     expect(planTransfer({ ...base, state: 'deleted' })).toMatchObject({ kind: 'nothing' });
   });
 
