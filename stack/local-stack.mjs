@@ -1,0 +1,155 @@
+// The one-command local stack: libSQL server (migrated), Newsletter2Go emulator, portal receiver
+// and `wrangler dev`, plus a timer standing in for the cron trigger, which `wrangler dev` never
+// fires. Used by `npm start` (stack/start.mjs) and by tests, drills and benchmarks.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { first, provide, readDevVars, resolveSettings, writeEnvFile } from './dev-vars.mjs';
+import { startLibsqlServer } from './libsql-server/server.mjs';
+import { migrateDatabase } from './migrate.mjs';
+import { DEFAULTS as EMULATOR, startEmulator } from './n2g-emulator/emulator.mjs';
+import { startPortalReceiver } from './portal-receiver.mjs';
+import { checkPorts } from './ports.mjs';
+import { freePort, killGroupNow, spawnGroup, stopGroup, waitForHttp } from './processes.mjs';
+import { cronTimer, wranglerArgs, wranglerEnv } from './wrangler-dev.mjs';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export { SCHEDULED_CRON } from './wrangler-dev.mjs';
+
+/**
+ * @typedef {{
+ *   root?: string,
+ *   ephemeral?: boolean,
+ *   isolated?: boolean,
+ *   ports?: Partial<Record<'worker' | 'libsql' | 'emulator' | 'receiver', number>>,
+ *   dbFile?: string,
+ *   settings?: Record<string, string | number | undefined>,
+ *   env?: Record<string, string | undefined>,
+ *   scheduleSeconds?: number,
+ *   readyTimeoutMs?: number,
+ *   quiet?: boolean,
+ *   log?: (source: string, line: string) => void,
+ * }} StackOptions
+ *   `ephemeral`: free ports, and database, env file and wrangler state in a temp dir removed on
+ *   stop (tests). `isolated`: ignore the process environment and .dev.vars, so a test never
+ *   reaches a real account someone configured. `ports`: 0 picks a free port. `settings`: extra
+ *   worker settings, above every other source. `scheduleSeconds`: 0 turns the cron timer off.
+ */
+
+/** @param {StackOptions} [options] */
+export async function startStack(options = {}) {
+  const { root = ROOT, ephemeral = false, isolated = false, scheduleSeconds = 30, readyTimeoutMs = 120_000 } = options;
+  const say = options.log ?? (options.quiet ? () => {} : (source, line) => console.log(`[${source}] ${line}`));
+  const env = isolated ? {} : (options.env ?? process.env);
+  const workDir = ephemeral ? mkdtempSync(join(tmpdir(), 'newsletter-bridge-stack-')) : join(root, '.stack');
+  mkdirSync(workDir, { recursive: true, mode: 0o700 });
+  const resolved = resolveSettings({
+    env, devVars: isolated ? {} : readDevVars(root), overrides: options.settings,
+    localN2gLogin: { N2G_AUTH_KEY: EMULATOR.authKey, N2G_USERNAME: EMULATOR.username, N2G_PASSWORD: EMULATOR.password },
+  });
+  const { settings, sources } = resolved;
+  /** @type {(() => Promise<unknown> | void)[]} run in reverse on stop or a failed start */
+  const cleanups = [];
+  /** @type {string[]} */ const notes = [];
+  const elsewhere = (/** @type {string} */ name, /** @type {string} */ what) =>
+    notes.push(`${name} is set (${sources[name]}): ${what}`);
+  const cleanUp = async () => {
+    for (const step of cleanups.reverse()) await Promise.resolve().then(step).catch((e) => say('stack', `cleanup: ${e.message}`));
+    if (ephemeral) rmSync(workDir, { recursive: true, force: true });
+  };
+
+  try {
+    const ports = await checkPorts(options.ports, env, ephemeral, settings);
+
+    let libsqlUrl = null, dbFile = null;
+    if (!('TURSO_DATABASE_URL' in settings)) {
+      dbFile = resolve(root, options.dbFile ?? join(workDir, 'local.db'));
+      const libsql = await startLibsqlServer({ file: dbFile, port: ports.libsql });
+      cleanups.push(() => libsql.close());
+      await migrateDatabase(libsql.url);
+      libsqlUrl = libsql.url;
+      provide(resolved, 'TURSO_DATABASE_URL', libsql.url);
+    } else elsewhere('TURSO_DATABASE_URL', 'no local libSQL server, no migrations (run `node stack/migrate.mjs` against it)');
+
+    let emulatorUrl = null;
+    if (!('N2G_BASE_URL' in settings)) {
+      const emulator = await startEmulator({
+        port: ports.emulator, authKey: settings.N2G_AUTH_KEY, username: settings.N2G_USERNAME, password: settings.N2G_PASSWORD,
+        lists: EMULATOR.lists, attributes: [settings.UNSUBSCRIBE_ATTRIBUTE ?? 'unsubscribe_url'],
+        // Paths only: a query may carry a recipient's e-mail (FIQL filters).
+        log: (e) => say('n2g', `${e.method} ${e.path.split('?')[0]} → ${e.status} ${e.durationMs} ms${e.fault ? ` (fault ${e.fault})` : ''}`),
+      });
+      cleanups.push(() => emulator.close());
+      emulatorUrl = emulator.url;
+      provide(resolved, 'N2G_BASE_URL', emulator.url);
+    } else {
+      const missing = ['N2G_AUTH_KEY', 'N2G_USERNAME', 'N2G_PASSWORD'].filter((n) => !(n in settings));
+      if (missing.length) throw new Error(`N2G_BASE_URL points at ${settings.N2G_BASE_URL} (${sources.N2G_BASE_URL}) but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`);
+      elsewhere('N2G_BASE_URL', `the emulator is not started; the worker talks to ${new URL(settings.N2G_BASE_URL).origin}`);
+    }
+
+    let portalUrl = null;
+    if (!('PORTAL_WEBHOOK_URL' in settings)) {
+      const receiver = await startPortalReceiver({ port: ports.receiver, secret: first(settings.NOTIFY_SIGNING_SECRET), log: (line) => say('portal', line) });
+      cleanups.push(() => receiver.close());
+      portalUrl = receiver.url;
+      provide(resolved, 'PORTAL_WEBHOOK_URL', `${receiver.url}/portal/webhooks`);
+    } else elsewhere('PORTAL_WEBHOOK_URL', 'no local portal receiver; notices go there');
+
+    const workerPort = ports.worker || (await freePort());
+    const workerUrl = `http://127.0.0.1:${workerPort}`;
+    provide(resolved, 'PUBLIC_BASE_URL', `http://localhost:${workerPort}`);
+    const envFile = join(workDir, 'worker.env');
+    writeEnvFile(envFile, settings);
+    cleanups.push(() => rmSync(envFile, { force: true }));
+
+    /** @type {string[]} the last lines, shown when wrangler gives up */ const tail = [];
+    const wrangler = spawnGroup(join(root, 'node_modules', '.bin', 'wrangler'), wranglerArgs({ workerPort, inspectorPort: await freePort(), envFile, stateDir: join(workDir, 'wrangler-state') }), {
+      cwd: root, env: wranglerEnv(process.env),
+      onLine: (raw) => {
+        const line = raw.replace(/\x1b\[[0-9;]*m/g, ''); // wrangler colours some lines regardless
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+        say('worker', line);
+      },
+    });
+    const pgid = wrangler.pid;
+    const lastResort = () => killGroupNow(pgid);
+    process.on('exit', lastResort);
+    cleanups.push(async () => {
+      if (!(await stopGroup(pgid))) say('stack', `wrangler's process group ${pgid} did not stop`);
+      process.off('exit', lastResort);
+    });
+
+    const answer = await waitForHttp(`${workerUrl}/health`, readyTimeoutMs, wrangler.exited).catch((error) => {
+      throw new Error(`${error.message}\n--- wrangler's last lines ---\n${tail.join('\n')}`);
+    });
+    const health = { status: answer.status, body: parseJson(answer.body) };
+    if (answer.status >= 500 && answer.status !== 503) throw new Error(`the worker refuses to run: ${health.body?.detail ?? answer.body}`);
+
+    const cron = cronTimer(workerUrl, scheduleSeconds, (line) => say('cron', line));
+    cleanups.push(() => cron.stop());
+
+    /** @type {Promise<void> | undefined} */ let stopping;
+    return {
+      workerUrl, libsqlUrl, emulatorUrl, portalUrl, dbFile, settings, sources, notes, health, wranglerPid: pgid, scheduleSeconds,
+      /** Settles when wrangler exits, by stop() or on its own. */
+      workerExited: wrangler.exited,
+      fireScheduled: cron.fire,
+      /** Stops the timer, wrangler's whole process group, then the servers; safe to call twice. */
+      stop: () => (stopping ??= cleanUp()),
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+function parseJson(/** @type {string} */ text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
