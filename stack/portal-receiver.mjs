@@ -12,8 +12,9 @@ import { createServer } from 'node:http';
 export async function startPortalReceiver({ port = 0, host = '127.0.0.1', secret, log = () => {} } = {}) {
   /** @type {{ at: string, id: string | undefined, verified: boolean | null, status: number, body: unknown }[]} */
   let received = [];
-  let failuresLeft = 0;
-  let failStatus = 503;
+  /** Failures to answer: `match`, when set, limits a rule to notices whose body contains it. */
+  /** @type {{ left: number, status: number, match: string | null }[]} */
+  let failRules = [];
 
   const server = createServer(async (req, res) => {
     const chunks = [];
@@ -28,20 +29,21 @@ export async function startPortalReceiver({ port = 0, host = '127.0.0.1', secret
     if (url.pathname === '/_receiver/received' && req.method === 'GET') return reply(200, { received });
     if (url.pathname === '/_receiver/reset' && req.method === 'POST') {
       received = [];
-      failuresLeft = 0;
+      failRules = [];
       return reply(200, { ok: true });
     }
     if (url.pathname === '/_receiver/fail' && req.method === 'POST') {
       const body = safeJson(raw);
-      failuresLeft = Number(body?.count ?? 1);
-      failStatus = Number(body?.status ?? 503);
-      return reply(200, { failuresLeft, failStatus });
+      const rule = { left: Number(body?.count ?? 1), status: Number(body?.status ?? 503), match: typeof body?.match === 'string' ? body.match : null };
+      failRules.push(rule);
+      return reply(200, rule);
     }
     if (url.pathname === '/portal/webhooks' && req.method === 'POST') {
       const id = header(req.headers['webhook-id']);
       const verified = secret ? verify(secret, id, header(req.headers['webhook-timestamp']), header(req.headers['webhook-signature']), raw) : null;
-      const status = failuresLeft > 0 ? failStatus : 204;
-      if (failuresLeft > 0) failuresLeft--;
+      const rule = failRules.find((r) => r.left > 0 && (r.match === null || raw.includes(r.match)));
+      const status = rule ? rule.status : 204;
+      if (rule) rule.left--;
       received.push({ at: new Date().toISOString(), id, verified, status, body: safeJson(raw) });
       const body = safeJson(raw);
       log(`portal notice ${body?.type ?? '?'} ${id ?? ''} → ${status}${verified === false ? ' (signature INVALID)' : ''}`);

@@ -6,7 +6,7 @@ import { startLibsqlServer } from '../stack/libsql-server/server.mjs';
 import { migrateDatabase } from '../stack/migrate.mjs';
 import { startEmulator } from '../stack/n2g-emulator/emulator.mjs';
 import { startPortalReceiver } from '../stack/portal-receiver.mjs';
-import { N2G_CREDENTIALS, TEST_LISTS } from './support/settings';
+import { N2G_CREDENTIALS, TEST_LISTS, TEST_SECRETS } from './support/settings';
 
 /**
  * Starts the real parts the worker talks to, on free ports: a libSQL server on a fresh
@@ -18,7 +18,7 @@ export default async function setup(project: TestProject) {
   const libsql = await startLibsqlServer({ file: join(dir, 'test.db') });
   await migrateDatabase(libsql.url);
   const emulator = await startEmulator({ ...N2G_CREDENTIALS, lists: TEST_LISTS, attributes: ['unsubscribe_url'] });
-  const portal = await startPortalReceiver({});
+  const portal = await startPortalReceiver({ secret: TEST_SECRETS.NOTIFY_SIGNING_SECRET });
 
   project.provide('libsqlUrl', libsql.url);
   project.provide('n2gUrl', emulator.url);

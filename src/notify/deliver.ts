@@ -1,0 +1,140 @@
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { eventLog, notices, type Notice } from '../db/schema';
+import { describeError, log } from '../lib/log';
+import { sign, signedHeaders } from '../lib/standard-webhooks';
+import { LEASE_MS, afterFailure, waitSeconds } from './policy';
+
+/**
+ * Sends stored notices to PORTAL_WEBHOOK_URL, signed the Standard Webhooks way with
+ * NOTIFY_SIGNING_SECRET (never the inbound secret: a notice replayed at /v1/events fails).
+ * A 2xx marks the notice delivered; anything else (a redirect, a timeout) is retried later.
+ * An attempt first claims the notice with a lease, so the queue, the scheduled run and an
+ * admin retry never send one notice twice at the same moment.
+ */
+
+export type Disposition = { ack: true } | { ack: false; delaySeconds: number };
+export type DeliveryConfig = Pick<Config, 'PORTAL_WEBHOOK_URL' | 'NOTIFY_SIGNING_SECRET' | 'NOTICE_TIMEOUT_MS' | 'NOTICE_RETRY_HOURS' | 'NOTICE_BACKOFF_BASE_SECONDS' | 'NOTICE_BACKOFF_MAX_SECONDS'>;
+
+/** Longer waits than this are left to the scheduled run (every 5 min), not the queue. */
+const QUEUE_WAIT_LIMIT_SECONDS = 600;
+
+/** Delivers one notice if it is due; says what to do with the queue message that named it. */
+export async function deliverNotice(config: DeliveryConfig, db: Db, id: string, now = Date.now()): Promise<Disposition> {
+  const claimed = await claim(db, id, now);
+  if (!claimed) {
+    const [row] = await db.select({ status: notices.status, nextAttemptAt: notices.nextAttemptAt }).from(notices).where(eq(notices.id, id)).limit(1);
+    if (row?.status !== 'pending' || row.nextAttemptAt == null) return { ack: true };
+    return queueWait(waitSeconds(row.nextAttemptAt, now));
+  }
+  const outcome = await send(config, claimed);
+  const after = outcome.ok ? null : afterFailure(config, claimed, now);
+  const result = outcome.ok ? 'delivered' : after?.status === 'pending' ? 'retry' : 'failed';
+  // The outcome and its timeline entry in one round trip and one transaction.
+  await db.batch([
+    db
+      .update(notices)
+      .set(
+        outcome.ok
+          ? { status: 'delivered', deliveredAt: now, nextAttemptAt: null, lastStatus: outcome.status, lastError: null }
+          : { status: after?.status ?? 'failed', nextAttemptAt: after?.status === 'pending' ? after.nextAttemptAt : null, lastStatus: outcome.status, lastError: outcome.error },
+      )
+      .where(eq(notices.id, id)),
+    db.insert(eventLog).values({
+      at: now,
+      kind: 'notice.attempt',
+      userId: claimed.userId,
+      subscriptionId: claimed.subscriptionId,
+      outcome: result,
+      // The portal's answer text stays on the notice row (admin JSON), out of the timeline.
+      detail: { noticeId: id, type: claimed.type, attempt: claimed.attempts, httpStatus: outcome.status, ...(!outcome.ok && outcome.status === null ? { error: outcome.error } : {}) },
+    }),
+  ]);
+  log[outcome.ok ? 'info' : 'warn']('portal notice attempt', { noticeId: id, type: claimed.type, attempt: claimed.attempts, httpStatus: outcome.status, outcome: result });
+  return after?.status === 'pending' ? queueWait(after.delaySeconds) : { ack: true };
+}
+
+/** The queue consumer's `notice` handler: a few deliveries at a time. */
+export async function deliverNotices(config: DeliveryConfig, db: Db, ids: string[]): Promise<Map<string, Disposition>> {
+  const out = new Map<string, Disposition>();
+  await inParallel(ids, async (id) => void out.set(id, await guarded(id, () => deliverNotice(config, db, id))));
+  return out;
+}
+
+/** The scheduled run: every pending notice whose time has come, whatever its queue message did. */
+export async function deliverDueNotices(config: DeliveryConfig, db: Db, now = Date.now(), limit = 100): Promise<number> {
+  const due = await db
+    .select({ id: notices.id })
+    .from(notices)
+    .where(and(eq(notices.status, 'pending'), lte(sql`coalesce(${notices.nextAttemptAt}, 0)`, now)))
+    .orderBy(asc(notices.nextAttemptAt))
+    .limit(limit);
+  await inParallel(due.map((r) => r.id), async (id) => void (await guarded(id, () => deliverNotice(config, db, id, now))));
+  return due.length;
+}
+
+/** Takes the notice for one attempt if it is pending and due; counts the attempt. */
+async function claim(db: Db, id: string, now: number): Promise<Notice | null> {
+  const [row] = await db
+    .update(notices)
+    .set({ nextAttemptAt: now + LEASE_MS, attempts: sql`${notices.attempts} + 1` })
+    .where(and(eq(notices.id, id), eq(notices.status, 'pending'), lte(sql`coalesce(${notices.nextAttemptAt}, 0)`, now)))
+    .returning();
+  return row ?? null;
+}
+
+type SendOutcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+
+async function send(config: DeliveryConfig, notice: Notice): Promise<SendOutcome> {
+  const [first, ...others] = config.NOTIFY_SIGNING_SECRET;
+  if (!first) return { ok: false, status: null, error: 'NOTIFY_SIGNING_SECRET is empty' };
+  // The real clock signs, whatever `now` the caller schedules by: the portal checks it.
+  const headers = await signedHeaders(first, notice.id, notice.body);
+  // Every configured secret signs, so the portal can switch secrets in either order.
+  for (const secret of others) headers['webhook-signature'] += ` ${await sign(secret, notice.id, Number(headers['webhook-timestamp']), notice.body)}`;
+  try {
+    const res = await fetch(config.PORTAL_WEBHOOK_URL, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'newsletter-bridge' },
+      body: notice.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(config.NOTICE_TIMEOUT_MS),
+    });
+    if (res.status >= 200 && res.status < 300) {
+      await res.body?.cancel();
+      return { ok: true, status: res.status };
+    }
+    const text = (await res.text().catch(() => '')).slice(0, 300);
+    return { ok: false, status: res.status, error: `The portal answered HTTP ${res.status}${text ? `: ${text}` : ''}` };
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    return { ok: false, status: null, error: timedOut ? `No answer from the portal within ${config.NOTICE_TIMEOUT_MS} ms` : `The portal could not be reached: ${describeError(error)}` };
+  }
+}
+
+/**
+ * One notice's trouble (the database busy a moment) must not fail its neighbours' batch: its
+ * message comes back shortly, and the stored row says when the notice is due in any case.
+ */
+async function guarded(id: string, work: () => Promise<Disposition>): Promise<Disposition> {
+  try {
+    return await work();
+  } catch (error) {
+    log.warn('portal notice not processed', { noticeId: id, error: describeError(error instanceof Error && error.cause instanceof Error ? error.cause : error) });
+    return { ack: false, delaySeconds: 10 };
+  }
+}
+
+function queueWait(delaySeconds: number): Disposition {
+  // Past this the queue would only burn its retry budget (and dead-letter the message).
+  return delaySeconds <= QUEUE_WAIT_LIMIT_SECONDS ? { ack: false, delaySeconds } : { ack: true };
+}
+
+/** Workers allow six connections at once per request. */
+async function inParallel<T>(items: T[], work: (item: T) => Promise<void>, width = 6): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: Math.min(width, queue.length) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  }));
+}
