@@ -1,9 +1,11 @@
 import { Hono } from 'hono';
+import type * as v from 'valibot';
 import { sql } from 'drizzle-orm';
 import { subscriptions } from '../db/schema';
 import { createProvider } from '../providers';
 import { ProviderError } from '../providers/errors';
 import { describeError, log } from '../lib/log';
+import type { Health } from '../openapi/shapes/common';
 import type { AppEnv } from './context';
 
 /**
@@ -13,7 +15,7 @@ import type { AppEnv } from './context';
  */
 export const healthApp = new Hono<AppEnv>().get('/', async (c) => {
   const { db, config } = c.var;
-  const checks: Record<string, { ok: boolean; detail?: string }> = {};
+  const checks: v.InferOutput<typeof Health>['checks'] = { database: { ok: false }, provider: { ok: false } };
   let oldestPendingAgeSeconds: number | null = null;
   try {
     const [row] = await db
@@ -33,12 +35,17 @@ export const healthApp = new Hono<AppEnv>().get('/', async (c) => {
     } catch (error) {
       checks.provider = {
         ok: false,
-        detail: error instanceof ProviderError ? `${error.kind === 'credentials' ? 'login refused' : 'login failed'}: ${error.failure.message}` : 'login failed',
+        detail: !(error instanceof ProviderError)
+          ? 'login failed'
+          : error.kind === 'credentials'
+            ? `login refused: ${error.failure.message} (transfers wait until the login works)`
+            : `login failed: ${error.failure.message}`,
       };
     }
   } else {
     checks.provider = { ok: false, detail: 'not checked: the database is down' };
   }
-  const ok = Object.values(checks).every((x) => x.ok);
-  return c.json({ status: ok ? 'ok' : 'degraded', checks, oldestPendingAgeSeconds }, ok ? 200 : 503);
+  const ok = checks.database.ok && checks.provider.ok;
+  const answer: v.InferOutput<typeof Health> = { status: ok ? 'ok' : 'degraded', checks, oldestPendingAgeSeconds };
+  return c.json(answer, ok ? 200 : 503);
 });

@@ -19,6 +19,6 @@ export function createProvider(config: Config, db: Db): NewsletterProvider {
     authKey: config.N2G_AUTH_KEY,
     username: config.N2G_USERNAME,
     password: config.N2G_PASSWORD,
-  });
+  }, { loginRetryAfterMs: config.N2G_LOGIN_RETRY_SECONDS * 1000 });
   return new Newsletter2GoProvider(transport, tokens);
 }

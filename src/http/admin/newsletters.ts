@@ -3,19 +3,20 @@ import { Hono } from 'hono';
 import * as v from 'valibot';
 import { newsletters } from '../../db/schema';
 import { Problem, problems } from '../../lib/problem';
-import { parseOr422 } from '../../lib/valibot';
+import type { Mapping, MappingRemoved, MappingSaved } from '../../openapi/shapes/admin';
 import { createProvider } from '../../providers';
 import { ProviderError } from '../../providers/errors';
 import { NewsletterId } from '../../sync/events';
 import { ofNewsletter, repush } from '../../sync/repush';
 import type { AppEnv } from '../context';
+import { jsonBody, pathParams } from './body';
 
 export const MappingBody = v.object({
   listId: v.pipe(v.string('listId must be a string'), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'listId must be a provider list id (letters, digits, _ or -)')),
   name: v.optional(v.pipe(v.string('name must be a string'), v.trim(), v.minLength(1, 'name must not be empty'), v.maxLength(200, 'name must be at most 200 characters'))),
 });
 
-const view = (n: typeof newsletters.$inferSelect) => ({
+const view = (n: typeof newsletters.$inferSelect): v.InferOutput<typeof Mapping> => ({
   newsletterId: n.newsletterId,
   listId: n.listId,
   name: n.name,
@@ -31,8 +32,8 @@ export const newslettersApp = new Hono<AppEnv>()
   })
   .put('/:newsletterId', async (c) => {
     const { config, db } = c.var;
-    const newsletterId = parseOr422(NewsletterId, c.req.param('newsletterId'));
-    const body = parseOr422(MappingBody, await c.req.json().catch(() => { throw problems.badRequest('The body is not valid JSON.'); }));
+    const { newsletterId } = pathParams(c, { newsletterId: NewsletterId });
+    const body = await jsonBody(c, MappingBody);
     await checkList(c.var, body.listId);
 
     const now = Date.now();
@@ -47,20 +48,19 @@ export const newslettersApp = new Hono<AppEnv>()
     // A new or changed list: every subscription of the newsletter is pushed to it; the old
     // list is left as it is and named in the answer.
     const pushed = listChanged ? await repush(config, db, ofNewsletter(newsletterId), now) : { repushed: 0, enqueued: 0 };
-    return c.json(
-      { ...view(after), previousListId: before && before.listId !== body.listId ? before.listId : null, repushed: pushed.repushed },
-      before ? 200 : 201,
-    );
+    const answer: v.InferOutput<typeof MappingSaved> = { ...view(after), previousListId: before && before.listId !== body.listId ? before.listId : null, repushed: pushed.repushed };
+    return c.json(answer, before ? 200 : 201);
   })
   .delete('/:newsletterId', async (c) => {
     const { config, db } = c.var;
-    const newsletterId = parseOr422(NewsletterId, c.req.param('newsletterId'));
+    const { newsletterId } = pathParams(c, { newsletterId: NewsletterId });
     const [removed] = await db.delete(newsletters).where(eq(newsletters.newsletterId, newsletterId)).returning();
     if (!removed) throw problems.notFound(`Newsletter ${JSON.stringify(newsletterId)} has no mapping.`);
     // Nothing is deleted at the provider; the subscriptions show failed (unmapped) until a
     // mapping returns.
     const pushed = await repush(config, db, ofNewsletter(newsletterId));
-    return c.json({ newsletterId, removedListId: removed.listId, affectedSubscriptions: pushed.repushed });
+    const answer: v.InferOutput<typeof MappingRemoved> = { newsletterId, removedListId: removed.listId, affectedSubscriptions: pushed.repushed };
+    return c.json(answer);
   });
 
 /** The list must exist at the provider; its refusal is a 422 carrying the provider's words. */

@@ -1,13 +1,37 @@
+import { and, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
+import type * as v from 'valibot';
+import { subscriptions } from '../../db/schema';
 import { problems } from '../../lib/problem';
-import { parseOr422 } from '../../lib/valibot';
-import { UserId } from '../../sync/events';
+import type { RetryOne } from '../../openapi/shapes/admin';
+import { NewsletterId, UserId } from '../../sync/events';
+import { byIds, repush } from '../../sync/repush';
 import type { AppEnv } from '../context';
+import { pathParams } from './body';
 import { subscriberView } from './views';
 
-export const subscribersApp = new Hono<AppEnv>().get('/:userId', async (c) => {
-  const userId = parseOr422(UserId, c.req.param('userId'), 'userId is not valid.');
-  const view = await subscriberView(c.var.config, c.var.db, userId);
-  if (!view) throw problems.notFound(`No subscriber with userId ${JSON.stringify(userId)} is known.`);
-  return c.json(view);
-});
+export const subscribersApp = new Hono<AppEnv>()
+  .get('/:userId', async (c) => {
+    const { userId } = pathParams(c, { userId: UserId });
+    const view = await subscriberView(c.var.config, c.var.db, userId);
+    if (!view) throw problems.notFound(`No subscriber with userId ${JSON.stringify(userId)} is known.`);
+    return c.json(view);
+  })
+  /**
+   * Retries one transfer: the desired state is pushed again as a fresh transfer. plan.ts
+   * decides what is sent, so a retry never re-subscribes a recipient the provider shows as
+   * unsubscribed (contract §6, consent).
+   */
+  .post('/:userId/subscriptions/:newsletterId/retry', async (c) => {
+    const { config, db } = c.var;
+    const { userId, newsletterId } = pathParams(c, { userId: UserId, newsletterId: NewsletterId });
+    const [row] = await db
+      .select({ id: subscriptions.id, status: subscriptions.transferStatus })
+      .from(subscriptions)
+      .where(and(eq(subscriptions.userId, userId), eq(subscriptions.newsletterId, newsletterId)))
+      .limit(1);
+    if (!row) throw problems.notFound(`User ${JSON.stringify(userId)} has no subscription to ${JSON.stringify(newsletterId)}.`);
+    const pushed = await repush(config, db, byIds([row.id]));
+    const answer: v.InferOutput<typeof RetryOne> = { subscriptionId: row.id, previousStatus: row.status, status: 'pending', enqueued: pushed.enqueued > 0 };
+    return c.json(answer, 202);
+  });

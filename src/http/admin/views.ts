@@ -1,20 +1,30 @@
 import { desc, eq } from 'drizzle-orm';
+import type * as v from 'valibot';
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
 import { eventLog, newsletters, subscribers, subscriptions, type Subscription, type TransferStatus } from '../../db/schema';
+import { noticesOfUser } from '../../notify/view';
+import type { SubscriberView, SubscriptionView, TransferView } from '../../openapi/shapes/admin';
 import { unsubscribeUrl } from '../../unsubscribe/token';
+import { timelineEntry } from './timeline';
 
-/** The admin JSON's shapes (contract §3), built from rows. */
+/**
+ * The admin JSON's shapes (contract §3), built from rows. Each view is typed by its schema in
+ * src/openapi/shapes, the one the served OpenAPI document is generated from.
+ */
 
-export const TRANSFER_LABELS: Record<TransferStatus, string> = {
+export const TRANSFER_LABELS = {
   pending: 'Übertragung ausstehend',
   synced: 'Übertragen',
   failed: 'Fehler bei der Übertragung',
-};
+} as const satisfies Record<TransferStatus, string>;
+
+/** How many log entries the subscriber view shows, newest first. */
+export const TIMELINE_LIMIT = 200;
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
-export function transferView(s: Subscription) {
+export function transferView(s: Subscription): v.InferOutput<typeof TransferView> {
   return {
     status: s.transferStatus,
     label: TRANSFER_LABELS[s.transferStatus],
@@ -28,7 +38,7 @@ export function transferView(s: Subscription) {
   };
 }
 
-export async function subscriptionView(config: Config, s: Subscription, listId: string | null) {
+export async function subscriptionView(config: Config, s: Subscription, listId: string | null): Promise<v.InferOutput<typeof SubscriptionView>> {
   return {
     subscriptionId: s.id,
     newsletterId: s.newsletterId,
@@ -41,7 +51,7 @@ export async function subscriptionView(config: Config, s: Subscription, listId: 
   };
 }
 
-export async function subscriberView(config: Config, db: Db, userId: string, timelineLimit = 200) {
+export async function subscriberView(config: Config, db: Db, userId: string): Promise<v.InferOutput<typeof SubscriberView> | null> {
   const [subscriber] = await db.select().from(subscribers).where(eq(subscribers.userId, userId)).limit(1);
   const rows = await db
     .select({ s: subscriptions, listId: newsletters.listId })
@@ -50,18 +60,13 @@ export async function subscriberView(config: Config, db: Db, userId: string, tim
     .where(eq(subscriptions.userId, userId))
     .orderBy(subscriptions.newsletterId);
   if (!subscriber && rows.length === 0) return null;
-  const timeline = await db.select().from(eventLog).where(eq(eventLog.userId, userId)).orderBy(desc(eventLog.id)).limit(timelineLimit);
+  const timeline = await db.select().from(eventLog).where(eq(eventLog.userId, userId)).orderBy(desc(eventLog.id)).limit(TIMELINE_LIMIT);
+  const newsletterOf = new Map(rows.map((r) => [r.s.id, r.s.newsletterId]));
   return {
     userId,
     deleted: subscriber?.deletedAt != null,
     subscriptions: await Promise.all(rows.map((r) => subscriptionView(config, r.s, r.listId ?? null))),
-    timeline: timeline.map((t) => ({
-      at: iso(t.at),
-      kind: t.kind,
-      subscriptionId: t.subscriptionId,
-      eventId: t.eventId,
-      outcome: t.outcome,
-      detail: t.detail ?? null,
-    })),
+    notices: await noticesOfUser(db, userId),
+    timeline: timeline.map((t) => timelineEntry(t, newsletterOf)),
   };
 }

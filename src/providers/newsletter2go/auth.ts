@@ -22,21 +22,34 @@ const EXPIRY_MARGIN_MS = 60_000;
 const LOCK_HOLD_MS = 15_000;
 const WAIT_STEP_MS = 150;
 const WAIT_MAX_MS = 5_000;
-/** After a refused login, don't try again sooner: each attempt is a call a locked-out account pays for. */
+/**
+ * After a refused login, don't try again sooner: each attempt is a call a locked-out account
+ * pays for. The default; N2G_LOGIN_RETRY_SECONDS sets it.
+ */
 export const LOGIN_RETRY_AFTER_MS = 60_000;
+
+export interface TokenManagerOptions {
+  loginRetryAfterMs?: number;
+  now?: () => number;
+}
 
 const PASSWORD_GRANT = 'https://nl2go.com/jwt';
 const REFRESH_GRANT = 'https://nl2go.com/jwt_refresh';
 
 export class TokenManager {
   private cached: { token: string; expiresAt: number } | null = null;
+  private readonly now: () => number;
+  private readonly loginRetryAfterMs: number;
 
   constructor(
     private readonly transport: Transport,
     private readonly store: SessionStore,
     private readonly credentials: Credentials,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: TokenManagerOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.loginRetryAfterMs = options.loginRetryAfterMs ?? LOGIN_RETRY_AFTER_MS;
+  }
 
   /** A usable access token, renewing it if needed. */
   async token(): Promise<string> {
@@ -69,7 +82,7 @@ export class TokenManager {
   }
 
   private throwIfRecentlyRefused(session: StoredSession | null): void {
-    if (session?.loginError && session.loginErrorAt && this.now() - session.loginErrorAt < LOGIN_RETRY_AFTER_MS) {
+    if (session?.loginError && session.loginErrorAt && this.now() - session.loginErrorAt < this.loginRetryAfterMs) {
       throw new CredentialsRefusedError({ message: session.loginError, code: 'invalid_grant', httpStatus: 400 });
     }
   }

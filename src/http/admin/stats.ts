@@ -1,0 +1,62 @@
+import { and, eq, gte, sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import type * as v from 'valibot';
+import type { Db } from '../../db/client';
+import { eventLog, notices, providerSessions, subscriptions } from '../../db/schema';
+import type { Stats } from '../../openapi/shapes/admin';
+import { PROVIDER_NAME } from '../../providers';
+import type { AppEnv } from '../context';
+
+const HOUR_MS = 3_600_000;
+
+/** `GET /v1/admin/stats`: counts from the database only; it never calls the provider. */
+export const statsApp = new Hono<AppEnv>().get('/', async (c) => c.json(await stats(c.var.db)));
+
+export async function stats(db: Db, now = Date.now()): Promise<v.InferOutput<typeof Stats>> {
+  const [grid, oldest, attempts, deadLettered, noticeCounts, session] = await Promise.all([
+    db.select({ state: subscriptions.state, status: subscriptions.transferStatus, n: sql<number>`count(*)` }).from(subscriptions).groupBy(subscriptions.state, subscriptions.transferStatus),
+    oldestPendingSince(db),
+    db.select({ outcome: eventLog.outcome, n: sql<number>`count(*)` }).from(eventLog).where(and(eq(eventLog.kind, 'attempt'), gte(eventLog.at, now - HOUR_MS))).groupBy(eventLog.outcome),
+    db.select({ n: sql<number>`count(*)` }).from(eventLog).where(eq(eventLog.kind, 'dead-letter')),
+    db.select({ status: notices.status, n: sql<number>`count(*)` }).from(notices).groupBy(notices.status),
+    db.select().from(providerSessions).where(eq(providerSessions.provider, PROVIDER_NAME)).limit(1),
+  ]);
+  const byState = { subscribed: 0, unsubscribed: 0, deleted: 0 };
+  const byTransferStatus = { pending: 0, synced: 0, failed: 0 };
+  for (const row of grid) {
+    byState[row.state] += row.n;
+    byTransferStatus[row.status] += row.n;
+  }
+  const byOutcome: Record<string, number> = {};
+  for (const row of attempts) byOutcome[row.outcome ?? 'unknown'] = row.n;
+  const noticeStatus = { pending: 0, delivered: 0, failed: 0 };
+  for (const row of noticeCounts) noticeStatus[row.status] += row.n;
+  const login = session[0];
+  const refused = login?.loginError ?? null;
+  return {
+    generatedAt: new Date(now).toISOString(),
+    subscriptions: { total: grid.reduce((sum, r) => sum + r.n, 0), byState, byTransferStatus },
+    oldestPendingAgeSeconds: oldest == null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
+    attemptsLastHour: { total: attempts.reduce((sum, r) => sum + r.n, 0), byOutcome },
+    deadLettered: deadLettered[0]?.n ?? 0,
+    notices: noticeStatus,
+    provider: {
+      name: PROVIDER_NAME,
+      login: refused ? 'refused' : login?.accessToken ? 'ok' : 'unknown',
+      error: refused,
+      since: refused && login?.loginErrorAt ? new Date(login.loginErrorAt).toISOString() : null,
+      // A refused login keeps transfers pending (contract §6); say so where admins look.
+      transfersWaiting: refused !== null && byTransferStatus.pending > 0,
+      reason: refused ? `transfers wait because the login is refused: ${refused}` : null,
+    },
+  };
+}
+
+/** When the oldest pending transfer became pending (ms), or null when none is. */
+export async function oldestPendingSince(db: Db): Promise<number | null> {
+  const [row] = await db
+    .select({ oldest: sql<number | null>`min(${subscriptions.pendingSince})` })
+    .from(subscriptions)
+    .where(eq(subscriptions.transferStatus, 'pending'));
+  return row?.oldest ?? null;
+}

@@ -1,0 +1,78 @@
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import * as v from 'valibot';
+import { newsletters, subscribers, subscriptions, subscriptionStates, transferStatuses } from '../../db/schema';
+import { parseOr422 } from '../../lib/valibot';
+import type { AppEnv } from '../context';
+import { decodeCursor, encodeCursor } from './cursor';
+import { subscriptionView } from './views';
+
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 500;
+
+/** `GET /v1/admin/subscriptions` query; the OpenAPI parameters are generated from it. */
+export const SubscriptionsQuery = v.object({
+  status: v.optional(v.pipe(v.picklist(transferStatuses, `status must be one of ${transferStatuses.join(', ')}`), v.description('Transfer status'))),
+  state: v.optional(v.pipe(v.picklist(subscriptionStates, `state must be one of ${subscriptionStates.join(', ')}`), v.description('Desired state'))),
+  newsletterId: v.optional(v.pipe(v.string(), v.minLength(1, 'newsletterId must not be empty'), v.maxLength(128, 'newsletterId must be at most 128 characters'))),
+  email: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(255, 'email must be at most 255 characters'),
+      v.regex(/^[^*]+\*?$/, 'email must be an address, or the start of one followed by *'),
+      v.description("The subscriber's current address, compared case-insensitively: exact, or a prefix when it ends with * (anna* finds anna@example.com)"),
+    ),
+  ),
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,4}$/, `limit must be a whole number from 1 to ${MAX_PAGE}`),
+      v.toNumber(),
+      v.integer(),
+      v.minValue(1, `limit must be a whole number from 1 to ${MAX_PAGE}`),
+      v.maxValue(MAX_PAGE, `limit must be a whole number from 1 to ${MAX_PAGE}`),
+      v.description('Page size'),
+    ),
+    String(DEFAULT_PAGE),
+  ),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(512, 'cursor is not one this API issued'), v.description('nextCursor of the previous page'))),
+});
+
+/** Every subscription, filtered and paged by subscription id (keyset, see cursor.ts). */
+export const subscriptionsApp = new Hono<AppEnv>().get('/', async (c) => {
+  const { config, db } = c.var;
+  const q = parseOr422(SubscriptionsQuery, c.req.query(), 'The query parameters are not valid.');
+  const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const rows = await db
+    .select({ s: subscriptions, listId: newsletters.listId })
+    .from(subscriptions)
+    .leftJoin(newsletters, eq(newsletters.newsletterId, subscriptions.newsletterId))
+    .leftJoin(subscribers, eq(subscribers.userId, subscriptions.userId))
+    .where(
+      and(
+        q.status ? eq(subscriptions.transferStatus, q.status) : undefined,
+        q.state ? eq(subscriptions.state, q.state) : undefined,
+        q.newsletterId ? eq(subscriptions.newsletterId, q.newsletterId) : undefined,
+        q.email ? emailMatches(q.email) : undefined,
+        after ? gt(subscriptions.id, after) : undefined,
+      ),
+    )
+    .orderBy(asc(subscriptions.id))
+    .limit(q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return c.json({
+    items: await Promise.all(page.map(async (r) => ({ userId: r.s.userId, ...(await subscriptionView(config, r.s, r.listId ?? null)) }))),
+    nextCursor: rows.length > q.limit && last ? encodeCursor(last.s.id) : null,
+    limit: q.limit,
+  });
+});
+
+/** Exact or prefix, case-insensitive, as a range on lower(email) so its index serves it. */
+function emailMatches(pattern: string) {
+  const email = sql`lower(${subscribers.email})`;
+  if (!pattern.endsWith('*')) return sql`${email} = lower(${pattern})`;
+  const prefix = pattern.slice(0, -1);
+  // U+10FFFF sorts after every character, so [prefix, prefix + U+10FFFF) is "starts with prefix".
+  return sql`${email} >= lower(${prefix}) and ${email} < lower(${prefix}) || char(1114111)`;
+}

@@ -1,0 +1,139 @@
+import { NoticeId, NoticesRetryBody } from '../../http/admin/notices';
+import { MappingBody } from '../../http/admin/newsletters';
+import { SubscriptionsQuery } from '../../http/admin/subscriptions';
+import { TransfersRetryBody } from '../../http/admin/transfers';
+import { NewsletterId, UserId } from '../../sync/events';
+import type { Operation } from '../operation';
+import { MappingList, MappingRemoved, MappingSaved, NoticeRetryMany, NoticeView, RetryMany, RetryOne, Stats, SubscriberView, SubscriptionPage } from '../shapes/admin';
+
+/** `/v1/admin/*` (contract §3): every operation needs the admin bearer token. */
+
+const json = 'application/json';
+const admin = { tag: 'Admin', security: 'admin' } as const;
+
+export const adminOperations: Operation[] = [
+  {
+    ...admin,
+    method: 'get',
+    path: '/v1/admin/subscribers/{userId}',
+    operationId: 'getSubscriber',
+    summary: "A user's subscriptions, notices and timeline",
+    description:
+      "Each subscription with its desired `state`, mapped `listId`, `unsubscribeUrl`, reconciliation `conflict` and `transfer` (status, the portal's label, the provider's own error message). " +
+      '`timeline` is the event log, newest first (at most 200 entries): events received with their outcome (`applied` or `stale`, with notes), transfer attempts, dead letters, notices and reconciliation findings, each with a readable `summary`.',
+    pathParams: { userId: UserId },
+    responses: { '200': { description: 'The subscriber.', content: { [json]: SubscriberView } } },
+    problems: ['not-found', 'validation'],
+  },
+  {
+    ...admin,
+    method: 'post',
+    path: '/v1/admin/subscribers/{userId}/subscriptions/{newsletterId}/retry',
+    operationId: 'retrySubscription',
+    summary: 'Retry one transfer',
+    description:
+      'Marks the subscription pending with a new version (attempts start again) and enqueues it: the desired state is pushed again, whatever the current status. ' +
+      'A retry never re-subscribes a recipient Newsletter2Go shows as unsubscribed or blacklisted (contract §6): only a newer confirmation from the portal may.',
+    pathParams: { userId: UserId, newsletterId: NewsletterId },
+    responses: { '202': { description: 'What was done.', content: { [json]: RetryOne } } },
+    problems: ['not-found', 'validation'],
+  },
+  {
+    ...admin,
+    method: 'get',
+    path: '/v1/admin/subscriptions',
+    operationId: 'listSubscriptions',
+    summary: 'Every subscription, filtered and paged',
+    description:
+      'Ordered by `subscriptionId` and paged by keyset: `nextCursor` names the last id shown and the next page starts after it, so paging stays stable while data changes. ' +
+      'Every row that existed when paging began and still matches the filters is returned exactly once; rows created meanwhile appear only if their (random) id sorts after the cursor. ' +
+      'Filters combine with AND. `email` compares the subscriber\'s current address case-insensitively, exactly, or as a prefix when it ends with `*`.',
+    query: SubscriptionsQuery,
+    responses: { '200': { description: 'One page.', content: { [json]: SubscriptionPage } } },
+    problems: ['validation'],
+  },
+  {
+    ...admin,
+    method: 'get',
+    path: '/v1/admin/stats',
+    operationId: 'getStats',
+    summary: 'Counts, the oldest pending transfer, the provider login',
+    description:
+      'Counts per desired state and per transfer status, the age of the oldest pending transfer, transfer attempts in the last hour by outcome, dead letters in the log, portal notices by status, ' +
+      'and the provider login: when Newsletter2Go refuses the credentials, transfers stay pending (not failed) and `provider.reason` says why. Read from the database only.',
+    responses: { '200': { description: 'The figures.', content: { [json]: Stats } } },
+  },
+  {
+    ...admin,
+    method: 'post',
+    path: '/v1/admin/transfers/retry',
+    operationId: 'retryFailedTransfers',
+    summary: 'Retry every failed transfer',
+    description:
+      'Every failed transfer (of one newsletter when `newsletterId` is given) is pushed again as a fresh transfer of its desired state; the body may be empty. It never re-subscribes anyone the provider shows as unsubscribed. ' +
+      'Up to 5000 are enqueued at once; the sweep sends the rest within SWEEP_PENDING_AFTER_SECONDS.',
+    body: { required: false, content: { [json]: TransfersRetryBody } },
+    responses: { '202': { description: 'How many were retried.', content: { [json]: RetryMany } } },
+    problems: ['bad-request', 'validation'],
+  },
+  {
+    ...admin,
+    method: 'get',
+    path: '/v1/admin/newsletters',
+    operationId: 'listNewsletters',
+    summary: 'The newsletter → list mapping',
+    responses: { '200': { description: 'Every mapping, by newsletterId.', content: { [json]: MappingList } } },
+  },
+  {
+    ...admin,
+    method: 'put',
+    path: '/v1/admin/newsletters/{newsletterId}',
+    operationId: 'putNewsletter',
+    summary: 'Map a newsletter to a Newsletter2Go list',
+    description:
+      "The list is checked with `GET /lists/{id}` at Newsletter2Go first: an unknown list is a 422 carrying the provider's message. " +
+      'A new mapping or a changed list pushes every subscription of the newsletter to the list; the previous list is left as it is at Newsletter2Go and named in `previousListId`. ' +
+      'Changing only `name` (what the unsubscribe page shows) pushes nothing.',
+    pathParams: { newsletterId: NewsletterId },
+    body: { required: true, content: { [json]: MappingBody } },
+    responses: {
+      '201': { description: 'Mapping created.', content: { [json]: MappingSaved } },
+      '200': { description: 'Mapping changed (or unchanged).', content: { [json]: MappingSaved } },
+    },
+    problems: ['bad-request', 'validation', 'unprocessable', 'provider-unavailable'],
+  },
+  {
+    ...admin,
+    method: 'delete',
+    path: '/v1/admin/newsletters/{newsletterId}',
+    operationId: 'deleteNewsletter',
+    summary: 'Remove a mapping',
+    description: "Nothing is deleted at Newsletter2Go. The newsletter's subscriptions show failed (code `unmapped`) until a mapping returns, which pushes them again.",
+    pathParams: { newsletterId: NewsletterId },
+    responses: { '200': { description: 'Removed.', content: { [json]: MappingRemoved } } },
+    problems: ['not-found', 'validation'],
+  },
+  {
+    ...admin,
+    method: 'post',
+    path: '/v1/admin/notices/{noticeId}/retry',
+    operationId: 'retryNotice',
+    summary: 'Deliver one portal notice again, now',
+    description: 'One more delivery attempt right away; the answer is the notice afterwards. A delivered notice is left as it is.',
+    pathParams: { noticeId: NoticeId },
+    responses: { '200': { description: 'The notice after the attempt.', content: { [json]: NoticeView } } },
+    problems: ['not-found', 'validation'],
+  },
+  {
+    ...admin,
+    method: 'post',
+    path: '/v1/admin/notices/retry',
+    operationId: 'retryFailedNotices',
+    summary: 'Retry every failed portal notice',
+    description: 'Every failed notice (of one user when `userId` is given) becomes pending and is delivered by the queue; the body may be empty.',
+    body: { required: false, content: { [json]: NoticesRetryBody } },
+    responses: { '202': { description: 'How many were retried.', content: { [json]: NoticeRetryMany } } },
+    problems: ['bad-request', 'validation'],
+  },
+];
+

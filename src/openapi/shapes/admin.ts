@@ -1,0 +1,144 @@
+import * as v from 'valibot';
+import { noticeStatuses, subscriptionStates, transferStatuses } from '../../db/schema';
+import { NullableTimestamp, Timestamp } from './common';
+
+/**
+ * The admin JSON (contract §3) as valibot schemas. The views in src/http/admin are typed by
+ * them (a view that drifts does not compile) and the OpenAPI document is generated from them.
+ */
+
+const describe = <S extends v.GenericSchema>(schema: S, text: string) => v.pipe(schema, v.description(text));
+
+export const TransferView = v.object({
+  status: v.picklist(transferStatuses),
+  label: describe(v.picklist(['Übertragung ausstehend', 'Übertragen', 'Fehler bei der Übertragung']), 'The text the portal shows for the status'),
+  error: describe(
+    v.nullable(
+      v.object({
+        message: describe(v.string(), "Newsletter2Go's own message, verbatim (the portal's mouse-over), or the worker's reason when no call was made"),
+        code: describe(v.nullable(v.string()), "The provider's code as a string (it sends numbers and words), or the worker's reason code (unmapped, clash, no-email, dead-letter)"),
+        httpStatus: v.nullable(v.number()),
+        at: NullableTimestamp,
+      }),
+    ),
+    'The last error; kept while a retry is pending, null once synced',
+  ),
+  attempts: describe(v.number(), 'Attempts of the current transfer (reset when it is re-pushed)'),
+  lastAttemptAt: NullableTimestamp,
+  nextAttemptAt: describe(NullableTimestamp, 'When the next attempt is due, while pending'),
+  syncedAt: NullableTimestamp,
+});
+
+export const ConflictView = describe(
+  v.nullable(v.object({ reason: v.picklist(['unsubscribed', 'blacklisted', 'bounced']), foundAt: v.string(), runId: v.string() })),
+  'What the last reconciliation found against the desired state (a consent conflict), or null',
+);
+
+const subscriptionFields = {
+  subscriptionId: describe(v.string(), 'Opaque id; the unsubscribe token names this, never the userId'),
+  newsletterId: v.string(),
+  listId: describe(v.nullable(v.string()), 'The mapped Newsletter2Go list, null while the newsletter is unmapped'),
+  state: v.picklist(subscriptionStates),
+  stateSince: describe(NullableTimestamp, 'occurredAt of the event that set the state'),
+  unsubscribeUrl: describe(v.pipe(v.string(), v.url()), "The reader's unsubscribe link, also written to the recipient"),
+  conflict: ConflictView,
+  transfer: TransferView,
+};
+
+export const SubscriptionView = v.object(subscriptionFields);
+export const SubscriptionListItem = v.object({ userId: v.string(), ...subscriptionFields });
+
+export const SubscriptionPage = v.object({
+  items: v.array(SubscriptionListItem),
+  nextCursor: describe(v.nullable(v.string()), 'Pass as `cursor` for the next page; null on the last page'),
+  limit: v.number(),
+});
+
+export const NoticeView = v.object({
+  id: describe(v.string(), "The notice's id, also its webhook-id at the portal"),
+  type: v.string(),
+  subscriptionId: v.nullable(v.string()),
+  status: v.picklist(noticeStatuses),
+  attempts: v.number(),
+  lastStatus: describe(v.nullable(v.number()), "The portal's last HTTP status, null when it did not answer"),
+  lastError: v.nullable(v.string()),
+  nextAttemptAt: NullableTimestamp,
+  createdAt: NullableTimestamp,
+  deliveredAt: NullableTimestamp,
+});
+
+export const TimelineEntry = v.object({
+  at: Timestamp,
+  kind: describe(v.string(), 'event.received, attempt, dead-letter, notice.created, notice.attempt, reconciliation.*, …'),
+  outcome: describe(v.nullable(v.string()), 'applied or stale for events; synced, retry, wait, failed, failed-after-retries for attempts; …'),
+  subscriptionId: v.nullable(v.string()),
+  newsletterId: v.nullable(v.string()),
+  eventId: describe(v.nullable(v.string()), 'The webhook-id (or batch id) of a received event'),
+  summary: describe(v.string(), 'One readable line saying what happened'),
+  detail: describe(v.nullable(v.record(v.string(), v.unknown())), 'Ids, times and provider messages; never personal data'),
+});
+
+export const SubscriberView = v.object({
+  userId: v.string(),
+  deleted: v.boolean(),
+  subscriptions: v.array(SubscriptionView),
+  notices: describe(v.array(NoticeView), "Notices to the portal about this user, newest first"),
+  timeline: describe(v.array(TimelineEntry), 'Newest first, at most 200 entries, kept LOG_RETENTION_DAYS'),
+});
+
+export const Stats = v.object({
+  generatedAt: Timestamp,
+  subscriptions: v.object({
+    total: v.number(),
+    byState: v.object({ subscribed: v.number(), unsubscribed: v.number(), deleted: v.number() }),
+    byTransferStatus: v.object({ pending: v.number(), synced: v.number(), failed: v.number() }),
+  }),
+  oldestPendingAgeSeconds: describe(v.nullable(v.number()), 'Seconds since the oldest pending transfer became pending; null when none is'),
+  attemptsLastHour: v.object({ total: v.number(), byOutcome: v.record(v.string(), v.number()) }),
+  deadLettered: describe(v.number(), 'Dead-letter entries in the log (it keeps LOG_RETENTION_DAYS)'),
+  notices: v.object({ pending: v.number(), delivered: v.number(), failed: v.number() }),
+  provider: v.object({
+    name: v.string(),
+    login: describe(v.picklist(['ok', 'refused', 'unknown']), 'unknown: no login attempted yet'),
+    error: describe(v.nullable(v.string()), "Newsletter2Go's answer to the refused login"),
+    since: NullableTimestamp,
+    transfersWaiting: v.boolean(),
+    reason: describe(v.nullable(v.string()), 'Why transfers wait, e.g. "transfers wait because the login is refused: …"'),
+  }),
+});
+
+export const Mapping = v.object({
+  newsletterId: v.string(),
+  listId: v.string(),
+  name: describe(v.nullable(v.string()), 'What the unsubscribe page shows'),
+  displayName: describe(v.string(), 'name, or the newsletterId when no name is set'),
+  updatedAt: Timestamp,
+});
+
+export const MappingList = v.object({ newsletters: v.array(Mapping) });
+
+export const MappingSaved = v.object({
+  ...Mapping.entries,
+  previousListId: describe(v.nullable(v.string()), 'The list the newsletter was mapped to before, left as it is at Newsletter2Go'),
+  repushed: describe(v.number(), "Subscriptions pushed to the (new) list; 0 when the list did not change"),
+});
+
+export const MappingRemoved = v.object({
+  newsletterId: v.string(),
+  removedListId: v.string(),
+  affectedSubscriptions: describe(v.number(), 'Subscriptions that now show failed (unmapped) until a mapping returns'),
+});
+
+export const RetryOne = v.object({
+  subscriptionId: v.string(),
+  previousStatus: v.picklist(transferStatuses),
+  status: v.literal('pending'),
+  enqueued: describe(v.boolean(), 'false: the queue refused the message; the sweep sends it within SWEEP_PENDING_AFTER_SECONDS'),
+});
+
+export const RetryMany = v.object({
+  retried: describe(v.number(), 'Failed transfers marked pending again'),
+  enqueued: describe(v.number(), 'Of those, how many were enqueued at once; the sweep sends the rest'),
+});
+
+export const NoticeRetryMany = v.object({ retried: v.number(), ids: v.array(v.string()) });
