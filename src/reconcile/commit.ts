@@ -1,0 +1,89 @@
+import { and, eq, inArray, ne } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { type EventLogEntry, eventLog, reconciliationFindings, reconciliationRuns, reconciliationSeen, subscriptions } from '../db/schema';
+import { chunks } from '../lib/chunks';
+import { repushSet } from '../sync/record';
+import type { HealActions } from './decide';
+import { atStep, type Cursor } from './runs';
+import { addTally, type Step } from './step';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface Commit {
+  runId: string;
+  /** The step the chunk read: the commit lands only if the run is still there. */
+  fromStep: number;
+  next: Cursor;
+  counts: Record<string, number>;
+  providerCalls: number;
+  finished: boolean;
+  /** How a finished run ends: completed unless said otherwise. */
+  status?: 'completed' | 'failed';
+  error?: string | null;
+  step?: Step;
+  heal?: HealActions | null;
+}
+
+/**
+ * Writes one step: the run's next position, the findings, the seen marks and (heal mode) the
+ * corrections, in one transaction. Returns the subscription ids actually re-pushed (to enqueue
+ * after the commit), or null when another invocation moved the run on first: then nothing is
+ * written, so a page is never counted twice.
+ */
+export async function commitStep(db: Db, c: Commit, now = Date.now()): Promise<string[] | null> {
+  return db.transaction(async (tx) => {
+    const moved = await tx
+      .update(reconciliationRuns)
+      .set({
+        cursor: { ...c.next, step: c.fromStep + 1 },
+        counts: c.counts,
+        providerCalls: c.providerCalls,
+        updatedAt: now,
+        ...(c.error !== undefined ? { error: c.error } : {}),
+        ...(c.finished ? { status: c.status ?? 'completed', finishedAt: now } : {}),
+      })
+      .where(atStep(c.runId, c.fromStep))
+      .returning({ id: reconciliationRuns.id });
+    if (!moved.length) return null;
+    if (!c.step) return [];
+    for (const batch of chunks(c.step.findings, 100)) {
+      await tx.insert(reconciliationFindings).values(batch.map((f) => ({ runId: c.runId, ...f, detail: { ...f.detail } })));
+    }
+    for (const batch of chunks(c.step.seen, 500)) {
+      await tx.insert(reconciliationSeen).values(batch.map((subscriptionId) => ({ runId: c.runId, subscriptionId }))).onConflictDoNothing();
+    }
+    if (!c.heal) return [];
+    const repushed = await applyHeal(tx, c.runId, c.step, c.heal, now);
+    // Rows that turned pending meanwhile are not re-pushed: count what was.
+    await tx.update(reconciliationRuns).set({ counts: addTally(c.counts, { repushed: repushed.length }) }).where(eq(reconciliationRuns.id, c.runId));
+    return repushed;
+  });
+}
+
+async function applyHeal(tx: Tx, runId: string, step: Step, heal: HealActions, now: number): Promise<string[]> {
+  const log: EventLogEntry[] = [];
+  const entry = (subscriptionId: string, outcome: string, extra: Record<string, unknown>) => {
+    const row = step.rows.get(subscriptionId);
+    if (row) log.push({ at: now, kind: 'reconciliation.heal', userId: row.userId, subscriptionId, outcome, detail: { runId, newsletterId: row.newsletterId, ...extra } });
+  };
+  const classes = (id: string) => [...new Set(step.findings.filter((f) => f.subscriptionId === id && f.driftClass !== 'consent_conflict').map((f) => f.driftClass))].join(', ');
+
+  const repushed: string[] = [];
+  for (const ids of chunks(heal.repush, 500)) {
+    // A row that became pending meanwhile is pushed by its own message already.
+    const rows = await tx.update(subscriptions).set(repushSet(now)).where(and(inArray(subscriptions.id, ids), ne(subscriptions.transferStatus, 'pending'))).returning({ id: subscriptions.id });
+    repushed.push(...rows.map((r) => r.id));
+  }
+  for (const id of repushed) entry(id, 'repushed', { driftClass: classes(id) });
+  for (const c of heal.conflicts) {
+    await tx.update(subscriptions).set({ conflict: { reason: c.reason, foundAt: new Date(now).toISOString(), runId }, updatedAt: now }).where(eq(subscriptions.id, c.subscriptionId));
+    entry(c.subscriptionId, 'conflict-marked', { driftClass: 'consent_conflict', reason: c.reason, notified: c.notify });
+  }
+  for (const ids of chunks(heal.clear, 500)) {
+    await tx.update(subscriptions).set({ conflict: null, updatedAt: now }).where(inArray(subscriptions.id, ids));
+  }
+  for (const id of heal.clear) entry(id, 'conflict-cleared', {});
+  for (const id of heal.held) entry(id, 'held-for-consent', { driftClass: classes(id) });
+  for (const batch of chunks(log, 100)) await tx.insert(eventLog).values(batch);
+  return repushed;
+}

@@ -1,0 +1,116 @@
+import { asc, eq, inArray, sql } from 'drizzle-orm';
+import * as v from 'valibot';
+import type { Db } from '../db/client';
+import { newsletters, reconciliationRuns, reconciliationSeen, type ReconciliationRun } from '../db/schema';
+import { randomAlnum } from '../lib/encoding';
+
+/**
+ * Reconciliation runs as stored: the cursor says where the next chunk starts, so a lost queue
+ * message or a killed isolate costs at most the page in hand, never a finished one.
+ */
+
+export type RunMode = 'report' | 'heal';
+
+/** Lists are the unit: a list mapped by several newsletters is compared with all of their rows. */
+const ListTarget = v.object({ listId: v.string(), newsletterIds: v.array(v.string()) });
+
+export const Cursor = v.object({
+  lists: v.array(ListTarget),
+  /** Index into `lists`; equal to its length when the run is done. */
+  index: v.number(),
+  /** `remote`: paging the provider's recipients; `missing`: local rows no recipient matched. */
+  phase: v.picklist(['remote', 'missing']),
+  /** Next provider offset (remote phase). */
+  offset: v.number(),
+  /** Index into the list's newsletterIds and the last subscription id shown (missing phase). */
+  newsletter: v.number(),
+  after: v.nullable(v.string()),
+  /** Bumped by every commit: a chunk only commits from the position it read (compare-and-set). */
+  step: v.number(),
+  /** Consecutive failed attempts at the current position. */
+  failures: v.number(),
+  /** Lists that could not be read (gone or refused at the provider), with the provider's message. */
+  skipped: v.optional(v.array(v.object({ listId: v.string(), message: v.string() })), []),
+});
+export type Cursor = v.InferOutput<typeof Cursor>;
+
+/** Run ids sort by start time, so "newest first" pages by id alone. */
+export const newRunId = (now = Date.now()) => `rcn_${now.toString(36).padStart(9, '0')}${randomAlnum(8)}`;
+
+/** The lists a run covers: every mapped one, or those of the given newsletters. */
+export async function listTargets(db: Db, newsletterIds?: string[]): Promise<{ lists: Cursor['lists']; unknown: string[] }> {
+  const mapped = await db.select({ newsletterId: newsletters.newsletterId, listId: newsletters.listId }).from(newsletters).orderBy(asc(newsletters.newsletterId));
+  const wanted = newsletterIds ? new Set(newsletterIds) : null;
+  const unknown = (newsletterIds ?? []).filter((id) => !mapped.some((m) => m.newsletterId === id));
+  const listIds = new Set(mapped.filter((m) => !wanted || wanted.has(m.newsletterId)).map((m) => m.listId));
+  const lists = [...listIds].sort().map((listId) => ({ listId, newsletterIds: mapped.filter((m) => m.listId === listId).map((m) => m.newsletterId) }));
+  return { lists, unknown };
+}
+
+/**
+ * Creates a running run, or returns the one already running: a unique index on running runs
+ * decides, so two starts at the same moment cannot both win.
+ */
+export async function createRun(
+  db: Db,
+  input: { mode: RunMode; trigger: string; lists: Cursor['lists'] },
+  now = Date.now(),
+  attempt = 1,
+): Promise<{ created: ReconciliationRun } | { running: ReconciliationRun }> {
+  const cursor: Cursor = { lists: input.lists, index: 0, phase: 'remote', offset: 0, newsletter: 0, after: null, step: 0, failures: 0, skipped: [] };
+  const [created] = await db
+    .insert(reconciliationRuns)
+    .values({ id: newRunId(now), mode: input.mode, status: 'running', trigger: input.trigger, cursor, counts: {}, providerCalls: 0, startedAt: now, updatedAt: now })
+    .onConflictDoNothing()
+    .returning();
+  if (created) return { created };
+  const running = await runningRun(db);
+  if (running) return { running };
+  // The running one finished between the two statements: try again (a few times at most).
+  if (attempt >= 3) throw new Error('Could not start a reconciliation run: another one keeps starting');
+  return createRun(db, input, now, attempt + 1);
+}
+
+export async function runningRun(db: Db): Promise<ReconciliationRun | null> {
+  const [row] = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.status, 'running')).limit(1);
+  return row ?? null;
+}
+
+export async function getRun(db: Db, id: string): Promise<ReconciliationRun | null> {
+  const [row] = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, id)).limit(1);
+  return row ?? null;
+}
+
+export function parseCursor(run: ReconciliationRun): Cursor | null {
+  const parsed = v.safeParse(Cursor, run.cursor);
+  return parsed.success ? parsed.output : null;
+}
+
+/** Ends a run that cannot go on (its cursor unreadable), whatever step it is at. */
+export async function failRun(db: Db, id: string, error: string, now = Date.now()): Promise<void> {
+  await db.update(reconciliationRuns).set({ status: 'failed', error, finishedAt: now, updatedAt: now }).where(sql`${reconciliationRuns.id} = ${id} and ${reconciliationRuns.status} = 'running'`);
+}
+
+/** The compare-and-set condition: still running and still at the step the chunk read. */
+export const atStep = (id: string, step: number) =>
+  sql`${reconciliationRuns.id} = ${id} and ${reconciliationRuns.status} = 'running' and json_extract(${reconciliationRuns.cursor}, '$.step') = ${step}`;
+
+/** Rows one statement deletes, and statements per call: the rest goes on the next call. */
+const SEEN_CHUNK = 5000;
+const SEEN_ROUNDS = 40;
+
+/** Drops the `seen` marks of runs that have ended (their own cleanup, or a leftover of a crash). */
+export async function dropSeenMarks(db: Db, runIds?: string[]): Promise<number> {
+  const ended = runIds?.length
+    ? inArray(reconciliationSeen.runId, runIds)
+    : sql`${reconciliationSeen.runId} not in (select ${reconciliationRuns.id} from ${reconciliationRuns} where ${reconciliationRuns.status} = 'running')`;
+  let total = 0;
+  for (let i = 0; i < SEEN_ROUNDS; i++) {
+    const { rowsAffected } = await db.run(
+      sql`delete from ${reconciliationSeen} where rowid in (select rowid from ${reconciliationSeen} where ${ended} limit ${SEEN_CHUNK})`,
+    );
+    total += rowsAffected;
+    if (rowsAffected < SEEN_CHUNK) break;
+  }
+  return total;
+}

@@ -1,0 +1,73 @@
+import { and, asc, count, desc, eq, gt, lt } from 'drizzle-orm';
+import type * as v from 'valibot';
+import type { Db } from '../db/client';
+import { type ReconciliationFinding, reconciliationFindings, reconciliationRuns, type ReconciliationRun } from '../db/schema';
+import { type DriftClass, driftClasses } from './compare';
+import { parseCursor } from './runs';
+import type { FindingView, RunView } from './shapes';
+
+/** Runs and findings as the admin JSON shows them, and the keyset-paged reads behind it. */
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isDriftClass = (k: string) => (driftClasses as readonly string[]).includes(k);
+
+export function runView(run: ReconciliationRun, now = Date.now()): v.InferOutput<typeof RunView> {
+  const cursor = parseCursor(run);
+  const counts = Object.fromEntries(driftClasses.map((c) => [c, run.counts[c] ?? 0])) as Record<DriftClass, number>;
+  const totals = Object.fromEntries(Object.entries(run.counts).filter(([k]) => !isDriftClass(k)));
+  const target = cursor?.lists[cursor.index];
+  return {
+    id: run.id,
+    mode: run.mode,
+    status: run.status,
+    trigger: run.trigger,
+    counts,
+    totals: { recipients: 0, lists: 0, pages: 0, chunks: 0, pending: 0, ...totals },
+    providerCalls: run.providerCalls,
+    startedAt: iso(run.startedAt),
+    updatedAt: iso(run.updatedAt),
+    finishedAt: run.finishedAt == null ? null : iso(run.finishedAt),
+    durationMs: (run.finishedAt ?? now) - run.startedAt,
+    progress:
+      run.status === 'running' && cursor
+        ? { list: cursor.index, lists: cursor.lists.length, listId: target?.listId ?? null, phase: cursor.phase, offset: cursor.offset }
+        : null,
+    skippedLists: cursor?.skipped ?? [],
+    error: run.error,
+  };
+}
+
+export function findingView(f: ReconciliationFinding): v.InferOutput<typeof FindingView> {
+  return {
+    id: f.id,
+    driftClass: f.driftClass,
+    newsletterId: f.newsletterId,
+    userId: f.userId,
+    subscriptionId: f.subscriptionId,
+    recipientId: f.recipientId,
+    email: f.email,
+    detail: f.detail ?? {},
+  };
+}
+
+/** Newest first: run ids sort by start time. One row more than asked says whether more follow. */
+export function runsBefore(db: Db, limit: number, beforeId?: string) {
+  return db
+    .select()
+    .from(reconciliationRuns)
+    .where(beforeId ? lt(reconciliationRuns.id, beforeId) : undefined)
+    .orderBy(desc(reconciliationRuns.id))
+    .limit(limit + 1);
+}
+
+export async function findingsOf(db: Db, runId: string, q: { driftClass?: DriftClass; limit: number; afterId?: number }) {
+  const filter = and(eq(reconciliationFindings.runId, runId), q.driftClass ? eq(reconciliationFindings.driftClass, q.driftClass) : undefined);
+  const [total] = await db.select({ n: count() }).from(reconciliationFindings).where(filter);
+  const rows = await db
+    .select()
+    .from(reconciliationFindings)
+    .where(and(filter, q.afterId !== undefined ? gt(reconciliationFindings.id, q.afterId) : undefined))
+    .orderBy(asc(reconciliationFindings.id))
+    .limit(q.limit + 1);
+  return { total: total?.n ?? 0, rows };
+}
