@@ -4,8 +4,10 @@ import { ConfigError, getConfig } from './config';
 import { createDb } from './db/client';
 import { adminApp } from './http/admin';
 import type { AppEnv } from './http/context';
+import { docsApp } from './http/docs';
 import { eventsApp } from './http/events';
 import { healthApp } from './http/health';
+import { unsubscribeApp } from './http/unsubscribe';
 import { log } from './lib/log';
 import { Problem, problemResponse, problems } from './lib/problem';
 
@@ -22,6 +24,8 @@ export function createApp() {
   app.route('/health', healthApp);
   app.route('/v1/events', eventsApp);
   app.route('/v1/admin', adminApp);
+  app.route('/u', unsubscribeApp);
+  app.route('/', docsApp);
 
   app.notFound(() => problemResponse(problems.notFound('No route matches this method and path.')));
   app.onError((error, c) => {

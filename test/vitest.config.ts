@@ -35,6 +35,7 @@ export default defineConfig({
                 N2G_PASSWORD: N2G_CREDENTIALS.password,
                 N2G_TIMEOUT_MS: '2000',
                 N2G_MAX_REQUESTS_PER_SECOND: '1000',
+                N2G_LOGIN_RETRY_SECONDS: '1',
                 PORTAL_SIGNING_SECRET: `${TEST_SECRETS.PORTAL_SIGNING_SECRET} ${TEST_SECRETS.PORTAL_SIGNING_SECRET_ROTATED}`,
                 NOTIFY_SIGNING_SECRET: TEST_SECRETS.NOTIFY_SIGNING_SECRET,
                 ADMIN_API_TOKEN: `${TEST_SECRETS.ADMIN_API_TOKEN} ${TEST_SECRETS.ADMIN_API_TOKEN_2}`,
@@ -42,7 +43,7 @@ export default defineConfig({
                 // Retries in whole seconds keep the queue tests quick but real.
                 SYNC_BACKOFF_BASE_SECONDS: '1',
                 SYNC_BACKOFF_MAX_SECONDS: '2',
-                SYNC_MAX_ATTEMPTS: '10',
+                SYNC_MAX_ATTEMPTS: '25',
                 // The fault drill's size and seed (npm run drill raises the size).
                 DRILL_EVENTS: process.env.DRILL_EVENTS ?? '300',
                 DRILL_SEED: process.env.DRILL_SEED ?? '30',

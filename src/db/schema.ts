@@ -66,8 +66,12 @@ export const subscriptions = sqliteTable('subscriptions', {
    * recipient behind.
    */
   lookupEmails: text('lookup_email', { mode: 'json' }).$type<string[]>(),
-  /** When a creation under one of `lookupEmails` was last sent: its write may land until some time after. */
-  createIntentAt: integer('create_intent_at'),
+  /**
+   * One consumer at a time works on a subscription: it holds this lease while it talks to the
+   * provider. After a request went unanswered (a timeout) the lease is kept for a while, so no
+   * newer push can overtake a write that may still land at the provider.
+   */
+  leaseUntil: integer('lease_until'),
 
   transferStatus: text('transfer_status', { enum: transferStatuses }).notNull().default('pending'),
   /** When the current version became pending: the age /health and the stats report. */

@@ -44,6 +44,12 @@ export async function consumeBatch(config: Config, batch: MessageBatch<unknown>,
   if (syncMsgs.size) {
     const provider = createProvider(config, db);
     const dispositions = await syncSubscriptions(config, db, provider, [...syncMsgs.keys()]);
+    // A wait that was no attempt goes back as a new message, so it never counts toward the DLQ.
+    const requeued = [...dispositions].filter(([, d]) => !d.ack && d.requeue);
+    for (const [id, d] of requeued) {
+      if (!d.ack) await config.SYNC_QUEUE.send({ kind: 'sync', subscriptionId: id }, { delaySeconds: d.delaySeconds });
+      dispositions.set(id, { ack: true });
+    }
     settle(syncMsgs, dispositions);
     log.info('sync batch', { messages: batch.messages.length, subscriptions: syncMsgs.size, providerCalls: provider.callCount });
   }

@@ -20,10 +20,6 @@ export interface PlanInput {
   profile: { email: string | null; firstName: string; lastName: string; gender: 'm' | 'f' | '' };
   /** Addresses the provider may hold this recipient under while its id is unknown. */
   lookupEmails: string[];
-  /** When a creation was last sent; a lookup before its write could have landed proves nothing. */
-  createIntentAt: number | null;
-  now: number;
-  uncertainWindowMs: number;
   unsubscribeUrl: string;
   unsubscribeAttribute: string;
   /** Another portal user already holds this address in the same newsletter. */
@@ -37,27 +33,9 @@ export type Plan =
   | { kind: 'update'; listId: string; recipientId: string; data: RecipientData; resubscribe: boolean }
   | { kind: 'unsubscribe'; listId: string; recipientId: string | null; lookupEmails: string[] }
   | { kind: 'erase'; listId: string; recipientId: string | null; lookupEmails: string[]; dummyEmail: string }
-  | { kind: 'nothing'; why: string }
-  | { kind: 'defer'; untilMs: number };
+  | { kind: 'nothing'; why: string };
 
-/**
- * A creation whose outcome is unknown (a timeout, a 5xx) may still land at the provider a
- * little later. A plan that would look for it by address waits until that window has passed,
- * rather than conclude "not there" and create a second recipient or skip an unsubscribe.
- */
 export function planTransfer(input: PlanInput): Plan {
-  const plan = planFor(input);
-  const uncertain = new Set(input.lookupEmails.map((e) => e.toLowerCase()));
-  const looksFor = (emails: string[]) => emails.some((e) => uncertain.has(e.toLowerCase()));
-  const needsLookup =
-    (plan.kind === 'create' && looksFor(plan.adoptFrom)) ||
-    ((plan.kind === 'unsubscribe' || plan.kind === 'erase') && !plan.recipientId && looksFor(plan.lookupEmails));
-  const until = (input.createIntentAt ?? 0) + input.uncertainWindowMs;
-  if (needsLookup && input.createIntentAt !== null && until > input.now) return { kind: 'defer', untilMs: until };
-  return plan;
-}
-
-function planFor(input: PlanInput): Exclude<Plan, { kind: 'defer' }> {
   const listId = input.mappedListId;
   if (!listId) {
     return {

@@ -11,10 +11,18 @@ export interface RetryPolicy {
   maxAttempts: number;
   baseSeconds: number;
   maxSeconds: number;
+  /** How long a write whose outcome is unknown may still land at the provider. */
+  uncertainWindowMs: number;
 }
 
 /** What the queue should do with the message that carried a subscription. */
-export type Disposition = { ack: true } | { ack: false; delaySeconds: number };
+/**
+ * What the queue should do with the message that carried a subscription: ack, retry it (an
+ * attempt was made; the queue counts it toward max_retries), or requeue it as a fresh message
+ * (no attempt was made, e.g. another consumer held the row, so nothing may count toward
+ * dead-lettering).
+ */
+export type Disposition = { ack: true } | { ack: false; delaySeconds: number; requeue?: boolean };
 
 /**
  * Stores how each transfer ended, in one atomic batch, and tells the consumer what to do with
@@ -36,6 +44,7 @@ export async function recordOutcomes(
     const same = and(eq(subscriptions.id, item.id), eq(subscriptions.version, item.version));
     const attempts = item.attempts + 1;
     let logOutcome: string = outcome.kind;
+    let lease: number | null = null;
     switch (outcome.kind) {
       case 'synced':
         // The recipient id is kept whatever the version: it is the only handle on a recipient
@@ -74,16 +83,20 @@ export async function recordOutcomes(
           logOutcome = 'failed-after-retries';
           break;
         }
-        const delaySeconds = backoffSeconds(attempts, { baseSeconds: policy.baseSeconds, maxSeconds: policy.maxSeconds, retryAfterMs: outcome.retryAfterMs });
+        // After an uncertain outcome the lease is kept until the write could have landed, so the
+        // retry (or a newer version's push) cannot be overtaken by it.
+        const holdMs = outcome.uncertain ? policy.uncertainWindowMs : 0;
+        const delaySeconds = backoffSeconds(attempts, { baseSeconds: policy.baseSeconds, maxSeconds: policy.maxSeconds, retryAfterMs: Math.max(outcome.retryAfterMs ?? 0, holdMs) });
         statements.push(db.update(subscriptions).set({ attempts, lastAttemptAt: now, nextAttemptAt: now + delaySeconds * 1000, ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
+        lease = holdMs ? now + holdMs : null;
         dispositions.set(item.id, { ack: false, delaySeconds });
         break;
       }
       case 'defer': {
-        // Not an attempt: the previous creation's write may still land; look again after it.
+        // Not an attempt: the provider asked to slow down before this item was sent.
         const delaySeconds = Math.max(1, Math.ceil((outcome.untilMs - now) / 1000));
         statements.push(db.update(subscriptions).set({ nextAttemptAt: outcome.untilMs, updatedAt: now }).where(same));
-        dispositions.set(item.id, { ack: false, delaySeconds });
+        dispositions.set(item.id, { ack: false, delaySeconds, requeue: true });
         logOutcome = 'deferred';
         break;
       }
@@ -94,6 +107,8 @@ export async function recordOutcomes(
         dispositions.set(item.id, { ack: true });
         break;
     }
+    // Released whatever the version: a newer version's own message is waiting for it.
+    statements.push(db.update(subscriptions).set({ leaseUntil: lease }).where(eq(subscriptions.id, item.id)));
     statements.push(
       db.insert(eventLog).values({
         at: now,
@@ -117,14 +132,14 @@ export async function recordOutcomes(
 
 /**
  * Write-ahead for creations: before a recipient is created, the address it is sent under is
- * stored, so any later attempt, even one running at the same time, knows a recipient may exist
- * under it and looks there first (see planTransfer's defer rule).
+ * stored, so a later attempt knows a recipient may exist under it and looks there first, even
+ * if this consumer dies before it can record the outcome.
  */
-export async function recordCreateIntents(db: Db, items: WorkItem[], planned: { id: string; plan: Plan }[], now: number): Promise<void> {
+export async function recordCreateIntents(db: Db, items: WorkItem[], planned: { id: string; plan: Plan }[]): Promise<void> {
   const known = new Map(items.map((i) => [i.id, i.input.lookupEmails]));
   const statements = planned.flatMap(({ id, plan }) =>
     plan.kind === 'create'
-      ? [db.update(subscriptions).set({ lookupEmails: withAddress(known.get(id), plan.data.email), createIntentAt: now }).where(eq(subscriptions.id, id))]
+      ? [db.update(subscriptions).set({ lookupEmails: withAddress(known.get(id), plan.data.email) }).where(eq(subscriptions.id, id))]
       : [],
   );
   const [first, ...rest] = statements;

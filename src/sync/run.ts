@@ -5,7 +5,9 @@ import { unsubscribeUrl } from '../unsubscribe/token';
 import { planTransfer } from './plan';
 import { type Disposition, recordCreateIntents, recordOutcomes } from './record';
 import { executePlans } from './transfer';
-import { findClashes, loadPending } from './work';
+import { findClashes, leasePending, releaseLeases, type WorkItem } from './work';
+
+const BUSY_RECHECK_SECONDS = 5;
 
 /**
  * One pass over a set of subscriptions: load the pending ones, plan, send, record.
@@ -17,9 +19,21 @@ export async function syncSubscriptions(
   provider: NewsletterProvider,
   ids: string[],
 ): Promise<Map<string, Disposition>> {
-  const items = await loadPending(db, ids);
-  const clashes = await findClashes(db, items);
   const now = Date.now();
+  // Long enough for every call of the batch to time out; a crashed consumer's rows wait this long.
+  const leaseMs = Math.min(15 * 60_000, 20_000 + ids.length * 2 * config.N2G_TIMEOUT_MS);
+  const { items, busy } = await leasePending(db, ids, now, leaseMs);
+  try {
+    return await push(config, db, provider, items, busy, now);
+  } catch (error) {
+    // An unexpected failure (the database, a bug): free the rows now, the queue retries the batch.
+    await releaseLeases(db, items.map((i) => i.id)).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function push(config: Config, db: Db, provider: NewsletterProvider, items: WorkItem[], busy: Map<string, number>, now: number) {
+  const clashes = await findClashes(db, items);
   const planned = await Promise.all(
     items.map(async (item) => ({
       id: item.id,
@@ -28,16 +42,19 @@ export async function syncSubscriptions(
         unsubscribeUrl: await unsubscribeUrl(config, item.id),
         unsubscribeAttribute: config.UNSUBSCRIBE_ATTRIBUTE,
         clashWithUserId: clashes.get(item.id) ?? null,
-        now,
-        uncertainWindowMs: 3 * config.N2G_TIMEOUT_MS,
       }),
     })),
   );
-  await recordCreateIntents(db, items, planned, now);
+  await recordCreateIntents(db, items, planned);
   const outcomes = await executePlans(provider, planned, config.N2G_BULK_SIZE);
-  return recordOutcomes(db, items, outcomes, {
+  const dispositions = await recordOutcomes(db, items, outcomes, {
     maxAttempts: config.SYNC_MAX_ATTEMPTS,
     baseSeconds: config.SYNC_BACKOFF_BASE_SECONDS,
     maxSeconds: config.SYNC_BACKOFF_MAX_SECONDS,
+    uncertainWindowMs: 2 * config.N2G_TIMEOUT_MS,
   });
+  // Held by another consumer: look again soon (it releases the lease when it records), or when
+  // a kept lease (after a timeout) ends.
+  for (const [id, until] of busy) dispositions.set(id, { ack: false, requeue: true, delaySeconds: Math.min(BUSY_RECHECK_SECONDS, Math.max(1, Math.ceil((until - now) / 1000))) });
+  return dispositions;
 }

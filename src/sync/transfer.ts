@@ -11,9 +11,13 @@ import type { Plan } from './plan';
 export type Outcome =
   | { kind: 'synced'; listId: string | null; recipientId: string | null; note?: string }
   | { kind: 'failed'; failure: ProviderFailure }
-  | { kind: 'retry'; failure: ProviderFailure; retryAfterMs: number | null }
+  /** `uncertain`: the request went unanswered (timeout, network), so its write may still land. */
+  | { kind: 'retry'; failure: ProviderFailure; retryAfterMs: number | null; uncertain: boolean }
   | { kind: 'wait'; failure: ProviderFailure }
   | { kind: 'defer'; untilMs: number };
+
+/** How long the rest of a batch waits after a 429 that named no Retry-After. */
+const RATE_LIMIT_PAUSE_MS = 5_000;
 
 export interface Planned {
   id: string;
@@ -34,14 +38,16 @@ export async function executePlans(provider: NewsletterProvider, planned: Planne
     } catch (error) {
       const outcome = outcomeOf(error);
       for (const id of ids) if (!outcomes.has(id)) outcomes.set(id, outcome);
-      if (error instanceof CredentialsRefusedError || error instanceof RateLimitedError) halt = outcome;
+      // Stop spending calls that would fail alike. Items never sent are not charged an attempt:
+      // after a rate limit they wait for the provider's window, after a refused login for the sweep.
+      if (error instanceof CredentialsRefusedError) halt = outcome;
+      if (error instanceof RateLimitedError) halt = { kind: 'defer', untilMs: Date.now() + (error.retryAfterMs ?? RATE_LIMIT_PAUSE_MS) };
     }
   };
 
   for (const { id, plan } of planned) {
     if (plan.kind === 'fail') outcomes.set(id, { kind: 'failed', failure: { message: plan.message, code: plan.reason, httpStatus: null } });
     if (plan.kind === 'nothing') outcomes.set(id, { kind: 'synced', listId: null, recipientId: null, note: plan.why });
-    if (plan.kind === 'defer') outcomes.set(id, { kind: 'defer', untilMs: plan.untilMs });
   }
 
   // An earlier creation whose outcome was uncertain may exist under another address: find it
@@ -142,9 +148,9 @@ function outcomeOf(error: unknown): Outcome {
     case 'credentials':
       return { kind: 'wait', failure: error.failure };
     case 'rate-limited':
-      return { kind: 'retry', failure: error.failure, retryAfterMs: (error as RateLimitedError).retryAfterMs };
+      return { kind: 'retry', failure: error.failure, retryAfterMs: (error as RateLimitedError).retryAfterMs, uncertain: false };
     case 'retryable':
-      return { kind: 'retry', failure: error.failure, retryAfterMs: null };
+      return { kind: 'retry', failure: error.failure, retryAfterMs: null, uncertain: error.failure.code === 'timeout' || error.failure.code === 'network' };
     case 'gone':
     case 'permanent':
       return { kind: 'failed', failure: error.failure };

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { newsletters, subscribers, subscriptions } from '../db/schema';
 import { chunks } from '../lib/chunks';
@@ -11,19 +11,50 @@ export interface WorkItem {
   version: number;
   attempts: number;
   createdAt: number;
-  input: Omit<PlanInput, 'unsubscribeUrl' | 'unsubscribeAttribute' | 'clashWithUserId' | 'now' | 'uncertainWindowMs'>;
+  input: Omit<PlanInput, 'unsubscribeUrl' | 'unsubscribeAttribute' | 'clashWithUserId'>;
 }
 
-export async function loadPending(db: Db, ids: string[]): Promise<WorkItem[]> {
+/**
+ * Leases the pending subscriptions among `ids` for this consumer and loads them. Rows another
+ * consumer holds are returned as `busy` with the time their lease ends: two consumers pushing
+ * one subscription at once could let an older write overtake a newer one at the provider.
+ */
+export async function leasePending(db: Db, ids: string[], now: number, leaseMs: number): Promise<{ items: WorkItem[]; busy: Map<string, number> }> {
+  const unique = [...new Set(ids)];
+  const leased: string[] = [];
+  for (const chunk of chunks(unique, 100)) {
+    const rows = await db
+      .update(subscriptions)
+      .set({ leaseUntil: now + leaseMs })
+      .where(and(inArray(subscriptions.id, chunk), eq(subscriptions.transferStatus, 'pending'), or(isNull(subscriptions.leaseUntil), lte(subscriptions.leaseUntil, now))))
+      .returning({ id: subscriptions.id });
+    leased.push(...rows.map((r) => r.id));
+  }
+  const busy = new Map<string, number>();
+  const others = unique.filter((id) => !leased.includes(id));
+  for (const chunk of chunks(others, 100)) {
+    const rows = await db
+      .select({ id: subscriptions.id, leaseUntil: subscriptions.leaseUntil })
+      .from(subscriptions)
+      .where(and(inArray(subscriptions.id, chunk), eq(subscriptions.transferStatus, 'pending')));
+    for (const r of rows) busy.set(r.id, r.leaseUntil ?? now);
+  }
+  return { items: await loadItems(db, leased), busy };
+}
+
+export async function releaseLeases(db: Db, ids: string[]): Promise<void> {
+  for (const chunk of chunks(ids, 100)) await db.update(subscriptions).set({ leaseUntil: null }).where(inArray(subscriptions.id, chunk));
+}
+
+async function loadItems(db: Db, ids: string[]): Promise<WorkItem[]> {
   const items: WorkItem[] = [];
-  for (const chunk of chunks([...new Set(ids)], 100)) {
+  for (const chunk of chunks(ids, 100)) {
     const rows = await db
       .select({ s: subscriptions, p: subscribers, listId: newsletters.listId })
       .from(subscriptions)
       .leftJoin(subscribers, eq(subscribers.userId, subscriptions.userId))
       .leftJoin(newsletters, eq(newsletters.newsletterId, subscriptions.newsletterId))
-      // Only pending rows: a duplicate message for a synced or failed row costs nothing.
-      .where(and(inArray(subscriptions.id, chunk), eq(subscriptions.transferStatus, 'pending')));
+      .where(inArray(subscriptions.id, chunk));
     for (const { s, p, listId } of rows) {
       items.push({
         id: s.id,
@@ -41,7 +72,6 @@ export async function loadPending(db: Db, ids: string[]): Promise<WorkItem[]> {
           recipientId: s.recipientId,
           profile: { email: p?.email ?? null, firstName: p?.firstName ?? '', lastName: p?.lastName ?? '', gender: p?.gender ?? '' },
           lookupEmails: s.lookupEmails ?? [],
-          createIntentAt: s.createIntentAt,
         },
       });
     }

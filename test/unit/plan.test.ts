@@ -11,9 +11,6 @@ const base: PlanInput = {
   recipientId: null,
   profile: { email: 'a@example.com', firstName: 'A', lastName: 'B', gender: 'f' },
   lookupEmails: [],
-  createIntentAt: null,
-  now: 1_000_000,
-  uncertainWindowMs: 30_000,
   unsubscribeUrl: 'https://bridge.example/u/tok',
   unsubscribeAttribute: 'unsubscribe_url',
   clashWithUserId: null,
@@ -50,18 +47,6 @@ describe('planTransfer', () => {
   it('keeps looking under every uncertain address, not only the latest', () => {
     const plan = planTransfer({ ...base, lookupEmails: ['first@example.com', 'a@example.com'] });
     expect(plan).toMatchObject({ kind: 'create', adoptFrom: ['first@example.com'] });
-  });
-
-  it('waits while an uncertain creation under the looked-for address may still land', () => {
-    const recent = { lookupEmails: ['old@example.com'], createIntentAt: 1_000_000 - 10_000 };
-    expect(planTransfer({ ...base, ...recent })).toEqual({ kind: 'defer', untilMs: 1_020_000 });
-    expect(planTransfer({ ...base, ...recent, state: 'unsubscribed' })).toEqual({ kind: 'defer', untilMs: 1_020_000 });
-    expect(planTransfer({ ...base, ...recent, state: 'deleted' })).toEqual({ kind: 'defer', untilMs: 1_020_000 });
-    // Past the window, or when the address is the one being created anyway (an upsert merges), go ahead.
-    expect(planTransfer({ ...base, ...recent, createIntentAt: 1_000_000 - 40_000 })).toMatchObject({ kind: 'create', adoptFrom: ['old@example.com'] });
-    expect(planTransfer({ ...base, lookupEmails: ['a@example.com'], createIntentAt: 1_000_000 })).toMatchObject({ kind: 'create', adoptFrom: [] });
-    // A known recipient id needs no lookup at all.
-    expect(planTransfer({ ...base, ...recent, ...known, state: 'unsubscribed' })).toMatchObject({ kind: 'unsubscribe', recipientId: 'r1' });
   });
 
   it('creates in the new list when the mapping moved; the old recipient is left alone', () => {

@@ -67,15 +67,15 @@ describe('retries that end', () => {
   it('stops after SYNC_MAX_ATTEMPTS and shows failed with the last provider message', async () => {
     const user = uid('u');
     const email = `${user}@example.com`;
-    await emulator.rule({ kind: 'status', status: 503, email, times: 20, body: { status: 503, errorMessage: 'Service temporarily unavailable' } });
+    await emulator.rule({ kind: 'status', status: 503, email, times: 40, body: { status: 503, errorMessage: 'Service temporarily unavailable' } });
     await postEvent(confirmed(user, newsletterId, email));
-    const view = await settled(user, 60_000);
+    const view = await settled(user, 100_000);
     expect(view.subscriptions[0]?.transfer).toMatchObject({
       status: 'failed',
-      attempts: 10,
+      attempts: 25,
       error: { message: 'Service temporarily unavailable', httpStatus: 503 },
     });
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('nothing lost', () => {

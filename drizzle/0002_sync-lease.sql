@@ -1,0 +1,1 @@
+ALTER TABLE `subscriptions` RENAME COLUMN "create_intent_at" TO "lease_until";
