@@ -8,7 +8,7 @@ import { docsApp } from './http/docs';
 import { eventsApp } from './http/events';
 import { healthApp } from './http/health';
 import { unsubscribeApp } from './http/unsubscribe';
-import { log } from './lib/log';
+import { describeError, log } from './lib/log';
 import { Problem, problemResponse, problems } from './lib/problem';
 
 /** The worker's HTTP surface: one sub-app per area, one error shape for all of them. */
@@ -40,7 +40,8 @@ export function createApp() {
       return problemResponse(problem);
     }
     // Internals stay in the log; the answer says only that something failed.
-    log.error('unhandled error', { path: c.req.path, method: c.req.method, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    // Unsubscribe tokens are capabilities: keep them out of logs.
+    log.error('unhandled error', { path: c.req.path.replace(/^\/u\/[^/]+/, '/u/{token}'), method: c.req.method, error: describeError(error) });
     return problemResponse(problems.internal());
   });
   return app;

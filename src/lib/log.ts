@@ -17,9 +17,14 @@ export const log = {
   error: (msg: string, fields?: Fields) => write('error', msg, fields),
 };
 
-/** An error's class and message, and its cause's (drizzle wraps driver errors), for a log line. */
+/**
+ * An error's class and message, and its cause's (drizzle wraps driver errors), for a log line.
+ * drizzle's "Failed query" messages list the bound parameters, which can be e-mail addresses:
+ * everything from "params:" on is cut.
+ */
 export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.name}: ${error.cause.message})` : '';
-  return `${error.name}: ${error.message}${cause}`;
+  const clean = (message: string) => message.split(/\nparams:/)[0]?.slice(0, 500) ?? '';
+  if (!(error instanceof Error)) return clean(String(error));
+  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.name}: ${clean(error.cause.message)})` : '';
+  return `${error.name}: ${clean(error.message)}${cause}`;
 }

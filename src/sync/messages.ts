@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { describeError, log } from '../lib/log';
 
 /**
  * Queue bodies are triggers only: an id to look up. The database holds the work, so a
@@ -31,7 +32,7 @@ export async function enqueueAfterCommit(queue: Queue<unknown>, messages: QueueM
     await enqueue(queue, messages);
     return true;
   } catch (error) {
-    console.error(JSON.stringify({ msg: 'enqueue failed; the sweep will re-send', count: messages.length, error: String(error) }));
+    log.error('enqueue failed; the sweep will re-send', { count: messages.length, error: describeError(error) });
     return false;
   }
 }

@@ -55,9 +55,10 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     const rejected = rejectedEmails(env);
     const accepted = items.filter((i) => !rejected.has(i.email.toLowerCase()));
     const ids = new Map<string, string>();
-    if (items.length === 1 && accepted.length === 1) {
+    const [only] = accepted;
+    if (items.length === 1 && only) {
       const id = v.safeParse(IdItem, env.value[0]);
-      if (id.success) ids.set(items[0]!.email.toLowerCase(), id.output.id);
+      if (id.success) ids.set(only.email.toLowerCase(), id.output.id);
     }
     // The array answer does not say which id belongs to which address: ask the list.
     const missing = accepted.filter((i) => !ids.has(i.email.toLowerCase()));
@@ -120,7 +121,8 @@ export class Newsletter2GoProvider implements NewsletterProvider {
   }
 
   private async idsByEmail(listId: string, emails: string[]): Promise<Map<string, string>> {
-    const filter = emails.length === 1 ? `email==${quote(emails[0]!)}` : `email=in=(${emails.map(quote).join(',')})`;
+    const [single] = emails;
+    const filter = emails.length === 1 && single ? `email==${quote(single)}` : `email=in=(${emails.map(quote).join(',')})`;
     const env = await this.call('GET', `/lists/${enc(listId)}/recipients`, undefined, {
       _expand: 'true',
       _fields: 'id,email',
