@@ -52,6 +52,10 @@ export async function startPortalReceiver({ port = 0, host = '127.0.0.1', secret
     }
     reply(404, { error: 'not found' });
   });
+  // workerd keeps connections alive and reuses them; Node closes idle ones after 5 s by
+  // default, and a request sent just as the socket closes fails as "Network connection lost".
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   await new Promise((resolve) => server.listen(port, host, () => resolve(undefined)));
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;

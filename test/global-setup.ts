@@ -15,7 +15,8 @@ import { N2G_CREDENTIALS, TEST_LISTS, TEST_SECRETS } from './support/settings';
  */
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'newsletter-bridge-test-'));
-  const libsql = await startLibsqlServer({ file: join(dir, 'test.db') });
+  // A generous writer wait: the fault drill runs intake and several consumers at once on 2 cores.
+  const libsql = await startLibsqlServer({ file: join(dir, 'test.db'), busyTimeoutMs: 15_000 });
   await migrateDatabase(libsql.url);
   const emulator = await startEmulator({ ...N2G_CREDENTIALS, lists: TEST_LISTS, attributes: ['unsubscribe_url'] });
   const portal = await startPortalReceiver({ secret: TEST_SECRETS.NOTIFY_SIGNING_SECRET });

@@ -4,6 +4,7 @@ import { eventLog, receivedEvents, type EventLogEntry } from '../db/schema';
 import { chunks } from '../lib/chunks';
 import { applyEvent, type EventSource } from './apply-event';
 import type { PortalEvent } from './events';
+import { retryOnBusy } from '../db/busy';
 import { scrubUser } from './scrub';
 import { applyDecision, loadUsers, newUser, toUserState, type Tx, writeUsers } from './user-rows';
 
@@ -33,6 +34,11 @@ export interface StoredAnswer {
 }
 
 export async function storeEvents(db: Db, incoming: IncomingEvent[], now = Date.now()) {
+  // The transaction is all-or-nothing, so a try refused as busy can simply run again.
+  return retryOnBusy(() => storeOnce(db, incoming, now));
+}
+
+async function storeOnce(db: Db, incoming: IncomingEvent[], now: number) {
   return db.transaction(async (tx) => {
     // Idempotency first: the primary key decides between concurrent deliveries of one id.
     const firsts = new Map<string, IncomingEvent>();

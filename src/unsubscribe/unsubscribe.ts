@@ -7,6 +7,7 @@ import { createNotice, noticeMessages } from '../notify/notices';
 import type { PortalEvent } from '../sync/events';
 import { storeEvents } from '../sync/intake';
 import { enqueueAfterCommit, syncMessages } from '../sync/messages';
+import { retryOnBusy } from '../db/busy';
 
 /**
  * What an unsubscribe link does (contract §2 and §4). The reader's click is applied exactly
@@ -35,26 +36,11 @@ export type Scope = 'one' | 'all';
 /**
  * Unsubscribes the token's subscription, or every subscription of its user. Idempotent: what
  * is no longer subscribed is left alone, and a deleted user's links change nothing. Because it
- * is, a write refused as busy (another transaction held the database too long) is simply run
- * again: a reader's click, or a mailbox provider's one-click POST, should not fail for that.
+ * is, a write refused as busy is simply run again (see retryOnBusy): a reader's click, or a
+ * mailbox provider's one-click POST, should not fail for that.
  */
 export async function unsubscribeByLink(config: Config, db: Db, target: Subscription, scope: Scope) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await unsubscribeOnce(config, db, target, scope, Date.now());
-    } catch (error) {
-      if (attempt >= BUSY_TRIES || !isBusy(error)) throw error;
-      await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 200));
-    }
-  }
-}
-
-const BUSY_TRIES = 4;
-
-/** drizzle wraps the driver's error: SQLite's code is on the cause. */
-function isBusy(error: unknown): boolean {
-  const cause = error instanceof Error ? error.cause : undefined;
-  return typeof cause === 'object' && cause !== null && 'code' in cause && cause.code === 'SQLITE_BUSY';
+  return retryOnBusy(() => unsubscribeOnce(config, db, target, scope, Date.now()));
 }
 
 async function unsubscribeOnce(config: Config, db: Db, target: Subscription, scope: Scope, now: number) {

@@ -64,6 +64,10 @@ export async function startLibsqlServer({
       else res.destroy();
     });
   });
+  // workerd keeps connections alive and reuses them; Node closes idle ones after 5 s by
+  // default, and a request sent just as the socket closes fails as "Network connection lost".
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   await new Promise((resolveListen, rejectListen) => {
     server.once('error', rejectListen);
     server.listen(port, host, () => resolveListen(undefined));

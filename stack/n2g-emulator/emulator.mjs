@@ -212,6 +212,10 @@ export async function startEmulator(options = {}) {
       if (!res.headersSent) send(res, fail(500, 500, 'Emulator internal error'));
     });
   });
+  // workerd keeps connections alive and reuses them; Node closes idle ones after 5 s by
+  // default, and a request sent just as the socket closes fails as "Network connection lost".
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolve(undefined));
