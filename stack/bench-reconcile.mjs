@@ -6,26 +6,25 @@
 // ~1% drift in (spread over the five classes), runs POST /v1/admin/reconciliations
 // {mode: report} scoped to that newsletter and waits for it.
 //
-//   node stack/bench-reconcile.mjs [--sizes 10000,100000] [--drift 0.01] [--timeout-minutes 30]
-//                                  [--heap-sample-ms 1000] [--log-file stack.log]
+//   node stack/bench-reconcile.mjs [--sizes 10000,100000] [--drift 0.01] [--timeout-minutes 30] [--log-file stack.log]
 //
 // The local state is written straight into the database: the portal's bulk path would make the
 // worker push every subscription first (that path has its own benchmark, npm run bench:load),
-// and mapping the newsletter by PUT would re-push them all. Memory: the worker isolate's V8 heap
-// (Runtime.getHeapUsage over wrangler's inspector, sampled every 200 ms: what the 128 MB isolate
-// limit is about), and workerd's resident set from /proc (the whole local runtime). An attached
-// inspector slows the isolate down a little (requests wait while it reads the heap): for clean
-// timings run once with --heap-sample-ms 0, which leaves the inspector out.
+// and mapping the newsletter by PUT would re-push them all.
+//
+// Memory: workerd's resident set from /proc, sampled every 200 ms, also at each fifth of the list
+// (a leak would show as growth from fifth to fifth). That is the whole local runtime (every
+// isolate, wrangler's proxy worker, queue state), not the worker's own heap: workerd shows no
+// isolate heap without a debugger, and with wrangler 4.86 an attached inspector (Runtime.
+// getHeapUsage) made workerd run out of file descriptors and memory within one 100k run.
 import { createClient } from '@libsql/client';
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startStack } from './local-stack.mjs';
 import { DEFAULTS as EMULATOR, startEmulator } from './n2g-emulator/emulator.mjs';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, drift: { type: 'string', default: '0.01' }, 'timeout-minutes': { type: 'string', default: '30' }, 'log-file': { type: 'string' }, 'heap-sample-ms': { type: 'string', default: '1000' } } });
-const HEAP_SAMPLE_MS = Number(values['heap-sample-ms']);
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, drift: { type: 'string', default: '0.01' }, 'timeout-minutes': { type: 'string', default: '30' }, 'log-file': { type: 'string' } } });
 const SIZES = values.sizes.split(',').map(Number);
 const DRIFT = Number(values.drift);
 const TIMEOUT_MS = Number(values['timeout-minutes']) * 60_000;
@@ -44,12 +43,10 @@ const admin = async (path, init = {}) => {
   return { status: res.status, body: await res.json() };
 };
 
-const inspector = HEAP_SAMPLE_MS > 0 ? await cdp(inspectorPort(stack.wranglerPid)) : null;
 const results = [];
 try {
   for (const n of SIZES) results.push(await bench(n));
 } finally {
-  inspector?.close();
   db.close();
   await stack.stop();
   await emu.close();
@@ -85,15 +82,10 @@ async function bench(n) {
 
   const workerd = workerdPids(stack.wranglerPid);
   const before = memory(workerd);
-  const heapBefore = await heapUsed();
-  let peakRss = before.rss, peakHeap = heapBefore, sampling = false;
-  const sampler = setInterval(async () => {
-    if (sampling) return;
-    sampling = true;
-    peakRss = Math.max(peakRss, memory(workerd).rss);
-    peakHeap = Math.max(peakHeap, await heapUsed().catch(() => 0));
-    sampling = false;
-  }, HEAP_SAMPLE_MS || 200);
+  let peakRss = before.rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, memory(workerd).rss)), 200);
+  /** RSS when the run had read 0 %, 20 %, … of the list. */
+  const byFifth = [];
   const logBefore = emu.control.counters();
   const t0 = Date.now();
   const started = await admin('/v1/admin/reconciliations', { method: 'POST', body: JSON.stringify({ mode: 'report', newsletterIds: [newsletterId] }) });
@@ -103,12 +95,15 @@ async function bench(n) {
     await new Promise((r) => setTimeout(r, 250));
     try {
       run = (await admin(`/v1/admin/reconciliations/${run.id}?limit=1`)).body;
+      const fifth = Math.floor(((run.progress?.phase === 'remote' ? run.progress.offset : n) / n) * 5);
+      while (byFifth.length <= Math.min(fifth, 5)) byFifth.push(mib(memory(workerd).rss));
     } catch (error) {
       console.warn(`[${n}] a status read failed (${error.cause?.code ?? error.message}); reading again`);
     }
   }
   const wallMs = Date.now() - t0;
   clearInterval(sampler);
+  while (byFifth.length < 6) byFifth.push(mib(memory(workerd).rss));
   const after = memory(workerd);
   if (run.status !== 'completed') throw new Error(`run ${run.id} ended ${run.status} after ${wallMs} ms: ${run.error}`);
   const expected = { missing: each, profile: each, consent_conflict: each, stale_subscribed: each, orphan: each };
@@ -123,11 +118,10 @@ async function bench(n) {
     'provider calls': run.providerCalls,
     'emulator GETs': callsSince(logBefore, emu.control.counters()),
     'findings ok': ok,
-    'isolate heap MiB before': inspector ? mib(heapBefore) : '-',
-    'isolate heap MiB peak': inspector ? mib(peakHeap) : '-',
     'workerd RSS MiB before': mib(before.rss),
     'workerd RSS MiB peak': mib(peakRss),
     'workerd VmHWM MiB': mib(after.hwm),
+    'workerd RSS MiB at 0/20/…/100 %': byFifth.join(' '),
     'bench+emulator RSS MiB': mib(process.memoryUsage().rss),
   };
 }
@@ -192,76 +186,4 @@ function mib(bytes) {
 function callsSince(before, after) {
   const get = (c) => Object.entries(c?.byRoute ?? c ?? {}).filter(([k]) => k.startsWith('GET /lists/{list_id}/recipients')).reduce((s, [, v]) => s + (typeof v === 'number' ? v : (v?.count ?? 0)), 0);
   return get(after) - get(before);
-}
-
-/** The inspector port wrangler dev was given (its command line; the stack does not return it). */
-function inspectorPort(pid) {
-  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  return Number(args[args.indexOf('--inspector-port') + 1]);
-}
-
-async function heapUsed() {
-  if (!inspector) return NaN;
-  const answer = await inspector.call('Runtime.getHeapUsage');
-  return answer.result?.usedSize ?? 0;
-}
-
-/**
- * A minimal Chrome DevTools Protocol client over a raw WebSocket (masked text frames out, text
- * frames in): Node 20 has no WebSocket client without a flag, and this needs only request/answer.
- */
-function cdp(port) {
-  return new Promise((resolve, reject) => {
-    const key = randomBytes(16).toString('base64');
-    const req = http.request({ host: '127.0.0.1', port, path: '/ws', headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': key } });
-    req.on('error', reject);
-    req.on('response', (res) => reject(new Error(`the inspector answered ${res.statusCode}`)));
-    req.on('upgrade', (_res, socket) => {
-      let buffer = Buffer.alloc(0);
-      let nextId = 0;
-      const waiting = new Map();
-      socket.on('data', (chunk) => {
-        buffer = Buffer.concat([buffer, chunk]);
-        for (;;) {
-          if (buffer.length < 2) return;
-          let len = buffer[1] & 0x7f, at = 2;
-          if (len === 126) {
-            if (buffer.length < 4) return;
-            len = buffer.readUInt16BE(2);
-            at = 4;
-          } else if (len === 127) {
-            if (buffer.length < 10) return;
-            len = Number(buffer.readBigUInt64BE(2));
-            at = 10;
-          }
-          if (buffer.length < at + len) return;
-          const opcode = buffer[0] & 0x0f;
-          const payload = buffer.subarray(at, at + len);
-          buffer = buffer.subarray(at + len);
-          if (opcode === 9) socket.write(frame(0x8a, payload)); // ping → pong, or the proxy drops us
-          if (opcode !== 1) continue;
-          const message = JSON.parse(payload.toString('utf8'));
-          waiting.get(message.id)?.(message);
-          waiting.delete(message.id);
-        }
-      });
-      const frame = (first, data) => {
-        const mask = randomBytes(4);
-        const head = data.length < 126 ? Buffer.from([first, 0x80 | data.length]) : Buffer.from([first, 0x80 | 126, data.length >> 8, data.length & 0xff]);
-        return Buffer.concat([head, mask, Buffer.from(data.map((b, i) => b ^ mask[i % 4]))]);
-      };
-      const send = (text) => socket.write(frame(0x81, Buffer.from(text)));
-      resolve({
-        call: (method, params = {}) =>
-          new Promise((done, fail) => {
-            const id = ++nextId;
-            const timer = setTimeout(() => (waiting.delete(id), fail(new Error(`${method} timed out`))), 5000);
-            waiting.set(id, (m) => (clearTimeout(timer), done(m)));
-            send(JSON.stringify({ id, method, params }));
-          }),
-        close: () => socket.destroy(),
-      });
-    });
-    req.end();
-  });
 }
