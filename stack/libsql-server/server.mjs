@@ -3,7 +3,7 @@
  * Turso) on top of the embedded engine of the `libsql` package, backed by a
  * file. It exists because neither sqld nor Docker is available on the machines
  * this project runs on, and code inside workerd can only reach a database over
- * HTTP. See /work/shared/spec/local-stack.md for what the client sends.
+ * HTTP. It speaks what `@libsql/client` 0.18 sends (libSQL's Hrana 3 specification).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';

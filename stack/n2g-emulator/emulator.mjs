@@ -1,8 +1,8 @@
 // @ts-check
 /**
- * Newsletter2Go REST API v1 emulator: an HTTP server that behaves as
- * /work/shared/spec/newsletter2go-api.md describes the provider, for tests and the local
- * stack. It is shaped after the provider's published behaviour, not after any client.
+ * Newsletter2Go REST API v1 emulator: an HTTP server that behaves as Newsletter2Go's
+ * published material (API docs, Postman collection, official clients) describes the
+ * provider, for tests and the local stack. It is shaped after the provider's published behaviour, not after any client.
  *
  *   const emu = await startEmulator({ authKey, username, password, lists: [{ id, name }] });
  *   emu.url        // http://127.0.0.1:<port>

@@ -1,5 +1,5 @@
 /**
- * The Newsletter2Go emulator, tested from /work/shared/spec/newsletter2go-api.md with
+ * The Newsletter2Go emulator, tested from Newsletter2Go's published behaviour with
  * plain fetch against a running instance (node environment): every endpoint, every
  * error body, paging to the end, filters, each fault kind, token expiry, the call log.
  */
