@@ -35,10 +35,6 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export function randomId(bytes = 16): string {
-  return bytesToBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
-}
-
 /** Lowercase alphanumeric id: safe in URLs, tokens and e-mail local parts alike. */
 export function randomAlnum(length = 24): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';

@@ -1,4 +1,5 @@
 import type { SubscriptionState } from '../db/schema';
+import { withAddress } from './addresses';
 import type { PortalEvent } from './events';
 
 /**
@@ -188,13 +189,6 @@ function upsertChange(decision: Decision, sub: SubscriptionRow, patch: Partial<S
     push: false,
     ...patch,
   });
-}
-
-/** A lookup list with one more address (kept distinct, case-insensitively). */
-export function withAddress(list: readonly string[] | null | undefined, email: string | null): string[] | null {
-  const out = [...(list ?? [])];
-  if (email && !out.some((e) => e.toLowerCase() === email.toLowerCase())) out.push(email);
-  return out.length ? out.slice(-5) : null;
 }
 
 function sameProfile(a: SubscriberRow, b: Profile): boolean {

@@ -1,5 +1,6 @@
 import type { SubscriptionState } from '../db/schema';
 import type { RecipientData } from '../providers/port';
+import { otherAddresses } from './addresses';
 
 /**
  * What to send for one subscription, from its desired state and what the worker knows of the
@@ -81,19 +82,6 @@ export function planTransfer(input: PlanInput): Plan {
       return { kind: 'erase', listId, recipientId, lookupEmails, dummyEmail: dummyEmailFor(input.subscriptionId) };
     }
   }
-}
-
-/** Distinct addresses (case-insensitively), leaving out `except`. */
-function otherAddresses(candidates: (string | null)[], except: string | null): string[] {
-  const seen = new Set(except ? [except.toLowerCase()] : []);
-  const out: string[] = [];
-  for (const c of candidates) {
-    if (c && !seen.has(c.toLowerCase())) {
-      seen.add(c.toLowerCase());
-      out.push(c);
-    }
-  }
-  return out;
 }
 
 /**

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { eventLog, subscriptions } from '../db/schema';
 import { backoffSeconds } from './backoff';
-import { withAddress } from './apply-event';
+import { withAddress } from './addresses';
 import type { Plan } from './plan';
 import type { Outcome } from './transfer';
 import type { WorkItem } from './work';

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { subscriptions } from '../db/schema';
@@ -24,4 +24,3 @@ export const ofNewsletter = (newsletterId: string) => eq(subscriptions.newslette
 export const failedOf = (newsletterId?: string) =>
   newsletterId ? and(eq(subscriptions.transferStatus, 'failed'), eq(subscriptions.newsletterId, newsletterId)) : eq(subscriptions.transferStatus, 'failed');
 export const byIds = (ids: string[]) => inArray(subscriptions.id, ids);
-export const always = sql`1 = 1`;
