@@ -13,6 +13,8 @@
  * timeout gives up while the write may still happen), `500_after_write` (the call is
  * carried out, then answered 500), and for rules `status` (any status and body).
  */
+import { prng } from './prng.mjs';
+
 export const FAULT_KINDS = Object.freeze(['429_retry_after', '429', '500', '503', 'timeout', '500_after_write']);
 const RULE_KINDS = Object.freeze([...FAULT_KINDS, 'status']);
 const BODY_STYLES = Object.freeze(['json', 'html', 'empty']);
@@ -27,18 +29,6 @@ const BODY_STYLES = Object.freeze(['json', 'html', 'empty']);
  * @typedef {{ kind: string, source: 'rate' | 'rule', ruleId?: number, retryAfterSeconds: number,
  *   delayMs: number, delayThen: 'normal' | '503', status?: number, body?: unknown, bodyStyle: string }} Decision
  */
-
-/** mulberry32: small, fast, good enough for test faults, and fully determined by its seed. @param {number} seed */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** @param {unknown} ok @param {string} message */
 function need(ok, message) {

@@ -1,21 +1,6 @@
 import type { Profile, ScenarioEvent } from './model';
+import { prng } from '../../stack/n2g-emulator/prng.mjs';
 import { uid } from './worker';
-
-/**
- * A seeded, repeatable portal history for many users: confirmations, profile changes,
- * cancellations, re-subscriptions and deletions, with unique times per user so the
- * expected final state is unambiguous. Used by the fault test and the drill.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Scenario {
   users: string[];
@@ -23,8 +8,13 @@ export interface Scenario {
   pool: Map<string, string[]>;
 }
 
+/**
+ * A seeded, repeatable portal history for many users: confirmations, profile changes,
+ * cancellations, re-subscriptions and deletions, with unique times per user so the
+ * expected final state is unambiguous. Used by the fault test and the drill.
+ */
 export function buildScenario(eventCount: number, newsletters: string[], seed: number): Scenario {
-  const random = mulberry32(seed);
+  const random = prng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const users: string[] = [];
   const pool = new Map<string, string[]>();
@@ -57,7 +47,7 @@ export function buildScenario(eventCount: number, newsletters: string[], seed: n
 
 /** Deliveries in a shuffled order, with a share sent twice (same id) and a share resent (new id). */
 export function deliveries(events: ScenarioEvent[], seed: number, repeatShare = 0.1) {
-  const random = mulberry32(seed);
+  const random = prng(seed);
   const list = events.map((event) => ({ id: uid('evt'), event, key: random() }));
   list.sort((a, b) => a.key - b.key);
   const extra = list.filter(() => random() < repeatShare).map((d) => ({ ...d, id: random() < 0.5 ? d.id : uid('evt') }));
