@@ -1,6 +1,6 @@
 import { INTRO, TITLE, CHOICES } from './about';
 import { NAMED_SCHEMAS } from './components';
-import { type JsonSchema, toJsonSchema } from './from-valibot';
+import { type JsonSchema, schemaConverter } from './from-valibot';
 import { isValibot, type Operation, type SchemaSource } from './operation';
 import { adminOperations } from './paths/admin';
 import { eventOperations } from './paths/events';
@@ -12,8 +12,8 @@ import { PROBLEM_TYPES, problemBySlug } from './problems';
 
 export const OPERATIONS: readonly Operation[] = [...eventOperations, ...adminOperations, ...reconciliationOperations, ...publicOperations];
 
-const REFS = new Map<object, string>(NAMED_SCHEMAS.map(([name, schema]) => [schema, name]));
-const schemaOf = (s: SchemaSource): JsonSchema => (isValibot(s) ? toJsonSchema(s, { refs: REFS }) : s);
+const SCHEMAS = schemaConverter(NAMED_SCHEMAS);
+const schemaOf = (s: SchemaSource): JsonSchema => (isValibot(s) ? SCHEMAS.schema(s) : s);
 const PROBLEM_JSON = 'application/problem+json';
 
 /** Every route answers these besides its own. */
@@ -49,7 +49,7 @@ function build(): JsonSchema {
     ],
     paths,
     components: {
-      schemas: Object.fromEntries(NAMED_SCHEMAS.map(([name, schema]) => [name, toJsonSchema(schema, { refs: REFS, definition: true })])),
+      schemas: SCHEMAS.components(),
       securitySchemes: {
         adminBearer: { type: 'http', scheme: 'bearer', description: '`Authorization: Bearer <token>`, one of the space-separated ADMIN_API_TOKEN values (compared in constant time).' },
         standardWebhooks: {

@@ -1,148 +1,104 @@
+import { type OverrideSchemaContext, toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
-import { applyActions } from './valibot-actions';
 
 /**
- * valibot schema → JSON Schema (draft 2020-12, as OpenAPI 3.1 uses), so the served document
- * is generated from the very schemas that validate requests. A small stand-in for
- * `@valibot/to-json-schema`, covering what this project's schemas use. It documents the
- * *input* a client sends: a pipe stops at the first transformation it cannot describe, and
- * `toNumber` (a query string read as a number) turns the type into a number.
+ * valibot schema → JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) through
+ * `@valibot/to-json-schema`, so the served document is generated from the very schemas that
+ * validate requests. It documents the *input* a client sends. Three things are added on top
+ * of the library, each for a reason the library cannot know:
+ *
+ * - a query string read as a number (`toNumber`) is documented as the number the handler
+ *   checks, with its bounds, as OpenAPI clients expect of a numeric query parameter;
+ * - a default is documented as the handler sees it (run through its schema: '50' → 50);
+ * - a variant whose options all have a name gets OpenAPI's `discriminator` mapping.
+ *
+ * Anything the library cannot express throws, so a new kind of schema is noticed at once.
  */
 
 export type JsonSchema = { [key: string]: unknown };
 
-export interface ConvertOptions {
-  /** Schemas that have a name in `components.schemas`: referenced, not inlined. */
-  refs?: ReadonlyMap<object, string>;
-  /** Inline the schema itself even if it has a name (to define it in `components`). */
-  definition?: boolean;
+export interface SchemaConverter {
+  /** The named schemas, for `components.schemas`. */
+  components(): Record<string, JsonSchema>;
+  /** Any schema; named schemas inside it become `$ref`s to `components.schemas`. */
+  schema(schema: v.GenericSchema): JsonSchema;
 }
 
-/** The parts of a valibot schema or action this converter reads. */
-export interface Node {
-  kind: string;
-  type: string;
-  pipe?: readonly Node[];
-  entries?: Record<string, Node>;
-  item?: Node;
-  options?: readonly unknown[];
-  wrapped?: Node;
-  default?: unknown;
-  literal?: unknown;
-  key?: Node | string;
-  value?: Node;
-  requirement?: unknown;
-  description?: string;
-  title?: string;
-  examples?: readonly unknown[];
-  metadata?: Record<string, unknown>;
-}
+const REF_BASE = '#/components/schemas/';
+/** Trimming and case changes leave the shape a client sends as it is; `check` rules are told in descriptions. */
+const SHAPE_KEEPING = ['trim', 'to_lower_case', 'to_upper_case', 'check'];
 
-// valibot's schema objects are plain data with these fields; reading them needs no more trust
-// than the schema's own author gave it.
-const asNode = (schema: object): Node => schema as Node;
-
-export function toJsonSchema(schema: v.GenericSchema, options: ConvertOptions = {}): JsonSchema {
-  return convert(asNode(schema), options.refs ?? new Map(), options.definition ?? false);
-}
-
-function convert(node: Node, refs: ReadonlyMap<object, string>, root = false): JsonSchema {
-  const name = refs.get(node);
-  if (name && !root) return { $ref: `#/components/schemas/${name}` };
-  if (node.pipe) {
-    const [base, ...actions] = node.pipe;
-    const out = base ? convert(base, refs, root || base === node) : {};
-    applyActions(out, actions);
-    return out;
-  }
-  return convertType(node, refs);
-}
-
-function convertType(node: Node, refs: ReadonlyMap<object, string>): JsonSchema {
-  const sub = (n: unknown) => convert(asNode(n as object), refs);
-  switch (node.type) {
-    case 'string':
-      return { type: 'string' };
-    case 'number':
-      return { type: 'number' };
-    case 'boolean':
-      return { type: 'boolean' };
-    case 'null':
-      return { type: 'null' };
-    case 'unknown':
-    case 'any':
-    case 'custom':
-      return {};
-    case 'literal':
-      return { const: node.literal };
-    case 'picklist':
-    case 'enum':
-      return { enum: [...(node.options ?? [])] };
-    case 'object':
-    case 'loose_object':
-    case 'strict_object':
-      return objectSchema(node, refs);
-    case 'array':
-      return { type: 'array', items: node.item ? sub(node.item) : {} };
-    case 'record':
-      return { type: 'object', additionalProperties: node.value ? sub(node.value) : {} };
-    case 'union':
-      return { anyOf: (node.options ?? []).map(sub) };
-    case 'variant':
-      return variantSchema(node, refs);
-    case 'intersect':
-      return { allOf: (node.options ?? []).map(sub) };
-    case 'optional':
-    case 'nullable':
-    case 'nullish':
-      return wrappedSchema(node, refs);
-    default:
-      throw new Error(`toJsonSchema: valibot schema type "${node.type}" is not supported`);
-  }
-}
-
-function objectSchema(node: Node, refs: ReadonlyMap<object, string>): JsonSchema {
-  const properties: Record<string, JsonSchema> = {};
-  const required: string[] = [];
-  for (const [key, entry] of Object.entries(node.entries ?? {})) {
-    properties[key] = convert(entry, refs);
-    if (entry.type !== 'optional' && entry.type !== 'nullish') required.push(key);
-  }
+export function schemaConverter(named: readonly (readonly [string, v.GenericSchema])[]): SchemaConverter {
+  const names = new Map<object, string>(named.map(([name, schema]) => [schema, name]));
+  // Named schemas become references by override rather than through the library's
+  // `definitions`, which converts every definition again for each schema (the whole document
+  // took ~10× longer to build that way).
+  const ref = (schema: object) => {
+    const name = names.get(schema);
+    return name ? { $ref: `${REF_BASE}${name}` } : undefined;
+  };
+  const convert = (root: v.GenericSchema): JsonSchema =>
+    plain(toJsonSchema(root, {
+      target: 'draft-2020-12',
+      typeMode: 'input',
+      ignoreActions: SHAPE_KEEPING,
+      overrideSchema: (context) => (context.valibotSchema !== root && ref(context.valibotSchema)) || override(context, names),
+    }));
   return {
-    type: 'object',
-    properties,
-    ...(required.length ? { required } : {}),
-    // A plain valibot object drops unknown keys, so it accepts them: only strict says no.
-    ...(node.type === 'strict_object' ? { additionalProperties: false } : {}),
+    components: () => Object.fromEntries(named.map(([name, schema]) => [name, convert(schema)])),
+    schema: (schema) => ref(schema) ?? readAsNumber(schema) ?? convert(schema),
   };
 }
 
-function variantSchema(node: Node, refs: ReadonlyMap<object, string>): JsonSchema {
-  const options = (node.options ?? []).map((o) => convert(asNode(o as object), refs));
-  const key = typeof node.key === 'string' ? node.key : undefined;
+/** Without the draft marker: the document names its dialect once (`jsonSchemaDialect`). */
+function plain(schema: object): JsonSchema {
+  const { $schema: _draft, ...rest } = schema as JsonSchema;
+  return rest;
+}
+
+/** The parts of a valibot schema the additions read (valibot's schemas are plain data). */
+interface Node {
+  type: string;
+  pipe?: readonly Node[];
+  wrapped?: v.GenericSchema;
+  default?: unknown;
+  key?: unknown;
+  options?: readonly Node[];
+  entries?: Record<string, Node>;
+  literal?: unknown;
+}
+
+function override({ valibotSchema, jsonSchema }: OverrideSchemaContext, names: ReadonlyMap<object, string>): JsonSchema | undefined {
+  const node = valibotSchema as unknown as Node;
+  if (node.type === 'variant') return withDiscriminator(node, jsonSchema as JsonSchema, names);
+  if (node.type !== 'optional' || !node.wrapped) return undefined;
+  const inner = readAsNumber(node.wrapped) ?? (jsonSchema as JsonSchema);
+  if (node.default === undefined || typeof node.default === 'function') return inner;
+  const parsed = v.safeParse(node.wrapped, node.default);
+  return { ...inner, default: parsed.success ? parsed.output : node.default };
+}
+
+/**
+ * A string pipe with `toNumber` (a query parameter) as the number the handler checks: what
+ * follows `toNumber` described on a number schema. The library only sees the pipe from
+ * outside (top level or wrapped), so both places ask here.
+ */
+function readAsNumber(schema: v.GenericSchema): JsonSchema | undefined {
+  const pipe = (schema as unknown as Node).pipe;
+  const at = pipe?.findIndex((a) => a.type === 'to_number') ?? -1;
+  if (!pipe || at < 0) return undefined;
+  const actions = pipe.slice(at + 1) as unknown as v.PipeItem<number, number, v.BaseIssue<unknown>>[];
+  return plain(toJsonSchema(v.pipe(v.number(), ...actions), { target: 'draft-2020-12', typeMode: 'input' }));
+}
+
+function withDiscriminator(node: Node, jsonSchema: JsonSchema, names: ReadonlyMap<object, string>): JsonSchema | undefined {
+  if (typeof node.key !== 'string') return undefined;
   const mapping: Record<string, string> = {};
   for (const option of node.options ?? []) {
-    const o = asNode(option as object);
-    const name = refs.get(o);
-    const tag = o.entries && key ? o.entries[key]?.literal : undefined;
-    if (name && typeof tag === 'string') mapping[tag] = `#/components/schemas/${name}`;
+    const name = names.get(option);
+    const tag = option.entries?.[node.key]?.literal;
+    if (!name || typeof tag !== 'string') return undefined;
+    mapping[tag] = `${REF_BASE}${name}`;
   }
-  const allNamed = Object.keys(mapping).length === options.length;
-  return { oneOf: options, ...(key && allNamed ? { discriminator: { propertyName: key, mapping } } : {}) };
-}
-
-function wrappedSchema(node: Node, refs: ReadonlyMap<object, string>): JsonSchema {
-  const inner = node.wrapped ? convert(node.wrapped, refs) : {};
-  const nullable = node.type !== 'optional';
-  const out: JsonSchema = nullable ? { anyOf: [inner, { type: 'null' }] } : { ...inner };
-  const fallback = defaultOf(node);
-  if (fallback !== undefined) out.default = fallback;
-  return out;
-}
-
-/** The documented default is what the handler sees: the default run through the schema. */
-function defaultOf(node: Node): unknown {
-  if (node.default === undefined || typeof node.default === 'function') return undefined;
-  const parsed = node.wrapped ? v.safeParse(node.wrapped as unknown as v.GenericSchema, node.default) : null;
-  return parsed?.success ? parsed.output : node.default;
+  return { ...jsonSchema, discriminator: { propertyName: node.key, mapping } };
 }

@@ -1,10 +1,10 @@
 /// <reference types="vite/client" />
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { toJsonSchema } from '@valibot/to-json-schema';
 import { createApp } from '../../src/app';
 import { MappingBody } from '../../src/http/admin/newsletters';
 import { problems } from '../../src/lib/problem';
-import { toJsonSchema } from '../../src/openapi/from-valibot';
 import { PROBLEM_TYPES } from '../../src/openapi/problems';
 import { SubscriptionConfirmed } from '../../src/sync/events';
 
@@ -113,7 +113,8 @@ describe('GET /openapi.json', () => {
   it('is generated from the valibot schemas that validate requests', async () => {
     const doc = await document();
     const schemas = obj(obj(doc.components).schemas);
-    expect(schemas.MappingBody).toEqual(toJsonSchema(MappingBody));
+    const { $schema: _draft, ...mapping } = toJsonSchema(MappingBody, { target: 'draft-2020-12', typeMode: 'input', ignoreActions: ['trim'] });
+    expect(schemas.MappingBody).toEqual(mapping);
     expect(obj(obj(obj(schemas.MappingBody).properties).listId).pattern).toBe(MappingBody.entries.listId.pipe[1].requirement.source);
     const confirmed = obj(schemas.SubscriptionConfirmed);
     expect(obj(obj(confirmed.properties).type)).toEqual({ const: 'subscription.confirmed' });
