@@ -8,13 +8,15 @@ import { sha256Hex } from '../lib/encoding';
 import { problems } from '../lib/problem';
 import { verify } from '../lib/standard-webhooks';
 import { toFieldErrors } from '../lib/valibot';
-import { BatchBody, parsePortalEvent } from '../sync/events';
+import { BatchBody, EventId, parsePortalEvent } from '../sync/events';
 import { storeEvents, type IncomingEvent } from '../sync/intake';
 import { enqueueAfterCommit, syncMessages } from '../sync/messages';
 import type { AppEnv } from './context';
 
 export const SINGLE_LIMIT = 64 * 1024;
 export const BATCH_LIMIT = 1024 * 1024;
+
+const BatchItemId = v.object({ id: EventId });
 
 const tooLarge = (limit: number) => () => {
   throw problems.tooLarge(limit);
@@ -56,7 +58,7 @@ export const eventsApp = new Hono<AppEnv>()
     const answers: { id: string; status: 'accepted' | 'duplicate' | 'rejected'; errors?: { path: string; message: string }[] }[] = [];
     const candidates: { index: number; incoming: IncomingEvent }[] = [];
     for (const [index, item] of body.output.events.entries()) {
-      const id = v.safeParse(v.object({ id: v.pipe(v.string('id must be a string'), v.minLength(1, 'id must not be empty'), v.maxLength(256, 'id must be at most 256 characters')) }), item);
+      const id = v.safeParse(BatchItemId, item);
       const event = parsePortalEvent(item);
       const idValue = id.success ? id.output.id : '';
       if (!id.success || !event.ok) {

@@ -13,6 +13,9 @@ const opaqueId = (what: string) =>
   v.pipe(v.string(`${what} must be a string`), v.minLength(1, `${what} must not be empty`), v.maxLength(128, `${what} must be at most 128 characters`));
 
 export const UserId = opaqueId('userId');
+
+/** A batch item's id: the same id space as a single delivery's `webhook-id` (contract §6). */
+export const EventId = v.pipe(v.string('id must be a string'), v.minLength(1, 'id must not be empty'), v.maxLength(256, 'id must be at most 256 characters'));
 export const NewsletterId = opaqueId('newsletterId');
 
 export const Email = v.pipe(
@@ -63,7 +66,7 @@ const schemaByType = {
 export const PortalEvent = v.variant('type', [SubscriptionConfirmed, SubscriberUpdated, SubscriptionCancelled, UserDeleted]);
 export type PortalEvent = v.InferOutput<typeof PortalEvent>;
 
-export const BatchEvent = v.intersect([v.object({ id: opaqueId('id') }), PortalEvent]);
+export const BatchEvent = v.intersect([v.object({ id: EventId }), PortalEvent]);
 
 export const BatchBody = v.object({
   events: v.pipe(

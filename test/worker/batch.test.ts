@@ -46,6 +46,21 @@ describe('POST /v1/events/batch', () => {
     expect(results[0]?.status).toBe('duplicate');
   });
 
+  it('accepts ids up to the documented 256 characters and rejects longer ones', async () => {
+    const [u1, u2] = [uid('u'), uid('u')];
+    const longest = uid('e').padEnd(256, 'x');
+    const answer = await postBatch([
+      { id: longest, ...confirmed(u1, newsletterId, `${u1}@example.com`) },
+      { id: `${longest}x`, ...confirmed(u2, newsletterId, `${u2}@example.com`) },
+    ]);
+    const { results } = await answer.json<BatchAnswer>();
+    expect(results.map((r) => r.status)).toEqual(['accepted', 'rejected']);
+    expect(results[1]?.errors).toEqual([{ path: '/id', message: 'id must be at most 256 characters' }]);
+    const doc = await (await SELF.fetch('http://bridge.test/openapi.json')).json<{ components: { schemas: Record<string, { allOf?: { properties?: { id?: { maxLength?: number } } }[] }> } }>();
+    const documented = doc.components.schemas.BatchEvent?.allOf?.find((s) => s.properties?.id)?.properties?.id?.maxLength;
+    expect(documented).toBe(256);
+  });
+
   it('rejects more than 500 events, an empty list and a body that is not JSON', async () => {
     const many = Array.from({ length: 501 }, (_, i) => ({ id: `x${i}`, ...confirmed('u', 'n', 'a@example.com') }));
     expect((await postBatch(many)).status).toBe(422);
