@@ -43,6 +43,8 @@ describe(`${EVENTS} events under a 30% fault rate`, () => {
     for (const [i, d] of sends.entries()) {
       const res = await postEvent(toPortalEvent(d.event), { id: d.id });
       expect([200, 202]).toContain(res.status);
+      // A long run says how far it got (a drill of 2,000+ events posts for many minutes).
+      if ((i + 1) % 250 === 0) console.log(`drill: posted ${i + 1}/${sends.length} deliveries after ${((Date.now() - started) / 1000).toFixed(0)} s`);
       if (!expired && i >= sends.length / 2) {
         await emulator.expireTokens({ access: true, refresh: true });
         expired = true;
