@@ -48,6 +48,9 @@ export default defineConfig({
                 DRILL_EVENTS: process.env.DRILL_EVENTS ?? '300',
                 DRILL_SEED: process.env.DRILL_SEED ?? '30',
                 LOAD_SUBSCRIBERS: process.env.LOAD_SUBSCRIBERS ?? '300',
+                // The property test's runs and seed (fixed in npm test; vary them to explore).
+                PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '40',
+                PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129',
               },
             },
           })),
