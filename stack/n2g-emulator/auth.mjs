@@ -23,23 +23,30 @@ function oauthError(error, description) {
 }
 
 /**
- * 401 for API calls. The body is unconfirmed; the spec only says N2G's clients
- * re-authenticate on 401 and on `"error": "invalid_grant"`, so the emulator answers with
- * the oauth2-php shape that carries exactly that (and FOSOAuthServerBundle's header).
- * @param {string} description @returns {Reply}
+ * The answer to a refused bearer token. Its body is unconfirmed: the spec only says an
+ * expired or unknown token gets 401 and that N2G's clients re-authenticate on 401 and on
+ * `"error": "invalid_grant"`, so `settings.expiredToken` picks one of three readings:
+ * - `401-invalid_grant` (default): oauth2-php's shape, with FOSOAuthServerBundle's header;
+ * - `401-empty`: 401 with an empty body (the header stays: RFC 6750 asks for it on 401);
+ * - `400-invalid_grant`: the token endpoint's 400 shape, as oauth2-php answers a bad grant.
+ * @param {string} description @param {import('./settings.mjs').Settings['expiredToken']} style
+ * @returns {Reply & { raw?: string }}
  */
-function unauthorized(description) {
-  return {
-    status: 401,
-    body: { error: 'invalid_grant', error_description: description },
-    headers: { 'www-authenticate': `Bearer realm="Service", error="invalid_grant", error_description="${description}"` },
-  };
+function refused(description, style) {
+  const body = { error: 'invalid_grant', error_description: description };
+  if (style === '400-invalid_grant') return { status: 400, body };
+  const headers = { 'www-authenticate': `Bearer realm="Service", error="invalid_grant", error_description="${description}"` };
+  if (style === '401-empty') return { status: 401, body: undefined, raw: '', headers };
+  return { status: 401, body, headers };
 }
 
 export class Auth {
   /**
    * @param {{ authKey: string, username: string, password: string, accountId: string,
-   *   accessTokenTtlSeconds: number, refreshTokenTtlSeconds: number, now: () => Date }} cfg
+   *   accessTokenTtlSeconds: number, refreshTokenTtlSeconds: number, now: () => Date,
+   *   settings: Pick<import('./settings.mjs').Settings, 'expiredToken' | 'refreshTokenReuse'> }} cfg
+   *   `settings` is the emulator's live object, read at every call, so the control API
+   *   can switch readings at run time
    */
   constructor(cfg) {
     this.cfg = cfg;
@@ -114,8 +121,11 @@ export class Auth {
     const t = this.tokens.get(token);
     if (!t || t.kind !== 'refresh') return oauthError('invalid_grant', 'Invalid refresh token');
     if (t.expiresAt <= this.cfg.now().getTime()) return oauthError('invalid_grant', 'Refresh token has expired');
-    // The used refresh token stays valid until it expires (N2G's tokens are JWTs, which
-    // suggests no server-side revocation; unconfirmed). A new one is returned anyway.
+    // Whether a used refresh token stays valid is unconfirmed. N2G's tokens are JWTs,
+    // which suggests no server-side revocation (the default: it stays valid until it
+    // expires); with refreshTokenReuse false it works once and is then answered like an
+    // expired one. A new refresh token is returned either way.
+    if (!this.cfg.settings.refreshTokenReuse) t.expiresAt = this.cfg.now().getTime() - 1000;
     return this.issue();
   }
 
@@ -143,16 +153,18 @@ export class Auth {
 
   /**
    * Bearer check for API calls: null when the token is a live access token.
-   * Messages are unconfirmed (oauth2-php's).
+   * Messages are unconfirmed (oauth2-php's); every refusal (no token, unknown, expired)
+   * takes the same `expiredToken` reading.
    * @param {string | undefined} authorization
-   * @returns {Reply | null}
+   * @returns {(Reply & { raw?: string }) | null}
    */
   check(authorization) {
+    const style = this.cfg.settings.expiredToken;
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!m) return unauthorized('OAuth2 authentication required');
+    if (!m) return refused('OAuth2 authentication required', style);
     const t = this.tokens.get(String(m[1]));
-    if (!t || t.kind !== 'access') return unauthorized('The access token provided is invalid.');
-    if (t.expiresAt <= this.cfg.now().getTime()) return unauthorized('The access token provided has expired.');
+    if (!t || t.kind !== 'access') return refused('The access token provided is invalid.', style);
+    if (t.expiresAt <= this.cfg.now().getTime()) return refused('The access token provided has expired.', style);
     return null;
   }
 

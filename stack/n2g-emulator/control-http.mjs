@@ -27,10 +27,10 @@ const ROUTES = [
   ['DELETE', /^\/_emulator\/log$/, 'clear the call log and counters', (c) => (c.clearLog(), { ok: true })],
   ['GET', /^\/_emulator\/counters$/, 'calls by route, status and fault', (c) => c.counters()],
   ['GET', /^\/_emulator\/faults$/, 'random fault settings', (c) => c.getFaults()],
-  ['PUT', /^\/_emulator\/faults$/, 'set random faults {rate, seed, kinds, retryAfterSeconds, delayMs, delayThen, includeOAuth, body}', (c, _p, b) => c.setFaults(b)],
+  ['PUT', /^\/_emulator\/faults$/, 'set random faults {rate, seed, kinds, retryAfterSeconds, retryAfterStyle: "seconds" | "http-date", delayMs, delayThen, includeOAuth, body}', (c, _p, b) => c.setFaults(b)],
   ['DELETE', /^\/_emulator\/faults$/, 'all faults off: random, rules, rejected e-mails', (c) => (c.clearFaults(), { ok: true })],
   ['GET', /^\/_emulator\/rules$/, 'targeted fault rules', (c) => c.rules()],
-  ['POST', /^\/_emulator\/rules$/, 'add a rule {kind, times?, method?, pathPrefix?, pathRegex?, email?, retryAfterSeconds?, delayMs?, delayThen?, status?, body?}', (c, _p, b) => c.addRule(b)],
+  ['POST', /^\/_emulator\/rules$/, 'add a rule {kind, times?, method?, pathPrefix?, pathRegex?, email?, retryAfterSeconds?, retryAfterStyle?, delayMs?, delayThen?, status?, body?}', (c, _p, b) => c.addRule(b)],
   ['DELETE', /^\/_emulator\/rules$/, 'remove every rule', (c) => (c.clearRules(), { ok: true })],
   ['DELETE', /^\/_emulator\/rules\/(\d+)$/, 'remove one rule', (c, p) => ({ removed: c.removeRule(Number(p[0])) })],
   ['GET', /^\/_emulator\/rejected-emails$/, 'addresses the provider refuses', (c) => ({ emails: c.rejectedEmails() })],
@@ -38,7 +38,8 @@ const ROUTES = [
   ['DELETE', /^\/_emulator\/rejected-emails$/, 'refuse none', (c) => (c.clearRejectedEmails(), { ok: true })],
   ['POST', /^\/_emulator\/tokens\/expire$/, 'expire tokens now {access?: true, refresh?: true}', (c, _p, b) => ({ expired: c.expireTokens(b ?? {}) })],
   ['POST', /^\/_emulator\/clock\/advance$/, 'move the clock forward {seconds}', (c, _p, b) => ({ offsetSeconds: c.advanceClock(b?.seconds) })],
-  ['PUT', /^\/_emulator\/settings$/, 'settings {errorMessageKey: "errorMessage" | "error_message"}', (c, _p, b) => (c.setErrorMessageKey(b?.errorMessageKey), { ok: true })],
+  ['GET', /^\/_emulator\/settings$/, 'the switches for unconfirmed readings', (c) => c.getSettings()],
+  ['PUT', /^\/_emulator\/settings$/, 'switch readings (any subset) {errorMessageKey: "errorMessage" | "error_message", expiredToken: "401-invalid_grant" | "401-empty" | "400-invalid_grant", refreshTokenReuse: true | false, singleCreateStatus: 200 | 201}; reset restores them', (c, _p, b) => c.setSettings(b)],
 ];
 
 /** @param {unknown} v */

@@ -7,6 +7,7 @@
  * drive it with plain fetch. Control calls are not logged and draw no faults.
  */
 import { isValidEmail } from './store.mjs';
+import { checkSettings } from './settings.mjs';
 
 export class ControlError extends Error {
   /** @param {number} status @param {string} message */
@@ -23,9 +24,10 @@ const copy = (v) => structuredClone(v);
  * @param {{ store: import('./store.mjs').Store, auth: import('./auth.mjs').Auth,
  *   faults: import('./faults.mjs').Faults, log: import('./calllog.mjs').CallLog,
  *   clock: { offsetMs: number }, accountId: string,
- *   settings: { errorMessageKey: 'errorMessage' | 'error_message', initialErrorMessageKey: 'errorMessage' | 'error_message' } }} deps
+ *   settings: import('./settings.mjs').Settings, initialSettings: Readonly<import('./settings.mjs').Settings> }} deps
+ *   settings: the live switches for unconfirmed readings; initialSettings: what reset restores
  */
-export function createControl({ store, auth, faults, log, clock, accountId, settings }) {
+export function createControl({ store, auth, faults, log, clock, accountId, settings, initialSettings }) {
   /** @param {string} id */
   const mustGet = (id) => {
     const rec = store.recipients.get(id);
@@ -56,17 +58,18 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
         rules: copy(faults.rules),
         rejectedEmails: [...faults.rejected],
         clockOffsetSeconds: clock.offsetMs / 1000,
+        settings: { ...settings },
       };
     },
 
-    /** Initial lists and attributes; recipients, tokens, faults, rules, log and clock offset gone. */
+    /** Initial lists, attributes and settings; recipients, tokens, faults, rules, log and clock offset gone. */
     reset() {
       clock.offsetMs = 0;
       store.reset();
       auth.reset();
       faults.reset();
       log.clear();
-      settings.errorMessageKey = settings.initialErrorMessageKey;
+      Object.assign(settings, initialSettings);
     },
 
     /** @param {{ id?: string, name: string }} spec */
@@ -188,10 +191,23 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
       return clock.offsetMs / 1000;
     },
 
+    /** The switches for unconfirmed readings (settings.mjs). */
+    getSettings: () => ({ ...settings }),
+
+    /**
+     * Changes any of them; the patch is checked whole, so a bad value changes nothing.
+     * @param {Partial<import('./settings.mjs').Settings>} patch
+     */
+    setSettings(patch) {
+      const checked = checkSettings(patch);
+      if ('error' in checked) throw new ControlError(400, checked.error);
+      Object.assign(settings, checked.ok);
+      return { ...settings };
+    },
+
     /** Which key error bodies use for the message (the spec: clients read both). @param {'errorMessage' | 'error_message'} key */
     setErrorMessageKey(key) {
-      if (key !== 'errorMessage' && key !== 'error_message') throw new ControlError(400, 'errorMessageKey must be "errorMessage" or "error_message"');
-      settings.errorMessageKey = key;
+      control.setSettings({ errorMessageKey: key });
     },
   };
   return control;

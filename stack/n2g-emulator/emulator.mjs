@@ -17,11 +17,12 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Store } from './store.mjs';
 import { Auth } from './auth.mjs';
-import { Faults, faultReply } from './faults.mjs';
+import { Faults, faultReply, retryAfter } from './faults.mjs';
 import { CallLog } from './calllog.mjs';
 import { createControl } from './control.mjs';
 import { handleControl } from './control-http.mjs';
 import { fail, newId, CODES } from './envelope.mjs';
+import { checkSettings, defaultSettings } from './settings.mjs';
 import { readBody, parseBody, renameErrorMessage, stripUndefined } from './http-io.mjs';
 import * as api from './recipients.mjs';
 
@@ -35,6 +36,9 @@ import * as api from './recipients.mjs';
  *   accessTokenTtlSeconds?: number, refreshTokenTtlSeconds?: number,
  *   accountId?: string,
  *   errorMessageKey?: 'errorMessage' | 'error_message',
+ *   expiredToken?: '401-invalid_grant' | '401-empty' | '400-invalid_grant',
+ *   refreshTokenReuse?: boolean,
+ *   singleCreateStatus?: 200 | 201,
  *   logLimit?: number,
  *   log?: (entry: import('./calllog.mjs').LogEntry) => void,
  * }} EmulatorOptions
@@ -74,19 +78,22 @@ export async function startEmulator(options = {}) {
   const o = {
     port: 0, host: '127.0.0.1', ...DEFAULTS,
     accessTokenTtlSeconds: 7200, refreshTokenTtlSeconds: 2592000,
-    errorMessageKey: /** @type {'errorMessage' | 'error_message'} */ ('errorMessage'),
     logLimit: 100000, log: () => {},
     ...stripUndefined(options),
   };
   const clock = { offsetMs: 0 };
   const now = () => new Date(Date.now() + clock.offsetMs);
+  // The unconfirmed readings (settings.mjs): checked here so a bad option fails at start.
+  const chosen = checkSettings(stripUndefined({ errorMessageKey: o.errorMessageKey, expiredToken: o.expiredToken, refreshTokenReuse: o.refreshTokenReuse, singleCreateStatus: o.singleCreateStatus }));
+  if ('error' in chosen) throw new Error(chosen.error);
+  const initialSettings = Object.freeze({ ...defaultSettings(), ...chosen.ok });
+  const settings = { ...initialSettings };
   const accountId = o.accountId ?? newId(new Set());
   const store = new Store({ lists: o.lists, attributes: o.attributes, now, reservedIds: [accountId] });
-  const auth = new Auth({ authKey: o.authKey, username: o.username, password: o.password, accountId, accessTokenTtlSeconds: o.accessTokenTtlSeconds, refreshTokenTtlSeconds: o.refreshTokenTtlSeconds, now });
+  const auth = new Auth({ authKey: o.authKey, username: o.username, password: o.password, accountId, accessTokenTtlSeconds: o.accessTokenTtlSeconds, refreshTokenTtlSeconds: o.refreshTokenTtlSeconds, now, settings });
   const faults = new Faults();
   const log = new CallLog({ limit: o.logLimit });
-  const settings = { errorMessageKey: o.errorMessageKey, initialErrorMessageKey: o.errorMessageKey };
-  const control = createControl({ store, auth, faults, log, clock, accountId, settings });
+  const control = createControl({ store, auth, faults, log, clock, accountId, settings, initialSettings });
 
   /** Pending fault delays, cut short on close so tests do not hang. @type {Set<() => void>} */
   const sleepers = new Set();
@@ -122,7 +129,7 @@ export async function startEmulator(options = {}) {
     let reply = null;
     if (decision) {
       const k = decision.kind;
-      if (k === '429_retry_after') reply = faultReply(429, decision.bodyStyle, { 'retry-after': String(decision.retryAfterSeconds) });
+      if (k === '429_retry_after' || k === '503_retry_after') reply = faultReply(Number(k.slice(0, 3)), decision.bodyStyle, { 'retry-after': retryAfter(decision) });
       else if (k === '429' || k === '500' || k === '503') reply = faultReply(Number(k), decision.bodyStyle);
       else if (k === 'status') reply = { status: Number(decision.status), body: decision.body ?? fail(Number(decision.status), Number(decision.status), 'Injected by the emulator').body };
       else if (k === 'timeout') {
@@ -159,7 +166,7 @@ export async function startEmulator(options = {}) {
     }
     const denied = auth.check(authorization);
     if (denied) return denied;
-    return route.handler({ store, faults, url, params: route.params, body, bodyError });
+    return route.handler({ store, faults, settings, url, params: route.params, body, bodyError });
   }
 
   /** Matches a path; a known path with another method is "call not available" too. @param {string} method @param {string} path */

@@ -114,7 +114,9 @@ export function isValidId(id) {
 /**
  * Projects a record for output: `_href` and `id` always; named `_fields` when given;
  * the default fields when `_expand=true`; otherwise nothing more (the real API answers
- * `{_href, id}` for an unexpanded call). `read(name)` returns a field's value.
+ * `{_href, id}` for an unexpanded call). Collections pass `fields` only with `_expand`
+ * (paging.mjs); a read-one call honours `_fields` alone, as the spec's "read one" row
+ * shows. `read(name)` returns a field's value.
  * @param {string} href
  * @param {string} id
  * @param {string[] | null} fields names from `_fields`, already validated

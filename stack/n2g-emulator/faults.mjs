@@ -8,26 +8,33 @@
  *   prefix or regex, and e-mail, each firing a given number of times;
  * - e-mail addresses the provider refuses (see recipients.mjs for where they surface).
  *
- * Kinds: `429_retry_after` (429 with Retry-After seconds), `429` (no header), `500`,
- * `503`, `timeout` (wait `delayMs`, then answer normally or 503: a client with a shorter
+ * Kinds: `429_retry_after` (429 with Retry-After), `429` (no header), `500`, `503`,
+ * `503_retry_after` (503 with Retry-After: the spec says to honour Retry-After when
+ * present, without tying it to 429), `timeout` (wait `delayMs`, then answer normally or 503: a client with a shorter
  * timeout gives up while the write may still happen), `500_after_write` (the call is
  * carried out, then answered 500), and for rules `status` (any status and body).
  */
 import { prng } from './prng.mjs';
 
-export const FAULT_KINDS = Object.freeze(['429_retry_after', '429', '500', '503', 'timeout', '500_after_write']);
+export const FAULT_KINDS = Object.freeze(['429_retry_after', '429', '500', '503', '503_retry_after', 'timeout', '500_after_write']);
+/** Random faults draw from these unless `kinds` is given: the list from before
+ * 503_retry_after existed, so a seed replays the same faults it always did. */
+const DEFAULT_KINDS = Object.freeze(FAULT_KINDS.filter((k) => k !== '503_retry_after'));
+/** Retry-After as delta-seconds (`7`) or as an HTTP-date (`Sun, 06 Nov 1994 08:49:37 GMT`). */
+const RETRY_AFTER_STYLES = Object.freeze(['seconds', 'http-date']);
 const RULE_KINDS = Object.freeze([...FAULT_KINDS, 'status']);
 const BODY_STYLES = Object.freeze(['json', 'html', 'empty']);
 
 /**
  * @typedef {{ kind: string, weight: number }} WeightedKind
+ * @typedef {'seconds' | 'http-date'} RetryAfterStyle
  * @typedef {{ rate: number, seed: number, kinds: WeightedKind[], retryAfterSeconds: number,
- *   delayMs: number, delayThen: 'normal' | '503', includeOAuth: boolean, body: 'json' | 'html' | 'empty' }} FaultConfig
+ *   retryAfterStyle: RetryAfterStyle, delayMs: number, delayThen: 'normal' | '503', includeOAuth: boolean, body: 'json' | 'html' | 'empty' }} FaultConfig
  * @typedef {{ id: number, method: string | null, pathPrefix: string | null, pathRegex: string | null,
  *   email: string | null, kind: string, remaining: number, retryAfterSeconds: number,
- *   delayMs: number, delayThen: 'normal' | '503', status: number, body: unknown, fired: number }} Rule
+ *   retryAfterStyle: RetryAfterStyle, delayMs: number, delayThen: 'normal' | '503', status: number, body: unknown, fired: number }} Rule
  * @typedef {{ kind: string, source: 'rate' | 'rule', ruleId?: number, retryAfterSeconds: number,
- *   delayMs: number, delayThen: 'normal' | '503', status?: number, body?: unknown, bodyStyle: string }} Decision
+ *   retryAfterStyle: RetryAfterStyle, delayMs: number, delayThen: 'normal' | '503', status?: number, body?: unknown, bodyStyle: string }} Decision
  */
 
 /** @param {unknown} ok @param {string} message */
@@ -36,7 +43,7 @@ function need(ok, message) {
 }
 
 /** @returns {FaultConfig} */
-const defaultConfig = () => ({ rate: 0, seed: 1, kinds: FAULT_KINDS.map((kind) => ({ kind, weight: 1 })), retryAfterSeconds: 2, delayMs: 10000, delayThen: 'normal', includeOAuth: false, body: 'json' });
+const defaultConfig = () => ({ rate: 0, seed: 1, kinds: DEFAULT_KINDS.map((kind) => ({ kind, weight: 1 })), retryAfterSeconds: 2, retryAfterStyle: 'seconds', delayMs: 10000, delayThen: 'normal', includeOAuth: false, body: 'json' });
 
 export class Faults {
   /** @type {FaultConfig} */ config = defaultConfig();
@@ -70,6 +77,7 @@ export class Faults {
       need(typeof k.weight === 'number' && k.weight > 0, 'weights must be positive numbers');
     }
     need(Number.isInteger(c.retryAfterSeconds) && c.retryAfterSeconds >= 0, 'retryAfterSeconds must be a whole number >= 0');
+    need(RETRY_AFTER_STYLES.includes(c.retryAfterStyle), `retryAfterStyle must be one of ${RETRY_AFTER_STYLES.join(', ')}`);
     need(Number.isInteger(c.delayMs) && c.delayMs >= 0, 'delayMs must be a whole number >= 0');
     need(c.delayThen === 'normal' || c.delayThen === '503', 'delayThen must be "normal" or "503"');
     need(typeof c.includeOAuth === 'boolean', 'includeOAuth must be a boolean');
@@ -97,6 +105,10 @@ export class Faults {
     if (kind === 'status') need(Number.isInteger(input.status) && input.status >= 100 && input.status <= 599, 'a status rule needs status 100..599');
     const delayThen = input.delayThen ?? this.config.delayThen;
     need(delayThen === 'normal' || delayThen === '503', 'delayThen must be "normal" or "503"');
+    const retryAfterSeconds = input.retryAfterSeconds ?? this.config.retryAfterSeconds;
+    need(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0, 'retryAfterSeconds must be a whole number >= 0');
+    const retryAfterStyle = input.retryAfterStyle ?? this.config.retryAfterStyle;
+    need(RETRY_AFTER_STYLES.includes(retryAfterStyle), `retryAfterStyle must be one of ${RETRY_AFTER_STYLES.join(', ')}`);
     /** @type {Rule} */
     const rule = {
       id: this.nextRuleId++,
@@ -106,7 +118,8 @@ export class Faults {
       email: input.email ? String(input.email).toLowerCase() : null,
       kind,
       remaining: times,
-      retryAfterSeconds: input.retryAfterSeconds ?? this.config.retryAfterSeconds,
+      retryAfterSeconds,
+      retryAfterStyle,
       delayMs: input.delayMs ?? this.config.delayMs,
       delayThen,
       status: input.status ?? 0,
@@ -148,7 +161,7 @@ export class Faults {
       rule.remaining--;
       rule.fired++;
       if (rule.remaining === 0) this.rules = this.rules.filter((r) => r !== rule);
-      return { kind: rule.kind, source: 'rule', ruleId: rule.id, retryAfterSeconds: rule.retryAfterSeconds, delayMs: rule.delayMs, delayThen: rule.delayThen, status: rule.status, body: rule.body, bodyStyle: this.config.body };
+      return { kind: rule.kind, source: 'rule', ruleId: rule.id, retryAfterSeconds: rule.retryAfterSeconds, retryAfterStyle: rule.retryAfterStyle, delayMs: rule.delayMs, delayThen: rule.delayThen, status: rule.status, body: rule.body, bodyStyle: this.config.body };
     }
     const c = this.config;
     if (c.rate <= 0 || (call.isOAuth && !c.includeOAuth)) return null;
@@ -163,7 +176,7 @@ export class Faults {
       }
       x -= k.weight;
     }
-    return { kind: chosen.kind, source: 'rate', retryAfterSeconds: c.retryAfterSeconds, delayMs: c.delayMs, delayThen: c.delayThen, bodyStyle: c.body };
+    return { kind: chosen.kind, source: 'rate', retryAfterSeconds: c.retryAfterSeconds, retryAfterStyle: c.retryAfterStyle, delayMs: c.delayMs, delayThen: c.delayThen, bodyStyle: c.body };
   }
 }
 
@@ -174,6 +187,18 @@ function ruleMatches(r, call) {
   if (r.pathRegex && !new RegExp(r.pathRegex).test(call.pathWithQuery)) return false;
   if (r.email && !call.emails.some((e) => e.toLowerCase() === r.email)) return false;
   return true;
+}
+
+/**
+ * The Retry-After value of a decision. An HTTP-date counts from the real clock (the
+ * client compares it with its own, not with the emulator's advanced one) and is rounded
+ * up to the next whole second, since the format has no fractions: the client never
+ * waits less than `retryAfterSeconds`.
+ * @param {Pick<Decision, 'retryAfterSeconds' | 'retryAfterStyle'>} d
+ */
+export function retryAfter(d) {
+  if (d.retryAfterStyle !== 'http-date') return String(d.retryAfterSeconds);
+  return new Date(Math.ceil(Date.now() / 1000) * 1000 + d.retryAfterSeconds * 1000).toUTCString();
 }
 
 const REASONS = /** @type {Record<number, string>} */ ({ 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' });

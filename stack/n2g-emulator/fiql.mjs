@@ -1,146 +1,98 @@
 // @ts-check
 /**
- * The `_filter` language: FIQL as Newsletter2Go documents it.
+ * The `_filter` language: FIQL as far as the spec documents it, and no further, so a
+ * client cannot come to depend on syntax the real API may not have.
  *
- *   constraint  := operand operator argument
- *   operator    := "==" | "!=" | "=" letters "="   (=ne= =gt= =ge= =lt= =le= =like= =nlike=
- *                                                    =contains= =ncontains= =in= =nin=; any case)
- *   and / or    := ";" / ","   ("and" binds tighter, parentheses group)
+ *   filter      := and ("," and)*             "," is OR
+ *   and         := constraint (";" constraint)*   ";" is AND and binds tighter (FIQL's rule)
+ *   constraint  := field operator argument
+ *   field       := a recipient field or custom attribute, spelled exactly
+ *   operator    := "==" | "=ne=" | "=gt=" | "=ge=" | "=lt=" | "=le=" | "=like=" | "=contains=" | "=in="
+ *   argument    := quoted                      (every operator but =in=)
+ *                | "(" quoted ("," quoted)* ")"   (=in= only: exact membership)
+ *   quoted      := '"' … '"'    inside, \" stands for " and \\ for \; any other \ is itself
  *
- * Values are written in double quotes (`email=="a@b.de"`). N2G's docs say an unquoted
- * word is read as an attribute name (`first_name==last_name`), yet also show
- * `email=like=%yahoo.com`: the emulator reads an unquoted word as a field when it names
- * one and as a literal value otherwise. `=in=` takes either a parenthesised list
- * (`email=in=("a@b.de","c@d.de")`, FIQL's reading) or N2G's documented form
- * `"value"=in=array_field`.
+ * Refused with 400: unquoted values (booleans and numbers too: `is_unsubscribed=="1"`),
+ * single quotes, operators outside the list or in another case (`!=`, `=LIKE=`), a scalar
+ * after `=in=`, parentheses for grouping (not in the spec), spaces outside quotes (FIQL
+ * has none), functions such as DATE_FORMAT(…).
  *
  * Comparisons follow MySQL habits (unconfirmed, the provider's store is not published):
  * text compares case-insensitively, numbers numerically when both sides are numeric,
  * booleans match "true"/"1" and "false"/"0", a missing value counts as "".
- * Functions such as DATE_FORMAT(…) are not supported and answer 400.
  */
 
 export class FiqlError extends Error {}
 
 /**
- * @typedef {{ kind: 'field', name: string } | { kind: 'value', value: string }} Operand
  * @typedef {{ type: 'and' | 'or', items: Node[] }
- *   | { type: 'cmp', left: Operand, op: string, right: Operand | Operand[] }} Node
+ *   | { type: 'cmp', field: string, op: string, value: string | string[] }} Node
  */
 
-const OPERATORS = new Set(['==', '!=', 'ne', 'gt', 'ge', 'lt', 'le', 'like', 'nlike', 'contains', 'ncontains', 'in', 'nin']);
+/** Longest first, so `==` is not read as the start of another operator. */
+const OPERATORS = Object.freeze(['=contains=', '=like=', '=ne=', '=gt=', '=ge=', '=lt=', '=le=', '=in=', '==']);
 
 /**
- * @param {string} input the decoded `_filter` value
+ * @param {string} src the decoded `_filter` value
  * @param {(name: string) => boolean} isField names a filter may use
  * @returns {Node}
  */
-export function parseFilter(input, isField) {
+export function parseFilter(src, isField) {
   let pos = 0;
-  const src = input;
   const fail = (/** @type {string} */ msg) => {
     throw new FiqlError(`Invalid filter at position ${pos}: ${msg}`);
   };
-  const skipSpace = () => {
-    while (src[pos] === ' ') pos++;
-  };
+
+  /** @param {'and' | 'or'} type @param {string} sep @param {() => Node} next @returns {Node} */
+  function joined(type, sep, next) {
+    const items = [next()];
+    while (src[pos] === sep) {
+      pos++;
+      items.push(next());
+    }
+    return items.length === 1 ? /** @type {Node} */ (items[0]) : { type, items };
+  }
+  const parseOr = () => joined('or', ',', parseAnd);
+  const parseAnd = () => joined('and', ';', parseConstraint);
 
   /** @returns {Node} */
-  function parseOr() {
-    const items = [parseAnd()];
+  function parseConstraint() {
+    if (src[pos] === '(') fail('parentheses for grouping are not supported');
+    const field = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(pos))?.[0];
+    if (!field) fail('expected a field name');
+    const name = /** @type {string} */ (field);
+    pos += name.length;
+    if (src[pos] === '(') fail(`functions such as ${name}(…) are not supported`);
+    if (!isField(name)) fail(`unknown field "${name}"`);
+    const op = OPERATORS.find((o) => src.startsWith(o, pos));
+    if (!op) fail(`expected one of ${OPERATORS.join(' ')}`);
+    pos += /** @type {string} */ (op).length;
+    if (op !== '=in=') return { type: 'cmp', field: name, op: String(op), value: parseQuoted() };
+    if (src[pos] !== '(') fail('=in= takes a list in parentheses: field=in=("a","b")');
+    pos++;
+    const values = [parseQuoted()];
     while (src[pos] === ',') {
       pos++;
-      items.push(parseAnd());
+      values.push(parseQuoted());
     }
-    return items.length === 1 ? /** @type {Node} */ (items[0]) : { type: 'or', items };
-  }
-
-  /** @returns {Node} */
-  function parseAnd() {
-    const items = [parsePrimary()];
-    while (src[pos] === ';') {
-      pos++;
-      items.push(parsePrimary());
-    }
-    return items.length === 1 ? /** @type {Node} */ (items[0]) : { type: 'and', items };
-  }
-
-  /** @returns {Node} */
-  function parsePrimary() {
-    skipSpace();
-    if (src[pos] === '(') {
-      pos++;
-      const inner = parseOr();
-      skipSpace();
-      if (src[pos] !== ')') fail('expected ")"');
-      pos++;
-      skipSpace();
-      return inner;
-    }
-    const left = parseOperand('left');
-    const op = parseOperator();
-    /** @type {Operand | Operand[]} */
-    let right;
-    skipSpace();
-    if (src[pos] === '(') {
-      if (op !== 'in' && op !== 'nin') fail(`a list is only allowed after =in= or =nin=`);
-      pos++;
-      right = [parseOperand('right')];
-      while (src[pos] === ',') {
-        pos++;
-        right.push(parseOperand('right'));
-      }
-      if (src[pos] !== ')') fail('expected ")" after the list');
-      pos++;
-    } else {
-      right = parseOperand('right');
-    }
-    skipSpace();
-    return { type: 'cmp', left, op, right };
+    if (src[pos] !== ')') fail('expected ")" after the =in= list');
+    pos++;
+    return { type: 'cmp', field: name, op: '=in=', value: values };
   }
 
   /** @returns {string} */
-  function parseOperator() {
-    if (src.startsWith('==', pos)) {
-      pos += 2;
-      return '==';
+  function parseQuoted() {
+    if (src[pos] !== '"') fail('expected a value in double quotes');
+    pos++;
+    let value = '';
+    while (pos < src.length && src[pos] !== '"') {
+      // The worker and most clients escape a double quote inside a value as \".
+      if (src[pos] === '\\' && (src[pos + 1] === '"' || src[pos + 1] === '\\')) pos++;
+      value += src[pos++];
     }
-    if (src.startsWith('!=', pos)) {
-      pos += 2;
-      return 'ne';
-    }
-    const m = /^=([a-zA-Z]+)=/.exec(src.slice(pos));
-    if (!m || !OPERATORS.has(String(m[1]).toLowerCase())) fail('expected a comparison operator');
-    pos += /** @type {RegExpExecArray} */ (m)[0].length;
-    return String(/** @type {RegExpExecArray} */ (m)[1]).toLowerCase();
-  }
-
-  /** @param {'left' | 'right'} side @returns {Operand} */
-  function parseOperand(side) {
-    skipSpace();
-    if (src[pos] === '"' || src[pos] === "'") {
-      const quote = src[pos];
-      pos++;
-      let value = '';
-      while (pos < src.length && src[pos] !== quote) {
-        if (src[pos] === '\\' && pos + 1 < src.length) pos++;
-        value += src[pos++];
-      }
-      if (pos >= src.length) fail('unterminated quoted value');
-      pos++;
-      skipSpace();
-      return { kind: 'value', value };
-    }
-    // An unquoted word ends at an operator (left side) or at ; , ) (right side).
-    const stop = side === 'left' ? /[=!;,()"]/ : /[;,()"]/;
-    const start = pos;
-    while (pos < src.length && !stop.test(/** @type {string} */ (src[pos]))) pos++;
-    const word = src.slice(start, pos).trim();
-    if (word === '') fail(side === 'left' ? 'expected a field name' : 'expected a value');
-    if (side === 'left' && src[pos] === '(') fail(`functions such as ${word}(…) are not supported`);
-    if (isField(word)) return { kind: 'field', name: word };
-    if (side === 'left') fail(`unknown field "${word}"`);
-    return { kind: 'value', value: word };
+    if (pos >= src.length) fail('unterminated quoted value');
+    pos++;
+    return value;
   }
 
   const tree = parseOr();
@@ -154,29 +106,19 @@ export function parseFilter(input, isField) {
  * @returns {boolean}
  */
 export function matches(node, read) {
-  if (node.type === 'and') return node.items.every((n) => matches(n, read));
-  if (node.type === 'or') return node.items.some((n) => matches(n, read));
-  if (node.type !== 'cmp') return false;
-  const get = (/** @type {Operand} */ o) => (o.kind === 'field' ? read(o.name) : o.value);
-  const left = get(node.left);
-  if (Array.isArray(node.right)) {
-    const found = node.right.some((o) => equal(left, get(o)));
-    return node.op === 'in' ? found : !found;
-  }
-  const right = get(node.right);
+  if (node.type !== 'cmp') return node.type === 'and' ? node.items.every((n) => matches(n, read)) : node.items.some((n) => matches(n, read));
+  const left = read(node.field);
+  const right = node.value;
+  if (Array.isArray(right)) return right.some((v) => equal(left, v)); // =in=
   switch (node.op) {
     case '==': return equal(left, right);
-    case 'ne': return !equal(left, right);
-    case 'gt': return compare(left, right) > 0;
-    case 'ge': return compare(left, right) >= 0;
-    case 'lt': return compare(left, right) < 0;
-    case 'le': return compare(left, right) <= 0;
-    case 'like': return like(left, right);
-    case 'nlike': return !like(left, right);
-    case 'contains': return contains(left, right);
-    case 'ncontains': return !contains(left, right);
-    case 'in': return contains(right, left); // N2G's form: "value"=in=array_field
-    case 'nin': return !contains(right, left);
+    case '=ne=': return !equal(left, right);
+    case '=gt=': return compare(left, right) > 0;
+    case '=ge=': return compare(left, right) >= 0;
+    case '=lt=': return compare(left, right) < 0;
+    case '=le=': return compare(left, right) <= 0;
+    case '=like=': return like(left, right);
+    case '=contains=': return contains(left, right);
     default: return false;
   }
 }
@@ -196,23 +138,23 @@ function normalise(v) {
   return t;
 }
 
-/** @param {unknown} a @param {unknown} b */
+/** @param {unknown} a @param {string} b */
 function equal(a, b) {
-  if (typeof a === 'boolean' || typeof b === 'boolean') return normalise(a) === normalise(b);
+  if (typeof a === 'boolean') return normalise(a) === normalise(b);
   return compare(a, b) === 0;
 }
 
 const NUMERIC = /^-?\d+(\.\d+)?$/;
 
-/** @param {unknown} a @param {unknown} b */
+/** @param {unknown} a @param {string} b */
 function compare(a, b) {
   const x = typeof a === 'boolean' ? normalise(a) : text(a);
-  const y = typeof b === 'boolean' ? normalise(b) : text(b);
+  const y = typeof a === 'boolean' ? normalise(b) : text(b);
   if (NUMERIC.test(x) && NUMERIC.test(y)) return Math.sign(Number(x) - Number(y));
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** `%` any run, `_` one character, whole value, case-insensitive (SQL LIKE). @param {unknown} v @param {unknown} pattern */
+/** `%` any run, `_` one character, whole value, case-insensitive (SQL LIKE). @param {unknown} v @param {string} pattern */
 function like(v, pattern) {
   const re = text(pattern)
     .split('')
@@ -221,8 +163,7 @@ function like(v, pattern) {
   return new RegExp(`^${re}$`, 's').test(text(v));
 }
 
-/** Arrays: element contained; text: substring contained. @param {unknown} haystack @param {unknown} needle */
+/** Substring, case-insensitive (stored values are scalars, never arrays). @param {unknown} haystack @param {string} needle */
 function contains(haystack, needle) {
-  if (Array.isArray(haystack)) return haystack.some((h) => equal(h, needle));
   return text(haystack).includes(text(needle));
 }

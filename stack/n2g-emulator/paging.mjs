@@ -15,7 +15,8 @@ export const MAX_LIMIT = 5000;
 
 /**
  * `url` is the request URL (origin + path + query), `isField` says which names `_fields`
- * and `_filter` may use, `defaults` are the fields of `_expand=true`.
+ * and `_filter` may use, `defaults` are the fields of `_expand=true`. Items are
+ * `{_href, id}` unless `_expand=true`; then `_fields`, when given, names what comes back.
  * @template T
  * @param {{
  *   items: Iterable<T>,
@@ -57,7 +58,10 @@ export function page(a) {
     if (count >= offset && count < offset + effLimit) window.push(item);
     count++;
   }
-  const value = window.map((item) => project(a.hrefOf(item), a.idOf(item), f.fields, expand, a.defaults, (n) => a.read(item, n)));
+  // The spec's list/find row: "without `_expand` only {_href, id}", so `_fields` (still
+  // checked above) shapes the items only together with `_expand=true`.
+  const shown = expand ? f.fields : null;
+  const value = window.map((item) => project(a.hrefOf(item), a.idOf(item), shown, expand, a.defaults, (n) => a.read(item, n)));
   /** @type {Record<string, string>} */
   const links = { _href: a.url.toString() };
   if (offset + effLimit < count) links._next = withOffset(a.url, offset + effLimit, effLimit);

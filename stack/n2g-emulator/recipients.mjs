@@ -5,14 +5,15 @@
  * call log are handled around them in emulator.mjs.
  */
 import { ok, fail, notFound, badRequest, duplicate, validationFailed, parseFields, project, isTrue, CODES } from './envelope.mjs';
-import { RECIPIENT_DEFAULTS, LIST_FIELDS, RECIPIENT_FIELDS, isValidEmail } from './store.mjs';
+import { RECIPIENT_DEFAULTS, LIST_FIELDS, BUILT_IN_FIELDS, isValidEmail } from './store.mjs';
 import { page } from './paging.mjs';
 
 /**
  * @typedef {import('./envelope.mjs').Reply} Reply
  * @typedef {import('./store.mjs').Store} Store
  * @typedef {import('./store.mjs').Recipient} Recipient
- * @typedef {{ store: Store, faults: import('./faults.mjs').Faults, url: URL,
+ * @typedef {{ store: Store, faults: import('./faults.mjs').Faults,
+ *   settings: Pick<import('./settings.mjs').Settings, 'singleCreateStatus'>, url: URL,
  *   params: Record<string, string>, body: unknown, bodyError: string | null }} Ctx
  */
 
@@ -63,17 +64,19 @@ export function postAttribute(c) {
   if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     return validationFailed([{ fieldName: 'name', message: 'name must be letters, digits and underscores' }]);
   }
-  if (c.store.attributes.has(name) || RECIPIENT_FIELDS.includes(name)) return duplicate(name, 'name');
+  if (c.store.attributes.has(name) || BUILT_IN_FIELDS.includes(name)) return duplicate(name, 'name');
   const type = typeof body.value.type === 'string' ? body.value.type : 'text';
   const attr = /** @type {import('./store.mjs').Attribute} */ (c.store.createAttribute(name, type));
   return ok(201, [{ _href: `${c.url.origin}/attributes/${attr.id}`, id: attr.id }]);
 }
 
 /**
- * `POST /recipients`: upsert by e-mail within `list_id`. One object answers 200, an
- * array 201. Addresses that are not valid e-mails, or that the emulator was told to
- * reject, are not stored and come back in `info.additional.invalid_recipients` (as the
- * addresses given; whether N2G lists strings or objects there is unconfirmed).
+ * `POST /recipients`: upsert by e-mail within `list_id`. One object answers 200 (or 201,
+ * per `settings.singleCreateStatus`), an array 201. Addresses that are not valid e-mails,
+ * or that the emulator was told to reject, are not stored: they are left out of `value`
+ * and come back in `info.additional.invalid_recipients` (as the addresses given; whether
+ * N2G lists strings or objects there is unconfirmed). `value` holds one `{_href, id}` per
+ * stored item in the order sent; `info.count` is their number.
  * Any other invalid input fails the whole request before anything is written.
  * @param {Ctx} c @returns {Reply}
  */
@@ -130,7 +133,8 @@ export function postRecipients(c) {
     if (existing) c.store.update(existing, fields);
     value.push({ _href: recipientHref(c.url, listId, rec.id), id: rec.id });
   }
-  return ok(isBulk ? 201 : 200, value, { count: value.length, additional: { invalid_recipients: invalid } });
+  // The table: 200 single, 201 array; the pitfalls "200 or 201 on create": switchable.
+  return ok(isBulk ? 201 : c.settings.singleCreateStatus, value, { count: value.length, additional: { invalid_recipients: invalid } });
 }
 
 /**

@@ -27,8 +27,14 @@ export const WRITABLE = Object.freeze(['email', 'first_name', 'last_name', 'gend
 export const UI_ONLY = Object.freeze(['is_bounced', 'created_at']);
 /** Fields `_expand=true` returns; custom attributes only come back when named in `_fields`. */
 export const RECIPIENT_DEFAULTS = Object.freeze(['id', 'email', 'first_name', 'last_name', 'gender', 'phone', 'created_at', 'is_unsubscribed', 'is_blacklisted', 'is_bounced']);
-/** Every built-in field a `_fields` or `_filter` may name. */
-export const RECIPIENT_FIELDS = Object.freeze([...RECIPIENT_DEFAULTS, 'list_id', 'updated_at']);
+/**
+ * Every built-in field a `_fields` or `_filter` may name: exactly the spec's list. The
+ * record also keeps `list_id` and `updated_at` for the emulator's own use (control API,
+ * state); the spec does not list them as recipient fields, so clients cannot ask for them.
+ */
+export const RECIPIENT_FIELDS = RECIPIENT_DEFAULTS;
+/** Built-in names of the stored record, exposed or not: never custom attribute names. */
+export const BUILT_IN_FIELDS = Object.freeze([...RECIPIENT_FIELDS, 'list_id', 'updated_at']);
 export const LIST_FIELDS = Object.freeze(['id', 'name', 'created_at']);
 const BOOLEAN_FIELDS = new Set(['is_unsubscribed', 'is_blacklisted', 'is_bounced']);
 const TEXT_FIELDS = new Set(['first_name', 'last_name', 'phone']);
@@ -166,7 +172,7 @@ export class Store {
     const r = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (rec));
     for (const [k, v] of Object.entries(fields)) {
       if (k === 'list_id' || k === 'id') continue;
-      if (RECIPIENT_FIELDS.includes(k)) r[k] = v;
+      if (BUILT_IN_FIELDS.includes(k)) r[k] = v;
       else rec.attributes[k] = v;
     }
   }
@@ -207,7 +213,7 @@ export class Store {
       if (!allowed) {
         // Unknown custom attribute: the spec says "writing an unknown one is an error";
         // status and wording are unconfirmed, the emulator answers 422 naming the field.
-        errors.push({ fieldName: k, message: RECIPIENT_FIELDS.includes(k) ? `Field "${k}" is read-only` : `Attribute "${k}" does not exist` });
+        errors.push({ fieldName: k, message: BUILT_IN_FIELDS.includes(k) ? `Field "${k}" is read-only` : `Attribute "${k}" does not exist` });
         continue;
       }
       const problem = checkValue(k, v, this.attributes.has(k));

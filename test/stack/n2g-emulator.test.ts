@@ -244,6 +244,154 @@ describe('bearer tokens on API calls', () => {
   });
 });
 
+// ---------------------------------------------------------------- readings the spec leaves open
+
+describe('switches for the spec’s unconfirmed readings (/_emulator/settings)', () => {
+  const DEFAULT_SETTINGS = { errorMessageKey: 'errorMessage', expiredToken: '401-invalid_grant', refreshTokenReuse: true, singleCreateStatus: 200 };
+
+  it('GET shows the defaults; PUT changes any subset; a bad key or value is a 400 that changes nothing; reset restores', async () => {
+    expect((await ctl('GET', '/settings')).json).toEqual(DEFAULT_SETTINGS);
+    const index = (await ctl('GET', '/')).json.routes.join('\n');
+    for (const name of ['GET /_emulator/settings', 'PUT /_emulator/settings', 'expiredToken', 'refreshTokenReuse', 'singleCreateStatus', 'retryAfterStyle']) expect(index).toContain(name);
+    const put = await ctl('PUT', '/settings', { expiredToken: '401-empty', singleCreateStatus: 201 });
+    expect(put.status).toBe(200);
+    expect(put.json).toEqual({ ...DEFAULT_SETTINGS, expiredToken: '401-empty', singleCreateStatus: 201 });
+    for (const bad of [{ expiredToken: '403' }, { refreshTokenReuse: 'no' }, { singleCreateStatus: 202 }, { errorMessageKey: 'message' }, { refreshTokenReuse: false, shoeSize: 42 }, { refreshTokenReuse: false, singleCreateStatus: '201' }]) {
+      const r = await ctl('PUT', '/settings', bad);
+      expect(r.status, JSON.stringify(bad)).toBe(400);
+      expect(r.json.error).toEqual(expect.any(String));
+    }
+    expect((await ctl('GET', '/settings')).json).toEqual({ ...DEFAULT_SETTINGS, expiredToken: '401-empty', singleCreateStatus: 201 });
+    expect((await ctl('GET', '/state')).json.settings.expiredToken).toBe('401-empty');
+    await ctl('POST', '/reset');
+    expect((await ctl('GET', '/settings')).json).toEqual(DEFAULT_SETTINGS);
+    expect(emu.control.setSettings({ refreshTokenReuse: false }).refreshTokenReuse).toBe(false);
+    expect(() => emu.control.setSettings({ expiredToken: 'x' } as never)).toThrow();
+  });
+
+  it('expiredToken "401-invalid_grant" (default): 401, JSON invalid_grant body, WWW-Authenticate', async () => {
+    const { access } = await login();
+    await ctl('POST', '/tokens/expire', { access: true, refresh: false });
+    const r = await api('GET', '/lists', undefined, { token: access });
+    expect(r.status).toBe(401);
+    expect(r.json).toEqual({ error: 'invalid_grant', error_description: 'The access token provided has expired.' });
+    expect(r.headers.get('www-authenticate')).toContain('Bearer');
+  });
+
+  it('expiredToken "401-empty": 401 with an empty body, for expired and unknown tokens', async () => {
+    await ctl('PUT', '/settings', { expiredToken: '401-empty' });
+    const { access } = await login();
+    await ctl('POST', '/tokens/expire', { access: true, refresh: false });
+    for (const t of [access, 'garbage']) {
+      const r = await api('GET', '/lists', undefined, { token: t });
+      expect(r.status).toBe(401);
+      expect(r.text).toBe('');
+      expect(r.headers.get('www-authenticate')).toContain('Bearer');
+    }
+  });
+
+  it('expiredToken "400-invalid_grant": 400 with {error: "invalid_grant", error_description}, for expired and unknown tokens', async () => {
+    await ctl('PUT', '/settings', { expiredToken: '400-invalid_grant' });
+    const { access } = await login();
+    await ctl('POST', '/clock/advance', { seconds: 7201 });
+    for (const t of [access, 'garbage', null]) {
+      const r = await api('GET', '/lists', undefined, { token: t });
+      expect(r.status, String(t)).toBe(400);
+      expect(r.json).toEqual({ error: 'invalid_grant', error_description: expect.any(String) });
+      expect(r.headers.get('www-authenticate')).toBeNull();
+    }
+    expect((await api('GET', '/lists', undefined, { token: (await login()).access })).status).toBe(200);
+  });
+
+  it('refreshTokenReuse true (default): a used refresh token keeps working until it expires', async () => {
+    const { refresh } = await login();
+    for (let i = 0; i < 3; i++) expect((await tokenCall({ refresh_token: refresh, grant_type: JWT_REFRESH })).status).toBe(200);
+  });
+
+  it('refreshTokenReuse false: a refresh token works once; reuse is a 400 invalid_grant like an expired one', async () => {
+    await ctl('PUT', '/settings', { refreshTokenReuse: false });
+    const { refresh } = await login();
+    const first = await tokenCall({ refresh_token: refresh, grant_type: JWT_REFRESH });
+    expect(first.status).toBe(200);
+    const again = await tokenCall({ refresh_token: refresh, grant_type: JWT });
+    expect(again.status).toBe(400);
+    expect(again.json).toEqual({ error: 'invalid_grant', error_description: 'Refresh token has expired' });
+    // The new refresh token works, once; the access tokens handed out stay valid.
+    const second = await tokenCall({ refresh_token: first.json.refresh_token, grant_type: JWT_REFRESH });
+    expect(second.status).toBe(200);
+    expect((await tokenCall({ refresh_token: first.json.refresh_token, grant_type: JWT_REFRESH })).status).toBe(400);
+    expect((await api('GET', '/lists', undefined, { token: first.json.access_token })).status).toBe(200);
+    expect((await ctl('GET', '/state')).json.tokens.liveRefreshTokens).toBe(1);
+  });
+
+  it('singleCreateStatus 201: a single POST /recipients answers 201 (status and envelope); an array always 201', async () => {
+    await ctl('PUT', '/settings', { singleCreateStatus: 201 });
+    const one = await api('POST', '/recipients', { list_id: L1, email: 'one@example.com' });
+    expect(one.status).toBe(201);
+    expect(one.json).toMatchObject({ status: 201, info: { count: 1, additional: { invalid_recipients: [] } } });
+    const again = await api('POST', '/recipients', { list_id: L1, email: 'ONE@example.com', first_name: 'Up' });
+    expect(again.status).toBe(201);
+    expect(again.json.value[0].id).toBe(one.json.value[0].id);
+    expect((await api('POST', '/recipients', [{ list_id: L1, email: 'two@example.com' }])).status).toBe(201);
+    await ctl('PUT', '/settings', { singleCreateStatus: 200 });
+    expect((await api('POST', '/recipients', { list_id: L1, email: 'three@example.com' })).status).toBe(200);
+  });
+
+  it('startEmulator takes the readings as options; reset goes back to them; a bad one fails the start', async () => {
+    const e2 = await startEmulator({ authKey: AUTH_KEY, username: USERNAME, password: PASSWORD, lists: [{ id: L1, name: 'W' }], expiredToken: '401-empty', refreshTokenReuse: false, singleCreateStatus: 201, errorMessageKey: 'error_message' });
+    try {
+      const initial = { errorMessageKey: 'error_message', expiredToken: '401-empty', refreshTokenReuse: false, singleCreateStatus: 201 };
+      expect((await ctl('GET', '/settings', undefined, e2.url)).json).toEqual(initial);
+      await ctl('PUT', '/settings', { expiredToken: '400-invalid_grant' }, e2.url);
+      await ctl('POST', '/reset', undefined, e2.url);
+      expect((await ctl('GET', '/settings', undefined, e2.url)).json).toEqual(initial);
+      const r = await api('GET', '/lists', undefined, { token: 'garbage', at: e2.url });
+      expect([r.status, r.text]).toEqual([401, '']);
+    } finally {
+      await e2.close();
+    }
+    await expect(startEmulator({ expiredToken: '418' as never })).rejects.toThrow(/expiredToken/);
+  });
+});
+
+describe('write-side readings the spec is silent on', () => {
+  it('booleans are accepted as true/false and as 1/0, and read back as booleans', async () => {
+    const id = await create(L1, 'b@example.com', { is_unsubscribed: 1 });
+    expect((await readOne(L1, id)).is_unsubscribed).toBe(true);
+    expect((await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_unsubscribed: 0 })).status).toBe(200);
+    expect((await readOne(L1, id)).is_unsubscribed).toBe(false);
+    expectValidation(await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_unsubscribed: 2 }), 'is_unsubscribed');
+    expectValidation(await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_unsubscribed: 'true' }), 'is_unsubscribed');
+  });
+
+  it('gender "" and null are accepted as "empty" and stored as sent', async () => {
+    const id = await create(L1, 'g@example.com', { gender: 'f' });
+    expect((await api('PATCH', `/lists/${L1}/recipients/${id}`, { gender: '' })).status).toBe(200);
+    expect((await readOne(L1, id)).gender).toBe('');
+    expect((await api('PATCH', `/lists/${L1}/recipients/${id}`, { gender: null })).status).toBe(200);
+    expect((await readOne(L1, id)).gender).toBeNull();
+    expectValidation(await api('PATCH', `/lists/${L1}/recipients/${id}`, { gender: 'M' }), 'gender');
+  });
+
+  it('is_blacklisted: false is accepted on write (the spec’s pitfall is for clients)', async () => {
+    const r = await api('POST', '/recipients', { list_id: L1, email: 'bl@example.com', is_blacklisted: false });
+    expect(r.status).toBe(200);
+    const id = r.json.value[0].id;
+    expect((await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_blacklisted: false })).status).toBe(200);
+    expect((await readOne(L1, id)).is_blacklisted).toBe(false);
+  });
+
+  it('bulk: rejected addresses are left out of value; count is the number accepted; a repeated address gives its id twice', async () => {
+    const r = await api('POST', '/recipients', [
+      { list_id: L1, email: 'x@example.com' }, { list_id: L1, email: 'bad' }, { list_id: L1, email: 'X@example.com' },
+    ]);
+    expect(r.status).toBe(201);
+    expect(r.json.info).toEqual({ count: 2, additional: { invalid_recipients: ['bad'] } });
+    expect(r.json.value).toHaveLength(2);
+    expect(r.json.value[0].id).toBe(r.json.value[1].id);
+  });
+});
+
 // ---------------------------------------------------------------- lists
 
 describe('lists', () => {
@@ -535,6 +683,24 @@ describe('GET /lists/{list_id}/recipients: paging', () => {
     expect(expanded.json.info.links._next).toBeUndefined();
   });
 
+  it('_fields without _expand gives {_href, id} alone (the spec’s list/find row); unknown names are still a 400', async () => {
+    const id = await create(L1, 'f@example.com', { first_name: 'F', unsubscribe_url: 'https://w/u/f' });
+    const r = await api('GET', `/lists/${L1}/recipients?_fields=email,first_name,unsubscribe_url`);
+    expect(r.status).toBe(200);
+    expect(r.json.value).toEqual([{ _href: `${base}/lists/${L1}/recipients/${id}`, id }]);
+    const off = await api('GET', `/lists/${L1}/recipients?_expand=false&_fields=email`);
+    expect(off.json.value).toEqual([{ _href: expect.any(String), id }]);
+    const found = await api('GET', `/lists/${L1}/recipients?_fields=email&${filter('email=="f@example.com"')}`);
+    expect(found.json.value).toEqual([{ _href: expect.any(String), id }]);
+    expectErrorBody(await api('GET', `/lists/${L1}/recipients?_fields=email,shoe_size`), 400);
+    const expanded = await api('GET', `/lists/${L1}/recipients?_expand=true&_fields=email,unsubscribe_url`);
+    expect(expanded.json.value).toEqual([{ _href: expect.any(String), id, email: 'f@example.com', unsubscribe_url: 'https://w/u/f' }]);
+    // Other collections alike; a read-one call honours _fields alone.
+    expect((await api('GET', '/lists?_fields=name')).json.value[0]).toEqual({ _href: `${base}/lists/${L1}`, id: L1 });
+    expect((await api('GET', '/lists?_expand=true&_fields=name')).json.value[0]).toEqual({ _href: `${base}/lists/${L1}`, id: L1, name: 'Weekly' });
+    expect((await api('GET', `/lists/${L1}/recipients/${id}?_fields=first_name`)).json.value[0]).toEqual({ _href: expect.any(String), id, first_name: 'F' });
+  });
+
   it('a count that is an exact multiple of _limit ends without _next', async () => {
     await api('POST', '/recipients', Array.from({ length: 100 }, (_, i) => ({ list_id: L1, email: `m${i}@example.com` })));
     const first = await api('GET', `/lists/${L1}/recipients?_limit=50`);
@@ -594,21 +760,27 @@ describe('GET /lists/{list_id}/recipients: _filter (FIQL)', () => {
     expect(await names('last_name=lt="Beta"')).toEqual(['Anna']);
     expect(await names('last_name=le="Beta"')).toEqual(['Anna', 'Bob']);
   });
-  it('=like= with % wildcards, quoted or not, any case of the operator', async () => {
+  it('=like= with % and _ wildcards', async () => {
     expect(await names('email=like="%yahoo%"')).toEqual(['Bob', 'Carl']);
-    expect(await names('email=like=%yahoo.com')).toEqual(['Bob']);
-    expect(await names('email=LIKE="%@example.%"')).toEqual(['Anna', 'Dora']);
+    expect(await names('email=like="%@example.%"')).toEqual(['Anna', 'Dora']);
+    expect(await names('first_name=like="_ob"')).toEqual(['Bob']);
   });
   it('=contains=', async () => {
     expect(await names('first_name=contains="ar"')).toEqual(['Carl']);
   });
-  it('=in=(a,b)', async () => {
-    expect(await names('email=in=("anna@example.com","carl@yahoo.de")')).toEqual(['Anna', 'Carl']);
+  it('=in=(a,b): exact membership, case-insensitive, one element allowed', async () => {
+    expect(await names('email=in=("anna@example.com","CARL@yahoo.de")')).toEqual(['Anna', 'Carl']);
+    expect(await names('email=in=("bob@yahoo.com")')).toEqual(['Bob']);
+    expect(await names('email=in=("yahoo","anna")')).toEqual([]); // no substring match
   });
-  it('; is AND, , is OR, parentheses group', async () => {
+  it('; is AND, , is OR, AND binds tighter', async () => {
     expect(await names('gender=="m";email=like="%.de"')).toEqual(['Carl']);
     expect(await names('first_name=="Anna",first_name=="Dora"')).toEqual(['Anna', 'Dora']);
-    expect(await names('(first_name=="Anna",first_name=="Bob");gender=="m"')).toEqual(['Bob']);
+    expect(await names('first_name=="Anna",first_name=="Bob";gender=="f"')).toEqual(['Anna']);
+  });
+  it('\\" inside a double-quoted value is a double quote', async () => {
+    await create(L1, 'q@example.com', { first_name: 'Q "Quote" Q' });
+    expect(await names('first_name=="q \\"quote\\" q"')).toEqual(['Q "Quote" Q']);
   });
   it('flags and custom attributes', async () => {
     expect(await names('is_unsubscribed=="true"')).toEqual(['Bob']);
@@ -626,6 +798,29 @@ describe('GET /lists/{list_id}/recipients: _filter (FIQL)', () => {
     for (const f of ['shoe_size=="42"', 'email=="unterminated', 'email=~"x"', 'email==', 'DATE_FORMAT(created_at,"Y")=="2020"']) {
       expectErrorBody(await api('GET', `/lists/${L1}/recipients?${filter(f)}`), 400);
     }
+  });
+  it('values must be in double quotes: unquoted (booleans and numbers too) and single-quoted are a 400', async () => {
+    for (const f of ['email==anna@example.com', "email=='anna@example.com'", 'email=like=%yahoo.com', 'is_unsubscribed==true', 'is_unsubscribed==1', 'first_name==last_name', 'email==\\"x\\"']) {
+      expectErrorBody(await api('GET', `/lists/${L1}/recipients?${filter(f)}`), 400);
+    }
+  });
+  it('only the spec’s operators, in lower case; no grouping parentheses, no spaces outside quotes', async () => {
+    for (const f of ['email!="a@b.de"', 'email=nlike="%a%"', 'email=ncontains="a"', 'email=nin=("a@b.de")', 'email=LIKE="%a%"', 'email=In=("a@b.de")', 'email=NE="a@b.de"',
+      '(first_name=="Anna",first_name=="Bob");gender=="m"', 'email == "anna@example.com"', ' email=="anna@example.com"']) {
+      expectErrorBody(await api('GET', `/lists/${L1}/recipients?${filter(f)}`), 400);
+    }
+  });
+  it('=in= takes a parenthesised list of quoted values: a scalar, an empty or unquoted list is a 400', async () => {
+    for (const f of ['email=in="anna@example.com"', 'email=in=()', 'email=in=(anna@example.com)', 'email=in=("a@b.de",)', 'email=in=("a@b.de"', 'email=="a@b.de",("c@d.de")']) {
+      expectErrorBody(await api('GET', `/lists/${L1}/recipients?${filter(f)}`), 400);
+    }
+  });
+  it('list_id and updated_at are not recipient fields of the API: 400 in _filter and _fields', async () => {
+    for (const q of [filter(`list_id=="${L1}"`), filter('updated_at=gt="2000"'), '_fields=id,list_id', '_fields=updated_at']) {
+      expectErrorBody(await api('GET', `/lists/${L1}/recipients?_expand=true&${q}`), 400);
+    }
+    expectErrorBody(await api('GET', `/lists/${L1}/recipients/${ids.anna}?_fields=list_id`), 400);
+    expectErrorBody(await api('GET', `/lists/${L1}/recipients/${ids.anna}?_fields=updated_at`), 400);
   });
 });
 
@@ -874,6 +1069,60 @@ describe('faults: targeted rules, one per kind', () => {
     const r = await api('GET', '/lists', undefined, { token: access });
     expect(r.status).toBe(403);
     expect(r.json).toEqual({ status: 403, code: 403, errorMessage: 'Forbidden' });
+  });
+});
+
+describe('faults: Retry-After styles and 503 with Retry-After', () => {
+  const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+  const secondsAhead = (header: string | null) => (Date.parse(String(header)) - Date.now()) / 1000;
+
+  it('a rule can give Retry-After as an HTTP-date that many seconds ahead (rounded up to a whole second)', async () => {
+    const { access } = await login();
+    await ctl('POST', '/rules', { kind: '429_retry_after', retryAfterSeconds: 7, retryAfterStyle: 'http-date' });
+    const r = await api('GET', '/lists', undefined, { token: access });
+    expect(r.status).toBe(429);
+    const header = r.headers.get('retry-after');
+    expect(header).toMatch(IMF_FIXDATE);
+    expect(secondsAhead(header)).toBeGreaterThan(6.5);
+    expect(secondsAhead(header)).toBeLessThanOrEqual(8);
+  });
+
+  it('the style set with PUT /faults applies to random faults and to rules that do not name one', async () => {
+    const { access } = await login();
+    await ctl('PUT', '/faults', { retryAfterStyle: 'http-date', retryAfterSeconds: 3 });
+    expect((await ctl('GET', '/faults')).json).toMatchObject({ retryAfterStyle: 'http-date', retryAfterSeconds: 3 });
+    await ctl('POST', '/rules', { kind: '429_retry_after' });
+    const ruled = await api('GET', '/lists', undefined, { token: access });
+    expect(ruled.headers.get('retry-after')).toMatch(IMF_FIXDATE);
+    await ctl('POST', '/rules', { kind: '429_retry_after', retryAfterStyle: 'seconds' });
+    expect((await api('GET', '/lists', undefined, { token: access })).headers.get('retry-after')).toBe('3');
+    await ctl('PUT', '/faults', { rate: 1, seed: 4, kinds: ['429_retry_after'] });
+    const random = await api('GET', '/lists', undefined, { token: access });
+    expect(random.status).toBe(429);
+    expect(secondsAhead(random.headers.get('retry-after'))).toBeGreaterThan(2.5);
+  });
+
+  it('503_retry_after: 503 with Retry-After, by rule and at random; seconds by default', async () => {
+    const { access } = await login();
+    await ctl('POST', '/rules', { kind: '503_retry_after', retryAfterSeconds: 5 });
+    const r = await api('GET', '/lists', undefined, { token: access });
+    expectErrorBody(r, 503);
+    expect(r.headers.get('retry-after')).toBe('5');
+    expect((await api('GET', '/lists', undefined, { token: access })).status).toBe(200);
+    await ctl('PUT', '/faults', { rate: 1, seed: 2, kinds: ['503_retry_after'], retryAfterStyle: 'http-date' });
+    const random = await api('GET', '/lists', undefined, { token: access });
+    expect(random.status).toBe(503);
+    expect(random.headers.get('retry-after')).toMatch(IMF_FIXDATE);
+    expect((await ctl('GET', '/log')).json.counters.byFault).toEqual({ '503_retry_after': 2 });
+  });
+
+  it('a bad style or seconds is a 400; default random kinds leave 503_retry_after out (old seeds replay)', async () => {
+    expect((await ctl('PUT', '/faults', { retryAfterStyle: 'date' })).status).toBe(400);
+    expect((await ctl('POST', '/rules', { kind: '503_retry_after', retryAfterStyle: 'minutes' })).status).toBe(400);
+    expect((await ctl('POST', '/rules', { kind: '429_retry_after', retryAfterSeconds: -1 })).status).toBe(400);
+    const faults = (await ctl('GET', '/faults')).json;
+    expect(faults.retryAfterStyle).toBe('seconds');
+    expect(faults.kinds.map((k: any) => k.kind)).toEqual(['429_retry_after', '429', '500', '503', 'timeout', '500_after_write']);
   });
 });
 
