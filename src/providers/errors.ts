@@ -18,7 +18,7 @@ export class RetryableError extends ProviderError {
   override readonly name = 'RetryableError';
 }
 
-/** 429: try again after `retryAfterMs` when the provider said so. */
+/** 429, or a 5xx with Retry-After: try again after `retryAfterMs` when the provider said so. */
 export class RateLimitedError extends ProviderError {
   readonly kind = 'rate-limited' as const;
   override readonly name = 'RateLimitedError';

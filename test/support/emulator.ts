@@ -28,6 +28,16 @@ export interface EmulatedRecipient {
   attributes: Record<string, unknown>;
 }
 
+export interface EmulatorSettings {
+  errorMessageKey: 'errorMessage' | 'error_message';
+  expiredToken: '401-invalid_grant' | '401-empty' | '400-invalid_grant';
+  refreshTokenReuse: boolean;
+  singleCreateStatus: 200 | 201;
+}
+
+/** The emulator's defaults, to put back after a test switched a reading. */
+export const DEFAULT_SETTINGS: EmulatorSettings = { errorMessageKey: 'errorMessage', expiredToken: '401-invalid_grant', refreshTokenReuse: true, singleCreateStatus: 200 };
+
 export const emulator = {
   url: base,
   reset: () => call('POST', '/reset'),
@@ -52,4 +62,6 @@ export const emulator = {
   rejectEmails: (emails: string[]) => call('POST', '/rejected-emails', { emails }),
   expireTokens: (which: { access?: boolean; refresh?: boolean } = { access: true }) => call('POST', '/tokens/expire', which),
   createList: (list: { id?: string; name: string }) => call<{ id: string }>('POST', '/lists', list),
+  /** Switches between the readings the spec leaves unconfirmed (see the emulator's README). */
+  settings: (patch: Partial<EmulatorSettings>) => call<EmulatorSettings>('PUT', '/settings', patch),
 };

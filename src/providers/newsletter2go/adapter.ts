@@ -41,7 +41,8 @@ export class Newsletter2GoProvider implements NewsletterProvider {
   }
 
   async getList(listId: string): Promise<ListInfo> {
-    const env = await this.call('GET', `/lists/${enc(listId)}`);
+    // Without `_fields` (or `_expand`) Newsletter2Go answers with `{_href, id}` only.
+    const env = await this.call('GET', `/lists/${enc(listId)}`, undefined, { _fields: 'id,name' });
     const item = v.safeParse(ListItem, env.value[0]);
     if (!item.success) throw new RecipientGoneError({ message: `List ${listId} not found`, code: null, httpStatus: 404 });
     return { listId: item.output.id, name: item.output.name ?? null };
@@ -198,8 +199,12 @@ function isTokenRefused(status: number, raw: string): boolean {
 
 export function classify(status: number, raw: string, headers: Headers): ProviderError {
   const failure = describeFailure(status, raw);
-  if (status === 429) return new RateLimitedError(failure, retryAfterMs(headers.get('retry-after')));
-  if (status >= 500 || status === 401 || status === 408) return new RetryableError(failure);
+  const retryAfter = retryAfterMs(headers.get('retry-after'));
+  // A 5xx that says when to come back is honoured like a rate limit (the spec: honour
+  // Retry-After when present), so the rest of the batch waits too.
+  if (status === 429 || (status >= 500 && retryAfter !== null)) return new RateLimitedError(failure, retryAfter);
+  // A token refused again right after it was renewed is the login's trouble, not the recipient's.
+  if (status >= 500 || status === 408 || isTokenRefused(status, raw)) return new RetryableError(failure);
   if (status === 404) return new RecipientGoneError(failure);
   return new PermanentError(failure);
 }
@@ -213,4 +218,5 @@ function retryAfterMs(header: string | null): number | null {
 }
 
 const enc = encodeURIComponent;
-const quote = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
+/** A FIQL value in double quotes; a backslash or double quote inside is escaped. */
+const quote = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`;
