@@ -22,8 +22,8 @@ export interface HealActions {
  *
  * Two cases are held rather than re-pushed, because a push could re-subscribe someone the
  * provider shows as unsubscribed without the portal's say:
- * - a conflicted row still flagged `resubscribe` (a failed re-subscription): its push would
- *   send `is_unsubscribed: false`; only the portal's new confirmation or an admin retry may;
+ * - a conflicted row still flagged `resubscribe` (a re-subscription not delivered yet): its push
+ *   would send `is_unsubscribed: false`; its own transfer may, a reconciliation may not;
  * - a `missing` row whose conflict is open: the recipient that unsubscribed there was removed,
  *   and re-creating it would subscribe the address again before the portal decided.
  */

@@ -72,13 +72,16 @@ export async function recordOutcomes(
         dispositions.set(item.id, { ack: true });
         break;
       case 'failed':
-        statements.push(db.update(subscriptions).set({ transferStatus: 'failed', attempts, lastAttemptAt: now, nextAttemptAt: null, ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
+        // A re-subscription Newsletter2Go refused is over: an admin retry, the sweep or a later
+        // profile push re-sends the profile, never the consent (contract §6); the portal must
+        // confirm again. One that never reached the provider is still owed to it.
+        statements.push(db.update(subscriptions).set({ transferStatus: 'failed', attempts, lastAttemptAt: now, nextAttemptAt: null, ...(outcome.unsent ? {} : { resubscribe: false }), ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
         dispositions.set(item.id, { ack: true });
         break;
       case 'retry': {
         if (attempts >= policy.maxAttempts) {
           // Retries end: the last provider message is what the admin sees.
-          statements.push(db.update(subscriptions).set({ transferStatus: 'failed', attempts, lastAttemptAt: now, nextAttemptAt: null, ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
+          statements.push(db.update(subscriptions).set({ transferStatus: 'failed', attempts, lastAttemptAt: now, nextAttemptAt: null, resubscribe: false, ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
           dispositions.set(item.id, { ack: true });
           logOutcome = 'failed-after-retries';
           break;

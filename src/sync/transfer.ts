@@ -10,7 +10,8 @@ import type { Plan } from './plan';
 
 export type Outcome =
   | { kind: 'synced'; listId: string | null; recipientId: string | null; note?: string }
-  | { kind: 'failed'; failure: ProviderFailure }
+  /** `unsent`: refused before reaching the provider (no mapping, no address, a clash). */
+  | { kind: 'failed'; failure: ProviderFailure; unsent?: true }
   /** `uncertain`: the request went unanswered (timeout, network), so its write may still land. */
   | { kind: 'retry'; failure: ProviderFailure; retryAfterMs: number | null; uncertain: boolean }
   | { kind: 'wait'; failure: ProviderFailure }
@@ -46,7 +47,7 @@ export async function executePlans(provider: NewsletterProvider, planned: Planne
   };
 
   for (const { id, plan } of planned) {
-    if (plan.kind === 'fail') outcomes.set(id, { kind: 'failed', failure: { message: plan.message, code: plan.reason, httpStatus: null } });
+    if (plan.kind === 'fail') outcomes.set(id, { kind: 'failed', failure: { message: plan.message, code: plan.reason, httpStatus: null }, unsent: true });
     if (plan.kind === 'nothing') outcomes.set(id, { kind: 'synced', listId: null, recipientId: null, note: plan.why });
   }
 

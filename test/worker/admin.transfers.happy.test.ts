@@ -33,6 +33,26 @@ describe('retries respect consent (contract §6)', () => {
     expect(await emulator.get(recipientId)).toMatchObject({ is_unsubscribed: true });
   });
 
+  it('a re-subscription Newsletter2Go refused is over: an admin retry does not re-subscribe', async () => {
+    const user = uid('u');
+    const email = `${user}@example.com`;
+    const t = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    await postEvent(confirmed(user, newsletterId, email, {}, t(3)));
+    await settled(user);
+    await postEvent({ type: 'subscription.cancelled', occurredAt: t(2), data: { userId: user, newsletterId } });
+    await settled(user);
+    const recipient = await emulator.find(LIST, email);
+    expect(recipient).toMatchObject({ is_unsubscribed: true });
+    // The portal's re-subscription reaches Newsletter2Go, which refuses it.
+    await emulator.rule({ kind: 'status', status: 400, method: 'PATCH', email, times: 1, body: { status: 400, code: 1010, errorMessage: 'Refused for the test' } });
+    await postEvent(confirmed(user, newsletterId, email, {}, t(1)));
+    expect((await settled(user)).subscriptions[0]?.transfer).toMatchObject({ status: 'failed', error: { message: 'Refused for the test' } });
+
+    await adminJson(`/v1/admin/subscribers/${user}/subscriptions/${newsletterId}/retry`, RetryOne, { method: 'POST' }, 202);
+    expect((await settled(user)).subscriptions[0]?.transfer.status).toBe('synced');
+    expect(await emulator.get(recipient?.id ?? '')).toMatchObject({ is_unsubscribed: true });
+  });
+
   it('retrying every failed transfer of a newsletter re-pushes them without re-subscribing anyone', async () => {
     const { user, recipientId } = await unsubscribedAtProvider(newsletterId);
     const newEmail = `${user}.new@example.com`;
