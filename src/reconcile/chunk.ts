@@ -74,9 +74,12 @@ export async function runChunk(config: Config, db: Db, runId: string, options: C
       continue;
     }
     providerCalls += provider.callCount - callsBefore;
-    const heal = run.mode === 'heal' ? decideHeal(step.findings, step.rows, step.judged) : null;
-    const noticed = heal ? await notifyConflicts(config, db, runId, heal) : 0;
-    counts = addTally(counts, { ...step.tally, ...(heal ? healTally(heal, noticed) : {}) });
+    // Consent conflicts are the portal's to decide in either mode (contract §4: reconciliation
+    // that finds one tells the portal); only heal corrects drift.
+    const decided = decideHeal(step.findings, step.rows, step.judged);
+    const heal = run.mode === 'heal' ? decided : { ...decided, repush: [], held: [] };
+    const noticed = await notifyConflicts(config, db, runId, heal);
+    counts = addTally(counts, { ...step.tally, ...healTally(heal, noticed) });
     const next: Cursor = { ...step.next, failures: 0 };
     const finished = next.index >= next.lists.length;
     const repushed = await commit(cursor, { next, finished, error: null, step, heal });

@@ -7,7 +7,7 @@ import { runChunk } from './chunk';
 import { dropSeenMarks, runningRun } from './runs';
 import { startRun } from './start';
 
-/** wrangler.toml's daily trigger: a report run (it changes nothing, so it may run unattended). */
+/** wrangler.toml's daily trigger: a report run (it changes nothing at the provider, so it may run unattended; the portal still hears of consent conflicts). */
 export const DAILY_RECONCILE_CRON = '17 3 * * *';
 
 /** A running run whose cursor has not moved for this long lost its message (or its isolate). */

@@ -13,7 +13,7 @@ const describe = <S extends v.GenericSchema>(schema: S, text: string) => v.pipe(
 export const StartBody = v.object({
   mode: describe(
     v.picklist(['report', 'heal'], 'mode must be "report" or "heal"'),
-    '`report` changes nothing anywhere; `heal` re-pushes the portal\'s state through the sync queue and marks consent conflicts',
+    '`report` changes nothing at Newsletter2Go and re-pushes nothing; `heal` also re-pushes the portal\'s state through the sync queue. Both mark consent conflicts and tell the portal',
   ),
   newsletterIds: v.optional(
     describe(
@@ -56,7 +56,7 @@ export const RunView = v.object({
   totals: describe(
     v.record(v.string(), v.number()),
     'recipients read, lists done, pages, chunks (invocations), pending (matched while a transfer was in flight: not judged), ' +
-      'and in heal mode repushed, conflictsMarked, conflictsCleared, heldForConsent, noticesCreated; listsFailed',
+      'conflictsMarked, conflictsCleared, noticesCreated (both modes), repushed and heldForConsent (heal mode); listsFailed',
   ),
   providerCalls: describe(v.number(), 'Calls made to Newsletter2Go by this run (logins included)'),
   startedAt: Timestamp,

@@ -91,28 +91,41 @@ const expectedFindings = (users: Record<Role, string>) =>
 const found = (run: RunJson) => run.findings.items.map((f) => [f.driftClass, f.userId]).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 describe('reconciliation: report mode', () => {
-  it('finds every drift class and changes nothing anywhere: database, provider, portal', async () => {
+  it('finds every drift class, changes nothing at the provider and re-pushes nothing, but tells the portal of conflicts', async () => {
     const { list, newsletterId, users, orphan } = await drifted();
     const beforeRecipients = await emulator.recipients(list);
-    const beforeRows = await Promise.all(Object.values(users).map(snapshot));
+    const quiet = ['inSync', 'missing', 'profile', 'stale', 'gone'] as const;
+    const beforeRows = await Promise.all(quiet.map((r) => snapshot(users[r])));
     const seq = await lastSeq();
 
     const run = await finished((await start('report', newsletterId)).id);
     expect(run).toMatchObject({ mode: 'report', status: 'completed', trigger: 'admin', error: null });
     expect(run.counts).toEqual({ missing: 1, profile: 2, consent_conflict: 3, stale_subscribed: 2, orphan: 1 });
-    expect(run.totals).toMatchObject({ recipients: 8, lists: 1, chunks: 1 });
+    expect(run.totals).toMatchObject({ recipients: 8, lists: 1, chunks: 1, repushed: 0, heldForConsent: 0, conflictsMarked: 3, noticesCreated: 3 });
     expect(run.providerCalls).toBeGreaterThanOrEqual(1);
     expect(found(run)).toEqual(expectedFindings(users));
     expect(run.findings.items.find((f) => f.driftClass === 'orphan')).toMatchObject({ recipientId: orphan.id, email: orphan.email, subscriptionId: null });
     expect(run.findings.items.find((f) => f.driftClass === 'consent_conflict' && f.userId === users.black)?.detail).toMatchObject({ reason: 'blacklisted', listId: list });
     expect(run.findings.items.find((f) => f.driftClass === 'profile' && f.userId === users.profile)?.detail).toMatchObject({ fields: ['firstName'] });
 
+    // Nothing written at the provider, no transfer, no change to the drifted rows.
     expect(await emulator.recipients(list)).toEqual(beforeRecipients);
     expect(await writesSince(seq, list)).toEqual([]);
-    expect(await Promise.all(Object.values(users).map(snapshot))).toEqual(beforeRows);
-    // Not even the conflict mark: report mode only reports.
-    expect((await subscriber(users.unsub))?.subscriptions[0]?.conflict).toBeNull();
-    expect(await portal.received(forUser(users.unsub))).toEqual([]);
+    expect(await Promise.all(quiet.map((r) => snapshot(users[r])))).toEqual(beforeRows);
+    // Consent conflicts are the portal's to decide, whatever the mode (contract §4).
+    for (const [role, reason] of [['unsub', 'unsubscribed'], ['black', 'blacklisted'], ['bounce', 'bounced']] as const) {
+      const view = await subscriber(users[role]);
+      expect(view?.subscriptions[0]?.conflict).toMatchObject({ reason, runId: run.id });
+      expect(view?.subscriptions[0]?.transfer.status).toBe('synced');
+      const [notice] = await noticesSettled(users[role], 1);
+      expect(notice).toMatchObject({ type: 'subscription.conflict', status: 'delivered' });
+      const [received] = await portal.received(forUser(users[role]));
+      expect(received?.body).toMatchObject({ type: 'subscription.conflict', data: { userId: users[role], newsletterId, reason } });
+    }
+    // A second report tells the portal nothing new.
+    const again = await finished((await start('report', newsletterId)).id);
+    expect(again.totals).toMatchObject({ conflictsMarked: 3, noticesCreated: 0 });
+    expect(await noticesOf(users.unsub)).toHaveLength(1);
   });
 });
 

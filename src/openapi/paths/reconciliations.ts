@@ -14,8 +14,8 @@ export const reconciliationOperations: Operation[] = [
     operationId: 'startReconciliation',
     summary: 'Start a reconciliation run',
     description:
-      'Compares every mapped list (or those of `newsletterIds`) at Newsletter2Go with the portal\'s desired state. `report` changes nothing; `heal` re-pushes the portal\'s state through the sync queue. ' +
-      'A recipient the portal holds as subscribed but Newsletter2Go shows unsubscribed, blacklisted or bounced is a consent conflict: it is marked on the subscription and the portal is told (`subscription.conflict`); the worker never re-subscribes. ' +
+      'Compares every mapped list (or those of `newsletterIds`) at Newsletter2Go with the portal\'s desired state. `report` changes nothing at Newsletter2Go; `heal` re-pushes the portal\'s state through the sync queue. ' +
+      'A recipient the portal holds as subscribed but Newsletter2Go shows unsubscribed, blacklisted or bounced is a consent conflict: in either mode it is marked on the subscription and the portal is told (`subscription.conflict`, once per conflict); the worker never re-subscribes. ' +
       'One run at a time; the work continues in queue chunks, so the answer comes at once.',
     body: { required: true, content: { [json]: StartBody } },
     responses: {
