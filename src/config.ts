@@ -49,7 +49,7 @@ const queue = (name: string) =>
     `${name} queue binding is missing`,
   );
 
-export const ConfigSchema = v.object({
+export const ConfigEntries = v.object({
   TURSO_DATABASE_URL: url('TURSO_DATABASE_URL'),
   TURSO_AUTH_TOKEN: v.optional(v.string()),
 
@@ -80,7 +80,8 @@ export const ConfigSchema = v.object({
   SYNC_BACKOFF_BASE_SECONDS: int('SYNC_BACKOFF_BASE_SECONDS', 5, 0, 3600),
   SYNC_BACKOFF_MAX_SECONDS: int('SYNC_BACKOFF_MAX_SECONDS', 900, 0, 43_200),
   SWEEP_PENDING_AFTER_SECONDS: int('SWEEP_PENDING_AFTER_SECONDS', 300, 0, 86_400),
-  NOTICE_RETRY_HOURS: int('NOTICE_RETRY_HOURS', 72, 1, 720),
+  // The contract asks for at least 72 hours of retries.
+  NOTICE_RETRY_HOURS: int('NOTICE_RETRY_HOURS', 72, 72, 720),
   NOTICE_BACKOFF_BASE_SECONDS: int('NOTICE_BACKOFF_BASE_SECONDS', 30, 1, 3600),
   NOTICE_BACKOFF_MAX_SECONDS: int('NOTICE_BACKOFF_MAX_SECONDS', 21_600, 1, 43_200),
   NOTICE_TIMEOUT_MS: int('NOTICE_TIMEOUT_MS', 10_000, 100, 60_000),
@@ -91,6 +92,15 @@ export const ConfigSchema = v.object({
 
   SYNC_QUEUE: queue('SYNC_QUEUE'),
 });
+
+export const ConfigSchema = v.pipe(
+  ConfigEntries,
+  // A notice signed for the portal must not verify at /v1/events (contract §4).
+  v.check(
+    (c) => !c.NOTIFY_SIGNING_SECRET.some((s) => c.PORTAL_SIGNING_SECRET.includes(s)),
+    'NOTIFY_SIGNING_SECRET must differ from every PORTAL_SIGNING_SECRET: a notice replayed at /v1/events has to fail',
+  ),
+);
 
 export type Config = v.InferOutput<typeof ConfigSchema>;
 
