@@ -13,7 +13,7 @@ export const INTRO = [
 export const CHOICES: { topic: string; text: string }[] = [
   { topic: 'Problem types', text: 'A problem\'s `type` is the relative URI `/docs#problem-<slug>`: resolved against the worker\'s origin it opens that entry of the reference page.' },
   { topic: 'Validation errors', text: '422 problems list every violation in `errors` as `{ path, message }`, `path` being a JSON Pointer into the body (`/data/email`), or `/<name>` for a path or query parameter.' },
-  { topic: 'Unknown fields', text: 'Unknown body fields and query parameters are ignored, not refused.' },
+  { topic: 'Unknown fields', text: 'Unknown body fields and query parameters are ignored, not refused; an empty query parameter counts as absent (the contract writes its filters as `?status=&newsletterId=&limit=&cursor=`).' },
   { topic: 'Transfer error codes', text: "`transfer.error.code` is Newsletter2Go's code as a string, or the worker's own reason when no call could succeed: `unmapped` (no list for the newsletter), `clash` (another user holds the address in that newsletter), `no-email`, `dead-letter`." },
   { topic: 'Retries', text: 'Retryable provider failures (5xx, 429 after its Retry-After, timeouts) are tried SYNC_MAX_ATTEMPTS times with exponential backoff, then shown failed with the last provider message. A refused login counts no attempt: transfers stay pending until it works.' },
   { topic: 'Admin retries', text: 'Retry endpoints answer 202 with what they did; the transfer itself runs on the queue. A retry pushes the desired state again and never re-subscribes a recipient the provider shows as unsubscribed or blacklisted.' },

@@ -9,6 +9,7 @@ import { findingsOf, findingView, runsBefore, runView } from '../../reconcile/vi
 import type { AppEnv } from '../context';
 import { jsonBody } from './body';
 import { decodeCursor, encodeCursor } from './cursor';
+import { givenParams } from './query';
 
 const RunId = v.pipe(v.string(), v.regex(/^rcn_[a-z0-9]{17}$/, 'id is not a reconciliation run id'));
 /** Finding cursors name the last finding id shown. */
@@ -40,7 +41,7 @@ export const reconciliationsApp = new Hono<AppEnv>()
     return c.json(runView(result.started), 202);
   })
   .get('/', async (c) => {
-    const q = parseOr422(RunsQuery, c.req.query(), 'The query parameters are not valid.');
+    const q = parseOr422(RunsQuery, givenParams(c.req.query()), 'The query parameters are not valid.');
     const before = q.cursor ? decodeCursor(q.cursor) : undefined;
     const rows = await runsBefore(c.var.db, q.limit, before);
     const page = rows.slice(0, q.limit);
@@ -52,7 +53,7 @@ export const reconciliationsApp = new Hono<AppEnv>()
     const id = c.req.param('id');
     const run = v.is(RunId, id) ? await getRun(db, id) : null;
     if (!run) throw problems.notFound(`No reconciliation run with id ${JSON.stringify(id)} is known.`);
-    const q = parseOr422(RunQuery, c.req.query(), 'The query parameters are not valid.');
+    const q = parseOr422(RunQuery, givenParams(c.req.query()), 'The query parameters are not valid.');
     const after = q.cursor ? v.safeParse(FindingAfter, decodeCursor(q.cursor)) : undefined;
     if (after && !after.success) throw problems.invalid([{ path: '/cursor', message: 'cursor is not one this API issued; start again without it' }]);
     const { total, rows } = await findingsOf(db, run.id, { driftClass: q.driftClass, limit: q.limit, afterId: after?.output });

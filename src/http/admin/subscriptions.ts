@@ -5,6 +5,7 @@ import { newsletters, subscribers, subscriptions, subscriptionStates, transferSt
 import { parseOr422 } from '../../lib/valibot';
 import type { AppEnv } from '../context';
 import { decodeCursor, encodeCursor } from './cursor';
+import { givenParams } from './query';
 import { subscriptionView } from './views';
 
 export const DEFAULT_PAGE = 50;
@@ -41,7 +42,7 @@ export const SubscriptionsQuery = v.object({
 /** Every subscription, filtered and paged by subscription id (keyset, see cursor.ts). */
 export const subscriptionsApp = new Hono<AppEnv>().get('/', async (c) => {
   const { config, db } = c.var;
-  const q = parseOr422(SubscriptionsQuery, c.req.query(), 'The query parameters are not valid.');
+  const q = parseOr422(SubscriptionsQuery, givenParams(c.req.query()), 'The query parameters are not valid.');
   const after = q.cursor ? decodeCursor(q.cursor) : undefined;
   const rows = await db
     .select({ s: subscriptions, listId: newsletters.listId })
