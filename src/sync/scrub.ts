@@ -11,7 +11,8 @@ export const SCRUBBED = '[deleted]';
  * profiles, but provider error messages may quote an address ("Duplicate value …") and
  * reconciliation findings name addresses. Transfer statuses stay readable. Received events
  * keep only a SHA-256 digest of their body, which is kept: it holds no readable data, and a
- * redelivery of an old event must still get its first answer (contract §1).
+ * redelivery of an old event must still get its first answer (contract §1) for as long as the
+ * record lives (LOG_RETENTION_DAYS, see retention.ts).
  */
 export async function scrubUser(tx: Tx | Db, userId: string, email: string | null): Promise<void> {
   await tx.update(reconciliationFindings).set({ email: null }).where(eq(reconciliationFindings.userId, userId));
