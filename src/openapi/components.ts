@@ -6,6 +6,7 @@ import { FindingView, RunDetail, RunningProblem, RunPage, RunView, StartBody } f
 import { BatchBody, BatchEvent, PortalEvent, SubscriberUpdated, SubscriptionCancelled, SubscriptionConfirmed, UserDeleted } from '../sync/events';
 import * as admin from './shapes/admin';
 import * as common from './shapes/common';
+import { CancelledNotice, ConflictNotice } from './shapes/notices';
 
 /**
  * The schemas the document names in `components.schemas`. Wherever one of these objects
@@ -48,4 +49,6 @@ export const NAMED_SCHEMAS: [string, v.GenericSchema][] = [
   ['ReconciliationRunDetail', RunDetail],
   ['ReconciliationFinding', FindingView],
   ['RunningProblem', RunningProblem],
+  ['CancelledNotice', CancelledNotice],
+  ['ConflictNotice', ConflictNotice],
 ];

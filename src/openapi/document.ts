@@ -48,6 +48,7 @@ function build(): JsonSchema {
       { name: 'Service', description: 'Health and this documentation.' },
     ],
     paths,
+    webhooks: noticeWebhooks(),
     components: {
       schemas: SCHEMAS.components(),
       securitySchemes: {
@@ -62,6 +63,30 @@ function build(): JsonSchema {
     },
     'x-problem-types': PROBLEM_TYPES,
     'x-choices': CHOICES,
+  };
+}
+
+/**
+ * The worker's own calls to the portal (contract §4), as OpenAPI 3.1 `webhooks`: the portal
+ * implements these at PORTAL_WEBHOOK_URL.
+ */
+function noticeWebhooks(): Record<string, JsonSchema> {
+  const signed =
+    'POSTed to `PORTAL_WEBHOOK_URL`, signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with `NOTIFY_SIGNING_SECRET`, never the inbound secret. ' +
+    '`webhook-id` is the notice id and stays the same on every retry: de-duplicate by it. Retried with exponential backoff (`NOTICE_BACKOFF_BASE_SECONDS` … `NOTICE_BACKOFF_MAX_SECONDS`) until the portal answers 2xx, ' +
+    'for at least `NOTICE_RETRY_HOURS` (72 h); then marked failed, visible in the admin JSON and retryable there.';
+  const hook = (operationId: string, summary: string, schema: string): JsonSchema => ({
+    post: {
+      operationId,
+      summary,
+      description: signed,
+      requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } },
+      responses: { '2XX': { description: 'Received: the notice is marked delivered. Any other answer, or none within `NOTICE_TIMEOUT_MS`, is retried.' } },
+    },
+  });
+  return {
+    'subscription.cancelled': hook('noticeSubscriptionCancelled', 'A reader unsubscribed by link', 'CancelledNotice'),
+    'subscription.conflict': hook('noticeSubscriptionConflict', 'Reconciliation found a consent conflict', 'ConflictNotice'),
   };
 }
 

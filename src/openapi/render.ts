@@ -46,8 +46,10 @@ export function renderDocs(doc: JsonSchema): string {
 <h1>${title} API reference</h1><p>Version ${str(info.version)} · OpenAPI ${str(doc.openapi)} · <a href="/openapi.json">openapi.json</a></p>
 ${markdown(str(info.description))}
 <h2 id="contents">Contents</h2><nav>${tags.map((t) => h`<strong>${str(t.name)}</strong><ul>${ops.filter((o) => arr(o.op.tags).includes(t.name)).map((o) => h`<li><a href="#${opAnchor(o)}">${o.method.toUpperCase()} ${o.path}</a></li>`)}</ul>`)}
-<strong>Reference</strong><ul><li><a href="#security">Security schemes</a></li><li><a href="#schemas">Schemas</a></li><li><a href="#problems">Problem types</a></li></ul></nav>
+<strong>Reference</strong><ul><li><a href="#webhooks">Notices to the portal</a></li><li><a href="#security">Security schemes</a></li><li><a href="#schemas">Schemas</a></li><li><a href="#problems">Problem types</a></li></ul></nav>
 ${tags.map((t) => h`<h2 id="${anchor('tag', str(t.name) ?? '')}">${str(t.name)}</h2>${markdown(str(t.description))}${ops.filter((o) => arr(o.op.tags).includes(t.name)).map(operationHtml)}`)}
+<h2 id="webhooks">Notices to the portal (webhooks)</h2><p>Calls the worker makes to the portal, which implements them at <code>PORTAL_WEBHOOK_URL</code>.</p>
+${Object.entries(obj(doc.webhooks)).map(([name, item]) => webhookHtml(name, obj(obj(item).post)))}
 <h2 id="security">Security schemes</h2>${Object.entries(obj(components.securitySchemes)).map(([name, s]) => h`<h3 id="${anchor('security', name)}">${name}</h3>${markdown(str(obj(s).description))}`)}
 <h2 id="schemas">Schemas</h2>${schemas.map(([name, s]) => h`<section id="${anchor('schema', name)}"><h3>${name}</h3>${schemaHtml(obj(s))}</section>`)}
 <h2 id="problems">Problem types</h2><p>Every API error is <code>application/problem+json</code> (RFC 9457) with <code>type</code>, <code>title</code>, <code>status</code>, <code>detail</code>; <code>type</code> links here.</p>
@@ -72,6 +74,13 @@ ${op.requestBody ? h`<h4>Request body${body.required ? '' : ' (optional)'}</h4>$
 <h4>Responses</h4><table><thead><tr><th>status</th><th>description</th><th>body</th></tr></thead><tbody>${Object.entries(obj(op.responses)).map(
     ([status, r]) => h`<tr><td><strong>${status}</strong></td><td>${markdown(str(obj(r).description))}${headersHtml(obj(obj(r).headers))}</td><td>${contentHtml(obj(obj(r).content))}</td></tr>`,
   )}</tbody></table></section>`;
+}
+
+function webhookHtml(name: string, op: JsonSchema): Safe {
+  return h`<section class="op" id="${anchor('webhook', name)}"><h3><span class="method post">post</span> <code>${name}</code></h3>
+<p><strong>${str(op.summary)}</strong></p>${markdown(str(op.description))}
+<h4>Body</h4>${contentHtml(obj(obj(op.requestBody).content))}
+<h4>Answers</h4><table><tbody>${Object.entries(obj(op.responses)).map(([status, r]) => h`<tr><td><strong>${status}</strong></td><td>${markdown(str(obj(r).description))}</td></tr>`)}</tbody></table></section>`;
 }
 
 function contentHtml(content: JsonSchema): Safe {

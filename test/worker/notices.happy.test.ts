@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm';
+import * as v from 'valibot';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { notices } from '../../src/db/schema';
 import { handleScheduled } from '../../src/handlers';
 import { deliverDueNotices } from '../../src/notify/deliver';
 import { createNotice, noticeMessages } from '../../src/notify/notices';
+import { CancelledNotice, ConflictNotice } from '../../src/openapi/shapes/notices';
 import { enqueue } from '../../src/sync/messages';
 import { TEST_LISTS } from '../support/settings';
 import { config, database, forUser, noticesOf, noticesSettled, portal, postForm, subscribedTo } from '../support/unsubscribe';
@@ -34,6 +36,8 @@ describe('the worker tells the portal (contract §4)', () => {
       source: 'unsubscribe-link',
       data: { userId: user, newsletterId: weekly },
     });
+    // The body is what the OpenAPI document's webhook says, field for field (strict schema).
+    expect(v.safeParse(CancelledNotice, received[0]?.body).issues).toBeUndefined();
   });
 
   it('a portal that fails at first gets the notice again with growing delays, then it is delivered', async () => {
@@ -87,5 +91,6 @@ describe('the worker tells the portal (contract §4)', () => {
     const [received] = await portal.received(forUser(user));
     expect(received).toMatchObject({ id, verified: true });
     expect(received?.body).toEqual({ type: 'subscription.conflict', occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), data: { userId: user, newsletterId: weekly, reason: 'blacklisted' } });
+    expect(v.safeParse(ConflictNotice, received?.body).issues).toBeUndefined();
   });
 });

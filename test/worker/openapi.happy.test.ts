@@ -127,6 +127,20 @@ describe('GET /openapi.json', () => {
     expect(limit).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } });
   });
 
+  it('describes the notices the worker sends the portal as webhooks, with their body schemas', async () => {
+    const doc = await document();
+    const hooks = obj(doc.webhooks);
+    expect(Object.keys(hooks).sort()).toEqual(['subscription.cancelled', 'subscription.conflict']);
+    for (const [name, schema] of [['subscription.cancelled', 'CancelledNotice'], ['subscription.conflict', 'ConflictNotice']] as const) {
+      const post = obj(obj(hooks[name]).post);
+      expect(obj(obj(obj(post.requestBody).content)['application/json']).schema).toEqual({ $ref: `#/components/schemas/${schema}` });
+      expect(obj(obj(obj(obj(doc.components).schemas)[schema]).properties).type).toEqual({ const: name });
+      expect(String(post.description)).toMatch(/NOTIFY_SIGNING_SECRET/);
+    }
+    const html = await (await SELF.fetch('http://bridge.test/docs')).text();
+    expect(html).toContain('id="webhook-subscription-conflict"');
+  });
+
   it('lists every problem type the code answers with', async () => {
     const doc = await document();
     const documented = new Set((doc['x-problem-types'] as Json[]).map((p) => p.slug));
