@@ -25,6 +25,11 @@ export const subscribers = sqliteTable('subscribers', {
   gender: text('gender', { enum: ['m', 'f', ''] }).notNull().default(''),
   /** occurredAt of the profile applied last; 0 = never set. */
   profileAt: integer('profile_at').notNull().default(0),
+  /**
+   * occurredAt of the profile that gave the current e-mail (compared case-insensitively): of two
+   * users with one address in one newsletter, the one who took it later fails (contract §6).
+   */
+  emailSince: integer('email_since').notNull().default(0),
   /** Set once by `user.deleted`, never cleared: a deleted user stays deleted. */
   deletedAt: integer('deleted_at'),
   createdAt: integer('created_at').notNull(),

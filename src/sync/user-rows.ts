@@ -15,7 +15,7 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** A user's rows as loaded, changed in memory by each event of the request, then written once. */
 export interface UserRows {
   userId: string;
-  subscriber: (SubscriberRow & { email: string | null; firstName: string; lastName: string; gender: 'm' | 'f' | '' }) | null;
+  subscriber: (SubscriberRow & { email: string | null; firstName: string; lastName: string; gender: 'm' | 'f' | ''; emailSince: number }) | null;
   subscriberDirty: boolean;
   subs: Map<string, SubscriptionRow & { userId: string; resubscribe: boolean; lookupEmails: string[] | null; isNew: boolean; dirty: boolean; push: boolean }>;
 }
@@ -47,8 +47,12 @@ export function toUserState(user: UserRows): UserState {
 export function applyDecision(user: UserRows, decision: Decision, userId: string): void {
   if (decision.subscriber) {
     const { profile, profileAt, deletedAt } = decision.subscriber;
+    const before = user.subscriber;
+    const email = profile ? profile.email : null;
+    const sameAddress = before?.email != null && email != null && before.email.toLowerCase() === email.toLowerCase();
     user.subscriber = {
-      email: profile ? profile.email : null,
+      email,
+      emailSince: sameAddress ? before.emailSince : profileAt,
       firstName: profile?.firstName ?? '',
       lastName: profile?.lastName ?? '',
       gender: profile?.gender ?? '',
@@ -96,6 +100,7 @@ export async function writeUsers(tx: Tx, users: UserRows[], now: number): Promis
         lastName: sql`excluded.last_name`,
         gender: sql`excluded.gender`,
         profileAt: sql`excluded.profile_at`,
+        emailSince: sql`excluded.email_since`,
         deletedAt: sql`excluded.deleted_at`,
         updatedAt: sql`excluded.updated_at`,
       },

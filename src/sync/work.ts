@@ -11,6 +11,8 @@ export interface WorkItem {
   version: number;
   attempts: number;
   createdAt: number;
+  /** When the subscriber's current address became theirs (see schema.ts). */
+  emailSince: number;
   input: Omit<PlanInput, 'unsubscribeUrl' | 'unsubscribeAttribute' | 'clashWithUserId'>;
 }
 
@@ -62,6 +64,7 @@ async function loadItems(db: Db, ids: string[]): Promise<WorkItem[]> {
         version: s.version,
         attempts: s.attempts,
         createdAt: s.createdAt,
+        emailSince: p?.emailSince ?? 0,
         input: {
           subscriptionId: s.id,
           state: s.state,
@@ -81,7 +84,8 @@ async function loadItems(db: Db, ids: string[]): Promise<WorkItem[]> {
 
 /**
  * Two portal users with one address in one newsletter: Newsletter2Go would merge them, so the
- * later subscription (by creation, then id) fails naming the earlier one's user.
+ * one who took the address later (by the profile that set it, then by subscription creation,
+ * then id) fails naming the other.
  */
 export async function findClashes(db: Db, items: WorkItem[]): Promise<Map<string, string>> {
   const candidates = items.filter((i) => i.input.state === 'subscribed' && i.input.profile.email);
@@ -89,11 +93,11 @@ export async function findClashes(db: Db, items: WorkItem[]): Promise<Map<string
   if (!candidates.length) return clashes;
   const emails = [...new Set(candidates.map((i) => (i.input.profile.email ?? '').toLowerCase()))];
   const newsletterIds = [...new Set(candidates.map((i) => i.input.newsletterId))];
-  const holders: { id: string; userId: string; newsletterId: string; email: string; createdAt: number }[] = [];
+  const holders: { id: string; userId: string; newsletterId: string; email: string; emailSince: number; createdAt: number }[] = [];
   for (const chunk of chunks(emails, 100)) {
     holders.push(
       ...(await db
-        .select({ id: subscriptions.id, userId: subscriptions.userId, newsletterId: subscriptions.newsletterId, email: sql<string>`lower(${subscribers.email})`, createdAt: subscriptions.createdAt })
+        .select({ id: subscriptions.id, userId: subscriptions.userId, newsletterId: subscriptions.newsletterId, email: sql<string>`lower(${subscribers.email})`, emailSince: subscribers.emailSince, createdAt: subscriptions.createdAt })
         .from(subscriptions)
         .innerJoin(subscribers, eq(subscribers.userId, subscriptions.userId))
         .where(and(eq(subscriptions.state, 'subscribed'), inArray(subscriptions.newsletterId, newsletterIds), inArray(sql`lower(${subscribers.email})`, chunk)))),
@@ -106,9 +110,13 @@ export async function findClashes(db: Db, items: WorkItem[]): Promise<Map<string
         h.newsletterId === item.input.newsletterId &&
         h.email === email &&
         h.userId !== item.userId &&
-        (h.createdAt < item.createdAt || (h.createdAt === item.createdAt && h.id < item.id)),
+        earlierClaim(h, item),
     );
     if (earlier) clashes.set(item.id, earlier.userId);
   }
   return clashes;
 }
+
+type Claim = { emailSince: number; createdAt: number; id: string };
+const earlierClaim = (a: Claim, b: Claim) =>
+  a.emailSince !== b.emailSince ? a.emailSince < b.emailSince : a.createdAt !== b.createdAt ? a.createdAt < b.createdAt : a.id < b.id;

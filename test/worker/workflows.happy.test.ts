@@ -62,6 +62,25 @@ describe('the four portal workflows', () => {
     expect(await emulator.find(A, email)).toMatchObject({ first_name: 'First' });
   });
 
+  it('the one who takes an address later fails, even with the older subscription', async () => {
+    const older = uid('u');
+    const newer = uid('u');
+    const taken = `${uid('taken')}@example.com`;
+    await postEvent(confirmed(older, nlA, `${older}@example.com`, { firstName: 'Older' }, at(0)));
+    await settled(older);
+    await postEvent(confirmed(newer, nlA, taken, { firstName: 'Newer' }, at(1000)));
+    await settled(newer);
+    // The older subscriber now claims the newer one's address.
+    await postEvent(updated(older, taken, { firstName: 'Older' }, at(2000)));
+    const olderView = await settled(older);
+    expect(olderView.subscriptions[0]?.transfer).toMatchObject({ status: 'failed', error: { message: expect.stringContaining(newer) } });
+    // The newer one keeps the address, and a later push of theirs is not refused for it.
+    await postEvent(updated(newer, taken, { firstName: 'Newer', lastName: 'Again' }, at(3000)));
+    expect((await settled(newer)).subscriptions[0]?.transfer.status).toBe('synced');
+    expect(await emulator.find(A, taken)).toMatchObject({ first_name: 'Newer', last_name: 'Again' });
+    expect(await emulator.find(A, `${older}@example.com`)).toMatchObject({ first_name: 'Older' });
+  });
+
   it('subscription.cancelled sets is_unsubscribed=true; a newer confirmation re-subscribes', async () => {
     const user = uid('u');
     const email = `${user}@example.com`;

@@ -1,0 +1,1 @@
+ALTER TABLE `subscribers` ADD `email_since` integer DEFAULT 0 NOT NULL;
