@@ -215,9 +215,7 @@ export const reconciliationSeen = sqliteTable('reconciliation_seen', {
 }, (t) => [primaryKey({ name: 'reconciliation_seen_pk', columns: [t.runId, t.subscriptionId] })]);
 
 export type Newsletter = typeof newsletters.$inferSelect;
-export type Subscriber = typeof subscribers.$inferSelect;
 export type Subscription = typeof subscriptions.$inferSelect;
-export type NewSubscription = typeof subscriptions.$inferInsert;
 export type EventLogEntry = typeof eventLog.$inferInsert;
 export type Notice = typeof notices.$inferSelect;
 export type ReconciliationRun = typeof reconciliationRuns.$inferSelect;

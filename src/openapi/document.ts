@@ -1,3 +1,4 @@
+import type * as v from 'valibot';
 import { INTRO, TITLE, CHOICES } from './about';
 import { NAMED_SCHEMAS } from './components';
 import { type JsonSchema, schemaConverter } from './from-valibot';
@@ -7,6 +8,7 @@ import { eventOperations } from './paths/events';
 import { publicOperations } from './paths/public';
 import { reconciliationOperations } from './paths/reconciliations';
 import { PROBLEM_TYPES, problemBySlug } from './problems';
+import { CancelledNotice, ConflictNotice } from './shapes/notices';
 
 /** The served OpenAPI 3.1 document, built once per isolate from the operations and schemas. */
 
@@ -75,18 +77,18 @@ function noticeWebhooks(): Record<string, JsonSchema> {
     'POSTed to `PORTAL_WEBHOOK_URL`, signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with `NOTIFY_SIGNING_SECRET`, never the inbound secret. ' +
     '`webhook-id` is the notice id and stays the same on every retry: de-duplicate by it. Retried with exponential backoff (`NOTICE_BACKOFF_BASE_SECONDS` … `NOTICE_BACKOFF_MAX_SECONDS`) until the portal answers 2xx, ' +
     'for at least `NOTICE_RETRY_HOURS` (72 h); then marked failed, visible in the admin JSON and retryable there.';
-  const hook = (operationId: string, summary: string, schema: string): JsonSchema => ({
+  const hook = (operationId: string, summary: string, body: v.GenericSchema): JsonSchema => ({
     post: {
       operationId,
       summary,
       description: signed,
-      requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } },
+      requestBody: { required: true, content: { 'application/json': { schema: SCHEMAS.schema(body) } } },
       responses: { '2XX': { description: 'Received: the notice is marked delivered. Any other answer, or none within `NOTICE_TIMEOUT_MS`, is retried.' } },
     },
   });
   return {
-    'subscription.cancelled': hook('noticeSubscriptionCancelled', 'A reader unsubscribed by link', 'CancelledNotice'),
-    'subscription.conflict': hook('noticeSubscriptionConflict', 'Reconciliation found a consent conflict', 'ConflictNotice'),
+    'subscription.cancelled': hook('noticeSubscriptionCancelled', 'A reader unsubscribed by link', CancelledNotice),
+    'subscription.conflict': hook('noticeSubscriptionConflict', 'Reconciliation found a consent conflict', ConflictNotice),
   };
 }
 

@@ -77,12 +77,12 @@ export async function runChunk(config: Config, db: Db, runId: string, options: C
     // Consent conflicts are the portal's to decide in either mode (contract §4: reconciliation
     // that finds one tells the portal); only heal corrects drift.
     const decided = decideHeal(step.findings, step.rows, step.judged);
-    const heal = run.mode === 'heal' ? decided : { ...decided, repush: [], held: [] };
-    const noticed = await notifyConflicts(config, db, runId, heal);
-    counts = addTally(counts, { ...step.tally, ...healTally(heal, noticed) });
+    const actions = run.mode === 'heal' ? decided : { ...decided, repush: [], held: [] };
+    const noticed = await notifyConflicts(config, db, runId, actions);
+    counts = addTally(counts, { ...step.tally, ...healTally(actions, noticed) });
     const next: Cursor = { ...step.next, failures: 0 };
     const finished = next.index >= next.lists.length;
-    const repushed = await commit(cursor, { next, finished, error: null, step, heal });
+    const repushed = await commit(cursor, { next, finished, error: null, step, heal: actions });
     if (repushed === null) return 'superseded';
     counts = addTally(counts, { repushed: repushed.length });
     // After the commit, as everywhere: the rows are pending, so a lost message is re-sent by the sweep.

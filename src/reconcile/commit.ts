@@ -25,8 +25,8 @@ export interface Commit {
 }
 
 /**
- * Writes one step: the run's next position, the findings, the seen marks and (heal mode) the
- * corrections, in one transaction. Returns the subscription ids actually re-pushed (to enqueue
+ * Writes one step: the run's next position, the findings, the seen marks, the conflict marks
+ * and (heal mode) the re-pushes, in one transaction. Returns the subscription ids actually re-pushed (to enqueue
  * after the commit), or null when another invocation moved the run on first: then nothing is
  * written, so a page is never counted twice.
  */

@@ -53,7 +53,6 @@ export const SubscriptionCancelled = envelope('subscription.cancelled', { userId
 export const UserDeleted = envelope('user.deleted', { userId: UserId });
 
 export const eventTypes = ['subscription.confirmed', 'subscriber.updated', 'subscription.cancelled', 'user.deleted'] as const;
-export type EventType = (typeof eventTypes)[number];
 
 const schemaByType = {
   'subscription.confirmed': SubscriptionConfirmed,

@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import { defaultSettings } from '../../stack/n2g-emulator/settings.mjs';
 
 /** The Newsletter2Go emulator's control interface (`/_emulator/…`), seen from a test. */
 
@@ -28,15 +29,11 @@ export interface EmulatedRecipient {
   attributes: Record<string, unknown>;
 }
 
-export interface EmulatorSettings {
-  errorMessageKey: 'errorMessage' | 'error_message';
-  expiredToken: '401-invalid_grant' | '401-empty' | '400-invalid_grant';
-  refreshTokenReuse: boolean;
-  singleCreateStatus: 200 | 201;
-}
+/** The emulator's switches (its own definition: settings.mjs has no imports, so workerd loads it). */
+export type EmulatorSettings = ReturnType<typeof defaultSettings>;
 
-/** The emulator's defaults, to put back after a test switched a reading. */
-export const DEFAULT_SETTINGS: EmulatorSettings = { errorMessageKey: 'errorMessage', expiredToken: '401-invalid_grant', refreshTokenReuse: true, singleCreateStatus: 200 };
+/** What the emulator starts with, to put back after a test switched a reading. */
+export const DEFAULT_SETTINGS: EmulatorSettings = defaultSettings();
 
 export const emulator = {
   url: base,

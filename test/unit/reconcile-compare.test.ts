@@ -1,36 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { RemoteRecipient } from '../../src/providers/port';
-import { compareRemotePage, type LocalRow, missingFindings, profileDiff } from '../../src/reconcile/compare';
+import { compareRemotePage, missingFindings, profileDiff } from '../../src/reconcile/compare';
 import { dummyEmailFor } from '../../src/sync/plan';
+import { LIST, localRow, remote } from './reconcile-fixtures';
 
-const LIST = 'list0001';
-
-const row = (over: Partial<LocalRow> = {}): LocalRow => ({
-  subscriptionId: 'sub_a',
-  userId: 'user-a',
-  newsletterId: 'weekly',
-  state: 'subscribed',
-  transferStatus: 'synced',
-  resubscribe: false,
-  recipientListId: LIST,
-  recipientId: 'r1',
-  email: 'Anna@Example.com',
-  firstName: 'Anna',
-  lastName: 'Meier',
-  gender: 'f',
-  conflict: null,
-  ...over,
-});
-
-const remote = (over: Partial<RemoteRecipient> = {}): RemoteRecipient => ({
-  recipientId: 'r1',
-  email: 'anna@example.com',
-  firstName: 'Anna',
-  lastName: 'Meier',
-  gender: 'f',
-  status: 'subscribed',
-  ...over,
-});
+const row = localRow;
 
 const classes = (list: { driftClass: string }[]) => list.map((f) => f.driftClass);
 

@@ -3,26 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { RemoteRecipient } from '../../src/providers/port';
 import { compareRemotePage, type LocalRow, missingFindings } from '../../src/reconcile/compare';
 import { decideHeal } from '../../src/reconcile/decide';
+import { LIST, localRow, remote } from './reconcile-fixtures';
 
-const LIST = 'list0001';
-
-const row = (over: Partial<LocalRow> = {}): LocalRow => ({
-  subscriptionId: 'sub_a',
-  userId: 'user-a',
-  newsletterId: 'weekly',
-  state: 'subscribed',
-  transferStatus: 'synced',
-  resubscribe: false,
-  recipientListId: LIST,
-  recipientId: 'r1',
-  email: 'anna@example.com',
-  firstName: 'Anna',
-  lastName: 'Meier',
-  gender: 'f',
-  conflict: null,
-  ...over,
-});
-const remote = (over: Partial<RemoteRecipient> = {}): RemoteRecipient => ({ recipientId: 'r1', email: 'anna@example.com', firstName: 'Anna', lastName: 'Meier', gender: 'f', status: 'subscribed', ...over });
+const row = (over: Partial<LocalRow> = {}) => localRow({ email: 'anna@example.com', ...over });
 const conflictOf = (reason: 'unsubscribed' | 'blacklisted' | 'bounced') => ({ reason, foundAt: '2026-01-01T00:00:00.000Z', runId: 'rcn_old' });
 
 /** Compare one page, then decide, as a heal run does. */
