@@ -57,7 +57,9 @@ export const emulator = {
   clearFaults: () => call('DELETE', '/faults'),
   rule: (rule: Record<string, unknown>) => call('POST', '/rules', rule),
   rejectEmails: (emails: string[]) => call('POST', '/rejected-emails', { emails }),
-  expireTokens: (which: { access?: boolean; refresh?: boolean } = { access: true }) => call('POST', '/tokens/expire', which),
+  /** Expires exactly the kinds named (the control API itself defaults each kind to true). */
+  expireTokens: (which: { access?: boolean; refresh?: boolean } = { access: true }) =>
+    call('POST', '/tokens/expire', { access: which.access ?? false, refresh: which.refresh ?? false }),
   createList: (list: { id?: string; name: string }) => call<{ id: string }>('POST', '/lists', list),
   /** Switches between the readings the spec leaves unconfirmed (see the emulator's README). */
   settings: (patch: Partial<EmulatorSettings>) => call<EmulatorSettings>('PUT', '/settings', patch),
