@@ -60,7 +60,15 @@ export class TokenManager {
       const usable = this.usable(session);
       if (usable) return usable;
       this.throwIfRecentlyRefused(session);
-      if (await this.store.tryLock(this.now(), LOCK_HOLD_MS)) return this.renew(session);
+      if (await this.store.tryLock(this.now(), LOCK_HOLD_MS)) {
+        // Read again under the lock: another caller may have renewed between the read above and
+        // the lock, and a refresh token may work only once (an unconfirmed reading of the spec).
+        const current = await this.store.read();
+        const renewed = this.usable(current);
+        if (!renewed) return this.renew(current);
+        await this.store.unlock();
+        return renewed;
+      }
       if (this.now() > deadline) {
         throw new RetryableError({ message: 'Another worker is logging in to Newsletter2Go; try again', code: null, httpStatus: null });
       }
