@@ -56,7 +56,10 @@ export function stackClient({ workerUrl, emulatorUrl, portalSecret, adminToken }
       }
     },
 
-    /** The emulator's recipient with this address in the list, or null. */
+    /**
+     * The emulator's recipient with this address in the list, or null.
+     * @returns {Promise<any>}
+     */
     async recipient(/** @type {string} */ listId, /** @type {string} */ email) {
       const res = await fetch(`${emulatorUrl}/_emulator/recipients?list_id=${listId}&email=${encodeURIComponent(email)}`);
       return res.status === 404 ? null : res.json();

@@ -6,12 +6,15 @@ import { startLibsqlServer } from '../stack/libsql-server/server.mjs';
 import { migrateDatabase } from '../stack/migrate.mjs';
 import { startEmulator } from '../stack/n2g-emulator/emulator.mjs';
 import { startPortalReceiver } from '../stack/portal-receiver.mjs';
+import { startLaneServer } from './lanes';
 import { N2G_CREDENTIALS, TEST_LISTS, TEST_SECRETS } from './support/settings';
+import './support/provided-context';
 
 /**
  * Starts the real parts the worker talks to, on free ports: a libSQL server on a fresh
- * database file (migrated with the drizzle migrations), the Newsletter2Go emulator, and a
- * portal receiver for the worker's notices. Their URLs reach the Workers pool by `provide`.
+ * database file (migrated with the drizzle migrations), the Newsletter2Go emulator, a
+ * portal receiver for the worker's notices, and the lane server (lanes.ts) for tests that need
+ * an account and a database of their own. Their URLs reach the Workers pool by `provide`.
  */
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'newsletter-bridge-test-'));
@@ -20,23 +23,18 @@ export default async function setup(project: TestProject) {
   await migrateDatabase(libsql.url);
   const emulator = await startEmulator({ ...N2G_CREDENTIALS, lists: TEST_LISTS, attributes: ['unsubscribe_url'] });
   const portal = await startPortalReceiver({ secret: TEST_SECRETS.NOTIFY_SIGNING_SECRET });
+  const lanes = await startLaneServer();
 
   project.provide('libsqlUrl', libsql.url);
   project.provide('n2gUrl', emulator.url);
   project.provide('portalUrl', portal.url);
+  project.provide('lanesUrl', lanes.url);
 
   return async () => {
+    await lanes.close();
     await portal.close();
     await emulator.close();
     await libsql.close();
     rmSync(dir, { recursive: true, force: true });
   };
-}
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    libsqlUrl: string;
-    n2gUrl: string;
-    portalUrl: string;
-  }
 }

@@ -3,9 +3,7 @@ import { defaultSettings } from '../../stack/n2g-emulator/settings.mjs';
 
 /** The Newsletter2Go emulator's control interface (`/_emulator/…`), seen from a test. */
 
-const base = () => inject('n2gUrl');
-
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(base: () => string, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base()}/_emulator${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -35,32 +33,38 @@ export type EmulatorSettings = ReturnType<typeof defaultSettings>;
 /** What the emulator starts with, to put back after a test switched a reading. */
 export const DEFAULT_SETTINGS: EmulatorSettings = defaultSettings();
 
-export const emulator = {
-  url: base,
-  reset: () => call('POST', '/reset'),
-  recipients: async (listId: string) =>
-    (await call<{ recipients: EmulatedRecipient[] }>('GET', `/state?list_id=${listId}`)).recipients,
-  find: async (listId: string, email: string) => {
-    const res = await fetch(`${base()}/_emulator/recipients?list_id=${listId}&email=${encodeURIComponent(email)}`);
-    return res.status === 404 ? null : ((await res.json()) as EmulatedRecipient);
-  },
-  get: async (id: string) => {
-    const res = await fetch(`${base()}/_emulator/recipients/${id}`);
-    return res.status === 404 ? null : ((await res.json()) as EmulatedRecipient);
-  },
-  insert: (recipient: Record<string, unknown>) => call<EmulatedRecipient>('POST', '/recipients', recipient),
-  edit: (id: string, fields: Record<string, unknown>) => call('PATCH', `/recipients/${id}`, fields),
-  remove: (id: string) => call('DELETE', `/recipients/${id}`),
-  log: () => call<{ entries: { method: string; path: string; status: number; fault?: string | null }[]; counters: unknown }>('GET', '/log'),
-  clearLog: () => call('DELETE', '/log'),
-  faults: (settings: Record<string, unknown>) => call('PUT', '/faults', settings),
-  clearFaults: () => call('DELETE', '/faults'),
-  rule: (rule: Record<string, unknown>) => call('POST', '/rules', rule),
-  rejectEmails: (emails: string[]) => call('POST', '/rejected-emails', { emails }),
-  /** Expires exactly the kinds named (the control API itself defaults each kind to true). */
-  expireTokens: (which: { access?: boolean; refresh?: boolean } = { access: true }) =>
-    call('POST', '/tokens/expire', { access: which.access ?? false, refresh: which.refresh ?? false }),
-  createList: (list: { id?: string; name: string }) => call<{ id: string }>('POST', '/lists', list),
-  /** Switches between the readings the spec leaves unconfirmed (see the emulator's README). */
-  settings: (patch: Partial<EmulatorSettings>) => call<EmulatorSettings>('PUT', '/settings', patch),
-};
+/** The control interface of the emulator at `base()`: the shared one, or a lane's own. */
+export function emulatorAt(base: () => string) {
+  return {
+    url: base,
+    reset: () => call(base, 'POST', '/reset'),
+    recipients: async (listId: string) =>
+      (await call<{ recipients: EmulatedRecipient[] }>(base, 'GET', `/state?list_id=${listId}`)).recipients,
+    find: async (listId: string, email: string) => {
+      const res = await fetch(`${base()}/_emulator/recipients?list_id=${listId}&email=${encodeURIComponent(email)}`);
+      return res.status === 404 ? null : ((await res.json()) as EmulatedRecipient);
+    },
+    get: async (id: string) => {
+      const res = await fetch(`${base()}/_emulator/recipients/${id}`);
+      return res.status === 404 ? null : ((await res.json()) as EmulatedRecipient);
+    },
+    insert: (recipient: Record<string, unknown>) => call<EmulatedRecipient>(base, 'POST', '/recipients', recipient),
+    edit: (id: string, fields: Record<string, unknown>) => call(base, 'PATCH', `/recipients/${id}`, fields),
+    remove: (id: string) => call(base, 'DELETE', `/recipients/${id}`),
+    log: () => call<{ entries: { method: string; path: string; status: number; fault?: string | null }[]; counters: unknown }>(base, 'GET', '/log'),
+    clearLog: () => call(base, 'DELETE', '/log'),
+    faults: (settings: Record<string, unknown>) => call(base, 'PUT', '/faults', settings),
+    clearFaults: () => call(base, 'DELETE', '/faults'),
+    rule: (rule: Record<string, unknown>) => call(base, 'POST', '/rules', rule),
+    rejectEmails: (emails: string[]) => call(base, 'POST', '/rejected-emails', { emails }),
+    /** Expires exactly the kinds named (the control API itself defaults each kind to true). */
+    expireTokens: (which: { access?: boolean; refresh?: boolean } = { access: true }) =>
+      call(base, 'POST', '/tokens/expire', { access: which.access ?? false, refresh: which.refresh ?? false }),
+    createList: (list: { id?: string; name: string }) => call<{ id: string }>(base, 'POST', '/lists', list),
+    /** Switches between the readings the spec leaves unconfirmed (see the emulator's README). */
+    settings: (patch: Partial<EmulatorSettings>) => call<EmulatorSettings>(base, 'PUT', '/settings', patch),
+  };
+}
+
+/** The emulator every worker test file shares: per-test lists, users and rules only. */
+export const emulator = emulatorAt(() => inject('n2gUrl'));

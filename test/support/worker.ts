@@ -30,27 +30,51 @@ export async function signedRequest(body: string, options: SignOptions = {}): Pr
   });
 }
 
-export async function postEvent(event: unknown, options: SignOptions = {}): Promise<Response> {
-  return SELF.fetch(await signedRequest(JSON.stringify(event), options));
-}
-
 export const at = (offsetMs = 0) => new Date(Date.now() - 60_000 + offsetMs).toISOString();
 
 export function confirmed(userId: string, newsletterId: string, email: string, extra: Record<string, unknown> = {}, occurredAt = at()) {
   return { type: 'subscription.confirmed', occurredAt, data: { userId, newsletterId, email, ...extra } };
 }
 
-export function admin(path: string, init: RequestInit = {}, token = TEST_SECRETS.ADMIN_API_TOKEN): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('authorization', `Bearer ${token}`);
-  if (init.body) headers.set('content-type', 'application/json');
-  return SELF.fetch(`http://bridge.test${path}`, { ...init, headers });
+/** The worker as something that answers requests: `SELF`, or a lane's worker with its own env. */
+export type WorkerFetch = (request: Request) => Promise<Response>;
+
+/** The portal's and an admin's calls, against the worker `fetch` answers for. */
+export function clientFor(fetch: WorkerFetch) {
+  async function postEvent(event: unknown, options: SignOptions = {}): Promise<Response> {
+    return fetch(await signedRequest(JSON.stringify(event), options));
+  }
+
+  function admin(path: string, init: RequestInit = {}, token = TEST_SECRETS.ADMIN_API_TOKEN): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${token}`);
+    if (init.body) headers.set('content-type', 'application/json');
+    return fetch(new Request(`http://bridge.test${path}`, { ...init, headers }));
+  }
+
+  async function mapNewsletter(newsletterId: string, listId: string, name?: string): Promise<void> {
+    const res = await admin(`/v1/admin/newsletters/${newsletterId}`, { method: 'PUT', body: JSON.stringify({ listId, ...(name ? { name } : {}) }) });
+    expect([200, 201]).toContain(res.status);
+  }
+
+  async function subscriber(userId: string): Promise<SubscriberJson | null> {
+    const res = await admin(`/v1/admin/subscribers/${encodeURIComponent(userId)}`);
+    if (res.status === 404) return null;
+    expect(res.status).toBe(200);
+    return res.json();
+  }
+
+  return { postEvent, admin, mapNewsletter, subscriber };
 }
 
-export async function mapNewsletter(newsletterId: string, listId: string, name?: string): Promise<void> {
-  const res = await admin(`/v1/admin/newsletters/${newsletterId}`, { method: 'PUT', body: JSON.stringify({ listId, ...(name ? { name } : {}) }) });
-  expect([200, 201]).toContain(res.status);
+export interface SubscriberJson {
+  userId: string;
+  subscriptions: SubscriptionJson[];
+  timeline: { kind: string; outcome: string | null; detail: unknown }[];
 }
+
+/** The shared worker (`SELF`), with the real local queues behind it. */
+export const { postEvent, admin, mapNewsletter, subscriber } = clientFor((request) => SELF.fetch(request));
 
 export interface SubscriptionJson {
   subscriptionId: string;
@@ -60,13 +84,6 @@ export interface SubscriptionJson {
   unsubscribeUrl: string;
   conflict: unknown;
   transfer: { status: string; label: string; error: { message: string; code: string | null; httpStatus: number | null; at: string } | null; attempts: number; syncedAt: string | null };
-}
-
-export async function subscriber(userId: string): Promise<{ userId: string; subscriptions: SubscriptionJson[]; timeline: { kind: string; outcome: string | null; detail: unknown }[] } | null> {
-  const res = await admin(`/v1/admin/subscribers/${encodeURIComponent(userId)}`);
-  if (res.status === 404) return null;
-  expect(res.status).toBe(200);
-  return res.json();
 }
 
 /** Polls until every subscription of the user has left `pending` (or the timeout hits). */

@@ -112,7 +112,7 @@ describe('nothing lost', () => {
 describe('queue bodies', () => {
   it('acks and records a body that is not a known message, instead of retrying it forever', async () => {
     const config = getConfig(env);
-    const batch = createMessageBatch('newsletter-bridge-sync', [
+    const batch = createMessageBatch<unknown>('newsletter-bridge-sync', [
       { id: 'm1', timestamp: new Date(), attempts: 1, body: { kind: 'bogus' } },
       { id: 'm2', timestamp: new Date(), attempts: 1, body: 'just a string' },
     ]);

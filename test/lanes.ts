@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLibsqlServer, type LibsqlServer } from '../stack/libsql-server/server.mjs';
+import { migrateDatabase } from '../stack/migrate.mjs';
+import { startEmulator } from '../stack/n2g-emulator/emulator.mjs';
+import { N2G_CREDENTIALS, TEST_LISTS } from './support/settings';
+
+/**
+ * Lanes: a private Newsletter2Go account (its own emulator) and a private libSQL database (its own
+ * server and file, migrated) for one test or one file. Worker tests run files in parallel over one
+ * shared emulator and database; a test that changes what is account-wide (a token reading, expired
+ * tokens, a refused login, the call log it counts, random faults) or needs other worker settings
+ * opens a lane instead, so nothing it does reaches another file. Served to workerd over HTTP,
+ * because tests there cannot start Node servers: `POST /lanes` opens one, `DELETE /lanes/{id}`
+ * closes it, and whatever is left open closes with the test run.
+ */
+
+interface Lane {
+  emulator: Awaited<ReturnType<typeof startEmulator>>;
+  libsql: LibsqlServer;
+  dir: string;
+}
+
+export interface LaneServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startLaneServer(): Promise<LaneServer> {
+  const lanes = new Map<string, Lane>();
+  let next = 0;
+
+  async function open(body: { settings?: Record<string, unknown> }) {
+    const dir = mkdtempSync(join(tmpdir(), 'newsletter-bridge-lane-'));
+    const libsql = await startLibsqlServer({ file: join(dir, 'lane.db'), busyTimeoutMs: 15_000 });
+    await migrateDatabase(libsql.url);
+    const emulator = await startEmulator({ ...N2G_CREDENTIALS, lists: TEST_LISTS, attributes: ['unsubscribe_url'], ...(body.settings ?? {}) });
+    const id = String(++next);
+    lanes.set(id, { emulator, libsql, dir });
+    return { id, n2gUrl: emulator.url, libsqlUrl: libsql.url };
+  }
+
+  async function close(id: string) {
+    const lane = lanes.get(id);
+    if (!lane) return false;
+    lanes.delete(id);
+    await lane.emulator.close();
+    await lane.libsql.close();
+    rmSync(lane.dir, { recursive: true, force: true });
+    return true;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const reply = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    const closing = /^\/lanes\/([^/]+)$/.exec(req.url ?? '');
+    if (req.method === 'POST' && req.url === '/lanes') return reply(201, await open(text ? JSON.parse(text) : {}));
+    if (req.method === 'DELETE' && closing) return reply(200, { closed: await close(closing[1]!) });
+    return reply(404, { error: 'no such route' });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: String(error) }));
+    });
+  });
+  // workerd reuses connections; Node's 5 s default would drop them under its feet.
+  server.keepAliveTimeout = 120_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await Promise.all([...lanes.keys()].map(close));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,200 @@
+import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from 'cloudflare:test';
+import { inject } from 'vitest';
+import worker from '../../src/index';
+import { emulatorAt, type EmulatorSettings } from './emulator';
+import { clientFor, type SubscriberJson } from './worker';
+
+/**
+ * A lane: the worker with an env of its own, over a private emulator account and a private
+ * database (test/lanes.ts starts them), for tests that change what is account-wide or need
+ * other settings (a small SYNC_MAX_ATTEMPTS, a longer backoff) while other files run beside it.
+ *
+ * The worker is driven through its exported handlers, as the Workers test fixtures do: requests
+ * through `fetch`, cron through `scheduled` with `createScheduledController`, and the sync queue
+ * through `drain`, which hands what the worker sent to `queue` in batches made with
+ * `createMessageBatch` and reads back with `getQueueResult` which messages were acked and which
+ * retried with what delay. Time is the test's: a retry is delivered on the next round, whatever
+ * delay it asked for, and the delay is recorded for the test to check.
+ */
+
+const SYNC_QUEUE = 'newsletter-bridge-sync';
+const DEAD_LETTER_QUEUE = 'newsletter-bridge-dlq';
+/** wrangler.toml's `max_retries` and `max_batch_size` for the sync queue. */
+const MAX_RETRIES = 30;
+const MAX_BATCH = 100;
+
+export interface LaneOptions {
+  /** Worker settings over the project's (strings, as bindings are). */
+  settings?: Record<string, string>;
+  /** The emulator's readings for this account (see the emulator's README). */
+  emulator?: Partial<EmulatorSettings>;
+}
+
+interface Queued {
+  id: string;
+  body: unknown;
+  attempts: number;
+  /** What the worker asked for when it sent or retried the message. */
+  delaySeconds: number;
+}
+
+/** One delivery round: what the consumer was given and what it decided. */
+export interface Delivery {
+  queue: string;
+  messages: { id: string; body: unknown; attempts: number }[];
+  acked: string[];
+  retried: { id: string; delaySeconds: number | undefined }[];
+  /** The handler threw: the whole batch goes back, as on Cloudflare. */
+  threw: boolean;
+}
+
+export interface DrainOptions {
+  maxRounds?: number;
+  /** Real time between rounds, for a lease or a rate-limit window that must run out. */
+  pauseMs?: number;
+  /** Messages per batch (the queue's 100 by default); several drains at once share the queue. */
+  batchSize?: number;
+}
+
+let laneMessages = 0;
+
+export async function openLane(options: LaneOptions = {}) {
+  const res = await fetch(`${inject('lanesUrl')}/lanes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ settings: options.emulator ?? {} }),
+  });
+  if (res.status !== 201) throw new Error(`opening a lane: ${res.status} ${await res.text()}`);
+  const lane = (await res.json()) as { id: string; n2gUrl: string; libsqlUrl: string };
+
+  const waiting: Queued[] = [];
+  const sent: Queued[] = [];
+  const enqueue = (body: unknown, delaySeconds = 0) => {
+    const message = { id: `lane${lane.id}-${++laneMessages}`, body, attempts: 1, delaySeconds };
+    sent.push(message);
+    waiting.push(message);
+  };
+  const queue: Queue<unknown> = {
+    async send(body, opts) {
+      enqueue(structuredClone(body), opts?.delaySeconds ?? 0);
+      return { metadata: { metrics: { backlogCount: waiting.length, backlogBytes: 0 } } } as unknown as QueueSendResponse;
+    },
+    async sendBatch(messages, opts) {
+      for (const m of messages) enqueue(structuredClone(m.body), m.delaySeconds ?? opts?.delaySeconds ?? 0);
+      return { metadata: { metrics: { backlogCount: waiting.length, backlogBytes: 0 } } } as unknown as QueueSendBatchResponse;
+    },
+    metrics: async () => ({ backlogCount: waiting.length, backlogBytes: 0 }),
+  } as Queue<unknown>;
+
+  const laneEnv = {
+    ...env,
+    TURSO_DATABASE_URL: lane.libsqlUrl,
+    N2G_BASE_URL: lane.n2gUrl,
+    SYNC_QUEUE: queue,
+    ...(options.settings ?? {}),
+  };
+
+  async function workerFetch(request: Request): Promise<Response> {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, laneEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  }
+
+  /** Hands one batch to the consumer, as the queue would. */
+  async function deliver(queueName: string, messages: Queued[]): Promise<Delivery> {
+    const batch = createMessageBatch(queueName, messages.map((m) => ({ id: m.id, timestamp: new Date(), attempts: m.attempts, body: m.body })));
+    // getQueueResult says which messages were retried, not with what delay (vitest-plugin 1.5.0
+    // drops retry()'s options), so the delay is noted on the way in.
+    const delays = new Map<string, number | undefined>();
+    for (const message of batch.messages) {
+      const retry = message.retry.bind(message);
+      message.retry = (retryOptions?: QueueRetryOptions) => {
+        delays.set(message.id, retryOptions?.delaySeconds);
+        retry(retryOptions);
+      };
+    }
+    const ctx = createExecutionContext();
+    let threw = false;
+    try {
+      await worker.queue(batch, laneEnv);
+    } catch {
+      threw = true;
+    }
+    const result = await getQueueResult(batch, ctx);
+    const acked = new Set(result.explicitAcks);
+    const retried = new Map(result.retryMessages.map((r) => [r.msgId, r.delaySeconds ?? delays.get(r.msgId)]));
+    for (const m of messages) {
+      // As on Cloudflare: an explicit ack wins, then an explicit retry; a batch whose handler
+      // threw (or called retryAll) goes back whole; anything else was acked when the handler returned.
+      if (acked.has(m.id)) continue;
+      const again = retried.has(m.id) || ((threw || result.retryBatch.retry) && !result.ackAll);
+      if (!again) continue;
+      const next = { ...m, attempts: m.attempts + 1, delaySeconds: retried.get(m.id) ?? result.retryBatch.delaySeconds ?? 0 };
+      if (queueName !== SYNC_QUEUE) continue;
+      if (m.attempts >= MAX_RETRIES) dead.push(next);
+      else waiting.push(next);
+    }
+    return {
+      queue: queueName,
+      messages: messages.map(({ id, body, attempts }) => ({ id, body, attempts })),
+      acked: [...acked],
+      retried: [...retried].map(([id, delaySeconds]) => ({ id, delaySeconds })),
+      threw,
+    };
+  }
+  const dead: Queued[] = [];
+
+  /**
+   * Delivers what the worker sent until nothing waits (or `maxRounds` pass: a transfer that
+   * keeps asking to wait, such as one whose lease is still held, takes a round per retry).
+   */
+  async function drain(opts: DrainOptions = {}): Promise<Delivery[]> {
+    const rounds: Delivery[] = [];
+    const maxRounds = opts.maxRounds ?? 100;
+    while (waiting.length || dead.length) {
+      if (rounds.length >= maxRounds) throw new Error(`lane ${lane.id}: the queue still holds ${waiting.length} messages after ${maxRounds} rounds`);
+      if (dead.length) rounds.push(await deliver(DEAD_LETTER_QUEUE, dead.splice(0, dead.length)));
+      if (waiting.length) rounds.push(await deliver(SYNC_QUEUE, waiting.splice(0, opts.batchSize ?? MAX_BATCH)));
+      if (opts.pauseMs && waiting.length) await new Promise((r) => setTimeout(r, opts.pauseMs));
+    }
+    return rounds;
+  }
+
+  async function scheduled(cron = '*/5 * * * *'): Promise<void> {
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), laneEnv, ctx);
+    await waitOnExecutionContext(ctx);
+  }
+
+  const client = clientFor(workerFetch);
+
+  /** Drains the queue, then answers the user's admin view (every transfer settled, or it throws). */
+  async function settled(userId: string, opts: DrainOptions = {}): Promise<SubscriberJson> {
+    await drain(opts);
+    const view = await client.subscriber(userId);
+    if (!view || !view.subscriptions.length) throw new Error(`lane ${lane.id}: ${userId} has no subscriptions`);
+    const pending = view.subscriptions.filter((s) => s.transfer.status === 'pending');
+    if (pending.length) throw new Error(`lane ${lane.id}: transfers of ${userId} still pending with an empty queue: ${JSON.stringify(pending.map((s) => s.transfer))}`);
+    return view;
+  }
+
+  return {
+    env: laneEnv,
+    emulator: emulatorAt(() => lane.n2gUrl),
+    fetch: workerFetch,
+    ...client,
+    drain,
+    settled,
+    scheduled,
+    /** Every message the worker sent to the sync queue, in order, with the delay it asked for. */
+    sent: () => sent.map(({ id, body, delaySeconds }) => ({ id, body, delaySeconds })),
+    /** Messages waiting for the next round. */
+    waiting: () => waiting.length,
+    async close() {
+      await fetch(`${inject('lanesUrl')}/lanes/${lane.id}`, { method: 'DELETE' });
+    },
+  };
+}
+
+export type Lane = Awaited<ReturnType<typeof openLane>>;
