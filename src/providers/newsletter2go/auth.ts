@@ -63,11 +63,13 @@ export class TokenManager {
       if (await this.store.tryLock(this.now(), LOCK_HOLD_MS)) {
         // Read again under the lock: another caller may have renewed between the read above and
         // the lock, and a refresh token may work only once (an unconfirmed reading of the spec).
+        // Likewise a login refused meanwhile is not tried again before N2G_LOGIN_RETRY_SECONDS.
         const current = await this.store.read();
         const renewed = this.usable(current);
-        if (!renewed) return this.renew(current);
+        if (!renewed && !this.recentlyRefused(current)) return this.renew(current);
         await this.store.unlock();
-        return renewed;
+        this.throwIfRecentlyRefused(current);
+        return renewed!;
       }
       if (this.now() > deadline) {
         throw new RetryableError({ message: 'Another worker is logging in to Newsletter2Go; try again', code: null, httpStatus: null });
@@ -89,8 +91,12 @@ export class TokenManager {
     return session.accessToken;
   }
 
+  private recentlyRefused(session: StoredSession | null): boolean {
+    return Boolean(session?.loginError && session.loginErrorAt && this.now() - session.loginErrorAt < this.loginRetryAfterMs);
+  }
+
   private throwIfRecentlyRefused(session: StoredSession | null): void {
-    if (session?.loginError && session.loginErrorAt && this.now() - session.loginErrorAt < this.loginRetryAfterMs) {
+    if (session?.loginError && this.recentlyRefused(session)) {
       throw new CredentialsRefusedError({ message: session.loginError, code: 'invalid_grant', httpStatus: 400 });
     }
   }
