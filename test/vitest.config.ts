@@ -1,16 +1,92 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import { TEST_SECRETS, N2G_CREDENTIALS } from './support/settings';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Projects:
+ * - node: the local-stack tooling (libSQL server, emulator, receiver) and pure logic, in Node;
+ * - worker: the worker inside workerd, files in parallel over one emulator and one database that
+ *   the global setup starts; each test owns its lists, users and rules, and a test that changes
+ *   what is account-wide opens a lane (test/lanes.ts) with an account and a database of its own;
+ * - worker-serial: reconciliation, whose runs are one at a time per database and whose daily
+ *   run reads every newsletter: its files run one after another over servers of their own;
+ * - slow (`npm run test:slow`): the fault drill, the property test's long run, the bulk load.
+ * `npm test` runs the first three; each worker project's global setup starts its own servers.
+ */
+interface ProjectOptions {
+  parallel: boolean;
+  exclude?: string[];
+  bindings?: Record<string, string>;
+  timeoutMs?: number;
+  /** The sync queue's batch wait in seconds (wrangler.toml: 1); tests that do not measure batching need none. */
+  batchTimeoutSeconds?: number;
+}
+
+function workerProject(name: string, include: string[], options: ProjectOptions): TestProjectInlineConfiguration {
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        main: './src/index.ts',
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: {
+            TURSO_DATABASE_URL: inject('libsqlUrl'),
+            N2G_BASE_URL: inject('n2gUrl'),
+            PORTAL_WEBHOOK_URL: `${inject('portalUrl')}/portal/webhooks`,
+            PUBLIC_BASE_URL: 'http://bridge.test',
+            N2G_AUTH_KEY: N2G_CREDENTIALS.authKey,
+            N2G_USERNAME: N2G_CREDENTIALS.username,
+            N2G_PASSWORD: N2G_CREDENTIALS.password,
+            N2G_TIMEOUT_MS: '2000',
+            N2G_MAX_REQUESTS_PER_SECOND: '1000',
+            N2G_LOGIN_RETRY_SECONDS: '1',
+            PORTAL_SIGNING_SECRET: `${TEST_SECRETS.PORTAL_SIGNING_SECRET} ${TEST_SECRETS.PORTAL_SIGNING_SECRET_ROTATED}`,
+            NOTIFY_SIGNING_SECRET: TEST_SECRETS.NOTIFY_SIGNING_SECRET,
+            ADMIN_API_TOKEN: `${TEST_SECRETS.ADMIN_API_TOKEN} ${TEST_SECRETS.ADMIN_API_TOKEN_2}`,
+            UNSUBSCRIBE_SIGNING_KEY: `${TEST_SECRETS.UNSUBSCRIBE_SIGNING_KEY} ${TEST_SECRETS.UNSUBSCRIBE_SIGNING_KEY_OLD}`,
+            // Retries in whole seconds keep the queue tests quick but real.
+            SYNC_BACKOFF_BASE_SECONDS: '1',
+            SYNC_BACKOFF_MAX_SECONDS: '2',
+            SYNC_MAX_ATTEMPTS: '25',
+            ...options.bindings,
+          },
+          ...(options.batchTimeoutSeconds === undefined
+            ? {}
+            : {
+                // wrangler.toml's consumers, but for the batch wait: every hop from intake to the
+                // consumer would otherwise wait a second for more messages that never come.
+                queueConsumers: {
+                  'newsletter-bridge-sync': { maxBatchSize: 100, maxBatchTimeout: options.batchTimeoutSeconds, maxRetries: 30, deadLetterQueue: 'newsletter-bridge-dlq' },
+                  'newsletter-bridge-dlq': { maxBatchSize: 10, maxBatchTimeout: options.batchTimeoutSeconds },
+                },
+              }),
+        },
+      })),
+    ],
+    test: {
+      name,
+      root,
+      include,
+      exclude: [...configDefaults.exclude, ...(options.exclude ?? [])],
+      globalSetup: ['./test/global-setup.ts'],
+      // Worker tests mostly wait on queues and servers, not on a core: more files than cores.
+      ...(options.parallel ? { maxWorkers: 4 } : { fileParallelism: false }),
+      testTimeout: options.timeoutMs ?? 30_000,
+      hookTimeout: 30_000,
+    },
+  };
+}
+
+const SERIAL = ['test/worker/reconcile.*.test.ts'];
 
 export default defineConfig({
   test: {
     root,
     projects: [
       {
-        // The local-stack tooling (libSQL server, emulator, receiver) and pure logic, in Node.
         test: {
           name: 'node',
           root,
@@ -18,54 +94,27 @@ export default defineConfig({
           environment: 'node',
         },
       },
-      {
-        // The worker itself, inside workerd, against the real servers the global setup starts.
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            main: './src/index.ts',
-            wrangler: { configPath: './wrangler.toml' },
-            miniflare: {
-              bindings: {
-                TURSO_DATABASE_URL: inject('libsqlUrl'),
-                N2G_BASE_URL: inject('n2gUrl'),
-                PORTAL_WEBHOOK_URL: `${inject('portalUrl')}/portal/webhooks`,
-                PUBLIC_BASE_URL: 'http://bridge.test',
-                N2G_AUTH_KEY: N2G_CREDENTIALS.authKey,
-                N2G_USERNAME: N2G_CREDENTIALS.username,
-                N2G_PASSWORD: N2G_CREDENTIALS.password,
-                N2G_TIMEOUT_MS: '2000',
-                N2G_MAX_REQUESTS_PER_SECOND: '1000',
-                N2G_LOGIN_RETRY_SECONDS: '1',
-                PORTAL_SIGNING_SECRET: `${TEST_SECRETS.PORTAL_SIGNING_SECRET} ${TEST_SECRETS.PORTAL_SIGNING_SECRET_ROTATED}`,
-                NOTIFY_SIGNING_SECRET: TEST_SECRETS.NOTIFY_SIGNING_SECRET,
-                ADMIN_API_TOKEN: `${TEST_SECRETS.ADMIN_API_TOKEN} ${TEST_SECRETS.ADMIN_API_TOKEN_2}`,
-                UNSUBSCRIBE_SIGNING_KEY: `${TEST_SECRETS.UNSUBSCRIBE_SIGNING_KEY} ${TEST_SECRETS.UNSUBSCRIBE_SIGNING_KEY_OLD}`,
-                // Retries in whole seconds keep the queue tests quick but real.
-                SYNC_BACKOFF_BASE_SECONDS: '1',
-                SYNC_BACKOFF_MAX_SECONDS: '2',
-                SYNC_MAX_ATTEMPTS: '25',
-                // The fault drill's size and seed (npm run drill raises the size).
-                DRILL_EVENTS: process.env.DRILL_EVENTS ?? '300',
-                DRILL_SEED: process.env.DRILL_SEED ?? '30',
-                LOAD_SUBSCRIBERS: process.env.LOAD_SUBSCRIBERS ?? '300',
-                // The property test's runs and seed (fixed in npm test; vary them to explore).
-                PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '40',
-                PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129',
-              },
-            },
-          })),
-        ],
-        test: {
-          name: 'worker',
-          root,
-          include: ['test/worker/**/*.test.ts'],
-          globalSetup: ['./test/global-setup.ts'],
-          // One database and one emulator serve every file: run files one after another.
-          fileParallelism: false,
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
+      workerProject('worker', ['test/worker/**/*.test.ts'], {
+        parallel: true,
+        exclude: SERIAL,
+        batchTimeoutSeconds: 0,
+        // The property test's short run; the slow project runs it long.
+        bindings: { PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '8', PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129', LOAD_SUBSCRIBERS: '300' },
+      }),
+      workerProject('worker-serial', SERIAL, { parallel: false, batchTimeoutSeconds: 0 }),
+      workerProject('slow', ['test/slow/**/*.test.ts', 'test/worker/scenario.property.test.ts'], {
+        parallel: false,
+        timeoutMs: 60_000,
+        bindings: {
+          // The fault drill's size and seed (npm run drill raises the size).
+          DRILL_EVENTS: process.env.DRILL_EVENTS ?? '300',
+          DRILL_SEED: process.env.DRILL_SEED ?? '30',
+          LOAD_SUBSCRIBERS: process.env.LOAD_SUBSCRIBERS ?? '2000',
+          // The property test's long run, with a fixed seed; vary both to explore.
+          PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '40',
+          PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129',
         },
-      },
+      }),
     ],
   },
 });

@@ -161,9 +161,10 @@ export async function openLane(options: LaneOptions = {}) {
     return rounds;
   }
 
-  async function scheduled(cron = '*/5 * * * *'): Promise<void> {
+  /** A cron run, with createScheduledController; `withEnv` for one run with other settings. */
+  async function scheduled(cron = '*/5 * * * *', withEnv: Record<string, unknown> = laneEnv): Promise<void> {
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), laneEnv, ctx);
+    await worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), withEnv, ctx);
     await waitOnExecutionContext(ctx);
   }
 

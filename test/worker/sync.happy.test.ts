@@ -1,5 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { emulator } from '../support/emulator';
+import { openLane, type Lane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { admin, at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid } from '../support/worker';
 
@@ -38,35 +39,60 @@ describe('a confirmed subscription travels to Newsletter2Go', () => {
     expect(await emulator.find(LIST, email)).toMatchObject({ is_unsubscribed: true });
   });
 
-  it('logs in once and reuses the stored token for many transfers', async () => {
-    await settled((await seed(1))[0]!); // a token exists after the first transfer
-    await emulator.clearLog();
-    const users = await seed(5);
-    for (const u of users) await settled(u);
-    const { entries } = await emulator.log();
-    expect(entries.filter((e) => e.path.startsWith('/oauth'))).toHaveLength(0);
-    expect(entries.filter((e) => e.method === 'POST' && e.path.startsWith('/recipients')).length).toBeGreaterThan(0);
-  });
-
-  it('logs in again after the provider expired every token, then succeeds', async () => {
-    await settled((await seed(1))[0]!);
-    await emulator.expireTokens({ access: true, refresh: true });
-    await emulator.clearLog();
-    const [userId] = await seed(1);
-    const view = await settled(userId!);
-    expect(view.subscriptions[0]?.transfer.status).toBe('synced');
-    const { entries } = await emulator.log();
-    const oauth = entries.filter((e) => e.path.startsWith('/oauth'));
-    expect(oauth.length).toBeGreaterThanOrEqual(1);
-    expect(oauth.at(-1)?.status).toBe(200);
-    expect(entries.some((e) => e.status === 401)).toBe(true);
-  });
-
   async function seed(n: number): Promise<string[]> {
     const users = Array.from({ length: n }, () => uid('u'));
     for (const u of users) expect((await postEvent(confirmed(u, newsletterId, `${u}@example.com`, {}, at()))).status).toBe(202);
     return users;
   }
+});
+
+// Tokens and the call log are account-wide: these tests have a lane each.
+describe('the login to Newsletter2Go', () => {
+  let lane: Lane | undefined;
+  afterEach(async () => {
+    await lane?.close();
+    lane = undefined;
+  });
+
+  async function open() {
+    lane = await openLane();
+    const newsletterId = uid('login');
+    await lane.mapNewsletter(newsletterId, LIST);
+    const seed = async (n: number) => {
+      const users = Array.from({ length: n }, () => uid('u'));
+      for (const u of users) expect((await lane!.postEvent(confirmed(u, newsletterId, `${u}@example.com`, {}, at()))).status).toBe(202);
+      return users;
+    };
+    return { lane, seed };
+  }
+
+  it('logs in once and reuses the stored token for many transfers', async () => {
+    const { lane, seed } = await open();
+    await lane.settled((await seed(1))[0]!); // a token exists after the first transfer
+    await lane.emulator.clearLog();
+    const users = await seed(5);
+    // One consumer invocation per transfer, as separate queue batches would be.
+    await lane.drain({ batchSize: 1 });
+    for (const u of users) expect((await lane.subscriber(u))?.subscriptions[0]?.transfer.status).toBe('synced');
+    const { entries } = await lane.emulator.log();
+    expect(entries.filter((e) => e.path.startsWith('/oauth'))).toHaveLength(0);
+    expect(entries.filter((e) => e.method === 'POST' && e.path.startsWith('/recipients')).length).toBe(5);
+  });
+
+  it('logs in again after the provider expired every token, then succeeds', async () => {
+    const { lane, seed } = await open();
+    await lane.settled((await seed(1))[0]!);
+    await lane.emulator.expireTokens({ access: true, refresh: true });
+    await lane.emulator.clearLog();
+    const [userId] = await seed(1);
+    const view = await lane.settled(userId!);
+    expect(view.subscriptions[0]?.transfer).toMatchObject({ status: 'synced', attempts: 1 });
+    const { entries } = await lane.emulator.log();
+    const oauth = entries.filter((e) => e.path.startsWith('/oauth'));
+    expect(oauth.length).toBeGreaterThanOrEqual(1);
+    expect(oauth.at(-1)?.status).toBe(200);
+    expect(entries.some((e) => e.status === 401)).toBe(true);
+  });
 });
 
 describe('a transfer the provider refuses', () => {

@@ -1,0 +1,48 @@
+import { env, SELF } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { emulator } from '../support/emulator';
+import { allSettled } from '../support/model';
+import { TEST_LISTS } from '../support/settings';
+import { confirmed, mapNewsletter, signedRequest, subscriber, uid } from '../support/worker';
+
+/**
+ * A subscriber base loaded through the batch endpoint and the real local queue, counting every
+ * Newsletter2Go call: alone in the slow project, since the emulator's counters are account-wide.
+ * `npm run bench:load` runs it with 10,000 subscribers (LOAD_SUBSCRIBERS) and prints the figures.
+ */
+
+const LIST = TEST_LISTS[1]!.id;
+type BatchAnswer = { results: { id: string; status: string }[] };
+
+const postBatch = async (events: unknown[]) => SELF.fetch(await signedRequest(JSON.stringify({ events }), { path: '/v1/events/batch' }));
+
+describe('bulk load', () => {
+  const newsletterId = uid('bulk');
+  beforeAll(async () => {
+    await mapNewsletter(newsletterId, LIST);
+  });
+
+  it('loads a subscriber base with far fewer provider calls than events (array upserts per list)', async () => {
+    const size = Number((env as Record<string, unknown>).LOAD_SUBSCRIBERS ?? 300);
+    const users = Array.from({ length: size }, () => uid('load'));
+    await emulator.clearLog();
+    const started = Date.now();
+    for (let i = 0; i < users.length; i += 500) {
+      const events = users.slice(i, i + 500).map((u) => ({ id: uid('e'), ...confirmed(u, newsletterId, `${u}@example.com`, { firstName: 'Load' }) }));
+      const res = await postBatch(events);
+      expect(res.status).toBe(200);
+      const { results } = await res.json<BatchAnswer>();
+      expect(results.every((r) => r.status === 'accepted')).toBe(true);
+    }
+    const posted = Date.now();
+    await allSettled(users, Math.max(60_000, size * 60));
+    const { counters } = await emulator.log();
+    const calls = (counters as { total: number }).total;
+    console.log(JSON.stringify({
+      bulkLoad: { subscribers: size, providerCalls: calls, callsPerEvent: Number((calls / size).toFixed(4)), secondsToPost: (posted - started) / 1000, secondsToSync: (Date.now() - started) / 1000, byRoute: (counters as { byRoute: unknown }).byRoute },
+    }));
+    expect(calls).toBeLessThan(users.length / 5);
+    expect(await emulator.find(LIST, `${users[123]}@example.com`)).toMatchObject({ first_name: 'Load' });
+    expect((await subscriber(users[0]!))?.subscriptions[0]?.transfer.status).toBe('synced');
+  }, 1_200_000);
+});
