@@ -1,7 +1,7 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
-import { TEST_SECRETS, N2G_CREDENTIALS } from './support/settings';
+import { TEST_SECRETS, N2G_CREDENTIALS } from './support/settings.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -129,6 +129,41 @@ describe('nothing lost', () => {
 });
 
 describe('queue bodies', () => {
+  it('one batch, three fates: a transfer done and one refused are acked, one the provider may still take is retried with backoff', async () => {
+    const lane = await openLane({ settings: { SYNC_BACKOFF_BASE_SECONDS: '10', SYNC_BACKOFF_MAX_SECONDS: '60' } });
+    try {
+      const nl = uid('fates');
+      await lane.mapNewsletter(nl, LIST);
+      const [done, refused, later] = [uid('u'), uid('u'), uid('u')];
+      for (const u of [done, refused, later]) await lane.postEvent(confirmed(u, nl, `${u}@example.com`, {}, at(0)));
+      await lane.drain();
+      // Profile updates: one PATCH per recipient, so each message meets its own answer.
+      await lane.emulator.rule({ kind: 'status', status: 400, method: 'PATCH', email: `${refused}@example.com`, times: 5, body: { status: 400, code: 1010, errorMessage: 'Refused for the test' } });
+      await lane.emulator.rule({ kind: '503', method: 'PATCH', email: `${later}@example.com`, times: 1 });
+      for (const u of [done, refused, later]) await lane.postEvent({ type: 'subscriber.updated', occurredAt: at(1000), data: { userId: u, email: `${u}@example.com`, firstName: 'Neu' } });
+      const [first, second, ...rest] = await lane.drain();
+      expect(rest).toEqual([]);
+      expect(first!.messages).toHaveLength(3);
+      const idOf = async (u: string) => (await lane.subscriber(u))!.subscriptions[0]!.subscriptionId;
+      const ids = { done: await idOf(done), refused: await idOf(refused), later: await idOf(later) };
+      const messageFor = (subscriptionId: string) => first!.messages.find((m) => (m.body as { subscriptionId: string }).subscriptionId === subscriptionId)!.id;
+      expect(first!.acked.sort()).toEqual([messageFor(ids.done), messageFor(ids.refused)].sort());
+      expect(first!.retried).toHaveLength(1);
+      expect(first!.retried[0]?.id).toBe(messageFor(ids.later));
+      // The first retry's window is the base, 10 s, with equal jitter: at least half of it.
+      expect(first!.retried[0]?.delaySeconds).toBeGreaterThanOrEqual(5);
+      expect(first!.retried[0]?.delaySeconds).toBeLessThanOrEqual(10);
+      expect(second!.messages.map((m) => m.attempts)).toEqual([2]);
+      expect(await lane.emulator.find(LIST, `${done}@example.com`)).toMatchObject({ first_name: 'Neu' });
+      expect(second!.acked).toEqual([messageFor(ids.later)]);
+      expect((await lane.subscriber(later))?.subscriptions[0]?.transfer).toMatchObject({ status: 'synced', attempts: 2 });
+      expect(await lane.emulator.find(LIST, `${later}@example.com`)).toMatchObject({ first_name: 'Neu' });
+      expect((await lane.subscriber(refused))?.subscriptions[0]?.transfer).toMatchObject({ status: 'failed', error: { message: 'Refused for the test' } });
+    } finally {
+      await lane.close();
+    }
+  });
+
   it('acks and records a body that is not a known message, instead of retrying it forever', async () => {
     const config = getConfig(env);
     const batch = createMessageBatch<unknown>('newsletter-bridge-sync', [
