@@ -6,7 +6,7 @@
 // ~1% drift in (spread over the five classes), runs POST /v1/admin/reconciliations
 // {mode: report} scoped to that newsletter and waits for it.
 //
-//   node stack/bench-reconcile.mjs [--sizes 10000,100000] [--drift 0.01] [--timeout-minutes 30] [--log-file stack.log]
+//   npm run bench:reconcile -- [--sizes 10000,100000] [--drift 0.01] [--timeout-minutes 30] [--log-file stack.log]
 //
 // The local state is written straight into the database: the portal's bulk path would make the
 // worker push every subscription first (that path has its own benchmark, npm run bench:load),

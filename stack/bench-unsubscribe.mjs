@@ -6,7 +6,7 @@
 // the large mailbox providers' sender rule (Google, Yahoo, 2024): honour an unsubscribe
 // within 2 days.
 //
-//   node stack/bench-unsubscribe.mjs [--readers 50] [--spacing-ms 100] [--verbose]
+//   npm run bench:unsubscribe -- [--readers 50] [--spacing-ms 100] [--verbose]
 import { parseArgs } from 'node:util';
 import { startStack } from './local-stack.mjs';
 import { stackClient } from './stack-client.mjs';

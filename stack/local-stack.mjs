@@ -70,7 +70,7 @@ export async function startStack(options = {}) {
       await migrateDatabase(libsql.url);
       libsqlUrl = libsql.url;
       provide(resolved, 'TURSO_DATABASE_URL', libsql.url);
-    } else elsewhere('TURSO_DATABASE_URL', 'no local libSQL server, no migrations (run `node stack/migrate.mjs` against it)');
+    } else elsewhere('TURSO_DATABASE_URL', 'no local libSQL server, no migrations (run `npm run migrate` against it)');
 
     let emulatorUrl = null;
     if (!('N2G_BASE_URL' in settings)) {

@@ -2,7 +2,7 @@ import { SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
-import { at, confirmed, mapNewsletter, postEvent, settled, signedRequest, subscriber, uid } from '../support/worker';
+import { at, confirmed, mapNewsletter, postEvent, settled, signedRequest, uid } from '../support/worker';
 
 const LIST = TEST_LISTS[1]!.id;
 type BatchAnswer = { results: { id: string; status: string; errors?: { path: string; message: string }[] }[] };

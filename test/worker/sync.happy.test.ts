@@ -38,12 +38,6 @@ describe('a confirmed subscription travels to Newsletter2Go', () => {
     await settled(userId);
     expect(await emulator.find(LIST, email)).toMatchObject({ is_unsubscribed: true });
   });
-
-  async function seed(n: number): Promise<string[]> {
-    const users = Array.from({ length: n }, () => uid('u'));
-    for (const u of users) expect((await postEvent(confirmed(u, newsletterId, `${u}@example.com`, {}, at()))).status).toBe(202);
-    return users;
-  }
 });
 
 // Tokens and the call log are account-wide: these tests have a lane each.
