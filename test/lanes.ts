@@ -13,14 +13,40 @@ import { N2G_CREDENTIALS, TEST_LISTS } from './support/settings';
  * shared emulator and database; a test that changes what is account-wide (a token reading, expired
  * tokens, a refused login, the call log it counts, random faults) or needs other worker settings
  * opens a lane instead, so nothing it does reaches another file. Served to workerd over HTTP,
- * because tests there cannot start Node servers: `POST /lanes` opens one, `DELETE /lanes/{id}`
- * closes it, and whatever is left open closes with the test run.
+ * because tests there cannot start Node servers: `POST /lanes` (`{emulator}`: its readings) opens
+ * one, `DELETE /lanes/{id}` closes it, and whatever is left open closes with the test run.
  */
 
-interface Lane {
+export interface Backends {
   emulator: Awaited<ReturnType<typeof startEmulator>>;
   libsql: LibsqlServer;
+  /** The folder holding the database file, removed by `close`. */
   dir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * What a worker under test talks to besides the portal: a libSQL server on a fresh database file,
+ * migrated with the drizzle migrations, and the Newsletter2Go emulator with the test account's
+ * lists (`emulatorOptions` for its readings). The global setup starts one per project; each lane
+ * has its own.
+ */
+export async function startBackends(emulatorOptions: Record<string, unknown> = {}): Promise<Backends> {
+  const dir = mkdtempSync(join(tmpdir(), 'newsletter-bridge-test-'));
+  // A generous writer wait: the fault drill runs intake and several consumers at once on 2 cores.
+  const libsql = await startLibsqlServer({ file: join(dir, 'test.db'), busyTimeoutMs: 15_000 });
+  await migrateDatabase(libsql.url);
+  const emulator = await startEmulator({ ...N2G_CREDENTIALS, lists: TEST_LISTS, attributes: ['unsubscribe_url'], ...emulatorOptions });
+  return {
+    emulator,
+    libsql,
+    dir,
+    async close() {
+      await emulator.close();
+      await libsql.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface LaneServer {
@@ -29,26 +55,21 @@ export interface LaneServer {
 }
 
 export async function startLaneServer(): Promise<LaneServer> {
-  const lanes = new Map<string, Lane>();
+  const lanes = new Map<string, Backends>();
   let next = 0;
 
-  async function open(body: { settings?: Record<string, unknown> }) {
-    const dir = mkdtempSync(join(tmpdir(), 'newsletter-bridge-lane-'));
-    const libsql = await startLibsqlServer({ file: join(dir, 'lane.db'), busyTimeoutMs: 15_000 });
-    await migrateDatabase(libsql.url);
-    const emulator = await startEmulator({ ...N2G_CREDENTIALS, lists: TEST_LISTS, attributes: ['unsubscribe_url'], ...(body.settings ?? {}) });
+  async function open(body: { emulator?: Record<string, unknown> }) {
+    const backends = await startBackends(body.emulator ?? {});
     const id = String(++next);
-    lanes.set(id, { emulator, libsql, dir });
-    return { id, n2gUrl: emulator.url, libsqlUrl: libsql.url };
+    lanes.set(id, backends);
+    return { id, n2gUrl: backends.emulator.url, libsqlUrl: backends.libsql.url };
   }
 
   async function close(id: string) {
     const lane = lanes.get(id);
     if (!lane) return false;
     lanes.delete(id);
-    await lane.emulator.close();
-    await lane.libsql.close();
-    rmSync(lane.dir, { recursive: true, force: true });
+    await lane.close();
     return true;
   }
 

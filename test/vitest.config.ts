@@ -1,6 +1,8 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { TEST_SECRETS, N2G_CREDENTIALS } from './support/settings.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -16,12 +18,26 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * - slow (`npm run test:slow`): the fault drill, the property test's long run, the bulk load.
  * `npm test` runs the first three; each worker project's global setup starts its own servers.
  */
+/**
+ * wrangler.toml's queue consumers, as wrangler hands them to Miniflare, with another batch wait:
+ * the pool's `queueConsumers` replaces the file's whole, so the rest is read from the file.
+ */
+function consumersWithBatchTimeout(seconds: number) {
+  const { queueConsumers } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml')).workerOptions;
+  if (!queueConsumers || Array.isArray(queueConsumers)) throw new Error('wrangler.toml: expected named queue consumers');
+  return Object.fromEntries(Object.entries(queueConsumers).map(([queue, consumer]) => [queue, { ...consumer, maxBatchTimeout: seconds }]));
+}
+
 interface ProjectOptions {
   parallel: boolean;
   exclude?: string[];
   bindings?: Record<string, string>;
   timeoutMs?: number;
-  /** The sync queue's batch wait in seconds (wrangler.toml: 1); tests that do not measure batching need none. */
+  /**
+   * The queues' batch wait in seconds (wrangler.toml: 1 for the sync queue). Tests that do not
+   * measure batching need none: every hop from intake to the consumer would otherwise wait for
+   * more messages that never come.
+   */
   batchTimeoutSeconds?: number;
 }
 
@@ -53,16 +69,7 @@ function workerProject(name: string, include: string[], options: ProjectOptions)
             SYNC_MAX_ATTEMPTS: '25',
             ...options.bindings,
           },
-          ...(options.batchTimeoutSeconds === undefined
-            ? {}
-            : {
-                // wrangler.toml's consumers, but for the batch wait: every hop from intake to the
-                // consumer would otherwise wait a second for more messages that never come.
-                queueConsumers: {
-                  'newsletter-bridge-sync': { maxBatchSize: 100, maxBatchTimeout: options.batchTimeoutSeconds, maxRetries: 30, deadLetterQueue: 'newsletter-bridge-dlq' },
-                  'newsletter-bridge-dlq': { maxBatchSize: 10, maxBatchTimeout: options.batchTimeoutSeconds },
-                },
-              }),
+          ...(options.batchTimeoutSeconds === undefined ? {} : { queueConsumers: consumersWithBatchTimeout(options.batchTimeoutSeconds) }),
         },
       })),
     ],
@@ -99,7 +106,7 @@ export default defineConfig({
         exclude: SERIAL,
         batchTimeoutSeconds: 0,
         // The property test's short run; the slow project runs it long.
-        bindings: { PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '8', PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129', LOAD_SUBSCRIBERS: '300' },
+        bindings: { PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '8', PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129' },
       }),
       workerProject('worker-serial', SERIAL, { parallel: false, batchTimeoutSeconds: 0 }),
       workerProject('slow', ['test/slow/**/*.test.ts', 'test/worker/scenario.property.test.ts'], {

@@ -55,7 +55,8 @@ export function emulatorAt(base: () => string) {
     clearLog: () => call(base, 'DELETE', '/log'),
     faults: (settings: Record<string, unknown>) => call(base, 'PUT', '/faults', settings),
     clearFaults: () => call(base, 'DELETE', '/faults'),
-    rule: (rule: Record<string, unknown>) => call(base, 'POST', '/rules', rule),
+    rule: (rule: Record<string, unknown>) => call<{ id: number }>(base, 'POST', '/rules', rule),
+    removeRule: (id: number) => call(base, 'DELETE', `/rules/${id}`),
     rejectEmails: (emails: string[]) => call(base, 'POST', '/rejected-emails', { emails }),
     /** Expires exactly the kinds named (the control API itself defaults each kind to true). */
     expireTokens: (which: { access?: boolean; refresh?: boolean } = { access: true }) =>

@@ -1,5 +1,6 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from 'cloudflare:test';
 import { inject } from 'vitest';
+import { getConfig } from '../../src/config';
 import worker from '../../src/index';
 import { emulatorAt, type EmulatorSettings } from './emulator';
 import { clientFor, type SubscriberJson } from './worker';
@@ -17,11 +18,12 @@ import { clientFor, type SubscriberJson } from './worker';
  * delay it asked for, and the delay is recorded for the test to check.
  */
 
+/** wrangler.toml's sync queue: its name, `max_retries` and `max_batch_size` (workerd cannot read the file). */
 const SYNC_QUEUE = 'newsletter-bridge-sync';
-const DEAD_LETTER_QUEUE = 'newsletter-bridge-dlq';
-/** wrangler.toml's `max_retries` and `max_batch_size` for the sync queue. */
 const MAX_RETRIES = 30;
 const MAX_BATCH = 100;
+/** A transfer that keeps asking to wait takes a round per retry; past this, something loops. */
+const MAX_ROUNDS = 100;
 
 export interface LaneOptions {
   /** Worker settings over the project's (strings, as bindings are). */
@@ -49,9 +51,6 @@ export interface Delivery {
 }
 
 export interface DrainOptions {
-  maxRounds?: number;
-  /** Real time between rounds, for a lease or a rate-limit window that must run out. */
-  pauseMs?: number;
   /** Messages per batch (the queue's 100 by default); several drains at once share the queue. */
   batchSize?: number;
 }
@@ -62,12 +61,13 @@ export async function openLane(options: LaneOptions = {}) {
   const res = await fetch(`${inject('lanesUrl')}/lanes`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ settings: options.emulator ?? {} }),
+    body: JSON.stringify({ emulator: options.emulator ?? {} }),
   });
   if (res.status !== 201) throw new Error(`opening a lane: ${res.status} ${await res.text()}`);
   const lane = (await res.json()) as { id: string; n2gUrl: string; libsqlUrl: string };
 
   const waiting: Queued[] = [];
+  const dead: Queued[] = [];
   const sent: Queued[] = [];
   const enqueue = (body: unknown, delaySeconds = 0) => {
     const message = { id: `lane${lane.id}-${++laneMessages}`, body, attempts: 1, delaySeconds };
@@ -129,9 +129,9 @@ export async function openLane(options: LaneOptions = {}) {
       // threw (or called retryAll) goes back whole; anything else was acked when the handler returned.
       if (acked.has(m.id)) continue;
       const again = retried.has(m.id) || ((threw || result.retryBatch.retry) && !result.ackAll);
-      if (!again) continue;
+      // The dead-letter queue has no queue of its own behind it here: what it retries is dropped.
+      if (!again || queueName !== SYNC_QUEUE) continue;
       const next = { ...m, attempts: m.attempts + 1, delaySeconds: retried.get(m.id) ?? result.retryBatch.delaySeconds ?? 0 };
-      if (queueName !== SYNC_QUEUE) continue;
       if (m.attempts >= MAX_RETRIES) dead.push(next);
       else waiting.push(next);
     }
@@ -143,20 +143,14 @@ export async function openLane(options: LaneOptions = {}) {
       threw,
     };
   }
-  const dead: Queued[] = [];
 
-  /**
-   * Delivers what the worker sent until nothing waits (or `maxRounds` pass: a transfer that
-   * keeps asking to wait, such as one whose lease is still held, takes a round per retry).
-   */
+  /** Delivers what the worker sent, round after round, until nothing waits. */
   async function drain(opts: DrainOptions = {}): Promise<Delivery[]> {
     const rounds: Delivery[] = [];
-    const maxRounds = opts.maxRounds ?? 100;
     while (waiting.length || dead.length) {
-      if (rounds.length >= maxRounds) throw new Error(`lane ${lane.id}: the queue still holds ${waiting.length} messages after ${maxRounds} rounds`);
-      if (dead.length) rounds.push(await deliver(DEAD_LETTER_QUEUE, dead.splice(0, dead.length)));
+      if (rounds.length >= MAX_ROUNDS) throw new Error(`lane ${lane.id}: ${waiting.length + dead.length} messages still queued after ${MAX_ROUNDS} rounds`);
+      if (dead.length) rounds.push(await deliver(getConfig(laneEnv).DEAD_LETTER_QUEUE, dead.splice(0, dead.length)));
       if (waiting.length) rounds.push(await deliver(SYNC_QUEUE, waiting.splice(0, opts.batchSize ?? MAX_BATCH)));
-      if (opts.pauseMs && waiting.length) await new Promise((r) => setTimeout(r, opts.pauseMs));
     }
     return rounds;
   }
@@ -190,8 +184,6 @@ export async function openLane(options: LaneOptions = {}) {
     scheduled,
     /** Every message the worker sent to the sync queue, in order, with the delay it asked for. */
     sent: () => sent.map(({ id, body, delaySeconds }) => ({ id, body, delaySeconds })),
-    /** Messages waiting for the next round. */
-    waiting: () => waiting.length,
     async close() {
       await fetch(`${inject('lanesUrl')}/lanes/${lane.id}`, { method: 'DELETE' });
     },

@@ -100,6 +100,27 @@ function signal() {
   return { fire, fired };
 }
 
+/**
+ * Two managers on one store, in the order the lock bugs needed: B reads the session; only then
+ * does A take the lock; B takes it only after A has finished (`save`d a token or recorded a
+ * refused login) and let it go.
+ */
+function lockedInTurn(store: SessionStore, manager: (s: SessionStore) => TokenManager, aFinishes: 'save' | 'recordLoginError') {
+  const bHasRead = signal();
+  const aHasFinished = signal();
+  const a = manager(view(store, {
+    tryLock: async (now, ms) => (await bHasRead.fired, store.tryLock(now, ms)),
+    ...(aFinishes === 'save'
+      ? { save: async (tokens, now) => (await store.save(tokens, now), aHasFinished.fire()) }
+      : { recordLoginError: async (message, now) => (await store.recordLoginError(message, now), aHasFinished.fire()) }),
+  }));
+  const b = manager(view(store, {
+    read: async () => { const s = await store.read(); bHasRead.fire(); return s; },
+    tryLock: async (now, ms) => (await aHasFinished.fired, store.tryLock(now, ms)),
+  }));
+  return [a, b] as const;
+}
+
 describe('TokenManager: a stored token', () => {
   it('is used without a call while it is more than a minute from expiry', async () => {
     const store = new MemoryStore({ accessToken: 'a1', expiresAt: T0 + 60_001 });
@@ -278,16 +299,7 @@ describe('TokenManager: one renewal at a time', () => {
     const { clock, seen, manager } = setup(singleUseRefresh());
     // The bug's interleaving, forced: B reads the expired session naming r1; A takes the lock,
     // renews (r1 is now used up) and releases it; only then does B take the lock.
-    const bHasRead = signal();
-    const aHasSaved = signal();
-    const a = manager(view(store, {
-      tryLock: async (now, ms) => (await bHasRead.fired, store.tryLock(now, ms)),
-      save: async (tokens, now) => (await store.save(tokens, now), aHasSaved.fire()),
-    }));
-    const b = manager(view(store, {
-      read: async () => { const s = await store.read(); bHasRead.fire(); return s; },
-      tryLock: async (now, ms) => (await aHasSaved.fired, store.tryLock(now, ms)),
-    }));
+    const [a, b] = lockedInTurn(store, manager, 'save');
     expect(await Promise.all([a.token(), b.token()])).toEqual(['a2', 'a2']);
     // With the stale r1, B's refresh would be refused and a password login would follow.
     expect(seen.map((s) => s.body)).toEqual([refreshBody('r1')]);
@@ -298,21 +310,13 @@ describe('TokenManager: one renewal at a time', () => {
     expect(await b.token()).toBe('a3');
     expect(seen.map((s) => s.body)).toEqual([refreshBody('r1'), refreshBody('r2')]);
   });
+
   it('a manager that takes the lock after a refused login sends no second login', async () => {
     // Nothing stored: both need a login. B reads; A takes the lock, its password is refused, it
     // records that and releases the lock; then B takes the lock and must honour the refusal.
     const store = new MemoryStore(EMPTY);
     const { seen, manager } = setup(script(invalidGrant()));
-    const bHasRead = signal();
-    const aHasRecorded = signal();
-    const a = manager(view(store, {
-      tryLock: async (now, ms) => (await bHasRead.fired, store.tryLock(now, ms)),
-      recordLoginError: async (message, now) => (await store.recordLoginError(message, now), aHasRecorded.fire()),
-    }));
-    const b = manager(view(store, {
-      read: async () => { const s = await store.read(); bHasRead.fire(); return s; },
-      tryLock: async (now, ms) => (await aHasRecorded.fired, store.tryLock(now, ms)),
-    }));
+    const [a, b] = lockedInTurn(store, manager, 'recordLoginError');
     const results = await Promise.allSettled([a.token(), b.token()]);
     for (const r of results) expect(r.status === 'rejected' && r.reason instanceof CredentialsRefusedError).toBe(true);
     expect(seen.map((x) => x.body)).toEqual([passwordBody]);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expect422 } from '../support/admin';
 import { emulator } from '../support/emulator';
-import { TEST_LISTS } from '../support/settings';
 import { admin, uid } from '../support/worker';
 
 const put = (newsletterId: string, body: string) => admin(`/v1/admin/newsletters/${newsletterId}`, { method: 'PUT', body });
@@ -23,15 +22,16 @@ describe('PUT /v1/admin/newsletters/{newsletterId} refused', () => {
   });
 
   it('answers 503 with Retry-After when Newsletter2Go cannot be asked', async () => {
-    const list = TEST_LISTS[1]!.id;
-    const rule = (await emulator.rule({ kind: 'status', status: 503, pathPrefix: `/lists/${list}`, times: 5, body: { status: 503, errorMessage: 'Down for maintenance' } })) as { id: number };
+    // A list of its own: a rule on a shared list's path would answer other files' calls too.
+    const { id: list } = await emulator.createList({ name: uid('down') });
+    const rule = await emulator.rule({ kind: 'status', status: 503, pathPrefix: `/lists/${list}`, times: 5, body: { status: 503, errorMessage: 'Down for maintenance' } });
     try {
       const res = await put(uid('down'), JSON.stringify({ listId: list }));
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('60');
       expect(await res.json()).toMatchObject({ type: '/docs#problem-provider-unavailable', detail: expect.stringContaining('Down for maintenance') });
     } finally {
-      await fetch(`${emulator.url()}/_emulator/rules/${rule.id}`, { method: 'DELETE' });
+      await emulator.removeRule(rule.id);
     }
   });
 

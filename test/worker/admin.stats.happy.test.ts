@@ -1,42 +1,33 @@
 import { createMessageBatch } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
-import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../../src/config';
 import { createDb } from '../../src/db/client';
 import { subscriptions } from '../../src/db/schema';
 import { handleQueue } from '../../src/handlers';
 import { Stats } from '../../src/openapi/shapes/admin';
+import { adminToolsFor } from '../support/admin';
 import { openLane, type Lane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
-import { at, confirmed, signedRequest, uid } from '../support/worker';
+import { uid } from '../support/worker';
 
 /** The stats count the whole database: the file has a lane, so other files' rows are not counted. */
 describe('GET /v1/admin/stats', () => {
   const mapped = uid('stats');
   let lane: Lane;
+  let tools: ReturnType<typeof adminToolsFor>;
   beforeAll(async () => {
     lane = await openLane();
+    tools = adminToolsFor(lane.fetch);
     await lane.mapNewsletter(mapped, TEST_LISTS[1]!.id);
   });
   afterAll(async () => {
     await lane.close();
   });
 
-  async function stats() {
-    const res = await lane.admin('/v1/admin/stats');
-    expect(res.status).toBe(200);
-    return v.parse(Stats, await res.json());
-  }
-  async function postBatch(events: Record<string, unknown>[]) {
-    const res = await lane.fetch(await signedRequest(JSON.stringify({ events: events.map((e) => ({ id: uid('e'), ...e })) }), { path: '/v1/events/batch' }));
-    expect(res.status).toBe(200);
-  }
-  async function subscribeMany(newsletterId: string, count: number) {
-    const users = Array.from({ length: count }, () => uid('u'));
-    await postBatch(users.map((u) => confirmed(u, newsletterId, `${u}@example.com`, {}, at())));
-    return users;
-  }
+  const stats = () => tools.adminJson('/v1/admin/stats', Stats);
+  const subscribeMany = (newsletterId: string, count: number) => tools.subscribeMany(newsletterId, count);
+  const postBatch = (events: Record<string, unknown>[]) => tools.postBatch(events);
 
   it('counts subscriptions per desired state and transfer status, and the last hour\'s attempts by outcome', async () => {
     const before = await stats();

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stats } from '../../src/openapi/shapes/admin';
 import { Health } from '../../src/openapi/shapes/common';
+import { adminToolsFor } from '../support/admin';
 import { openLane, type Lane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { confirmed, uid } from '../support/worker';
@@ -19,11 +20,7 @@ describe('Newsletter2Go refuses the login (contract §6)', () => {
     const res = await lane.fetch(new Request('http://bridge.test/health'));
     return { status: res.status, body: (await res.json()) as { status: string; checks: { database: { ok: boolean }; provider: { ok: boolean; detail?: string } }; oldestPendingAgeSeconds: number | null } };
   }
-  async function stats() {
-    const res = await lane.admin('/v1/admin/stats');
-    expect(res.status).toBe(200);
-    return v.parse(Stats, await res.json());
-  }
+  const stats = () => adminToolsFor(lane.fetch).adminJson('/v1/admin/stats', Stats);
 
   beforeAll(async () => {
     lane = await openLane();
@@ -37,7 +34,7 @@ describe('Newsletter2Go refuses the login (contract §6)', () => {
   });
 
   it('keeps transfers pending, says why in /health and the stats, and resumes them once the login works', async () => {
-    const rule = (await lane.emulator.rule({ kind: 'status', status: 400, pathPrefix: '/oauth/v2/token', times: 10_000, body: { error: 'invalid_grant', error_description: REFUSAL } })) as { id: number };
+    const rule = await lane.emulator.rule({ kind: 'status', status: 400, pathPrefix: '/oauth/v2/token', times: 10_000, body: { error: 'invalid_grant', error_description: REFUSAL } });
     await lane.emulator.expireTokens({ access: true, refresh: true });
 
     const user = uid('u');
@@ -65,7 +62,7 @@ describe('Newsletter2Go refuses the login (contract §6)', () => {
     await lane.drain();
     expect((await lane.subscriber(user))?.subscriptions[0]?.transfer).toMatchObject({ status: 'pending', attempts: 0 });
 
-    await fetch(`${lane.emulator.url()}/_emulator/rules/${rule.id}`, { method: 'DELETE' });
+    await lane.emulator.removeRule(rule.id);
     await new Promise((r) => setTimeout(r, 1100)); // N2G_LOGIN_RETRY_SECONDS = 1 under test
     await lane.scheduled('*/5 * * * *', sweep);
     const after = await lane.settled(user);

@@ -64,12 +64,11 @@ export class TokenManager {
         // Read again under the lock: another caller may have renewed between the read above and
         // the lock, and a refresh token may work only once (an unconfirmed reading of the spec).
         // Likewise a login refused meanwhile is not tried again before N2G_LOGIN_RETRY_SECONDS.
+        // Either way the lock goes back and the next round returns that token or that refusal.
         const current = await this.store.read();
-        const renewed = this.usable(current);
-        if (!renewed && !this.recentlyRefused(current)) return this.renew(current);
+        if (!this.usable(current) && !this.recentlyRefused(current)) return this.renew(current);
         await this.store.unlock();
-        this.throwIfRecentlyRefused(current);
-        return renewed!;
+        continue;
       }
       if (this.now() > deadline) {
         throw new RetryableError({ message: 'Another worker is logging in to Newsletter2Go; try again', code: null, httpStatus: null });
