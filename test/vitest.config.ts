@@ -13,8 +13,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * - worker: the worker inside workerd, files in parallel over one emulator and one database that
  *   the global setup starts; each test owns its lists, users and rules, and a test that changes
  *   what is account-wide opens a lane (test/lanes.ts) with an account and a database of its own;
- * - worker-serial: reconciliation, whose runs are one at a time per database and whose daily
- *   run reads every newsletter: its files run one after another over servers of their own;
+ * - worker-serial: the files whose work reaches the whole database (SERIAL below): they run one
+ *   after another over servers of their own;
  * - slow (`npm run test:slow`): the fault drill, the property test's long run, the bulk load.
  * `npm test` runs the first three; each worker project's global setup starts its own servers.
  */
@@ -87,7 +87,12 @@ function workerProject(name: string, include: string[], options: ProjectOptions)
   };
 }
 
-const SERIAL = ['test/worker/reconcile.*.test.ts'];
+/**
+ * Files whose work reaches the whole database: reconciliation (one run at a time; the daily run
+ * reads every newsletter), notice delivery and retries (they send every due notice, other files'
+ * too) and retention (the scheduled run does both).
+ */
+const SERIAL = ['test/worker/reconcile.*.test.ts', 'test/worker/notices.*.test.ts', 'test/worker/admin.retention.happy.test.ts'];
 
 export default defineConfig({
   test: {
