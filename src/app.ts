@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ConfigError, getConfig } from './config';
 import { createDb } from './db/client';
+import { createProvider, PROVIDER_NAME } from './wiring';
 import { adminApp } from './http/admin';
 import type { AppEnv } from './http/context';
 import { docsApp } from './http/docs';
@@ -9,7 +10,7 @@ import { eventsApp } from './http/events';
 import { healthApp } from './http/health';
 import { unsubscribeApp } from './http/unsubscribe';
 import { describeError, log } from './lib/log';
-import { Problem, problemResponse, problems } from './lib/problem';
+import { Problem, problemResponse, problemStatus, problems } from './lib/problem';
 
 /** The worker's HTTP surface: one sub-app per area, one error shape for all of them. */
 export function createApp() {
@@ -18,6 +19,8 @@ export function createApp() {
   app.use(async (c, next) => {
     c.set('config', getConfig(c.env));
     c.set('db', createDb(c.var.config));
+    c.set('provider', () => createProvider(c.var.config, c.var.db));
+    c.set('providerName', PROVIDER_NAME);
     await next();
   });
 
@@ -36,7 +39,7 @@ export function createApp() {
     }
     if (error instanceof HTTPException) {
       const res = error.getResponse();
-      const problem = new Problem(error.status, 'http', res.statusText || 'Error', error.message || res.statusText || 'Request failed');
+      const problem = new Problem(problemStatus(error.status), 'http', res.statusText || 'Error', error.message || res.statusText || 'Request failed');
       return problemResponse(problem);
     }
     // Internals stay in the log; the answer says only that something failed.

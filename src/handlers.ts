@@ -1,24 +1,61 @@
 import type { Config } from './config';
-import { createDb } from './db/client';
-import { log } from './lib/log';
+import { createDb, type Db } from './db/client';
+import { pruneLogs } from './intake/retention';
+import { describeError, log } from './lib/log';
 import { deliverDueNotices, deliverNotices } from './notify/deliver';
+import { consumeBatch, consumeDeadLetters } from './push/queue-consumer';
+import { sweepPending } from './push/sweep';
 import { reconcileHandler, scheduledReconciliation } from './reconcile/schedule';
-import { consumeBatch, consumeDeadLetters } from './sync/consumer';
-import { pruneLogs } from './sync/retention';
-import { sweepPending } from './sync/sweep';
+import { createProvider } from './wiring';
 
 /** Queue and cron entry points, kept apart from the wiring so tests can call them directly. */
 
 export async function handleQueue(config: Config, batch: MessageBatch<unknown>): Promise<void> {
   if (batch.queue === config.DEAD_LETTER_QUEUE) return consumeDeadLetters(config, batch);
-  return consumeBatch(config, batch, { notice: deliverNotices, reconcile: reconcileHandler });
+  return consumeBatch(config, batch, {
+    provider: createProvider,
+    notice: deliverNotices,
+    reconcile: (cfg, db, runId) => reconcileHandler(cfg, db, createProvider(cfg, db), runId),
+  });
 }
 
-export async function handleScheduled(config: Config, controller: Pick<ScheduledController, 'cron' | 'scheduledTime'>): Promise<void> {
+type Job = (config: Config, db: Db, cron: string) => Promise<Record<string, number | string | null>>;
+
+/**
+ * The scheduled run's jobs. Each runs whatever the others did: a sweep that throws (the
+ * database briefly down, a bug) must not keep notices from going out or logs from being pruned.
+ */
+const jobs: Record<string, Job> = {
+  sweep: async (config, db) => ({ swept: await sweepPending(config, db) }),
+  notices: async (config, db) => ({ notices: await deliverDueNotices(config, db) }),
+  prune: async (config, db) => {
+    const pruned = await pruneLogs(config, db);
+    return { prunedLog: pruned.eventLog, prunedReceived: pruned.receivedEvents };
+  },
+  reconciliation: async (config, db, cron) => {
+    const r = await scheduledReconciliation(config, db, cron);
+    return { reconciliationStarted: r.started, reconciliationsResumed: r.resumed.length };
+  },
+};
+
+/** Runs every job; returns the names of those that failed (each is logged with its name). */
+export async function handleScheduled(
+  config: Config,
+  controller: Pick<ScheduledController, 'cron' | 'scheduledTime'>,
+): Promise<{ failed: string[] }> {
   const db = createDb(config);
-  const swept = await sweepPending(config, db);
-  const notices = await deliverDueNotices(config, db);
-  const pruned = await pruneLogs(config, db);
-  const reconciliation = await scheduledReconciliation(config, db, controller.cron);
-  log.info('scheduled run', { cron: controller.cron, swept, notices, prunedLog: pruned.eventLog, prunedReceived: pruned.receivedEvents, reconciliationStarted: reconciliation.started, reconciliationsResumed: reconciliation.resumed.length });
+  const results = await Promise.allSettled(Object.values(jobs).map((job) => job(config, db, controller.cron)));
+  const names = Object.keys(jobs);
+  const failed: string[] = [];
+  const fields: Record<string, number | string | null | string[]> = { cron: controller.cron };
+  results.forEach((result, i) => {
+    const job = names[i] ?? `job ${i}`;
+    if (result.status === 'fulfilled') Object.assign(fields, result.value);
+    else {
+      failed.push(job);
+      log.error('scheduled job failed', { job, cron: controller.cron, error: describeError(result.reason) });
+    }
+  });
+  log.info('scheduled run', { ...fields, failed });
+  return { failed };
 }

@@ -1,5 +1,5 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import type { SessionStore, StoredSession } from '../providers/newsletter2go/session-store';
+import type { SessionStore, StoredSession } from '../ports/token-store';
 import type { Db } from './client';
 import { providerSessions } from './schema';
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { noticeStatuses, type SubscriptionState, subscriptionStates, type TransferStatus, transferStatuses } from '../schemas/states';
 
 /**
  * The worker's whole state. Times are Unix milliseconds (integers sort and compare cheaply,
@@ -36,10 +37,7 @@ export const subscribers = sqliteTable('subscribers', {
   updatedAt: integer('updated_at').notNull(),
 }, (t) => [index('subscribers_email_idx').on(sql`lower(${t.email})`)]);
 
-export const subscriptionStates = ['subscribed', 'unsubscribed', 'deleted'] as const;
-export type SubscriptionState = (typeof subscriptionStates)[number];
-export const transferStatuses = ['pending', 'synced', 'failed'] as const;
-export type TransferStatus = (typeof transferStatuses)[number];
+export { type SubscriptionState, subscriptionStates, type TransferStatus, transferStatuses };
 
 /** One row per (user, newsletter): desired state plus where its transfer stands. */
 export const subscriptions = sqliteTable('subscriptions', {
@@ -152,7 +150,7 @@ export const providerSessions = sqliteTable('provider_sessions', {
   updatedAt: integer('updated_at').notNull(),
 });
 
-export const noticeStatuses = ['pending', 'delivered', 'failed'] as const;
+export { noticeStatuses };
 
 /** Worker → portal notices (section 4 of the contract). */
 export const notices = sqliteTable('notices', {

@@ -8,9 +8,9 @@ import { sha256Hex } from '../lib/encoding';
 import { problems } from '../lib/problem';
 import { verify } from '../lib/standard-webhooks';
 import { toFieldErrors } from '../lib/valibot';
-import { BatchBody, EventId, parsePortalEvent } from '../sync/events';
-import { storeEvents, type IncomingEvent } from '../sync/intake';
-import { enqueueAfterCommit, syncMessages } from '../sync/messages';
+import { BatchBody, EventId, parsePortalEvent } from '../schemas/events';
+import { storeEvents, type IncomingEvent } from '../intake/store-events';
+import { enqueueAfterCommit, syncMessages } from '../schemas/queue';
 import type { AppEnv } from './context';
 
 export const SINGLE_LIMIT = 64 * 1024;

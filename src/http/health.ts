@@ -2,10 +2,9 @@ import { Hono } from 'hono';
 import type * as v from 'valibot';
 import { sql } from 'drizzle-orm';
 import { subscriptions } from '../db/schema';
-import { createProvider } from '../providers';
-import { ProviderError } from '../providers/errors';
+import { ProviderError } from '../ports/provider-errors';
 import { describeError, log } from '../lib/log';
-import type { Health } from '../openapi/shapes/common';
+import type { Health } from '../schemas/common';
 import type { AppEnv } from './context';
 
 /**
@@ -14,7 +13,7 @@ import type { AppEnv } from './context';
  * It reveals no personal data and no configuration values.
  */
 export const healthApp = new Hono<AppEnv>().get('/', async (c) => {
-  const { db, config } = c.var;
+  const { db, provider } = c.var;
   const checks: v.InferOutput<typeof Health>['checks'] = { database: { ok: false }, provider: { ok: false } };
   let oldestPendingAgeSeconds: number | null = null;
   try {
@@ -30,7 +29,7 @@ export const healthApp = new Hono<AppEnv>().get('/', async (c) => {
   }
   if (checks.database.ok) {
     try {
-      await createProvider(config, db).checkLogin();
+      await provider().checkLogin();
       checks.provider = { ok: true };
     } catch (error) {
       checks.provider = {

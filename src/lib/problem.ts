@@ -1,5 +1,3 @@
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-
 /**
  * RFC 9457 problem details: the one error shape of every API route. Handlers throw a
  * Problem; `onError` renders it. `type` URIs are relative to the served API documentation.
@@ -18,12 +16,21 @@ export interface ProblemBody {
   [extension: string]: unknown;
 }
 
+/** 4xx and 5xx statuses: a problem always has a body, so never 1xx, 204, 205 or 304. */
+const problemStatuses = [400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 415, 422, 429, 500, 502, 503, 504] as const;
+export type ProblemStatus = (typeof problemStatuses)[number];
+
+/** A status from elsewhere (a Hono HTTPException) as a problem status; anything else is a 500. */
+export function problemStatus(status: number): ProblemStatus {
+  return problemStatuses.find((s) => s === status) ?? 500;
+}
+
 export class Problem extends Error {
   /** Extra response headers, e.g. WWW-Authenticate on a 401 or Retry-After on a 503. */
   readonly headers: Record<string, string> = {};
 
   constructor(
-    readonly status: ContentfulStatusCode,
+    readonly status: ProblemStatus,
     readonly slug: string,
     readonly title: string,
     readonly detail: string,

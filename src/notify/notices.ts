@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { eventLog, notices } from '../db/schema';
 import { randomAlnum } from '../lib/encoding';
-import type { QueueMessage } from '../sync/messages';
+import type { QueueMessage } from '../schemas/queue';
 
 /**
  * Worker → portal notices (contract §4). A notice is stored before anything is sent, so a

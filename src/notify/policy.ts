@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { backoffSeconds } from '../sync/backoff';
+import { backoffSeconds } from '../lib/backoff';
 
 /**
  * When a notice is tried again (pure). The contract asks for retries over at least

@@ -2,7 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { notices } from '../db/schema';
-import { enqueueAfterCommit } from '../sync/messages';
+import { enqueueAfterCommit } from '../schemas/queue';
 import { deliverNotice } from './deliver';
 import { noticeMessages } from './notices';
 import { noticeView } from './view';

@@ -1,12 +1,10 @@
+import { NoticesRetryBody, MappingBody, TransfersRetryBody } from '../schemas/admin-requests';
 import type * as v from 'valibot';
-import { NoticesRetryBody } from '../http/admin/notices';
-import { MappingBody } from '../http/admin/newsletters';
-import { TransfersRetryBody } from '../http/admin/transfers';
-import { FindingView, RunDetail, RunningProblem, RunPage, RunView, StartBody } from '../reconcile/shapes';
-import { BatchBody, BatchEvent, PortalEvent, SubscriberUpdated, SubscriptionCancelled, SubscriptionConfirmed, UserDeleted } from '../sync/events';
-import * as admin from './shapes/admin';
-import * as common from './shapes/common';
-import { CancelledNotice, ConflictNotice } from './shapes/notices';
+import { FindingView, RunDetail, RunningProblem, RunPage, RunView, StartBody } from '../schemas/reconciliations';
+import { BatchBody, BatchEvent, PortalEvent, SubscriberUpdated, SubscriptionCancelled, SubscriptionConfirmed, UserDeleted } from '../schemas/events';
+import * as admin from '../schemas/admin';
+import * as common from '../schemas/common';
+import { CancelledNotice, ConflictNotice } from '../schemas/notices';
 
 /**
  * The schemas the document names in `components.schemas`. Wherever one of these objects

@@ -8,7 +8,7 @@ import { eventOperations } from './paths/events';
 import { publicOperations } from './paths/public';
 import { reconciliationOperations } from './paths/reconciliations';
 import { PROBLEM_TYPES, problemBySlug } from './problems';
-import { CancelledNotice, ConflictNotice } from './shapes/notices';
+import { CancelledNotice, ConflictNotice } from '../schemas/notices';
 
 /** The served OpenAPI 3.1 document, built once per isolate from the operations and schemas. */
 
@@ -34,7 +34,11 @@ export function openApiDocument(): JsonSchema {
 
 function build(): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operation(op);
+  for (const op of OPERATIONS) {
+    const item = paths[op.path] ?? {};
+    item[op.method] = operation(op);
+    paths[op.path] = item;
+  }
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',

@@ -1,14 +1,14 @@
+import { type DriftClass, driftClasses } from '../schemas/states';
 import type { ConflictInfo, SubscriptionState, TransferStatus } from '../db/schema';
-import type { RemoteRecipient, RemoteStatus } from '../providers/port';
-import { dummyEmailFor } from '../sync/plan';
+import type { RemoteRecipient, RemoteStatus } from '../ports/provider';
+import { dummyEmailFor } from '../push/plan';
 
 /**
  * Reconciliation's comparison: one page of a provider list against the portal's desired state
  * for the newsletters mapped to that list. Pure: no fetch, no drizzle, no clock.
  */
 
-export const driftClasses = ['missing', 'profile', 'consent_conflict', 'stale_subscribed', 'orphan'] as const;
-export type DriftClass = (typeof driftClasses)[number];
+export { type DriftClass, driftClasses };
 export type ConflictReason = ConflictInfo['reason'];
 export type ProfileField = 'email' | 'firstName' | 'lastName' | 'gender';
 

@@ -1,11 +1,12 @@
+import type { NewsletterProvider } from '../ports/provider';
 import { and, eq, inArray, lt, ne } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { reconciliationFindings, reconciliationRuns } from '../db/schema';
-import { enqueueAfterCommit } from '../sync/messages';
-import { runChunk } from './chunk';
-import { dropSeenMarks, runningRun } from './runs';
-import { startRun } from './start';
+import { enqueueAfterCommit } from '../schemas/queue';
+import { runChunk } from './run-chunk';
+import { dropSeenMarks, runningRun } from './run-state';
+import { startRun } from './start-run';
 
 /** wrangler.toml's daily trigger: a report run (it changes nothing at the provider, so it may run unattended; the portal still hears of consent conflicts). */
 export const DAILY_RECONCILE_CRON = '17 3 * * *';
@@ -59,6 +60,6 @@ export async function resumeStalledRuns(config: Config, db: Db, now = Date.now()
 }
 
 /** The queue consumer's `reconcile` handler: one chunk of the run. */
-export async function reconcileHandler(config: Config, db: Db, runId: string): Promise<void> {
-  await runChunk(config, db, runId);
+export async function reconcileHandler(config: Config, db: Db, provider: NewsletterProvider, runId: string): Promise<void> {
+  await runChunk(config, db, provider, runId);
 }

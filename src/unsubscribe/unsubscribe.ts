@@ -4,9 +4,9 @@ import type { Db } from '../db/client';
 import { newsletters, subscribers, subscriptions, type Subscription } from '../db/schema';
 import { randomAlnum, sha256Hex } from '../lib/encoding';
 import { createNotice, noticeMessages } from '../notify/notices';
-import type { PortalEvent } from '../sync/events';
-import { storeEvents } from '../sync/intake';
-import { enqueueAfterCommit, syncMessages } from '../sync/messages';
+import type { PortalEvent } from '../schemas/events';
+import { storeEvents } from '../intake/store-events';
+import { enqueueAfterCommit, syncMessages } from '../schemas/queue';
 import { retryOnBusy } from '../db/busy';
 
 /**

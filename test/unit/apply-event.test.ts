@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent, type SubscriptionRow, type UserState } from '../../src/sync/apply-event';
-import type { PortalEvent } from '../../src/sync/events';
+import { applyEvent, type SubscriptionRow, type UserState } from '../../src/intake/apply-event';
+import type { PortalEvent } from '../../src/schemas/events';
 
 const T = Date.parse('2026-11-28T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffSeconds } from '../../src/sync/backoff';
+import { backoffSeconds } from '../../src/lib/backoff';
 
 describe('backoffSeconds', () => {
   const opts = { baseSeconds: 5, maxSeconds: 900 };

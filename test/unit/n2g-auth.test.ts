@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CredentialsRefusedError, RetryableError } from '../../src/providers/errors';
+import { CredentialsRefusedError, RetryableError } from '../../src/ports/provider-errors';
 import { TokenManager } from '../../src/providers/newsletter2go/auth';
-import type { SessionStore, StoredSession } from '../../src/providers/newsletter2go/session-store';
+import type { SessionStore, StoredSession } from '../../src/ports/token-store';
 import { Transport } from '../../src/providers/newsletter2go/transport';
 
 const CREDS = { authKey: 'key_abc:secret', username: 'ops@example.de', password: 'pw' };

@@ -5,12 +5,12 @@ import {
   RateLimitedError,
   RecipientGoneError,
   RetryableError,
-} from '../../src/providers/errors';
+} from '../../src/ports/provider-errors';
 import { Newsletter2GoProvider } from '../../src/providers/newsletter2go/adapter';
 import { TokenManager } from '../../src/providers/newsletter2go/auth';
-import type { SessionStore, StoredSession } from '../../src/providers/newsletter2go/session-store';
+import type { SessionStore, StoredSession } from '../../src/ports/token-store';
 import { Transport } from '../../src/providers/newsletter2go/transport';
-import type { ProviderFailure } from '../../src/providers/port';
+import type { ProviderFailure } from '../../src/ports/provider';
 
 /** How the adapter classifies what Newsletter2Go answers, driven through an injected fetch. */
 

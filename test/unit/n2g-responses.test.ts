@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { RecipientGoneError, RetryableError, type ProviderError } from '../../src/providers/errors';
+import { RecipientGoneError, RetryableError, type ProviderError } from '../../src/ports/provider-errors';
 import { Newsletter2GoProvider } from '../../src/providers/newsletter2go/adapter';
 import { TokenManager } from '../../src/providers/newsletter2go/auth';
-import type { SessionStore, StoredSession } from '../../src/providers/newsletter2go/session-store';
+import type { SessionStore, StoredSession } from '../../src/ports/token-store';
 import { Transport } from '../../src/providers/newsletter2go/transport';
-import type { RecipientData } from '../../src/providers/port';
+import type { RecipientData } from '../../src/ports/provider';
 
 /** How the adapter reads Newsletter2Go's answers (lists, upserts, tokens), through an injected fetch. */
 

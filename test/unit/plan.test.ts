@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dummyEmailFor, planTransfer, type PlanInput } from '../../src/sync/plan';
+import { dummyEmailFor, planTransfer, type PlanInput } from '../../src/push/plan';
 
 const base: PlanInput = {
   subscriptionId: 'sub_abc',
@@ -18,10 +18,10 @@ const base: PlanInput = {
 const known = { recipientListId: 'list0001', recipientId: 'r1' };
 
 describe('planTransfer', () => {
-  it('fails an unmapped newsletter, naming the mapping to add', () => {
+  it('fails an unmapped newsletter, naming the newsletter that needs a mapping', () => {
     const plan = planTransfer({ ...base, mappedListId: null });
     expect(plan).toMatchObject({ kind: 'fail', reason: 'unmapped' });
-    expect(plan.kind === 'fail' && plan.message).toContain('PUT /v1/admin/newsletters/weekly');
+    expect(plan.kind === 'fail' && plan.message).toContain('newsletter "weekly"');
   });
 
   it('creates a subscribed recipient with the profile and the unsubscribe link, not re-subscribing', () => {

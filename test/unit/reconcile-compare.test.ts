@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareRemotePage, missingFindings, profileDiff } from '../../src/reconcile/compare';
-import { dummyEmailFor } from '../../src/sync/plan';
+import { dummyEmailFor } from '../../src/push/plan';
 import { LIST, localRow, remote } from './reconcile-fixtures';
 
 const row = localRow;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RemoteRecipient } from '../../src/providers/port';
+import type { RemoteRecipient } from '../../src/ports/provider';
 import { compareRemotePage, type LocalRow, missingFindings } from '../../src/reconcile/compare';
 import { decideHeal } from '../../src/reconcile/decide';
 import { LIST, localRow, remote } from './reconcile-fixtures';

@@ -1,4 +1,4 @@
-import type { RemoteRecipient } from '../../src/providers/port';
+import type { RemoteRecipient } from '../../src/ports/provider';
 import type { LocalRow } from '../../src/reconcile/compare';
 
 /** One list, one synced subscriber and her recipient: the reconcile unit tests vary these. */

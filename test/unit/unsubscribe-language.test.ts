@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickLanguage } from '../../src/unsubscribe/language';
+import { pickLanguage } from '../../src/http/unsubscribe/language';
 
 describe('reader page language', () => {
   it.each([

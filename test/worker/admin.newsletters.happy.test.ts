@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MappingList, MappingRemoved, MappingSaved } from '../../src/openapi/shapes/admin';
+import { MappingList, MappingRemoved, MappingSaved } from '../../src/schemas/admin';
 import { adminJson } from '../support/admin';
 import { emulator } from '../support/emulator';
 import { TEST_LISTS } from '../support/settings';

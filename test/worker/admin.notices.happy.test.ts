@@ -5,7 +5,7 @@ import { getConfig } from '../../src/config';
 import { createDb } from '../../src/db/client';
 import { notices } from '../../src/db/schema';
 import { createNotice } from '../../src/notify/notices';
-import { NoticeRetryMany, NoticeView } from '../../src/openapi/shapes/admin';
+import { NoticeRetryMany, NoticeView } from '../../src/schemas/admin';
 import { adminJson, expect422 } from '../support/admin';
 import { admin, uid, waitFor } from '../support/worker';
 

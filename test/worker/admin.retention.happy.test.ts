@@ -5,7 +5,7 @@ import { getConfig } from '../../src/config';
 import { createDb } from '../../src/db/client';
 import { eventLog, receivedEvents } from '../../src/db/schema';
 import { handleScheduled } from '../../src/handlers';
-import { SubscriberView } from '../../src/openapi/shapes/admin';
+import { SubscriberView } from '../../src/schemas/admin';
 import { adminJson } from '../support/admin';
 import { confirmed, postEvent, settled, uid } from '../support/worker';
 

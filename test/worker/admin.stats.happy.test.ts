@@ -5,7 +5,7 @@ import { getConfig } from '../../src/config';
 import { createDb } from '../../src/db/client';
 import { subscriptions } from '../../src/db/schema';
 import { handleQueue } from '../../src/handlers';
-import { Stats } from '../../src/openapi/shapes/admin';
+import { Stats } from '../../src/schemas/admin';
 import { adminToolsFor } from '../support/admin';
 import { openLane, type Lane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';

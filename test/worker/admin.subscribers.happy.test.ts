@@ -4,7 +4,7 @@ import { getConfig } from '../../src/config';
 import { createDb } from '../../src/db/client';
 import { handleQueue } from '../../src/handlers';
 import { createNotice } from '../../src/notify/notices';
-import { RetryOne, SubscriberView } from '../../src/openapi/shapes/admin';
+import { RetryOne, SubscriberView } from '../../src/schemas/admin';
 import { adminJson } from '../support/admin';
 import { TEST_LISTS } from '../support/settings';
 import { admin, confirmed, mapNewsletter, postEvent, settled, uid } from '../support/worker';

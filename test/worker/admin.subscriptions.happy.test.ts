@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SubscriptionPage } from '../../src/openapi/shapes/admin';
+import { SubscriptionPage } from '../../src/schemas/admin';
 import { adminJson, postBatch, subscribeMany } from '../support/admin';
 import { at, settled, uid } from '../support/worker';
 

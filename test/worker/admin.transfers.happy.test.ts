@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RetryMany, RetryOne } from '../../src/openapi/shapes/admin';
+import { RetryMany, RetryOne } from '../../src/schemas/admin';
 import { adminJson } from '../support/admin';
 import { emulator } from '../support/emulator';
 import { TEST_LISTS } from '../support/settings';

@@ -1,8 +1,8 @@
 import { SELF } from 'cloudflare:test';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stats } from '../../src/openapi/shapes/admin';
-import { Health } from '../../src/openapi/shapes/common';
+import { Stats } from '../../src/schemas/admin';
+import { Health } from '../../src/schemas/common';
 import { adminToolsFor } from '../support/admin';
 import { openLane, type Lane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';

@@ -3,10 +3,10 @@ import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { toJsonSchema } from '@valibot/to-json-schema';
 import { createApp } from '../../src/app';
-import { MappingBody } from '../../src/http/admin/newsletters';
+import { MappingBody } from '../../src/schemas/admin-requests';
 import { problems } from '../../src/lib/problem';
 import { PROBLEM_TYPES } from '../../src/openapi/problems';
-import { SubscriptionConfirmed } from '../../src/sync/events';
+import { SubscriptionConfirmed } from '../../src/schemas/events';
 
 type Json = Record<string, unknown>;
 const obj = (x: unknown): Json => (typeof x === 'object' && x !== null ? (x as Json) : {});

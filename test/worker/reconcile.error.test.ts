@@ -2,10 +2,11 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
 import { reconciliationFindings, reconciliationSeen, subscriptions } from '../../src/db/schema';
-import { MAX_FAILURES, runChunk } from '../../src/reconcile/chunk';
-import { getRun, parseCursor } from '../../src/reconcile/runs';
+import { MAX_FAILURES, runChunk } from '../../src/reconcile/run-chunk';
+import { createProvider } from '../../src/wiring';
+import { getRun, parseCursor } from '../../src/reconcile/run-state';
 import { resumeStalledRuns, staleAfterMs } from '../../src/reconcile/schedule';
-import { startRun } from '../../src/reconcile/start';
+import { startRun } from '../../src/reconcile/start-run';
 import { emulator } from '../support/emulator';
 import { config, database } from '../support/unsubscribe';
 import { admin, confirmed, mapNewsletter, postEvent, settled, subscriber, uid, waitFor } from '../support/worker';
@@ -36,7 +37,7 @@ async function quietRun(cfg: Config, newsletterId: string, mode: 'report' | 'hea
 
 async function drive(cfg: Config, runId: string) {
   for (let i = 0; i < 50; i++) {
-    const outcome = await runChunk(cfg, database(), runId, { enqueueNext: false });
+    const outcome = await runChunk(cfg, database(), createProvider(cfg, database()), runId, { enqueueNext: false });
     if (outcome !== 'continues' && outcome !== 'retrying') return outcome;
   }
   throw new Error('run did not end within 50 chunks');
@@ -111,7 +112,7 @@ describe('resumable chunks', () => {
     const runId = await quietRun(small, newsletterId);
 
     // One chunk of one page, and its next message is lost.
-    expect(await runChunk(small, database(), runId, { maxPages: 1, enqueueNext: false })).toBe('continues');
+    expect(await runChunk(small, database(), createProvider(small, database()), runId, { maxPages: 1, enqueueNext: false })).toBe('continues');
     const mid = await getRun(database(), runId);
     expect(mid && parseCursor(mid)).toMatchObject({ phase: 'remote', offset: 10, step: 1 });
     expect((await findingsOf(runId)).length).toBe(mid?.counts.orphan);
@@ -140,7 +141,7 @@ describe('resumable chunks', () => {
     const { newsletterId } = await listWith(2, 30);
     const small = { ...config(), RECONCILE_PAGE_SIZE: 10 };
     const runId = await quietRun(small, newsletterId);
-    const outcomes = await Promise.all([0, 1].map(() => runChunk(small, database(), runId, { enqueueNext: false, maxPages: 100 })));
+    const outcomes = await Promise.all([0, 1].map(() => runChunk(small, database(), createProvider(small, database()), runId, { enqueueNext: false, maxPages: 100 })));
     const rest = await drive(small, runId).catch(() => 'not-running');
     expect(outcomes.sort()).toEqual(['completed', 'superseded']);
     expect(rest).toBe('not-running');
@@ -158,7 +159,7 @@ describe('provider failures', () => {
     const { list, newsletterId } = await listWith(0, 3);
     const runId = await quietRun(config(), newsletterId);
     await emulator.rule({ kind: 'status', status: 503, method: 'GET', pathPrefix: `/lists/${list}/recipients`, times: 1 });
-    expect(await runChunk(config(), database(), runId, { enqueueNext: false })).toBe('retrying');
+    expect(await runChunk(config(), database(), createProvider(config(), database()), runId, { enqueueNext: false })).toBe('retrying');
     const stalled = await getRun(database(), runId);
     expect(stalled).toMatchObject({ status: 'running' });
     expect(stalled?.error).toContain(`Attempt 1 of ${MAX_FAILURES} failed at list ${list}`);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { reconciliationFindings, reconciliationRuns, subscriptions } from '../../src/db/schema';
 import { handleScheduled } from '../../src/handlers';
 import { DAILY_RECONCILE_CRON, pruneRuns } from '../../src/reconcile/schedule';
-import { dummyEmailFor } from '../../src/sync/plan';
+import { dummyEmailFor } from '../../src/push/plan';
 import { emulator } from '../support/emulator';
 import { config, database, forUser, noticesOf, noticesSettled, portal, snapshot } from '../support/unsubscribe';
 import { admin, at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid, waitFor } from '../support/worker';

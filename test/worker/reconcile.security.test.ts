@@ -2,8 +2,9 @@ import { SELF } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { eventLog, reconciliationFindings, subscriptions } from '../../src/db/schema';
-import { runChunk } from '../../src/reconcile/chunk';
-import { startRun } from '../../src/reconcile/start';
+import { runChunk } from '../../src/reconcile/run-chunk';
+import { createProvider } from '../../src/wiring';
+import { startRun } from '../../src/reconcile/start-run';
 import { emulator } from '../support/emulator';
 import { config, database } from '../support/unsubscribe';
 import { confirmed, mapNewsletter, postEvent, settled, uid } from '../support/worker';
@@ -42,7 +43,7 @@ describe('personal data stays out of logs and the timeline', () => {
     for (const level of ['log', 'warn', 'error'] as const) vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
     const started = await startRun(config(), database(), { mode: 'heal', trigger: 'test', newsletterIds: [newsletterId], enqueue: false });
     const runId = 'started' in started ? started.started.id : '';
-    expect(await runChunk(config(), database(), runId, { enqueueNext: false })).toBe('completed');
+    expect(await runChunk(config(), database(), createProvider(config(), database()), runId, { enqueueNext: false })).toBe('completed');
     vi.restoreAllMocks();
 
     expect(lines.length).toBeGreaterThan(0);

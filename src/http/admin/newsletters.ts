@@ -3,18 +3,13 @@ import { Hono } from 'hono';
 import * as v from 'valibot';
 import { newsletters } from '../../db/schema';
 import { Problem, problems } from '../../lib/problem';
-import type { Mapping, MappingRemoved, MappingSaved } from '../../openapi/shapes/admin';
-import { createProvider } from '../../providers';
-import { ProviderError } from '../../providers/errors';
-import { NewsletterId } from '../../sync/events';
-import { ofNewsletter, repush } from '../../sync/repush';
+import type { Mapping, MappingRemoved, MappingSaved } from '../../schemas/admin';
+import { ProviderError } from '../../ports/provider-errors';
+import { NewsletterId } from '../../schemas/events';
+import { ofNewsletter, repush } from '../../push/repush';
+import { MappingBody } from '../../schemas/admin-requests';
 import type { AppEnv } from '../context';
 import { jsonBody, pathParams } from './body';
-
-export const MappingBody = v.object({
-  listId: v.pipe(v.string('listId must be a string'), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'listId must be a provider list id (letters, digits, _ or -)')),
-  name: v.optional(v.pipe(v.string('name must be a string'), v.trim(), v.minLength(1, 'name must not be empty'), v.maxLength(200, 'name must be at most 200 characters'))),
-});
 
 const view = (n: typeof newsletters.$inferSelect): v.InferOutput<typeof Mapping> => ({
   newsletterId: n.newsletterId,
@@ -66,7 +61,7 @@ export const newslettersApp = new Hono<AppEnv>()
 /** The list must exist at the provider; its refusal is a 422 carrying the provider's words. */
 async function checkList(vars: AppEnv['Variables'], listId: string): Promise<void> {
   try {
-    await createProvider(vars.config, vars.db).getList(listId);
+    await vars.provider().getList(listId);
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
     if (error.kind === 'gone' || error.kind === 'permanent') {

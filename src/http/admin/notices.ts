@@ -2,14 +2,10 @@ import { Hono } from 'hono';
 import * as v from 'valibot';
 import { problems } from '../../lib/problem';
 import { retryFailedNotices, retryNotice } from '../../notify/retry';
-import { UserId } from '../../sync/events';
+import { UserId } from '../../schemas/events';
+import { NoticeId, NoticesRetryBody } from '../../schemas/admin-requests';
 import type { AppEnv } from '../context';
 import { jsonBody, pathParams } from './body';
-
-export const NoticeId = v.pipe(v.string('noticeId must be a string'), v.minLength(1, 'noticeId must not be empty'), v.maxLength(64, 'noticeId must be at most 64 characters'));
-
-/** `POST /v1/admin/notices/retry` body. */
-export const NoticesRetryBody = v.object({ userId: v.optional(UserId) });
 
 /** Worker → portal notices can be retried by an admin (contract §4). */
 export const noticesApp = new Hono<AppEnv>()

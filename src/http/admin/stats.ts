@@ -3,23 +3,22 @@ import { Hono } from 'hono';
 import type * as v from 'valibot';
 import type { Db } from '../../db/client';
 import { eventLog, notices, providerSessions, subscriptions } from '../../db/schema';
-import type { Stats } from '../../openapi/shapes/admin';
-import { PROVIDER_NAME } from '../../providers';
+import type { Stats } from '../../schemas/admin';
 import type { AppEnv } from '../context';
 
 const HOUR_MS = 3_600_000;
 
 /** `GET /v1/admin/stats`: counts from the database only; it never calls the provider. */
-export const statsApp = new Hono<AppEnv>().get('/', async (c) => c.json(await stats(c.var.db)));
+export const statsApp = new Hono<AppEnv>().get('/', async (c) => c.json(await stats(c.var.db, c.var.providerName)));
 
-export async function stats(db: Db, now = Date.now()): Promise<v.InferOutput<typeof Stats>> {
+export async function stats(db: Db, providerName: string, now = Date.now()): Promise<v.InferOutput<typeof Stats>> {
   const [grid, oldest, attempts, deadLettered, noticeCounts, session] = await Promise.all([
     db.select({ state: subscriptions.state, status: subscriptions.transferStatus, n: sql<number>`count(*)` }).from(subscriptions).groupBy(subscriptions.state, subscriptions.transferStatus),
     oldestPendingSince(db),
     db.select({ outcome: eventLog.outcome, n: sql<number>`count(*)` }).from(eventLog).where(and(eq(eventLog.kind, 'attempt'), gte(eventLog.at, now - HOUR_MS))).groupBy(eventLog.outcome),
     db.select({ n: sql<number>`count(*)` }).from(eventLog).where(eq(eventLog.kind, 'dead-letter')),
     db.select({ status: notices.status, n: sql<number>`count(*)` }).from(notices).groupBy(notices.status),
-    db.select().from(providerSessions).where(eq(providerSessions.provider, PROVIDER_NAME)).limit(1),
+    db.select().from(providerSessions).where(eq(providerSessions.provider, providerName)).limit(1),
   ]);
   const byState = { subscribed: 0, unsubscribed: 0, deleted: 0 };
   const byTransferStatus = { pending: 0, synced: 0, failed: 0 };
@@ -41,7 +40,7 @@ export async function stats(db: Db, now = Date.now()): Promise<v.InferOutput<typ
     deadLettered: deadLettered[0]?.n ?? 0,
     notices: noticeStatus,
     provider: {
-      name: PROVIDER_NAME,
+      name: providerName,
       login: refused ? 'refused' : login?.accessToken ? 'ok' : 'unknown',
       error: refused,
       since: refused && login?.loginErrorAt ? new Date(login.loginErrorAt).toISOString() : null,

@@ -3,41 +3,11 @@ import { Hono } from 'hono';
 import * as v from 'valibot';
 import { newsletters, subscribers, subscriptions, subscriptionStates, transferStatuses } from '../../db/schema';
 import { parseOr422 } from '../../lib/valibot';
+import { DEFAULT_PAGE, MAX_PAGE, SubscriptionsQuery } from '../../schemas/admin-requests';
 import type { AppEnv } from '../context';
 import { decodeCursor, encodeCursor } from './cursor';
 import { givenParams } from './query';
 import { subscriptionView } from './views';
-
-export const DEFAULT_PAGE = 50;
-export const MAX_PAGE = 500;
-
-/** `GET /v1/admin/subscriptions` query; the OpenAPI parameters are generated from it. */
-export const SubscriptionsQuery = v.object({
-  status: v.optional(v.pipe(v.picklist(transferStatuses, `status must be one of ${transferStatuses.join(', ')}`), v.description('Transfer status'))),
-  state: v.optional(v.pipe(v.picklist(subscriptionStates, `state must be one of ${subscriptionStates.join(', ')}`), v.description('Desired state'))),
-  newsletterId: v.optional(v.pipe(v.string(), v.minLength(1, 'newsletterId must not be empty'), v.maxLength(128, 'newsletterId must be at most 128 characters'))),
-  email: v.optional(
-    v.pipe(
-      v.string(),
-      v.maxLength(255, 'email must be at most 255 characters'),
-      v.regex(/^[^*]+\*?$/, 'email must be an address, or the start of one followed by *'),
-      v.description("The subscriber's current address, compared case-insensitively: exact, or a prefix when it ends with * (anna* finds anna@example.com)"),
-    ),
-  ),
-  limit: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d{1,4}$/, `limit must be a whole number from 1 to ${MAX_PAGE}`),
-      v.toNumber(),
-      v.integer(),
-      v.minValue(1, `limit must be a whole number from 1 to ${MAX_PAGE}`),
-      v.maxValue(MAX_PAGE, `limit must be a whole number from 1 to ${MAX_PAGE}`),
-      v.description('Page size'),
-    ),
-    String(DEFAULT_PAGE),
-  ),
-  cursor: v.optional(v.pipe(v.string(), v.maxLength(512, 'cursor is not one this API issued'), v.description('nextCursor of the previous page'))),
-});
 
 /** Every subscription, filtered and paged by subscription id (keyset, see cursor.ts). */
 export const subscriptionsApp = new Hono<AppEnv>().get('/', async (c) => {

@@ -1,6 +1,6 @@
 import type * as v from 'valibot';
 import type { eventLog } from '../../db/schema';
-import type { TimelineEntry } from '../../openapi/shapes/admin';
+import type { TimelineEntry } from '../../schemas/admin';
 
 /**
  * One readable line per event-log row. The log stores ids, times and provider messages only

@@ -1,13 +1,11 @@
 import { Hono } from 'hono';
 import * as v from 'valibot';
-import type { RetryMany } from '../../openapi/shapes/admin';
-import { NewsletterId } from '../../sync/events';
-import { failedOf, repush } from '../../sync/repush';
+import type { RetryMany } from '../../schemas/admin';
+import { NewsletterId } from '../../schemas/events';
+import { failedOf, repush } from '../../push/repush';
+import { TransfersRetryBody } from '../../schemas/admin-requests';
 import type { AppEnv } from '../context';
 import { jsonBody } from './body';
-
-/** `POST /v1/admin/transfers/retry` body; the OpenAPI request schema is generated from it. */
-export const TransfersRetryBody = v.object({ newsletterId: v.optional(NewsletterId) });
 
 /**
  * Retries every failed transfer (of one newsletter, or all): each is pushed again as a fresh

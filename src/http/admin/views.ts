@@ -4,7 +4,7 @@ import type { Config } from '../../config';
 import type { Db } from '../../db/client';
 import { eventLog, newsletters, subscribers, subscriptions, type Subscription, type TransferStatus } from '../../db/schema';
 import { noticesOfUser } from '../../notify/view';
-import type { SubscriberView, SubscriptionView, TransferView } from '../../openapi/shapes/admin';
+import type { SubscriberView, SubscriptionView, TransferView } from '../../schemas/admin';
 import { unsubscribeUrl } from '../../unsubscribe/token';
 import { timelineEntry } from './timeline';
 

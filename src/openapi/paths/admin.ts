@@ -1,10 +1,7 @@
-import { NoticeId, NoticesRetryBody } from '../../http/admin/notices';
-import { MappingBody } from '../../http/admin/newsletters';
-import { SubscriptionsQuery } from '../../http/admin/subscriptions';
-import { TransfersRetryBody } from '../../http/admin/transfers';
-import { NewsletterId, UserId } from '../../sync/events';
+import { NoticeId, NoticesRetryBody, MappingBody, SubscriptionsQuery, TransfersRetryBody } from '../../schemas/admin-requests';
+import { NewsletterId, UserId } from '../../schemas/events';
 import type { Operation } from '../operation';
-import { MappingList, MappingRemoved, MappingSaved, NoticeRetryMany, NoticeView, RetryMany, RetryOne, Stats, SubscriberView, SubscriptionPage } from '../shapes/admin';
+import { MappingList, MappingRemoved, MappingSaved, NoticeRetryMany, NoticeView, RetryMany, RetryOne, Stats, SubscriberView, SubscriptionPage } from '../../schemas/admin';
 
 /** `/v1/admin/*` (contract §3): every operation needs the admin bearer token. */
 

@@ -1,5 +1,5 @@
-import { PortalEvent } from '../../sync/events';
-import { BatchAnswer, EventAccepted } from '../shapes/common';
+import { PortalEvent } from '../../schemas/events';
+import { BatchAnswer, EventAccepted } from '../../schemas/common';
 import type { Operation } from '../operation';
 
 /** `POST /v1/events` and `/v1/events/batch` (contract §1, decisions in §6). */

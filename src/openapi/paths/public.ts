@@ -1,4 +1,4 @@
-import { Health } from '../shapes/common';
+import { Health } from '../../schemas/common';
 import type { Operation } from '../operation';
 
 /** Reader pages (contract §2), health and this documentation: no authentication. */

@@ -1,4 +1,4 @@
-import { RunDetail, RunningProblem, RunPage, RunQuery, RunsQuery, RunView, StartBody } from '../../reconcile/shapes';
+import { RunDetail, RunningProblem, RunPage, RunQuery, RunsQuery, RunView, StartBody } from '../../schemas/reconciliations';
 import type { Operation } from '../operation';
 
 /** `/v1/admin/reconciliations` (contract §3): portal-led comparison with Newsletter2Go. */

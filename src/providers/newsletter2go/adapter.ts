@@ -5,7 +5,7 @@ import {
   RateLimitedError,
   RecipientGoneError,
   RetryableError,
-} from '../errors';
+} from '../../ports/provider-errors';
 import type {
   ListInfo,
   NewsletterProvider,
@@ -14,7 +14,7 @@ import type {
   RecipientRef,
   RemoteStatus,
   UpsertResult,
-} from '../port';
+} from '../../ports/provider';
 import { safeJson, type TokenManager } from './auth';
 import { describeFailure, Envelope, IdItem, ListItem, RecipientItem, truthy } from './responses';
 import type { Transport } from './transport';

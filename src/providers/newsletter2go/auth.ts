@@ -1,7 +1,7 @@
 import * as v from 'valibot';
-import { CredentialsRefusedError, RetryableError } from '../errors';
+import { CredentialsRefusedError, RetryableError } from '../../ports/provider-errors';
 import { describeFailure, TokenResponse } from './responses';
-import type { SessionStore, StoredSession } from './session-store';
+import type { SessionStore, StoredSession } from '../../ports/token-store';
 import type { Transport } from './transport';
 
 /**

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { ProviderFailure } from '../port';
+import type { ProviderFailure } from '../../ports/provider';
 
 /** Newsletter2Go's answers, parsed rather than trusted (spec: "Envelope and ids"). */
 

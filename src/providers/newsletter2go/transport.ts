@@ -1,4 +1,4 @@
-import { RetryableError } from '../errors';
+import { RetryableError } from '../../ports/provider-errors';
 
 /**
  * Raw HTTP to Newsletter2Go: timeout, request pacing, and the network failures classified.

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
-import { NullableTimestamp, Timestamp } from '../openapi/shapes/common';
-import { NewsletterId } from '../sync/events';
-import { driftClasses } from './compare';
+import { NullableTimestamp, Timestamp } from './common';
+import { NewsletterId } from './events';
+import { driftClasses } from './states';
 
 /**
  * `/v1/admin/reconciliations` requests and answers as valibot schemas: the handlers parse and

@@ -2,8 +2,8 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { ReconciliationRun } from '../db/schema';
 import { log } from '../lib/log';
-import { enqueueAfterCommit } from '../sync/messages';
-import { createRun, listTargets, type RunMode } from './runs';
+import { enqueueAfterCommit } from '../schemas/queue';
+import { createRun, listTargets, type RunMode } from './run-state';
 
 export type StartResult =
   | { started: ReconciliationRun }

@@ -1,8 +1,8 @@
 import type { Db } from '../db/client';
-import type { NewsletterProvider } from '../providers/port';
+import type { NewsletterProvider } from '../ports/provider';
 import { compareRemotePage, type Finding, type LocalRow, missingFindings } from './compare';
-import { loadForPage, loadUnseen } from './local';
-import type { Cursor } from './runs';
+import { loadForPage, loadUnseen } from './load-desired';
+import type { Cursor } from './run-state';
 
 /**
  * One unit of a run's work, read-only: a page of the provider's recipients (or of local rows

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { subscriptions } from '../db/schema';
-import { enqueueAfterCommit, syncMessages } from './messages';
+import { enqueueAfterCommit, syncMessages } from '../schemas/queue';
 
 /** One sweep enqueues at most this many; the next run continues where it stopped. */
 export const SWEEP_LIMIT = 2000;

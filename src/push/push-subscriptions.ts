@@ -1,11 +1,11 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import type { NewsletterProvider } from '../providers/port';
+import type { NewsletterProvider } from '../ports/provider';
 import { unsubscribeUrl } from '../unsubscribe/token';
 import { planTransfer } from './plan';
-import { type Disposition, recordCreateIntents, recordOutcomes } from './record';
-import { executePlans } from './transfer';
-import { findClashes, leasePending, releaseLeases, type WorkItem } from './work';
+import { type Disposition, recordCreateIntents, recordOutcomes } from './record-outcomes';
+import { executePlans } from './call-provider';
+import { findClashes, leasePending, releaseLeases, type WorkItem } from './lease';
 
 const BUSY_RECHECK_SECONDS = 5;
 

@@ -3,7 +3,7 @@ import type { Db } from '../db/client';
 import { eventLog, receivedEvents, type EventLogEntry } from '../db/schema';
 import { chunks } from '../lib/chunks';
 import { applyEvent, type EventSource } from './apply-event';
-import type { PortalEvent } from './events';
+import type { PortalEvent } from '../schemas/events';
 import { retryOnBusy } from '../db/busy';
 import { scrubUser } from './scrub';
 import { applyDecision, loadUsers, newUser, toUserState, type Tx, writeUsers } from './user-rows';

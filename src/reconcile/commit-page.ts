@@ -2,10 +2,10 @@ import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { type EventLogEntry, eventLog, reconciliationFindings, reconciliationRuns, reconciliationSeen, subscriptions } from '../db/schema';
 import { chunks } from '../lib/chunks';
-import { repushSet } from '../sync/record';
+import { repushSet } from '../push/record-outcomes';
 import type { HealActions } from './decide';
-import { atStep, type Cursor } from './runs';
-import { addTally, type Step } from './step';
+import { atStep, type Cursor } from './run-state';
+import { addTally, type Step } from './read-page';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 

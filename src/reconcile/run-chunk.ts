@@ -2,13 +2,13 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { log } from '../lib/log';
 import { createNotice, noticeMessages } from '../notify/notices';
-import { ProviderError, RateLimitedError } from '../providers/errors';
-import { createProvider } from '../providers';
-import { enqueue, enqueueAfterCommit, syncMessages } from '../sync/messages';
-import { type Commit, commitStep } from './commit';
+import { ProviderError, RateLimitedError } from '../ports/provider-errors';
+import type { NewsletterProvider } from '../ports/provider';
+import { enqueue, enqueueAfterCommit, syncMessages } from '../schemas/queue';
+import { type Commit, commitStep } from './commit-page';
 import { decideHeal, type HealActions } from './decide';
-import { type Cursor, dropSeenMarks, failRun, getRun, parseCursor } from './runs';
-import { addTally, type Step, takeStep } from './step';
+import { type Cursor, dropSeenMarks, failRun, getRun, parseCursor } from './run-state';
+import { addTally, type Step, takeStep } from './read-page';
 
 /**
  * One invocation of a run: steps from the stored cursor until the time budget or the page
@@ -30,7 +30,7 @@ export interface ChunkOptions {
 
 export type ChunkOutcome = 'not-running' | 'continues' | 'completed' | 'failed' | 'retrying' | 'superseded';
 
-export async function runChunk(config: Config, db: Db, runId: string, options: ChunkOptions = {}): Promise<ChunkOutcome> {
+export async function runChunk(config: Config, db: Db, provider: NewsletterProvider, runId: string, options: ChunkOptions = {}): Promise<ChunkOutcome> {
   const run = await getRun(db, runId);
   if (run?.status !== 'running') return 'not-running';
   let cursor = parseCursor(run);
@@ -38,7 +38,6 @@ export async function runChunk(config: Config, db: Db, runId: string, options: C
     await failRun(db, runId, 'The run cursor could not be read');
     return 'failed';
   }
-  const provider = createProvider(config, db);
   const ctx = { db, provider, runId, startedAt: run.startedAt, pageSize: config.RECONCILE_PAGE_SIZE };
   const maxPages = options.maxPages ?? PAGES_PER_CHUNK;
   const began = Date.now();

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { noticeStatuses, subscriptionStates, transferStatuses } from '../../db/schema';
+import { noticeStatuses, subscriptionStates, transferStatuses } from './states';
 import { NullableTimestamp, Timestamp } from './common';
 
 /**

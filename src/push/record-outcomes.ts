@@ -1,11 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { eventLog, subscriptions } from '../db/schema';
-import { backoffSeconds } from './backoff';
-import { withAddress } from './addresses';
+import { backoffSeconds } from '../lib/backoff';
+import { withAddress } from '../lib/addresses';
 import type { Plan } from './plan';
-import type { Outcome } from './transfer';
-import type { WorkItem } from './work';
+import type { Outcome } from './call-provider';
+import type { WorkItem } from './lease';
 
 export interface RetryPolicy {
   maxAttempts: number;

@@ -1,10 +1,10 @@
-import type { Config } from '../config';
-import type { Db } from '../db/client';
-import { dbSessionStore } from '../db/provider-sessions';
-import { Newsletter2GoProvider } from './newsletter2go/adapter';
-import { TokenManager } from './newsletter2go/auth';
-import { Transport } from './newsletter2go/transport';
-import type { NewsletterProvider } from './port';
+import type { Config } from './config';
+import type { Db } from './db/client';
+import { dbSessionStore } from './db/provider-sessions';
+import { Newsletter2GoProvider } from './providers/newsletter2go/adapter';
+import { TokenManager } from './providers/newsletter2go/auth';
+import { Transport } from './providers/newsletter2go/transport';
+import type { NewsletterProvider } from './ports/provider';
 
 export const PROVIDER_NAME = 'newsletter2go';
 

@@ -1,6 +1,6 @@
 import type { SubscriptionState } from '../db/schema';
-import type { RecipientData } from '../providers/port';
-import { otherAddresses } from './addresses';
+import type { RecipientData } from '../ports/provider';
+import { otherAddresses } from '../lib/addresses';
 
 /**
  * What to send for one subscription, from its desired state and what the worker knows of the
@@ -42,7 +42,7 @@ export function planTransfer(input: PlanInput): Plan {
     return {
       kind: 'fail',
       reason: 'unmapped',
-      message: `No Newsletter2Go list is mapped to newsletter "${input.newsletterId}"; map one with PUT /v1/admin/newsletters/${input.newsletterId}`,
+      message: `No Newsletter2Go list is mapped to newsletter "${input.newsletterId}"; an admin maps one, then the transfer is retried`,
     };
   }
   // A recipient in another list (the mapping changed) is left there; this list gets its own.

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { NewsletterId, UserId } from '../../sync/events';
+import { NewsletterId, UserId } from './events';
 import { Timestamp } from './common';
 
 /**

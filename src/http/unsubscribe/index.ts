@@ -2,12 +2,12 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { describeError, log } from '../lib/log';
-import { pickLanguage, type Language } from '../unsubscribe/language';
-import { choicePage, donePage, errorPage, notFoundPage } from '../unsubscribe/pages';
-import { verifyToken } from '../unsubscribe/token';
-import { findLinkTarget, unsubscribeByLink, type Scope } from '../unsubscribe/unsubscribe';
-import type { AppEnv } from './context';
+import { describeError, log } from '../../lib/log';
+import { pickLanguage, type Language } from './language';
+import { choicePage, donePage, errorPage, notFoundPage } from './pages';
+import { verifyToken } from '../../unsubscribe/token';
+import { findLinkTarget, unsubscribeByLink, type Scope } from '../../unsubscribe/unsubscribe';
+import type { AppEnv } from '../context';
 
 /**
  * The reader's unsubscribe link (contract §2). GET (and HEAD) only shows a page: mail

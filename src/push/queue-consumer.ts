@@ -2,14 +2,18 @@ import * as v from 'valibot';
 import type { Config } from '../config';
 import { createDb, type Db } from '../db/client';
 import { eventLog, subscriptions } from '../db/schema';
-import { createProvider } from '../providers';
+import type { NewsletterProvider } from '../ports/provider';
 import { log } from '../lib/log';
-import { QueueMessage } from './messages';
-import { syncSubscriptions } from './run';
+import { QueueMessage } from '../schemas/queue';
+import { syncSubscriptions } from './push-subscriptions';
 import { eq } from 'drizzle-orm';
 
-/** Handlers for the other message kinds, wired in by the entry file's area modules. */
+/**
+ * What the entry's wiring hands the consumer: the provider adapter (the core knows only the
+ * port) and the handlers for the other message kinds.
+ */
 export interface MessageHandlers {
+  provider: (config: Config, db: Db) => NewsletterProvider;
   notice?: (config: Config, db: Db, noticeIds: string[]) => Promise<Map<string, { ack: true } | { ack: false; delaySeconds: number }>>;
   reconcile?: (config: Config, db: Db, runId: string) => Promise<void>;
 }
@@ -19,7 +23,7 @@ export interface MessageHandlers {
  * good, retried with backoff when the provider may recover. An unexpected error (a bug, the
  * database down) retries the whole batch; past the queue's limit it dead-letters.
  */
-export async function consumeBatch(config: Config, batch: MessageBatch<unknown>, handlers: MessageHandlers = {}): Promise<void> {
+export async function consumeBatch(config: Config, batch: MessageBatch<unknown>, handlers: MessageHandlers): Promise<void> {
   const db = createDb(config);
   const syncMsgs = new Map<string, Message<unknown>[]>();
   const noticeMsgs = new Map<string, Message<unknown>[]>();
@@ -42,7 +46,7 @@ export async function consumeBatch(config: Config, batch: MessageBatch<unknown>,
   }
 
   if (syncMsgs.size) {
-    const provider = createProvider(config, db);
+    const provider = handlers.provider(config, db);
     const dispositions = await syncSubscriptions(config, db, provider, [...syncMsgs.keys()]);
     // A wait that was no attempt goes back as a new message, so it never counts toward the DLQ.
     const requeued = [...dispositions].filter(([, d]) => !d.ack && d.requeue);
@@ -54,7 +58,7 @@ export async function consumeBatch(config: Config, batch: MessageBatch<unknown>,
     log.info('sync batch', { messages: batch.messages.length, subscriptions: syncMsgs.size, providerCalls: provider.callCount });
   }
   if (noticeMsgs.size) {
-    if (!handlers.notice) for (const msgs of noticeMsgs.values()) msgs.forEach((m) => m.retry());
+    if (!handlers.notice) for (const msgs of noticeMsgs.values()) for (const m of msgs) m.retry();
     else settle(noticeMsgs, await handlers.notice(config, db, [...noticeMsgs.keys()]));
   }
 }

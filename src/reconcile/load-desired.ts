@@ -2,7 +2,7 @@ import { and, asc, eq, gt, inArray, lte, ne, notExists, sql } from 'drizzle-orm'
 import type { Db } from '../db/client';
 import { reconciliationSeen, subscribers, subscriptions } from '../db/schema';
 import { chunks } from '../lib/chunks';
-import type { RemoteRecipient } from '../providers/port';
+import type { RemoteRecipient } from '../ports/provider';
 import type { LocalRow } from './compare';
 
 /**

@@ -2,8 +2,8 @@ import { and, eq, inArray, type SQL } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { subscriptions } from '../db/schema';
-import { enqueueAfterCommit, syncMessages } from './messages';
-import { repushSet } from './record';
+import { enqueueAfterCommit, syncMessages } from '../schemas/queue';
+import { repushSet } from './record-outcomes';
 
 /** How many ids one request enqueues directly; the sweep picks up the rest of a large set. */
 export const IMMEDIATE_ENQUEUE_LIMIT = 5000;

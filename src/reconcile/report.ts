@@ -3,8 +3,8 @@ import type * as v from 'valibot';
 import type { Db } from '../db/client';
 import { type ReconciliationFinding, reconciliationFindings, reconciliationRuns, type ReconciliationRun } from '../db/schema';
 import { type DriftClass, driftClasses } from './compare';
-import { parseCursor } from './runs';
-import type { FindingView, RunView } from './shapes';
+import { parseCursor } from './run-state';
+import type { FindingView, RunView } from '../schemas/reconciliations';
 
 /** Runs and findings as the admin JSON shows them, and the keyset-paged reads behind it. */
 

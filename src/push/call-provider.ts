@@ -1,5 +1,5 @@
-import { CredentialsRefusedError, ProviderError, RateLimitedError } from '../providers/errors';
-import type { NewsletterProvider, ProviderFailure, RecipientData, RecipientRef } from '../providers/port';
+import { CredentialsRefusedError, ProviderError, RateLimitedError } from '../ports/provider-errors';
+import type { NewsletterProvider, ProviderFailure, RecipientData, RecipientRef } from '../ports/provider';
 import type { Plan } from './plan';
 
 /**

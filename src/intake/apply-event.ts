@@ -1,6 +1,6 @@
 import type { SubscriptionState } from '../db/schema';
-import { withAddress } from './addresses';
-import type { PortalEvent } from './events';
+import { withAddress } from '../lib/addresses';
+import type { PortalEvent } from '../schemas/events';
 
 /**
  * What a portal event does to the stored desired state (contract §1 "Ordering" and §6).
@@ -134,7 +134,6 @@ function applyState(
   if (!sub) {
     decision.outcome = 'applied';
     decision.subscriptions.push({ newsletterId, state: target, stateAt: at, stateBy: source, resubscribe: false, push: true });
-    return;
     return;
   }
   const newer = at > sub.stateAt || (at === sub.stateAt && WINS_TIES.has(source) && !WINS_TIES.has(sub.stateBy));

@@ -1,4 +1,4 @@
-import type { ProviderFailure } from './port';
+import type { ProviderFailure } from './provider';
 
 /**
  * Classified provider failures. The sync engine decides by class, never by parsing
