@@ -2,7 +2,6 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ConfigError, getConfig } from './config';
 import { createDb } from './db/client';
-import { createProvider, PROVIDER_NAME } from './wiring';
 import { adminApp } from './http/admin';
 import type { AppEnv } from './http/context';
 import { docsApp } from './http/docs';
@@ -11,6 +10,7 @@ import { healthApp } from './http/health';
 import { unsubscribeApp } from './http/unsubscribe';
 import { describeError, log } from './lib/log';
 import { Problem, problemResponse, problemStatus, problems } from './lib/problem';
+import { createProvider, PROVIDER_NAME } from './wiring';
 
 /** The worker's HTTP surface: one sub-app per area, one error shape for all of them. */
 export function createApp() {
@@ -39,12 +39,21 @@ export function createApp() {
     }
     if (error instanceof HTTPException) {
       const res = error.getResponse();
-      const problem = new Problem(problemStatus(error.status), 'http', res.statusText || 'Error', error.message || res.statusText || 'Request failed');
+      const problem = new Problem(
+        problemStatus(error.status),
+        'http',
+        res.statusText || 'Error',
+        error.message || res.statusText || 'Request failed',
+      );
       return problemResponse(problem);
     }
     // Internals stay in the log; the answer says only that something failed.
     // Unsubscribe tokens are capabilities: keep them out of logs.
-    log.error('unhandled error', { path: c.req.path.replace(/^\/u\/[^/]+/, '/u/{token}'), method: c.req.method, error: describeError(error) });
+    log.error('unhandled error', {
+      path: c.req.path.replace(/^\/u\/[^/]+/, '/u/{token}'),
+      method: c.req.method,
+      error: describeError(error),
+    });
     return problemResponse(problems.internal());
   });
   return app;

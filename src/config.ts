@@ -6,12 +6,7 @@ import * as v from 'valibot';
  * by name, instead of surfacing as a stack trace in the middle of a request.
  */
 
-const text = (name: string) =>
-  v.pipe(
-    v.string(`${name} is missing`),
-    v.trim(),
-    v.nonEmpty(`${name} is missing`),
-  );
+const text = (name: string) => v.pipe(v.string(`${name} is missing`), v.trim(), v.nonEmpty(`${name} is missing`));
 
 const url = (name: string) => v.pipe(text(name), v.url(`${name} must be an absolute URL`));
 

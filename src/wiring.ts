@@ -1,10 +1,10 @@
 import type { Config } from './config';
 import type { Db } from './db/client';
 import { dbSessionStore } from './db/provider-sessions';
+import type { NewsletterProvider } from './ports/provider';
 import { Newsletter2GoProvider } from './providers/newsletter2go/adapter';
 import { TokenManager } from './providers/newsletter2go/auth';
 import { Transport } from './providers/newsletter2go/transport';
-import type { NewsletterProvider } from './ports/provider';
 
 export const PROVIDER_NAME = 'newsletter2go';
 
@@ -15,10 +15,15 @@ export function createProvider(config: Config, db: Db): NewsletterProvider {
     timeoutMs: config.N2G_TIMEOUT_MS,
     maxRequestsPerSecond: config.N2G_MAX_REQUESTS_PER_SECOND,
   });
-  const tokens = new TokenManager(transport, dbSessionStore(db, PROVIDER_NAME), {
-    authKey: config.N2G_AUTH_KEY,
-    username: config.N2G_USERNAME,
-    password: config.N2G_PASSWORD,
-  }, { loginRetryAfterMs: config.N2G_LOGIN_RETRY_SECONDS * 1000 });
+  const tokens = new TokenManager(
+    transport,
+    dbSessionStore(db, PROVIDER_NAME),
+    {
+      authKey: config.N2G_AUTH_KEY,
+      username: config.N2G_USERNAME,
+      password: config.N2G_PASSWORD,
+    },
+    { loginRetryAfterMs: config.N2G_LOGIN_RETRY_SECONDS * 1000 },
+  );
   return new Newsletter2GoProvider(transport, tokens);
 }

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 // How long does a report reconciliation of a large list take, in how many chunks (queue
 // invocations), with how many Newsletter2Go calls, and how much memory does the worker use?
 // Starts the local stack (wrangler dev + libSQL) against an in-process emulator, loads N
@@ -18,28 +21,50 @@
 // isolate heap without a debugger, and with wrangler 4.86 an attached inspector (Runtime.
 // getHeapUsage) made workerd run out of file descriptors and memory within one 100k run.
 import { createClient } from '@libsql/client';
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { startStack } from './local-stack.mjs';
 import { DEFAULTS as EMULATOR, startEmulator } from './n2g-emulator/emulator.mjs';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, drift: { type: 'string', default: '0.01' }, 'timeout-minutes': { type: 'string', default: '30' }, 'log-file': { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10000,100000' },
+    drift: { type: 'string', default: '0.01' },
+    'timeout-minutes': { type: 'string', default: '30' },
+    'log-file': { type: 'string' },
+  },
+});
 const SIZES = values.sizes.split(',').map(Number);
 const DRIFT = Number(values.drift);
 const TIMEOUT_MS = Number(values['timeout-minutes']) * 60_000;
 
-const emu = await startEmulator({ authKey: EMULATOR.authKey, username: EMULATOR.username, password: EMULATOR.password, lists: [], attributes: ['unsubscribe_url'], logLimit: 1000 });
+const emu = await startEmulator({
+  authKey: EMULATOR.authKey,
+  username: EMULATOR.username,
+  password: EMULATOR.password,
+  lists: [],
+  attributes: ['unsubscribe_url'],
+  logLimit: 1000,
+});
 const stack = await startStack({
   // The cron timer stays on: a chunk lost to a reload of wrangler dev is resumed as in production.
-  ephemeral: true, isolated: true, scheduleSeconds: 30,
+  ephemeral: true,
+  isolated: true,
+  scheduleSeconds: 30,
   log: (source, line) => values['log-file'] && appendFileSync(values['log-file'], `[${source}] ${line}\n`),
-  settings: { N2G_BASE_URL: emu.url, N2G_AUTH_KEY: EMULATOR.authKey, N2G_USERNAME: EMULATOR.username, N2G_PASSWORD: EMULATOR.password },
+  settings: {
+    N2G_BASE_URL: emu.url,
+    N2G_AUTH_KEY: EMULATOR.authKey,
+    N2G_USERNAME: EMULATOR.username,
+    N2G_PASSWORD: EMULATOR.password,
+  },
 });
 const db = createClient({ url: stack.libsqlUrl });
 const adminToken = String(stack.settings.ADMIN_API_TOKEN).split(/\s+/)[0];
 const admin = async (path, init = {}) => {
-  const res = await fetch(`${stack.workerUrl}${path}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, signal: AbortSignal.timeout(60_000) });
+  const res = await fetch(`${stack.workerUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    signal: AbortSignal.timeout(60_000),
+  });
   return { status: res.status, body: await res.json() };
 };
 
@@ -52,8 +77,10 @@ try {
   await emu.close();
 }
 
-console.log(`\nreport reconciliation, local stack (wrangler dev, libSQL, emulator), page size ${stack.settings.RECONCILE_PAGE_SIZE ?? 1000}, ` +
-  `time budget ${stack.settings.RECONCILE_TIME_BUDGET_MS ?? 20000} ms/chunk, N2G_MAX_REQUESTS_PER_SECOND ${stack.settings.N2G_MAX_REQUESTS_PER_SECOND ?? 10}, ${new Date().toISOString()}`);
+console.log(
+  `\nreport reconciliation, local stack (wrangler dev, libSQL, emulator), page size ${stack.settings.RECONCILE_PAGE_SIZE ?? 1000}, ` +
+    `time budget ${stack.settings.RECONCILE_TIME_BUDGET_MS ?? 20000} ms/chunk, N2G_MAX_REQUESTS_PER_SECOND ${stack.settings.N2G_MAX_REQUESTS_PER_SECOND ?? 10}, ${new Date().toISOString()}`,
+);
 console.table(results);
 
 async function bench(n) {
@@ -66,8 +93,21 @@ async function bench(n) {
   const rows = [];
   for (let i = 0; i < n; i++) {
     const email = `r${i}-${tag}@example.com`;
-    const rec = emu.control.insertRecipient({ list_id: list, email, first_name: 'Erika', last_name: `Muster${i}`, gender: 'f' });
-    rows.push({ sub: `sub_${randomBytes(10).toString('hex')}`, user: `bench-${tag}-${i}`, email, recipientId: rec.id, last: `Muster${i}`, state: 'subscribed' });
+    const rec = emu.control.insertRecipient({
+      list_id: list,
+      email,
+      first_name: 'Erika',
+      last_name: `Muster${i}`,
+      gender: 'f',
+    });
+    rows.push({
+      sub: `sub_${randomBytes(10).toString('hex')}`,
+      user: `bench-${tag}-${i}`,
+      email,
+      recipientId: rec.id,
+      last: `Muster${i}`,
+      state: 'subscribed',
+    });
   }
   // Drift, ~DRIFT of the list, one fifth per class, each made as a Newsletter2Go user or the portal would.
   for (let k = 0; k < each; k++) {
@@ -88,7 +128,10 @@ async function bench(n) {
   const byFifth = [];
   const logBefore = emu.control.counters();
   const t0 = Date.now();
-  const started = await admin('/v1/admin/reconciliations', { method: 'POST', body: JSON.stringify({ mode: 'report', newsletterIds: [newsletterId] }) });
+  const started = await admin('/v1/admin/reconciliations', {
+    method: 'POST',
+    body: JSON.stringify({ mode: 'report', newsletterIds: [newsletterId] }),
+  });
   if (started.status !== 202) throw new Error(`start refused: ${started.status} ${JSON.stringify(started.body)}`);
   let run = started.body;
   while (run.status === 'running' && Date.now() - t0 < TIMEOUT_MS) {
@@ -108,7 +151,9 @@ async function bench(n) {
   if (run.status !== 'completed') throw new Error(`run ${run.id} ended ${run.status} after ${wallMs} ms: ${run.error}`);
   const expected = { missing: each, profile: each, consent_conflict: each, stale_subscribed: each, orphan: each };
   const ok = Object.entries(expected).every(([k, v]) => run.counts[k] === v);
-  console.log(`[${n}] ${run.status} in ${wallMs} ms, ${run.totals.chunks} chunks, ${run.providerCalls} provider calls; findings ${JSON.stringify(run.counts)}${ok ? '' : ` (expected ${JSON.stringify(expected)})`}`);
+  console.log(
+    `[${n}] ${run.status} in ${wallMs} ms, ${run.totals.chunks} chunks, ${run.providerCalls} provider calls; findings ${JSON.stringify(run.counts)}${ok ? '' : ` (expected ${JSON.stringify(expected)})`}`,
+  );
   return {
     recipients: n,
     'load s': +(loadMs / 1000).toFixed(1),
@@ -129,19 +174,38 @@ async function bench(n) {
 /** Synced subscriptions and their subscribers, as the worker would hold them after the initial load. */
 async function loadDatabase(newsletterId, listId, rows) {
   const past = Date.now() - 3_600_000;
-  await db.execute({ sql: 'insert into newsletters (newsletter_id, list_id, name, created_at, updated_at) values (?, ?, ?, ?, ?)', args: [newsletterId, listId, 'Benchmark', past, past] });
+  await db.execute({
+    sql: 'insert into newsletters (newsletter_id, list_id, name, created_at, updated_at) values (?, ?, ?, ?, ?)',
+    args: [newsletterId, listId, 'Benchmark', past, past],
+  });
   for (let i = 0; i < rows.length; i += 500) {
     const slice = rows.slice(i, i + 500);
-    await db.batch([
-      {
-        sql: `insert into subscribers (user_id, email, first_name, last_name, gender, profile_at, created_at, updated_at) values ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        args: slice.flatMap((r) => [r.user, r.email, 'Erika', r.last, 'f', past, past, past]),
-      },
-      {
-        sql: `insert into subscriptions (id, user_id, newsletter_id, state, state_at, state_by, version, synced_version, list_id, recipient_id, transfer_status, synced_at, created_at, updated_at) values ${slice.map(() => '(?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        args: slice.flatMap((r) => [r.sub, r.user, newsletterId, r.state, past, r.state === 'subscribed' ? 'subscription.confirmed' : 'subscription.cancelled', listId, r.recipientId, 'synced', past, past, past]),
-      },
-    ], 'write');
+    await db.batch(
+      [
+        {
+          sql: `insert into subscribers (user_id, email, first_name, last_name, gender, profile_at, created_at, updated_at) values ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          args: slice.flatMap((r) => [r.user, r.email, 'Erika', r.last, 'f', past, past, past]),
+        },
+        {
+          sql: `insert into subscriptions (id, user_id, newsletter_id, state, state_at, state_by, version, synced_version, list_id, recipient_id, transfer_status, synced_at, created_at, updated_at) values ${slice.map(() => '(?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          args: slice.flatMap((r) => [
+            r.sub,
+            r.user,
+            newsletterId,
+            r.state,
+            past,
+            r.state === 'subscribed' ? 'subscription.confirmed' : 'subscription.cancelled',
+            listId,
+            r.recipientId,
+            'synced',
+            past,
+            past,
+            past,
+          ]),
+        },
+      ],
+      'write',
+    );
   }
 }
 
@@ -153,7 +217,8 @@ function workerdPids(pgid) {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'workerd') pids.push(Number(entry));
+      if (Number(fields[2]) === pgid && readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'workerd')
+        pids.push(Number(entry));
     } catch {
       // The process ended while we looked.
     }
@@ -162,7 +227,8 @@ function workerdPids(pgid) {
 }
 
 function memory(pids) {
-  let rss = 0, hwm = 0;
+  let rss = 0,
+    hwm = 0;
   for (const pid of pids) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -184,6 +250,9 @@ function mib(bytes) {
 }
 
 function callsSince(before, after) {
-  const get = (c) => Object.entries(c?.byRoute ?? c ?? {}).filter(([k]) => k.startsWith('GET /lists/{list_id}/recipients')).reduce((s, [, v]) => s + (typeof v === 'number' ? v : (v?.count ?? 0)), 0);
+  const get = (c) =>
+    Object.entries(c?.byRoute ?? c ?? {})
+      .filter(([k]) => k.startsWith('GET /lists/{list_id}/recipients'))
+      .reduce((s, [, v]) => s + (typeof v === 'number' ? v : (v?.count ?? 0)), 0);
   return get(after) - get(before);
 }

@@ -8,15 +8,35 @@ import { parseEnv } from 'node:util';
 
 /** The contract's §5 names, then the tuning names of src/config.ts (a test keeps them in step). */
 export const SETTING_NAMES = Object.freeze([
-  'TURSO_DATABASE_URL', 'TURSO_AUTH_TOKEN',
-  'N2G_BASE_URL', 'N2G_AUTH_KEY', 'N2G_USERNAME', 'N2G_PASSWORD',
-  'PORTAL_SIGNING_SECRET', 'NOTIFY_SIGNING_SECRET', 'ADMIN_API_TOKEN', 'UNSUBSCRIBE_SIGNING_KEY',
-  'PUBLIC_BASE_URL', 'PORTAL_WEBHOOK_URL',
-  'N2G_TIMEOUT_MS', 'N2G_MAX_REQUESTS_PER_SECOND', 'N2G_BULK_SIZE', 'N2G_LOGIN_RETRY_SECONDS',
+  'TURSO_DATABASE_URL',
+  'TURSO_AUTH_TOKEN',
+  'N2G_BASE_URL',
+  'N2G_AUTH_KEY',
+  'N2G_USERNAME',
+  'N2G_PASSWORD',
+  'PORTAL_SIGNING_SECRET',
+  'NOTIFY_SIGNING_SECRET',
+  'ADMIN_API_TOKEN',
+  'UNSUBSCRIBE_SIGNING_KEY',
+  'PUBLIC_BASE_URL',
+  'PORTAL_WEBHOOK_URL',
+  'N2G_TIMEOUT_MS',
+  'N2G_MAX_REQUESTS_PER_SECOND',
+  'N2G_BULK_SIZE',
+  'N2G_LOGIN_RETRY_SECONDS',
   'UNSUBSCRIBE_ATTRIBUTE',
-  'SYNC_MAX_ATTEMPTS', 'SYNC_BACKOFF_BASE_SECONDS', 'SYNC_BACKOFF_MAX_SECONDS', 'SWEEP_PENDING_AFTER_SECONDS',
-  'NOTICE_RETRY_HOURS', 'NOTICE_BACKOFF_BASE_SECONDS', 'NOTICE_BACKOFF_MAX_SECONDS', 'NOTICE_TIMEOUT_MS',
-  'LOG_RETENTION_DAYS', 'RECONCILE_PAGE_SIZE', 'RECONCILE_TIME_BUDGET_MS', 'DEAD_LETTER_QUEUE',
+  'SYNC_MAX_ATTEMPTS',
+  'SYNC_BACKOFF_BASE_SECONDS',
+  'SYNC_BACKOFF_MAX_SECONDS',
+  'SWEEP_PENDING_AFTER_SECONDS',
+  'NOTICE_RETRY_HOURS',
+  'NOTICE_BACKOFF_BASE_SECONDS',
+  'NOTICE_BACKOFF_MAX_SECONDS',
+  'NOTICE_TIMEOUT_MS',
+  'LOG_RETENTION_DAYS',
+  'RECONCILE_PAGE_SIZE',
+  'RECONCILE_TIME_BUDGET_MS',
+  'DEAD_LETTER_QUEUE',
 ]);
 
 /**
@@ -31,7 +51,12 @@ export const LOCAL_SECRETS = Object.freeze({
 });
 
 /** Settings whose local default is a server the stack starts; given elsewhere, it is not started. */
-export const SERVICE_URLS = Object.freeze(['TURSO_DATABASE_URL', 'N2G_BASE_URL', 'PORTAL_WEBHOOK_URL', 'PUBLIC_BASE_URL']);
+export const SERVICE_URLS = Object.freeze([
+  'TURSO_DATABASE_URL',
+  'N2G_BASE_URL',
+  'PORTAL_WEBHOOK_URL',
+  'PUBLIC_BASE_URL',
+]);
 export const N2G_LOGIN = Object.freeze(['N2G_AUTH_KEY', 'N2G_USERNAME', 'N2G_PASSWORD']);
 
 /** @typedef {'option' | 'environment' | '.dev.vars' | 'local default' | 'local stack'} Source */
@@ -53,7 +78,11 @@ export function readDevVars(root) {
 export function resolveSettings({ env = {}, devVars = {}, overrides = {}, localN2gLogin }) {
   /** @type {Record<string, string>} */ const settings = {};
   /** @type {Record<string, Source>} */ const sources = {};
-  const put = (/** @type {Record<string, unknown>} */ layer, /** @type {Source} */ source, /** @type {readonly string[]} */ names = Object.keys(layer)) => {
+  const put = (
+    /** @type {Record<string, unknown>} */ layer,
+    /** @type {Source} */ source,
+    /** @type {readonly string[]} */ names = Object.keys(layer),
+  ) => {
     for (const name of names) {
       const value = layer[name];
       if (value === undefined || value === null || String(value) === '') continue;
@@ -65,12 +94,21 @@ export function resolveSettings({ env = {}, devVars = {}, overrides = {}, localN
   put(devVars, '.dev.vars');
   put(env, 'environment', SETTING_NAMES);
   put(overrides, 'option');
-  if (!('N2G_BASE_URL' in settings)) put(localN2gLogin, 'local default', N2G_LOGIN.filter((n) => !(n in settings)));
+  if (!('N2G_BASE_URL' in settings))
+    put(
+      localN2gLogin,
+      'local default',
+      N2G_LOGIN.filter((n) => !(n in settings)),
+    );
   return { settings, sources };
 }
 
 /** Fills a setting the stack provides (a server's URL) unless a layer already set it. */
-export function provide(/** @type {{ settings: Record<string, string>, sources: Record<string, Source> }} */ resolved, /** @type {string} */ name, /** @type {string} */ value) {
+export function provide(
+  /** @type {{ settings: Record<string, string>, sources: Record<string, Source> }} */ resolved,
+  /** @type {string} */ name,
+  /** @type {string} */ value,
+) {
   if (name in resolved.settings) return;
   resolved.settings[name] = value;
   resolved.sources[name] = 'local stack';
@@ -86,7 +124,9 @@ export const first = (/** @type {string | undefined} */ list) => (list ?? '').tr
  */
 export function writeEnvFile(path, settings) {
   const lines = Object.entries(settings).map(([name, value]) => `${name}=${quote(name, value)}`);
-  writeFileSync(path, `# Written by stack/local-stack.mjs for wrangler dev; removed on stop.\n${lines.join('\n')}\n`, { mode: 0o600 });
+  writeFileSync(path, `# Written by stack/local-stack.mjs for wrangler dev; removed on stop.\n${lines.join('\n')}\n`, {
+    mode: 0o600,
+  });
   chmodSync(path, 0o600); // mode applies only when the file is created
 }
 

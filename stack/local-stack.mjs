@@ -45,7 +45,9 @@ export async function startStack(options = {}) {
   const workDir = ephemeral ? mkdtempSync(join(tmpdir(), 'newsletter-bridge-stack-')) : join(root, '.stack');
   mkdirSync(workDir, { recursive: true, mode: 0o700 });
   const resolved = resolveSettings({
-    env, devVars: isolated ? {} : readDevVars(root), overrides: options.settings,
+    env,
+    devVars: isolated ? {} : readDevVars(root),
+    overrides: options.settings,
     localN2gLogin: { N2G_AUTH_KEY: EMULATOR.authKey, N2G_USERNAME: EMULATOR.username, N2G_PASSWORD: EMULATOR.password },
   });
   const { settings, sources } = resolved;
@@ -55,14 +57,18 @@ export async function startStack(options = {}) {
   const elsewhere = (/** @type {string} */ name, /** @type {string} */ what) =>
     notes.push(`${name} is set (${sources[name]}): ${what}`);
   const cleanUp = async () => {
-    for (const step of cleanups.reverse()) await Promise.resolve().then(step).catch((e) => say('stack', `cleanup: ${e.message}`));
+    for (const step of cleanups.reverse())
+      await Promise.resolve()
+        .then(step)
+        .catch((e) => say('stack', `cleanup: ${e.message}`));
     if (ephemeral) rmSync(workDir, { recursive: true, force: true });
   };
 
   try {
     const ports = await checkPorts(options.ports, env, ephemeral, settings);
 
-    let libsqlUrl = null, dbFile = null;
+    let libsqlUrl = null,
+      dbFile = null;
     if (!('TURSO_DATABASE_URL' in settings)) {
       dbFile = resolve(root, options.dbFile ?? join(workDir, 'local.db'));
       const libsql = await startLibsqlServer({ file: dbFile, port: ports.libsql });
@@ -75,23 +81,41 @@ export async function startStack(options = {}) {
     let emulatorUrl = null;
     if (!('N2G_BASE_URL' in settings)) {
       const emulator = await startEmulator({
-        port: ports.emulator, authKey: settings.N2G_AUTH_KEY, username: settings.N2G_USERNAME, password: settings.N2G_PASSWORD,
-        lists: EMULATOR.lists, attributes: [settings.UNSUBSCRIBE_ATTRIBUTE ?? 'unsubscribe_url'],
+        port: ports.emulator,
+        authKey: settings.N2G_AUTH_KEY,
+        username: settings.N2G_USERNAME,
+        password: settings.N2G_PASSWORD,
+        lists: EMULATOR.lists,
+        attributes: [settings.UNSUBSCRIBE_ATTRIBUTE ?? 'unsubscribe_url'],
         // Paths only: a query may carry a recipient's e-mail (FIQL filters).
-        log: (e) => say('n2g', `${e.method} ${e.path.split('?')[0]} → ${e.status} ${e.durationMs} ms${e.fault ? ` (fault ${e.fault})` : ''}`),
+        log: (e) =>
+          say(
+            'n2g',
+            `${e.method} ${e.path.split('?')[0]} → ${e.status} ${e.durationMs} ms${e.fault ? ` (fault ${e.fault})` : ''}`,
+          ),
       });
       cleanups.push(() => emulator.close());
       emulatorUrl = emulator.url;
       provide(resolved, 'N2G_BASE_URL', emulator.url);
     } else {
       const missing = ['N2G_AUTH_KEY', 'N2G_USERNAME', 'N2G_PASSWORD'].filter((n) => !(n in settings));
-      if (missing.length) throw new Error(`N2G_BASE_URL points at ${settings.N2G_BASE_URL} (${sources.N2G_BASE_URL}) but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`);
-      elsewhere('N2G_BASE_URL', `the emulator is not started; the worker talks to ${new URL(settings.N2G_BASE_URL).origin}`);
+      if (missing.length)
+        throw new Error(
+          `N2G_BASE_URL points at ${settings.N2G_BASE_URL} (${sources.N2G_BASE_URL}) but ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`,
+        );
+      elsewhere(
+        'N2G_BASE_URL',
+        `the emulator is not started; the worker talks to ${new URL(settings.N2G_BASE_URL).origin}`,
+      );
     }
 
     let portalUrl = null;
     if (!('PORTAL_WEBHOOK_URL' in settings)) {
-      const receiver = await startPortalReceiver({ port: ports.receiver, secret: first(settings.NOTIFY_SIGNING_SECRET), log: (line) => say('portal', line) });
+      const receiver = await startPortalReceiver({
+        port: ports.receiver,
+        secret: first(settings.NOTIFY_SIGNING_SECRET),
+        log: (line) => say('portal', line),
+      });
       cleanups.push(() => receiver.close());
       portalUrl = receiver.url;
       provide(resolved, 'PORTAL_WEBHOOK_URL', `${receiver.url}/portal/webhooks`);
@@ -105,15 +129,20 @@ export async function startStack(options = {}) {
     cleanups.push(() => rmSync(envFile, { force: true }));
 
     /** @type {string[]} the last lines, shown when wrangler gives up */ const tail = [];
-    const wrangler = spawnGroup(join(root, 'node_modules', '.bin', 'wrangler'), wranglerArgs({ workerPort, inspectorPort: await freePort(), envFile, stateDir: join(workDir, 'wrangler-state') }), {
-      cwd: root, env: wranglerEnv(process.env),
-      onLine: (raw) => {
-        const line = raw.replace(/\x1b\[[0-9;]*m/g, ''); // wrangler colours some lines regardless
-        tail.push(line);
-        if (tail.length > 30) tail.shift();
-        say('worker', line);
+    const wrangler = spawnGroup(
+      join(root, 'node_modules', '.bin', 'wrangler'),
+      wranglerArgs({ workerPort, inspectorPort: await freePort(), envFile, stateDir: join(workDir, 'wrangler-state') }),
+      {
+        cwd: root,
+        env: wranglerEnv(process.env),
+        onLine: (raw) => {
+          const line = raw.replace(/\x1b\[[0-9;]*m/g, ''); // wrangler colours some lines regardless
+          tail.push(line);
+          if (tail.length > 30) tail.shift();
+          say('worker', line);
+        },
       },
-    });
+    );
     const pgid = wrangler.pid;
     const lastResort = () => killGroupNow(pgid);
     process.on('exit', lastResort);
@@ -126,14 +155,25 @@ export async function startStack(options = {}) {
       throw new Error(`${error.message}\n--- wrangler's last lines ---\n${tail.join('\n')}`);
     });
     const health = { status: answer.status, body: parseJson(answer.body) };
-    if (answer.status >= 500 && answer.status !== 503) throw new Error(`the worker refuses to run: ${health.body?.detail ?? answer.body}`);
+    if (answer.status >= 500 && answer.status !== 503)
+      throw new Error(`the worker refuses to run: ${health.body?.detail ?? answer.body}`);
 
     const cron = cronTimer(workerUrl, scheduleSeconds, (line) => say('cron', line));
     cleanups.push(() => cron.stop());
 
     /** @type {Promise<void> | undefined} */ let stopping;
     return {
-      workerUrl, libsqlUrl, emulatorUrl, portalUrl, dbFile, settings, sources, notes, health, wranglerPid: pgid, scheduleSeconds,
+      workerUrl,
+      libsqlUrl,
+      emulatorUrl,
+      portalUrl,
+      dbFile,
+      settings,
+      sources,
+      notes,
+      health,
+      wranglerPid: pgid,
+      scheduleSeconds,
       /** Settles when wrangler exits, by stop() or on its own. */
       workerExited: wrangler.exited,
       fireScheduled: cron.fire,

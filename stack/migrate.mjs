@@ -1,9 +1,10 @@
 // Applies the drizzle-kit migrations in ./drizzle to a libSQL database over HTTP.
 // Used by the local stack, the test setup and (with TURSO_* set) a real deployment.
+
+import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
-import { fileURLToPath } from 'node:url';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
 

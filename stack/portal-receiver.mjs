@@ -34,19 +34,27 @@ export async function startPortalReceiver({ port = 0, host = '127.0.0.1', secret
     }
     if (url.pathname === '/_receiver/fail' && req.method === 'POST') {
       const body = safeJson(raw);
-      const rule = { left: Number(body?.count ?? 1), status: Number(body?.status ?? 503), match: typeof body?.match === 'string' ? body.match : null };
+      const rule = {
+        left: Number(body?.count ?? 1),
+        status: Number(body?.status ?? 503),
+        match: typeof body?.match === 'string' ? body.match : null,
+      };
       failRules.push(rule);
       return reply(200, rule);
     }
     if (url.pathname === '/portal/webhooks' && req.method === 'POST') {
       const id = header(req.headers['webhook-id']);
-      const verified = secret ? verify(secret, id, header(req.headers['webhook-timestamp']), header(req.headers['webhook-signature']), raw) : null;
+      const verified = secret
+        ? verify(secret, id, header(req.headers['webhook-timestamp']), header(req.headers['webhook-signature']), raw)
+        : null;
       const rule = failRules.find((r) => r.left > 0 && (r.match === null || raw.includes(r.match)));
       const status = rule ? rule.status : 204;
       if (rule) rule.left--;
       received.push({ at: new Date().toISOString(), id, verified, status, body: safeJson(raw) });
       const body = safeJson(raw);
-      log(`portal notice ${body?.type ?? '?'} ${id ?? ''} → ${status}${verified === false ? ' (signature INVALID)' : ''}`);
+      log(
+        `portal notice ${body?.type ?? '?'} ${id ?? ''} → ${status}${verified === false ? ' (signature INVALID)' : ''}`,
+      );
       res.writeHead(status);
       return res.end();
     }
@@ -79,9 +87,17 @@ function safeJson(raw) {
 }
 
 /** Standard Webhooks check, as the real portal would do it. */
-function verify(/** @type {string} */ secret, /** @type {string|undefined} */ id, /** @type {string|undefined} */ ts, /** @type {string|undefined} */ sig, /** @type {string} */ raw) {
+function verify(
+  /** @type {string} */ secret,
+  /** @type {string|undefined} */ id,
+  /** @type {string|undefined} */ ts,
+  /** @type {string|undefined} */ sig,
+  /** @type {string} */ raw,
+) {
   if (!id || !ts || !sig) return false;
-  const expected = createHmac('sha256', Buffer.from(secret.replace(/^whsec_/, ''), 'base64')).update(`${id}.${ts}.${raw}`).digest();
+  const expected = createHmac('sha256', Buffer.from(secret.replace(/^whsec_/, ''), 'base64'))
+    .update(`${id}.${ts}.${raw}`)
+    .digest();
   return sig.split(' ').some((entry) => {
     const [version, value] = entry.split(',');
     if (version !== 'v1' || !value) return false;

@@ -4,9 +4,19 @@ import { createServer } from 'node:net';
 
 export const DEFAULT_PORTS = Object.freeze({ worker: 8787, emulator: 8788, receiver: 8790, libsql: 0 });
 /** The variable that moves each one; `PORT` is the contract's name for the worker's. */
-export const PORT_VARIABLES = Object.freeze({ worker: 'PORT', emulator: 'N2G_EMULATOR_PORT', receiver: 'PORTAL_RECEIVER_PORT', libsql: 'LIBSQL_PORT' });
+export const PORT_VARIABLES = Object.freeze({
+  worker: 'PORT',
+  emulator: 'N2G_EMULATOR_PORT',
+  receiver: 'PORTAL_RECEIVER_PORT',
+  libsql: 'LIBSQL_PORT',
+});
 /** The setting that, when given, means the server is not started (so its port is not needed). */
-const REPLACED_BY = Object.freeze({ worker: null, emulator: 'N2G_BASE_URL', receiver: 'PORTAL_WEBHOOK_URL', libsql: 'TURSO_DATABASE_URL' });
+const REPLACED_BY = Object.freeze({
+  worker: null,
+  emulator: 'N2G_BASE_URL',
+  receiver: 'PORTAL_WEBHOOK_URL',
+  libsql: 'TURSO_DATABASE_URL',
+});
 
 /**
  * Resolves each port (option > environment > default) and checks that the fixed ones are free,
@@ -23,11 +33,14 @@ export async function checkPorts(given = {}, env, ephemeral, settings) {
     const variable = PORT_VARIABLES[key];
     const raw = given[key] ?? (ephemeral ? 0 : env[variable] || DEFAULT_PORTS[key]);
     const port = Number(raw);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${variable} must be a port number (0 picks a free one), got ${JSON.stringify(raw)}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new Error(`${variable} must be a port number (0 picks a free one), got ${JSON.stringify(raw)}`);
     ports[key] = port;
     const replacedBy = REPLACED_BY[key];
     if (port !== 0 && !(replacedBy && replacedBy in settings) && !(await isFree(port))) {
-      throw new Error(`port ${port} (${key}) is already in use: is another local stack running? Set ${variable} to another port, or 0 for a free one.`);
+      throw new Error(
+        `port ${port} (${key}) is already in use: is another local stack running? Set ${variable} to another port, or 0 for a free one.`,
+      );
     }
   }
   return ports;

@@ -82,7 +82,10 @@ export async function waitUntil(check, timeoutMs) {
  */
 export async function waitForHttp(url, timeoutMs, gaveUp) {
   let stopped = false;
-  gaveUp.then(() => (stopped = true), () => (stopped = true));
+  gaveUp.then(
+    () => (stopped = true),
+    () => (stopped = true),
+  );
   const deadline = Date.now() + timeoutMs;
   while (!stopped) {
     try {

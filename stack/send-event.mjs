@@ -18,7 +18,12 @@ const USAGE = `usage: npm run send-event -- <type> '<json data>' [--occurred-at 
 types: subscription.confirmed, subscriber.updated, subscription.cancelled, user.deleted`;
 
 /** Standard Webhooks: base64 HMAC-SHA256 over "{id}.{timestamp}.{body}" with the secret's bytes. */
-function signWebhook(/** @type {string} */ secret, /** @type {string} */ id, /** @type {number} */ timestamp, /** @type {string} */ body) {
+function signWebhook(
+  /** @type {string} */ secret,
+  /** @type {string} */ id,
+  /** @type {number} */ timestamp,
+  /** @type {string} */ body,
+) {
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
@@ -29,7 +34,12 @@ const sh = (/** @type {string} */ s) => `'${s.replace(/'/g, `'\\''`)}'`;
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'occurred-at': { type: 'string' }, id: { type: 'string' }, url: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      'occurred-at': { type: 'string' },
+      id: { type: 'string' },
+      url: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [type, rawData] = positionals;
   if (values.help || !type || !rawData) return fail(USAGE, values.help ? 0 : 2);
@@ -41,23 +51,44 @@ async function main() {
   }
 
   const devVars = readDevVars(ROOT);
-  const secret = first(process.env.PORTAL_SIGNING_SECRET || devVars.PORTAL_SIGNING_SECRET || LOCAL_SECRETS.PORTAL_SIGNING_SECRET);
-  const worker = (values.url ?? process.env.WORKER_URL ?? `http://localhost:${process.env.PORT || 8787}`).replace(/\/$/, '');
+  const secret = first(
+    process.env.PORTAL_SIGNING_SECRET || devVars.PORTAL_SIGNING_SECRET || LOCAL_SECRETS.PORTAL_SIGNING_SECRET,
+  );
+  const worker = (values.url ?? process.env.WORKER_URL ?? `http://localhost:${process.env.PORT || 8787}`).replace(
+    /\/$/,
+    '',
+  );
   const body = JSON.stringify({ type, occurredAt: values['occurred-at'] ?? new Date().toISOString(), data });
   const id = values.id ?? `evt_${randomBytes(12).toString('hex')}`;
   const timestamp = Math.floor(Date.now() / 1000);
-  const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(secret, id, timestamp, body) };
+  const headers = {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signWebhook(secret, id, timestamp, body),
+  };
 
   let res;
   try {
     res = await fetch(`${worker}/v1/events`, { method: 'POST', headers, body });
   } catch (error) {
-    return fail(`no answer from ${worker}: ${error instanceof Error ? error.message : String(error)} (is \`npm start\` running?)`, 1);
+    return fail(
+      `no answer from ${worker}: ${error instanceof Error ? error.message : String(error)} (is \`npm start\` running?)`,
+      1,
+    );
   }
   const text = await res.text();
   console.log(`POST ${worker}/v1/events  webhook-id ${id}\n→ ${res.status} ${res.statusText}\n${pretty(text)}`);
-  console.log(`\nThe same request with curl (signature valid until ${new Date((timestamp + 300) * 1000).toISOString()}):`);
-  console.log([`curl -i -X POST ${worker}/v1/events`, ...Object.entries(headers).map(([k, v]) => `  -H ${sh(`${k}: ${v}`)}`), `  --data-raw ${sh(body)}`].join(' \\\n'));
+  console.log(
+    `\nThe same request with curl (signature valid until ${new Date((timestamp + 300) * 1000).toISOString()}):`,
+  );
+  console.log(
+    [
+      `curl -i -X POST ${worker}/v1/events`,
+      ...Object.entries(headers).map(([k, v]) => `  -H ${sh(`${k}: ${v}`)}`),
+      `  --data-raw ${sh(body)}`,
+    ].join(' \\\n'),
+  );
   process.exitCode = res.ok ? 0 : 1;
 }
 

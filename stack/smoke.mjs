@@ -13,7 +13,9 @@
 const REQUIRED = ['N2G_AUTH_KEY', 'N2G_USERNAME', 'N2G_PASSWORD', 'N2G_SMOKE_LIST_ID'];
 const missing = REQUIRED.filter((name) => !process.env[name]);
 if (missing.length) {
-  console.log(`smoke test skipped: it talks to a real Newsletter2Go account and needs ${missing.join(', ')} in the environment.`);
+  console.log(
+    `smoke test skipped: it talks to a real Newsletter2Go account and needs ${missing.join(', ')} in the environment.`,
+  );
   console.log('Nothing was sent anywhere.');
   process.exit(0);
 }
@@ -32,21 +34,38 @@ const step = (/** @type {string} */ text) => console.log(`• ${text}`);
 
 step(`starting an isolated local stack against ${new URL(base).origin}`);
 const stack = await startStack({
-  ephemeral: true, isolated: true, quiet: !env.SMOKE_VERBOSE, scheduleSeconds: 10,
-  settings: { N2G_BASE_URL: base, N2G_AUTH_KEY: env.N2G_AUTH_KEY, N2G_USERNAME: env.N2G_USERNAME, N2G_PASSWORD: env.N2G_PASSWORD, SYNC_MAX_ATTEMPTS: 3 },
+  ephemeral: true,
+  isolated: true,
+  quiet: !env.SMOKE_VERBOSE,
+  scheduleSeconds: 10,
+  settings: {
+    N2G_BASE_URL: base,
+    N2G_AUTH_KEY: env.N2G_AUTH_KEY,
+    N2G_USERNAME: env.N2G_USERNAME,
+    N2G_PASSWORD: env.N2G_PASSWORD,
+    SYNC_MAX_ATTEMPTS: 3,
+  },
 });
 const client = stackClient({
-  workerUrl: stack.workerUrl, emulatorUrl: '',
-  portalSecret: first(stack.settings.PORTAL_SIGNING_SECRET), adminToken: first(stack.settings.ADMIN_API_TOKEN),
+  workerUrl: stack.workerUrl,
+  emulatorUrl: '',
+  portalSecret: first(stack.settings.PORTAL_SIGNING_SECRET),
+  adminToken: first(stack.settings.ADMIN_API_TOKEN),
 });
 
 /** Sends one event and waits until the worker has transferred it; the transfer must succeed. */
-async function transfer(/** @type {string} */ type, /** @type {Record<string, string>} */ data, /** @type {string} */ expectedState) {
+async function transfer(
+  /** @type {string} */ type,
+  /** @type {Record<string, string>} */ data,
+  /** @type {string} */ expectedState,
+) {
   await client.postEvent({ type, occurredAt: new Date().toISOString(), data });
   const view = await client.settled(userId, 90_000);
   const sub = view.subscriptions.find((/** @type {{ newsletterId: string }} */ s) => s.newsletterId === newsletterId);
   if (sub?.transfer.status !== 'synced' || sub.state !== expectedState) {
-    throw new Error(`${type}: state ${sub?.state}, transfer ${sub?.transfer.status}: ${JSON.stringify(sub?.transfer.error ?? null)}`);
+    throw new Error(
+      `${type}: state ${sub?.state}, transfer ${sub?.transfer.status}: ${JSON.stringify(sub?.transfer.error ?? null)}`,
+    );
   }
   step(`${type} → ${sub.state}, transferred after ${sub.transfer.attempts} attempt(s)`);
 }
@@ -55,10 +74,20 @@ let failed = false;
 try {
   if (stack.health.status !== 200) throw new Error(`/health: ${JSON.stringify(stack.health.body)}`);
   step('login to Newsletter2Go accepted (/health ok)');
-  const mapped = await client.admin(`/v1/admin/newsletters/${newsletterId}`, { method: 'PUT', body: JSON.stringify({ listId: env.N2G_SMOKE_LIST_ID, name: 'newsletter-bridge smoke test' }) });
-  if (mapped.status >= 300) throw new Error(`mapping to list ${env.N2G_SMOKE_LIST_ID} refused: ${mapped.status} ${JSON.stringify(mapped.body)}`);
+  const mapped = await client.admin(`/v1/admin/newsletters/${newsletterId}`, {
+    method: 'PUT',
+    body: JSON.stringify({ listId: env.N2G_SMOKE_LIST_ID, name: 'newsletter-bridge smoke test' }),
+  });
+  if (mapped.status >= 300)
+    throw new Error(
+      `mapping to list ${env.N2G_SMOKE_LIST_ID} refused: ${mapped.status} ${JSON.stringify(mapped.body)}`,
+    );
   step(`newsletter ${newsletterId} mapped to list ${env.N2G_SMOKE_LIST_ID}`);
-  await transfer('subscription.confirmed', { userId, newsletterId, email, firstName: 'Smoke', lastName: 'Test' }, 'subscribed');
+  await transfer(
+    'subscription.confirmed',
+    { userId, newsletterId, email, firstName: 'Smoke', lastName: 'Test' },
+    'subscribed',
+  );
   await transfer('subscription.cancelled', { userId, newsletterId }, 'unsubscribed');
   await transfer('user.deleted', { userId }, 'deleted');
   step(`the recipient stays in list ${env.N2G_SMOKE_LIST_ID}, unsubscribed, its personal data replaced by DELETED`);

@@ -29,7 +29,12 @@ export function stackClient({ workerUrl, emulatorUrl, portalSecret, adminToken }
       const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
       const res = await fetch(`${workerUrl}/v1/events`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${signature}` },
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': `v1,${signature}`,
+        },
         body,
       });
       if (res.status !== 202) throw new Error(`event refused: ${res.status} ${await res.text()}`);
@@ -37,9 +42,16 @@ export function stackClient({ workerUrl, emulatorUrl, portalSecret, adminToken }
 
     /** Creates a list at the emulator and maps a newsletter to it. */
     async newsletter(/** @type {string} */ newsletterId, /** @type {string} */ name) {
-      const res = await fetch(`${emulatorUrl}/_emulator/lists`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+      const res = await fetch(`${emulatorUrl}/_emulator/lists`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      });
       const { id: listId } = await res.json();
-      const mapped = await admin(`/v1/admin/newsletters/${encodeURIComponent(newsletterId)}`, { method: 'PUT', body: JSON.stringify({ listId, name }) });
+      const mapped = await admin(`/v1/admin/newsletters/${encodeURIComponent(newsletterId)}`, {
+        method: 'PUT',
+        body: JSON.stringify({ listId, name }),
+      });
       if (mapped.status >= 300) throw new Error(`mapping refused: ${mapped.status} ${JSON.stringify(mapped.body)}`);
       return listId;
     },
@@ -50,7 +62,12 @@ export function stackClient({ workerUrl, emulatorUrl, portalSecret, adminToken }
       for (;;) {
         const { status, body } = await admin(`/v1/admin/subscribers/${encodeURIComponent(userId)}`);
         const subs = body?.subscriptions ?? [];
-        if (status === 200 && subs.length && subs.every((/** @type {{ transfer: { status: string } }} */ s) => s.transfer.status !== 'pending')) return body;
+        if (
+          status === 200 &&
+          subs.length &&
+          subs.every((/** @type {{ transfer: { status: string } }} */ s) => s.transfer.status !== 'pending')
+        )
+          return body;
         if (Date.now() > deadline) throw new Error(`transfers of ${userId} still pending`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -61,7 +78,9 @@ export function stackClient({ workerUrl, emulatorUrl, portalSecret, adminToken }
      * @returns {Promise<any>}
      */
     async recipient(/** @type {string} */ listId, /** @type {string} */ email) {
-      const res = await fetch(`${emulatorUrl}/_emulator/recipients?list_id=${listId}&email=${encodeURIComponent(email)}`);
+      const res = await fetch(
+        `${emulatorUrl}/_emulator/recipients?list_id=${listId}&email=${encodeURIComponent(email)}`,
+      );
       return res.status === 404 ? null : res.json();
     },
   };

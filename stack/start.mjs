@@ -7,7 +7,8 @@ import { ROOT, SCHEDULED_CRON, startStack } from './local-stack.mjs';
 import { DEFAULTS as EMULATOR } from './n2g-emulator/emulator.mjs';
 
 const WIDTH = 7;
-const print = (/** @type {string} */ source, /** @type {string} */ line) => console.log(`${source.padEnd(WIDTH)}│ ${line}`);
+const print = (/** @type {string} */ source, /** @type {string} */ line) =>
+  console.log(`${source.padEnd(WIDTH)}│ ${line}`);
 
 /** @type {Awaited<ReturnType<typeof startStack>> | undefined} */
 let stack;
@@ -26,7 +27,8 @@ async function shutdown(/** @type {string} */ why, code = 0) {
   console.log('stopped.');
   process.exit(code);
 }
-for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) process.on(signal, () => void shutdown(signal));
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP']))
+  process.on(signal, () => void shutdown(signal));
 // `kill <npm's pid>` reaches npm's shell, not this process: when the parent goes, so do we.
 const parent = process.ppid;
 setInterval(() => !stopping && process.ppid !== parent && void shutdown('the parent process exited'), 1000).unref();
@@ -45,18 +47,36 @@ const local = (/** @type {string} */ name) => sources[name] === 'local default';
 const origin = (/** @type {string} */ name) => `(${sources[name]})`;
 const health = stack.health.body?.status ?? `HTTP ${stack.health.status}`;
 const worker = settings.PUBLIC_BASE_URL ?? stack.workerUrl;
-const adminToken = local('ADMIN_API_TOKEN') ? settings.ADMIN_API_TOKEN : `the ADMIN_API_TOKEN you set ${origin('ADMIN_API_TOKEN')}`;
+const adminToken = local('ADMIN_API_TOKEN')
+  ? settings.ADMIN_API_TOKEN
+  : `the ADMIN_API_TOKEN you set ${origin('ADMIN_API_TOKEN')}`;
 const rows = [
   ['worker', `${worker}   health: ${health}${stack.health.status === 200 ? '' : ` (${worker}/health says why)`}`],
   ['admin token', `${adminToken}   → Authorization: Bearer …`],
-  ['portal secret', local('PORTAL_SIGNING_SECRET') ? 'local default (npm run send-event signs with it)' : `set ${origin('PORTAL_SIGNING_SECRET')}`],
-  ['Newsletter2Go', stack.emulatorUrl
-    ? `${stack.emulatorUrl}   emulator, lists ${EMULATOR.lists.map((l) => l.id).join(', ')}; control API ${stack.emulatorUrl}/_emulator/`
-    : `${settings.N2G_BASE_URL}   ${origin('N2G_BASE_URL')}, no emulator`],
-  ['portal', stack.portalUrl
-    ? `${settings.PORTAL_WEBHOOK_URL}   receiver; what it got: ${stack.portalUrl}/_receiver/received`
-    : `${settings.PORTAL_WEBHOOK_URL}   ${origin('PORTAL_WEBHOOK_URL')}, no receiver`],
-  ['database', stack.dbFile ? `${relative(ROOT, stack.dbFile)} served at ${stack.libsqlUrl}` : `${new URL(settings.TURSO_DATABASE_URL ?? 'http://?').host} ${origin('TURSO_DATABASE_URL')}`],
+  [
+    'portal secret',
+    local('PORTAL_SIGNING_SECRET')
+      ? 'local default (npm run send-event signs with it)'
+      : `set ${origin('PORTAL_SIGNING_SECRET')}`,
+  ],
+  [
+    'Newsletter2Go',
+    stack.emulatorUrl
+      ? `${stack.emulatorUrl}   emulator, lists ${EMULATOR.lists.map((l) => l.id).join(', ')}; control API ${stack.emulatorUrl}/_emulator/`
+      : `${settings.N2G_BASE_URL}   ${origin('N2G_BASE_URL')}, no emulator`,
+  ],
+  [
+    'portal',
+    stack.portalUrl
+      ? `${settings.PORTAL_WEBHOOK_URL}   receiver; what it got: ${stack.portalUrl}/_receiver/received`
+      : `${settings.PORTAL_WEBHOOK_URL}   ${origin('PORTAL_WEBHOOK_URL')}, no receiver`,
+  ],
+  [
+    'database',
+    stack.dbFile
+      ? `${relative(ROOT, stack.dbFile)} served at ${stack.libsqlUrl}`
+      : `${new URL(settings.TURSO_DATABASE_URL ?? 'http://?').host} ${origin('TURSO_DATABASE_URL')}`,
+  ],
   ['cron', `"${SCHEDULED_CRON}" fired every ${stack.scheduleSeconds} s (wrangler dev never fires it)`],
   ['settings', summarise(sources)],
 ];
@@ -84,5 +104,10 @@ function summarise(sources) {
   /** @type {Record<string, string[]>} */
   const by = {};
   for (const [name, source] of Object.entries(sources)) (by[source] ??= []).push(name);
-  return Object.entries(by).map(([source, names]) => `${source}: ${source === 'local default' || source === 'local stack' ? names.length : names.join(', ')}`).join('; ');
+  return Object.entries(by)
+    .map(
+      ([source, names]) =>
+        `${source}: ${source === 'local default' || source === 'local stack' ? names.length : names.join(', ')}`,
+    )
+    .join('; ');
 }

@@ -5,12 +5,19 @@
 /** @param {{ workerPort: number, inspectorPort: number, envFile: string, stateDir: string }} o */
 export function wranglerArgs({ workerPort, inspectorPort, envFile, stateDir }) {
   return [
-    'dev', '--local',
-    '--ip', '127.0.0.1', '--port', String(workerPort),
+    'dev',
+    '--local',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(workerPort),
     // A fixed inspector port (9229) would clash between two stacks.
-    '--inspector-port', String(inspectorPort),
-    '--env-file', envFile,
-    '--persist-to', stateDir,
+    '--inspector-port',
+    String(inspectorPort),
+    '--env-file',
+    envFile,
+    '--persist-to',
+    stateDir,
     '--show-interactive-dev-session=false',
   ];
 }

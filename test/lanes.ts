@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLibsqlServer, type LibsqlServer } from '../stack/libsql-server/server.mjs';
+import { type LibsqlServer, startLibsqlServer } from '../stack/libsql-server/server.mjs';
 import { migrateDatabase } from '../stack/migrate.mjs';
 import { startEmulator } from '../stack/n2g-emulator/emulator.mjs';
 import { N2G_CREDENTIALS, TEST_LISTS } from './support/settings';
@@ -36,7 +36,12 @@ export async function startBackends(emulatorOptions: Record<string, unknown> = {
   // A generous writer wait: the fault drill runs intake and several consumers at once on 2 cores.
   const libsql = await startLibsqlServer({ file: join(dir, 'test.db'), busyTimeoutMs: 15_000 });
   await migrateDatabase(libsql.url);
-  const emulator = await startEmulator({ ...N2G_CREDENTIALS, lists: TEST_LISTS, attributes: ['unsubscribe_url'], ...emulatorOptions });
+  const emulator = await startEmulator({
+    ...N2G_CREDENTIALS,
+    lists: TEST_LISTS,
+    attributes: ['unsubscribe_url'],
+    ...emulatorOptions,
+  });
   return {
     emulator,
     libsql,

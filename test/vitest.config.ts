@@ -1,9 +1,9 @@
-import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
-import { TEST_SECRETS, N2G_CREDENTIALS } from './support/settings.ts';
+import { N2G_CREDENTIALS, TEST_SECRETS } from './support/settings.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -24,8 +24,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  */
 function consumersWithBatchTimeout(seconds: number) {
   const { queueConsumers } = unstable_getMiniflareWorkerOptions(join(root, 'wrangler.toml')).workerOptions;
-  if (!queueConsumers || Array.isArray(queueConsumers)) throw new Error('wrangler.toml: expected named queue consumers');
-  return Object.fromEntries(Object.entries(queueConsumers).map(([queue, consumer]) => [queue, { ...consumer, maxBatchTimeout: seconds }]));
+  if (!queueConsumers || Array.isArray(queueConsumers))
+    throw new Error('wrangler.toml: expected named queue consumers');
+  return Object.fromEntries(
+    Object.entries(queueConsumers).map(([queue, consumer]) => [queue, { ...consumer, maxBatchTimeout: seconds }]),
+  );
 }
 
 interface ProjectOptions {
@@ -69,7 +72,9 @@ function workerProject(name: string, include: string[], options: ProjectOptions)
             SYNC_MAX_ATTEMPTS: '25',
             ...options.bindings,
           },
-          ...(options.batchTimeoutSeconds === undefined ? {} : { queueConsumers: consumersWithBatchTimeout(options.batchTimeoutSeconds) }),
+          ...(options.batchTimeoutSeconds === undefined
+            ? {}
+            : { queueConsumers: consumersWithBatchTimeout(options.batchTimeoutSeconds) }),
         },
       })),
     ],
@@ -92,7 +97,11 @@ function workerProject(name: string, include: string[], options: ProjectOptions)
  * reads every newsletter), notice delivery and retries (they send every due notice, other files'
  * too) and retention (the scheduled run does both).
  */
-const SERIAL = ['test/worker/reconcile.*.test.ts', 'test/worker/notices.*.test.ts', 'test/worker/admin.retention.happy.test.ts'];
+const SERIAL = [
+  'test/worker/reconcile.*.test.ts',
+  'test/worker/notices.*.test.ts',
+  'test/worker/admin.retention.happy.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -111,7 +120,10 @@ export default defineConfig({
         exclude: SERIAL,
         batchTimeoutSeconds: 0,
         // The property test's short run; the slow project runs it long.
-        bindings: { PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '8', PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129' },
+        bindings: {
+          PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '8',
+          PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129',
+        },
       }),
       workerProject('worker-serial', SERIAL, { parallel: false, batchTimeoutSeconds: 0 }),
       workerProject('slow', ['test/slow/**/*.test.ts', 'test/worker/scenario.property.test.ts'], {

@@ -17,7 +17,8 @@ export async function retryOnBusy<T>(work: () => Promise<T>, tries = 4): Promise
 
 /** drizzle wraps the driver's error: SQLite's code is on the cause (or on the error itself). */
 export function isBusy(error: unknown): boolean {
-  const codeOf = (e: unknown) => (typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined);
+  const codeOf = (e: unknown) =>
+    typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined;
   const cause = error instanceof Error ? error.cause : undefined;
   return codeOf(cause) === 'SQLITE_BUSY' || codeOf(error) === 'SQLITE_BUSY';
 }

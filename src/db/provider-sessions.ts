@@ -34,7 +34,15 @@ export function dbSessionStore(db: Db, provider: string): SessionStore {
     async recordLoginError(message, now) {
       await db
         .update(providerSessions)
-        .set({ loginError: message, loginErrorAt: now, accessToken: null, refreshToken: null, expiresAt: null, lockUntil: null, updatedAt: now })
+        .set({
+          loginError: message,
+          loginErrorAt: now,
+          accessToken: null,
+          refreshToken: null,
+          expiresAt: null,
+          lockUntil: null,
+          updatedAt: now,
+        })
         .where(row);
     },
     async unlock() {

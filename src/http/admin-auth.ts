@@ -18,7 +18,12 @@ export const adminAuth = createMiddleware<AppEnv>(async (c, next) => {
     }
   }
   if (!ok) {
-    const problem = new Problem(401, 'unauthorized', 'Unauthorized', 'A valid admin bearer token is required (Authorization: Bearer <ADMIN_API_TOKEN>).');
+    const problem = new Problem(
+      401,
+      'unauthorized',
+      'Unauthorized',
+      'A valid admin bearer token is required (Authorization: Bearer <ADMIN_API_TOKEN>).',
+    );
     problem.headers['WWW-Authenticate'] = 'Bearer realm="newsletter-bridge admin"';
     throw problem;
   }

@@ -14,7 +14,8 @@ export const docsApp = new Hono<AppEnv>()
     return c.html(page, 200, {
       'cache-control': 'public, max-age=300',
       // No scripts, no outside resources: the page is self-contained.
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
       'x-content-type-options': 'nosniff',
     });
   });

@@ -3,13 +3,13 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
 import { receivedEvents } from '../db/schema';
+import { type IncomingEvent, storeEvents } from '../intake/store-events';
 import { eventDigest } from '../lib/canonical-json';
 import { sha256Hex } from '../lib/encoding';
 import { problems } from '../lib/problem';
 import { verify } from '../lib/standard-webhooks';
 import { toFieldErrors } from '../lib/valibot';
 import { BatchBody, EventId, parsePortalEvent } from '../schemas/events';
-import { storeEvents, type IncomingEvent } from '../intake/store-events';
 import { enqueueAfterCommit, syncMessages } from '../schemas/queue';
 import type { AppEnv } from './context';
 
@@ -55,27 +55,42 @@ export const eventsApp = new Hono<AppEnv>()
     const body = v.safeParse(BatchBody, parseJson(raw), { abortEarly: false });
     if (!body.success) throw problems.invalid(toFieldErrors(body.issues));
 
-    const answers: { id: string; status: 'accepted' | 'duplicate' | 'rejected'; errors?: { path: string; message: string }[] }[] = [];
+    const answers: {
+      id: string;
+      status: 'accepted' | 'duplicate' | 'rejected';
+      errors?: { path: string; message: string }[];
+    }[] = [];
     const candidates: { index: number; incoming: IncomingEvent }[] = [];
     for (const [index, item] of body.output.events.entries()) {
       const id = v.safeParse(BatchItemId, item);
       const event = parsePortalEvent(item);
       const idValue = id.success ? id.output.id : '';
       if (!id.success || !event.ok) {
-        answers.push({ id: idValue, status: 'rejected', errors: [...(id.success ? [] : toFieldErrors(id.issues)), ...(event.ok ? [] : event.errors)] });
+        answers.push({
+          id: idValue,
+          status: 'rejected',
+          errors: [...(id.success ? [] : toFieldErrors(id.issues)), ...(event.ok ? [] : event.errors)],
+        });
         continue;
       }
       answers.push({ id: idValue, status: 'accepted' });
       // The event's content (without its id) decides duplicate vs conflict, as for single deliveries.
       candidates.push({ index, incoming: { eventId: idValue, bodyHash: await eventDigest(item), event: event.event } });
     }
-    const { results, pushIds } = await storeEvents(db, candidates.map((x) => x.incoming));
+    const { results, pushIds } = await storeEvents(
+      db,
+      candidates.map((x) => x.incoming),
+    );
     await enqueueAfterCommit(config.SYNC_QUEUE, syncMessages(pushIds));
     results.forEach((result, i) => {
       const target = answers[candidates[i]?.index ?? -1];
       if (!target) return;
       if (result.status === 'duplicate') target.status = 'duplicate';
-      if (result.status === 'conflict') Object.assign(target, { status: 'rejected', errors: [{ path: '/id', message: conflictDetail(result.eventId) }] });
+      if (result.status === 'conflict')
+        Object.assign(target, {
+          status: 'rejected',
+          errors: [{ path: '/id', message: conflictDetail(result.eventId) }],
+        });
     });
     return c.json({ results: answers }, 200);
   });
@@ -85,7 +100,11 @@ async function readSigned(req: Request, secrets: string[]): Promise<Uint8Array> 
   const raw = new Uint8Array(await req.arrayBuffer());
   const failure = await verify(
     secrets,
-    { id: req.headers.get('webhook-id'), timestamp: req.headers.get('webhook-timestamp'), signature: req.headers.get('webhook-signature') },
+    {
+      id: req.headers.get('webhook-id'),
+      timestamp: req.headers.get('webhook-timestamp'),
+      signature: req.headers.get('webhook-signature'),
+    },
     raw,
   );
   if (failure) throw problems.unauthorized(UNAUTHORIZED[failure]);
@@ -119,4 +138,5 @@ function answerKnown(sameBody: boolean, eventId: string, firstBody: string): Res
   return new Response(firstBody, { status: 200, headers: { 'content-type': 'application/json' } });
 }
 
-const conflictDetail = (eventId: string) => `The event id ${JSON.stringify(eventId)} was already used with a different body.`;
+const conflictDetail = (eventId: string) =>
+  `The event id ${JSON.stringify(eventId)} was already used with a different body.`;

@@ -1,9 +1,9 @@
+import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type * as v from 'valibot';
-import { sql } from 'drizzle-orm';
 import { subscriptions } from '../db/schema';
-import { ProviderError } from '../ports/provider-errors';
 import { describeError, log } from '../lib/log';
+import { ProviderError } from '../ports/provider-errors';
 import type { Health } from '../schemas/common';
 import type { AppEnv } from './context';
 

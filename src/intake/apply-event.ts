@@ -104,7 +104,12 @@ export function applyEvent(state: UserState, event: PortalEvent, source: EventSo
 
 function profileOf(data: { email: string; firstName?: string; lastName?: string; gender?: 'm' | 'f' }): Profile {
   // An absent optional field means empty: every profile event carries the whole profile.
-  return { email: data.email, firstName: data.firstName ?? '', lastName: data.lastName ?? '', gender: data.gender ?? '' };
+  return {
+    email: data.email,
+    firstName: data.firstName ?? '',
+    lastName: data.lastName ?? '',
+    gender: data.gender ?? '',
+  };
 }
 
 function applyProfile(state: UserState, decision: Decision, at: number, profile: Profile): void {
@@ -133,7 +138,14 @@ function applyState(
   const sub = state.subscriptions.find((s) => s.newsletterId === newsletterId);
   if (!sub) {
     decision.outcome = 'applied';
-    decision.subscriptions.push({ newsletterId, state: target, stateAt: at, stateBy: source, resubscribe: false, push: true });
+    decision.subscriptions.push({
+      newsletterId,
+      state: target,
+      stateAt: at,
+      stateBy: source,
+      resubscribe: false,
+      push: true,
+    });
     return;
   }
   const newer = at > sub.stateAt || (at === sub.stateAt && WINS_TIES.has(source) && !WINS_TIES.has(sub.stateBy));

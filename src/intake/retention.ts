@@ -16,7 +16,9 @@ const MAX_CHUNKS = 20;
 export async function pruneLogs(config: Pick<Config, 'LOG_RETENTION_DAYS'>, db: Db, now = Date.now()) {
   const cutoff = now - config.LOG_RETENTION_DAYS * 86_400_000;
   const eventLogRows = await inChunks(() =>
-    db.run(sql`delete from ${eventLog} where ${eventLog.id} in (select ${eventLog.id} from ${eventLog} where ${eventLog.at} < ${cutoff} limit ${CHUNK})`),
+    db.run(
+      sql`delete from ${eventLog} where ${eventLog.id} in (select ${eventLog.id} from ${eventLog} where ${eventLog.at} < ${cutoff} limit ${CHUNK})`,
+    ),
   );
   const receivedRows = await inChunks(() =>
     db.run(

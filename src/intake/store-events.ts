@@ -1,12 +1,12 @@
 import { inArray } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { eventLog, receivedEvents, type EventLogEntry } from '../db/schema';
-import { chunks } from '../lib/chunks';
-import { applyEvent, type EventSource } from './apply-event';
-import type { PortalEvent } from '../schemas/events';
 import { retryOnBusy } from '../db/busy';
+import type { Db } from '../db/client';
+import { type EventLogEntry, eventLog, receivedEvents } from '../db/schema';
+import { chunks } from '../lib/chunks';
+import type { PortalEvent } from '../schemas/events';
+import { applyEvent, type EventSource } from './apply-event';
 import { scrubUser } from './scrub';
-import { applyDecision, loadUsers, newUser, toUserState, type Tx, writeUsers } from './user-rows';
+import { applyDecision, loadUsers, newUser, type Tx, toUserState, writeUsers } from './user-rows';
 
 /**
  * Stores accepted events as desired state, in one transaction for a whole request (a single
@@ -39,81 +39,99 @@ export async function storeEvents(db: Db, incoming: IncomingEvent[], now = Date.
 }
 
 async function storeOnce(db: Db, incoming: IncomingEvent[], now: number) {
-  return db.transaction(async (tx) => {
-    // Idempotency first: the primary key decides between concurrent deliveries of one id.
-    const firsts = new Map<string, IncomingEvent>();
-    for (const e of incoming) if (!firsts.has(e.eventId)) firsts.set(e.eventId, e);
-    const unique = [...firsts.values()];
-    const inserted = new Set<string>();
-    for (const chunk of chunks(unique, 100)) {
-      const rows = await tx
-        .insert(receivedEvents)
-        .values(chunk.map((e) => ({ eventId: e.eventId, bodyHash: e.bodyHash, userId: e.event.data.userId, responseStatus: 202, responseBody: JSON.stringify(acceptedBody(e.eventId)), receivedAt: now })))
-        .onConflictDoNothing()
-        .returning({ eventId: receivedEvents.eventId });
-      for (const r of rows) inserted.add(r.eventId);
-    }
-    const earlier = await loadReceived(tx, unique.filter((e) => !inserted.has(e.eventId)).map((e) => e.eventId));
-
-    const results: IntakeResult[] = [];
-    const firstResult = new Map<string, IntakeResult>();
-    const fresh: IncomingEvent[] = [];
-    for (const e of incoming) {
-      const first = firsts.get(e.eventId);
-      const prior = firstResult.get(e.eventId);
-      let result: IntakeResult;
-      if (prior) {
-        // The same id twice in one request answers like a second delivery of the first.
-        result = first?.bodyHash === e.bodyHash && prior.status !== 'conflict'
-          ? { eventId: e.eventId, status: 'duplicate', response: prior.response }
-          : { eventId: e.eventId, status: 'conflict' };
-      } else if (inserted.has(e.eventId)) {
-        fresh.push(e);
-        result = { eventId: e.eventId, status: 'accepted', response: { status: 202, body: acceptedBody(e.eventId) } };
-      } else {
-        const known = earlier.get(e.eventId);
-        result = known && known.bodyHash === e.bodyHash
-          ? { eventId: e.eventId, status: 'duplicate', response: { status: known.status, body: known.body } }
-          : { eventId: e.eventId, status: 'conflict' };
+  return db.transaction(
+    async (tx) => {
+      // Idempotency first: the primary key decides between concurrent deliveries of one id.
+      const firsts = new Map<string, IncomingEvent>();
+      for (const e of incoming) if (!firsts.has(e.eventId)) firsts.set(e.eventId, e);
+      const unique = [...firsts.values()];
+      const inserted = new Set<string>();
+      for (const chunk of chunks(unique, 100)) {
+        const rows = await tx
+          .insert(receivedEvents)
+          .values(
+            chunk.map((e) => ({
+              eventId: e.eventId,
+              bodyHash: e.bodyHash,
+              userId: e.event.data.userId,
+              responseStatus: 202,
+              responseBody: JSON.stringify(acceptedBody(e.eventId)),
+              receivedAt: now,
+            })),
+          )
+          .onConflictDoNothing()
+          .returning({ eventId: receivedEvents.eventId });
+        for (const r of rows) inserted.add(r.eventId);
       }
-      if (!prior) firstResult.set(e.eventId, result);
-      results.push(result);
-    }
+      const earlier = await loadReceived(
+        tx,
+        unique.filter((e) => !inserted.has(e.eventId)).map((e) => e.eventId),
+      );
 
-    const users = await loadUsers(tx, [...new Set(fresh.map((e) => e.event.data.userId))]);
-    const log: EventLogEntry[] = [];
-    const deleted: { userId: string; email: string | null }[] = [];
-    for (const e of fresh) {
-      const userId = e.event.data.userId;
-      const user = users.get(userId) ?? newUser(users, userId);
-      const emailBefore = user.subscriber?.email ?? null;
-      const decision = applyEvent(toUserState(user), e.event, e.source);
-      applyDecision(user, decision, userId);
-      if (e.event.type === 'user.deleted' && decision.outcome === 'applied') deleted.push({ userId, email: emailBefore });
-      const newsletterId = 'newsletterId' in e.event.data ? e.event.data.newsletterId : undefined;
-      log.push({
-        at: now,
-        kind: 'event.received',
-        userId,
-        eventId: e.eventId,
-        subscriptionId: newsletterId ? user.subs.get(newsletterId)?.id ?? null : null,
-        outcome: decision.outcome,
-        // Never personal data here: the timeline outlives a user's deletion.
-        detail: {
-          type: e.event.type,
-          occurredAt: e.event.occurredAt,
-          source: e.source === 'unsubscribe-link' ? 'unsubscribe-link' : 'portal',
-          ...(newsletterId ? { newsletterId } : {}),
-          ...(decision.notes.length ? { notes: decision.notes } : {}),
-        },
-      });
-    }
+      const results: IntakeResult[] = [];
+      const firstResult = new Map<string, IntakeResult>();
+      const fresh: IncomingEvent[] = [];
+      for (const e of incoming) {
+        const first = firsts.get(e.eventId);
+        const prior = firstResult.get(e.eventId);
+        let result: IntakeResult;
+        if (prior) {
+          // The same id twice in one request answers like a second delivery of the first.
+          result =
+            first?.bodyHash === e.bodyHash && prior.status !== 'conflict'
+              ? { eventId: e.eventId, status: 'duplicate', response: prior.response }
+              : { eventId: e.eventId, status: 'conflict' };
+        } else if (inserted.has(e.eventId)) {
+          fresh.push(e);
+          result = { eventId: e.eventId, status: 'accepted', response: { status: 202, body: acceptedBody(e.eventId) } };
+        } else {
+          const known = earlier.get(e.eventId);
+          result =
+            known && known.bodyHash === e.bodyHash
+              ? { eventId: e.eventId, status: 'duplicate', response: { status: known.status, body: known.body } }
+              : { eventId: e.eventId, status: 'conflict' };
+        }
+        if (!prior) firstResult.set(e.eventId, result);
+        results.push(result);
+      }
 
-    const pushIds = await writeUsers(tx, [...users.values()], now);
-    for (const chunk of chunks(log, 100)) await tx.insert(eventLog).values(chunk);
-    for (const d of deleted) await scrubUser(tx, d.userId, d.email);
-    return { results, pushIds };
-  }, { behavior: 'immediate' });
+      const users = await loadUsers(tx, [...new Set(fresh.map((e) => e.event.data.userId))]);
+      const log: EventLogEntry[] = [];
+      const deleted: { userId: string; email: string | null }[] = [];
+      for (const e of fresh) {
+        const userId = e.event.data.userId;
+        const user = users.get(userId) ?? newUser(users, userId);
+        const emailBefore = user.subscriber?.email ?? null;
+        const decision = applyEvent(toUserState(user), e.event, e.source);
+        applyDecision(user, decision, userId);
+        if (e.event.type === 'user.deleted' && decision.outcome === 'applied')
+          deleted.push({ userId, email: emailBefore });
+        const newsletterId = 'newsletterId' in e.event.data ? e.event.data.newsletterId : undefined;
+        log.push({
+          at: now,
+          kind: 'event.received',
+          userId,
+          eventId: e.eventId,
+          subscriptionId: newsletterId ? (user.subs.get(newsletterId)?.id ?? null) : null,
+          outcome: decision.outcome,
+          // Never personal data here: the timeline outlives a user's deletion.
+          detail: {
+            type: e.event.type,
+            occurredAt: e.event.occurredAt,
+            source: e.source === 'unsubscribe-link' ? 'unsubscribe-link' : 'portal',
+            ...(newsletterId ? { newsletterId } : {}),
+            ...(decision.notes.length ? { notes: decision.notes } : {}),
+          },
+        });
+      }
+
+      const pushIds = await writeUsers(tx, [...users.values()], now);
+      for (const chunk of chunks(log, 100)) await tx.insert(eventLog).values(chunk);
+      for (const d of deleted) await scrubUser(tx, d.userId, d.email);
+      return { results, pushIds };
+    },
+    { behavior: 'immediate' },
+  );
 }
 
 export function acceptedBody(eventId: string) {
@@ -124,7 +142,8 @@ async function loadReceived(tx: Tx, ids: string[]) {
   const out = new Map<string, { bodyHash: string; status: number; body: unknown }>();
   for (const chunk of chunks(ids, 100)) {
     const rows = await tx.select().from(receivedEvents).where(inArray(receivedEvents.eventId, chunk));
-    for (const r of rows) out.set(r.eventId, { bodyHash: r.bodyHash, status: r.responseStatus, body: JSON.parse(r.responseBody) });
+    for (const r of rows)
+      out.set(r.eventId, { bodyHash: r.bodyHash, status: r.responseStatus, body: JSON.parse(r.responseBody) });
   }
   return out;
 }

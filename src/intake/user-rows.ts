@@ -15,9 +15,27 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** A user's rows as loaded, changed in memory by each event of the request, then written once. */
 export interface UserRows {
   userId: string;
-  subscriber: (SubscriberRow & { email: string | null; firstName: string; lastName: string; gender: 'm' | 'f' | ''; emailSince: number }) | null;
+  subscriber:
+    | (SubscriberRow & {
+        email: string | null;
+        firstName: string;
+        lastName: string;
+        gender: 'm' | 'f' | '';
+        emailSince: number;
+      })
+    | null;
   subscriberDirty: boolean;
-  subs: Map<string, SubscriptionRow & { userId: string; resubscribe: boolean; lookupEmails: string[] | null; isNew: boolean; dirty: boolean; push: boolean }>;
+  subs: Map<
+    string,
+    SubscriptionRow & {
+      userId: string;
+      resubscribe: boolean;
+      lookupEmails: string[] | null;
+      isNew: boolean;
+      dirty: boolean;
+      push: boolean;
+    }
+  >;
 }
 
 export async function loadUsers(tx: Tx, userIds: string[]): Promise<Map<string, UserRows>> {
@@ -90,21 +108,26 @@ export function applyDecision(user: UserRows, decision: Decision, userId: string
 
 /** Writes the changed rows with a few multi-row upserts; returns the ids to push. */
 export async function writeUsers(tx: Tx, users: UserRows[], now: number): Promise<string[]> {
-  const subscriberRows = users.flatMap((u) => (u.subscriberDirty && u.subscriber ? [{ userId: u.userId, ...u.subscriber, createdAt: now, updatedAt: now }] : []));
+  const subscriberRows = users.flatMap((u) =>
+    u.subscriberDirty && u.subscriber ? [{ userId: u.userId, ...u.subscriber, createdAt: now, updatedAt: now }] : [],
+  );
   for (const chunk of chunks(subscriberRows, 100)) {
-    await tx.insert(subscribers).values(chunk).onConflictDoUpdate({
-      target: subscribers.userId,
-      set: {
-        email: sql`excluded.email`,
-        firstName: sql`excluded.first_name`,
-        lastName: sql`excluded.last_name`,
-        gender: sql`excluded.gender`,
-        profileAt: sql`excluded.profile_at`,
-        emailSince: sql`excluded.email_since`,
-        deletedAt: sql`excluded.deleted_at`,
-        updatedAt: sql`excluded.updated_at`,
-      },
-    });
+    await tx
+      .insert(subscribers)
+      .values(chunk)
+      .onConflictDoUpdate({
+        target: subscribers.userId,
+        set: {
+          email: sql`excluded.email`,
+          firstName: sql`excluded.first_name`,
+          lastName: sql`excluded.last_name`,
+          gender: sql`excluded.gender`,
+          profileAt: sql`excluded.profile_at`,
+          emailSince: sql`excluded.email_since`,
+          deletedAt: sql`excluded.deleted_at`,
+          updatedAt: sql`excluded.updated_at`,
+        },
+      });
   }
   const changed = users.flatMap((u) => [...u.subs.values()].filter((s) => s.dirty));
   const rowOf = (s: (typeof changed)[number]) => ({
@@ -130,19 +153,22 @@ export async function writeUsers(tx: Tx, users: UserRows[], now: number): Promis
   };
   // Rows to push get a new version and start their transfer afresh; the others keep theirs.
   for (const chunk of chunks(changed.filter((s) => s.push).map(rowOf), 100)) {
-    await tx.insert(subscriptions).values(chunk).onConflictDoUpdate({
-      target: subscriptions.id,
-      set: {
-        ...common,
-        version: sql`${subscriptions.version} + 1`,
-        transferStatus: 'pending',
-        pendingSince: sql`excluded.updated_at`,
-        attempts: 0,
-        nextAttemptAt: null,
-        // A conflict stays until the portal changes the state it is about.
-        conflict: sql`CASE WHEN excluded.state <> ${subscriptions.state} THEN NULL ELSE ${subscriptions.conflict} END`,
-      },
-    });
+    await tx
+      .insert(subscriptions)
+      .values(chunk)
+      .onConflictDoUpdate({
+        target: subscriptions.id,
+        set: {
+          ...common,
+          version: sql`${subscriptions.version} + 1`,
+          transferStatus: 'pending',
+          pendingSince: sql`excluded.updated_at`,
+          attempts: 0,
+          nextAttemptAt: null,
+          // A conflict stays until the portal changes the state it is about.
+          conflict: sql`CASE WHEN excluded.state <> ${subscriptions.state} THEN NULL ELSE ${subscriptions.conflict} END`,
+        },
+      });
   }
   for (const chunk of chunks(changed.filter((s) => !s.push).map(rowOf), 100)) {
     await tx.insert(subscriptions).values(chunk).onConflictDoUpdate({ target: subscriptions.id, set: common });

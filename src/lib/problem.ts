@@ -17,7 +17,9 @@ export interface ProblemBody {
 }
 
 /** 4xx and 5xx statuses: a problem always has a body, so never 1xx, 204, 205 or 304. */
-const problemStatuses = [400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 415, 422, 429, 500, 502, 503, 504] as const;
+const problemStatuses = [
+  400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 415, 422, 429, 500, 502, 503, 504,
+] as const;
 export type ProblemStatus = (typeof problemStatuses)[number];
 
 /** A status from elsewhere (a Hono HTTPException) as a problem status; anything else is a 500. */
@@ -60,14 +62,12 @@ export const problems = {
   conflict: (detail: string) => new Problem(409, 'conflict', 'Conflict', detail),
   tooLarge: (limit: number) =>
     new Problem(413, 'payload-too-large', 'Payload too large', `The body exceeds the limit of ${limit} bytes.`),
-  unsupportedMedia: (detail: string) =>
-    new Problem(415, 'unsupported-media-type', 'Unsupported media type', detail),
+  unsupportedMedia: (detail: string) => new Problem(415, 'unsupported-media-type', 'Unsupported media type', detail),
   invalid: (errors: FieldError[], detail = 'The request does not match the schema.') =>
     new Problem(422, 'validation', 'Validation failed', detail, errors),
   unprocessable: (detail: string, extensions: Record<string, unknown> = {}) =>
     new Problem(422, 'unprocessable', 'Unprocessable request', detail, undefined, extensions),
-  internal: () =>
-    new Problem(500, 'internal', 'Internal error', 'The worker could not complete the request.'),
+  internal: () => new Problem(500, 'internal', 'Internal error', 'The worker could not complete the request.'),
   unavailable: (detail: string) => new Problem(503, 'unavailable', 'Service unavailable', detail),
 };
 

@@ -42,7 +42,12 @@ export async function sign(secret: string, id: string, timestamp: number, body: 
 }
 
 /** Headers for an outgoing signed request (the worker's notices to the portal). */
-export async function signedHeaders(secret: string, id: string, body: string, nowSeconds = Math.floor(Date.now() / 1000)) {
+export async function signedHeaders(
+  secret: string,
+  id: string,
+  body: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+) {
   return {
     'webhook-id': id,
     'webhook-timestamp': String(nowSeconds),

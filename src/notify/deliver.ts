@@ -1,10 +1,10 @@
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { eventLog, notices, type Notice } from '../db/schema';
+import { eventLog, type Notice, notices } from '../db/schema';
 import { describeError, log } from '../lib/log';
 import { sign, signedHeaders } from '../lib/standard-webhooks';
-import { LEASE_MS, afterFailure, waitSeconds } from './policy';
+import { afterFailure, LEASE_MS, waitSeconds } from './policy';
 
 /**
  * Sends stored notices to PORTAL_WEBHOOK_URL, signed the Standard Webhooks way with
@@ -15,16 +15,33 @@ import { LEASE_MS, afterFailure, waitSeconds } from './policy';
  */
 
 export type Disposition = { ack: true } | { ack: false; delaySeconds: number };
-export type DeliveryConfig = Pick<Config, 'PORTAL_WEBHOOK_URL' | 'NOTIFY_SIGNING_SECRET' | 'NOTICE_TIMEOUT_MS' | 'NOTICE_RETRY_HOURS' | 'NOTICE_BACKOFF_BASE_SECONDS' | 'NOTICE_BACKOFF_MAX_SECONDS'>;
+export type DeliveryConfig = Pick<
+  Config,
+  | 'PORTAL_WEBHOOK_URL'
+  | 'NOTIFY_SIGNING_SECRET'
+  | 'NOTICE_TIMEOUT_MS'
+  | 'NOTICE_RETRY_HOURS'
+  | 'NOTICE_BACKOFF_BASE_SECONDS'
+  | 'NOTICE_BACKOFF_MAX_SECONDS'
+>;
 
 /** Longer waits than this are left to the scheduled run (every 5 min), not the queue. */
 const QUEUE_WAIT_LIMIT_SECONDS = 600;
 
 /** Delivers one notice if it is due; says what to do with the queue message that named it. */
-export async function deliverNotice(config: DeliveryConfig, db: Db, id: string, now = Date.now()): Promise<Disposition> {
+export async function deliverNotice(
+  config: DeliveryConfig,
+  db: Db,
+  id: string,
+  now = Date.now(),
+): Promise<Disposition> {
   const claimed = await claim(db, id, now);
   if (!claimed) {
-    const [row] = await db.select({ status: notices.status, nextAttemptAt: notices.nextAttemptAt }).from(notices).where(eq(notices.id, id)).limit(1);
+    const [row] = await db
+      .select({ status: notices.status, nextAttemptAt: notices.nextAttemptAt })
+      .from(notices)
+      .where(eq(notices.id, id))
+      .limit(1);
     if (row?.status !== 'pending' || row.nextAttemptAt == null) return { ack: true };
     return queueWait(waitSeconds(row.nextAttemptAt, now));
   }
@@ -38,7 +55,12 @@ export async function deliverNotice(config: DeliveryConfig, db: Db, id: string, 
       .set(
         outcome.ok
           ? { status: 'delivered', deliveredAt: now, nextAttemptAt: null, lastStatus: outcome.status, lastError: null }
-          : { status: after?.status ?? 'failed', nextAttemptAt: after?.status === 'pending' ? after.nextAttemptAt : null, lastStatus: outcome.status, lastError: outcome.error },
+          : {
+              status: after?.status ?? 'failed',
+              nextAttemptAt: after?.status === 'pending' ? after.nextAttemptAt : null,
+              lastStatus: outcome.status,
+              lastError: outcome.error,
+            },
       )
       .where(eq(notices.id, id)),
     db.insert(eventLog).values({
@@ -48,10 +70,22 @@ export async function deliverNotice(config: DeliveryConfig, db: Db, id: string, 
       subscriptionId: claimed.subscriptionId,
       outcome: result,
       // The portal's answer text stays on the notice row (admin JSON), out of the timeline.
-      detail: { noticeId: id, type: claimed.type, attempt: claimed.attempts, httpStatus: outcome.status, ...(!outcome.ok && outcome.status === null ? { error: outcome.error } : {}) },
+      detail: {
+        noticeId: id,
+        type: claimed.type,
+        attempt: claimed.attempts,
+        httpStatus: outcome.status,
+        ...(!outcome.ok && outcome.status === null ? { error: outcome.error } : {}),
+      },
     }),
   ]);
-  log[outcome.ok ? 'info' : 'warn']('portal notice attempt', { noticeId: id, type: claimed.type, attempt: claimed.attempts, httpStatus: outcome.status, outcome: result });
+  log[outcome.ok ? 'info' : 'warn']('portal notice attempt', {
+    noticeId: id,
+    type: claimed.type,
+    attempt: claimed.attempts,
+    httpStatus: outcome.status,
+    outcome: result,
+  });
   return after?.status === 'pending' ? queueWait(after.delaySeconds) : { ack: true };
 }
 
@@ -63,14 +97,22 @@ export async function deliverNotices(config: DeliveryConfig, db: Db, ids: string
 }
 
 /** The scheduled run: every pending notice whose time has come, whatever its queue message did. */
-export async function deliverDueNotices(config: DeliveryConfig, db: Db, now = Date.now(), limit = 100): Promise<number> {
+export async function deliverDueNotices(
+  config: DeliveryConfig,
+  db: Db,
+  now = Date.now(),
+  limit = 100,
+): Promise<number> {
   const due = await db
     .select({ id: notices.id })
     .from(notices)
     .where(and(eq(notices.status, 'pending'), lte(sql`coalesce(${notices.nextAttemptAt}, 0)`, now)))
     .orderBy(asc(notices.nextAttemptAt))
     .limit(limit);
-  await inParallel(due.map((r) => r.id), async (id) => void (await guarded(id, () => deliverNotice(config, db, id, now))));
+  await inParallel(
+    due.map((r) => r.id),
+    async (id) => void (await guarded(id, () => deliverNotice(config, db, id, now))),
+  );
   return due.length;
 }
 
@@ -92,7 +134,9 @@ async function send(config: DeliveryConfig, notice: Notice): Promise<SendOutcome
   // The real clock signs, whatever `now` the caller schedules by: the portal checks it.
   const headers = await signedHeaders(first, notice.id, notice.body);
   // Every configured secret signs, so the portal can switch secrets in either order.
-  for (const secret of others) headers['webhook-signature'] += ` ${await sign(secret, notice.id, Number(headers['webhook-timestamp']), notice.body)}`;
+  for (const secret of others)
+    headers['webhook-signature'] +=
+      ` ${await sign(secret, notice.id, Number(headers['webhook-timestamp']), notice.body)}`;
   try {
     const res = await fetch(config.PORTAL_WEBHOOK_URL, {
       method: 'POST',
@@ -109,7 +153,13 @@ async function send(config: DeliveryConfig, notice: Notice): Promise<SendOutcome
     return { ok: false, status: res.status, error: `The portal answered HTTP ${res.status}${text ? `: ${text}` : ''}` };
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    return { ok: false, status: null, error: timedOut ? `No answer from the portal within ${config.NOTICE_TIMEOUT_MS} ms` : `The portal could not be reached: ${describeError(error)}` };
+    return {
+      ok: false,
+      status: null,
+      error: timedOut
+        ? `No answer from the portal within ${config.NOTICE_TIMEOUT_MS} ms`
+        : `The portal could not be reached: ${describeError(error)}`,
+    };
   }
 }
 
@@ -121,7 +171,10 @@ async function guarded(id: string, work: () => Promise<Disposition>): Promise<Di
   try {
     return await work();
   } catch (error) {
-    log.warn('portal notice not processed', { noticeId: id, error: describeError(error instanceof Error && error.cause instanceof Error ? error.cause : error) });
+    log.warn('portal notice not processed', {
+      noticeId: id,
+      error: describeError(error instanceof Error && error.cause instanceof Error ? error.cause : error),
+    });
     return { ack: false, delaySeconds: 10 };
   }
 }
@@ -134,7 +187,9 @@ function queueWait(delaySeconds: number): Disposition {
 /** Workers allow six connections at once per request. */
 async function inParallel<T>(items: T[], work: (item: T) => Promise<void>, width = 6): Promise<void> {
   const queue = [...items];
-  await Promise.all(Array.from({ length: Math.min(width, queue.length) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    }),
+  );
 }

@@ -30,7 +30,12 @@ export const newNoticeId = () => `ntc_${randomAlnum(20)}`;
 
 export function noticeBody(input: NoticeInput, now = Date.now()): string {
   const occurredAt = input.occurredAt ?? new Date(now).toISOString();
-  return JSON.stringify({ type: input.type, occurredAt, ...(input.source ? { source: input.source } : {}), data: input.data });
+  return JSON.stringify({
+    type: input.type,
+    occurredAt,
+    ...(input.source ? { source: input.source } : {}),
+    data: input.data,
+  });
 }
 
 /**
@@ -49,7 +54,16 @@ export async function createNotice(db: Db, input: NoticeInput, now = Date.now())
   const [rows] = await db.batch([
     db
       .insert(notices)
-      .values({ id, type: input.type, userId: input.userId, subscriptionId: input.subscriptionId, body: noticeBody(input, now), status: 'pending', nextAttemptAt: now, createdAt: now })
+      .values({
+        id,
+        type: input.type,
+        userId: input.userId,
+        subscriptionId: input.subscriptionId,
+        body: noticeBody(input, now),
+        status: 'pending',
+        nextAttemptAt: now,
+        createdAt: now,
+      })
       .onConflictDoNothing()
       .returning({ id: notices.id }),
     db.insert(eventLog).values({
@@ -59,7 +73,12 @@ export async function createNotice(db: Db, input: NoticeInput, now = Date.now())
       subscriptionId: input.subscriptionId,
       outcome: 'pending',
       // Ids and the type only: the timeline never holds personal data.
-      detail: { noticeId: id, type: input.type, ...(input.source ? { source: input.source } : {}), newsletterId: input.data.newsletterId },
+      detail: {
+        noticeId: id,
+        type: input.type,
+        ...(input.source ? { source: input.source } : {}),
+        newsletterId: input.data.newsletterId,
+      },
     }),
   ]);
   return rows.length ? id : null;

@@ -9,11 +9,12 @@ import { backoffSeconds } from '../lib/backoff';
  * NOTICE_BACKOFF_MAX_SECONDS (a queue delay can be 12 h at most).
  */
 
-export type NoticePolicy = Pick<Config, 'NOTICE_RETRY_HOURS' | 'NOTICE_BACKOFF_BASE_SECONDS' | 'NOTICE_BACKOFF_MAX_SECONDS'>;
+export type NoticePolicy = Pick<
+  Config,
+  'NOTICE_RETRY_HOURS' | 'NOTICE_BACKOFF_BASE_SECONDS' | 'NOTICE_BACKOFF_MAX_SECONDS'
+>;
 
-export type AfterFailure =
-  | { status: 'pending'; nextAttemptAt: number; delaySeconds: number }
-  | { status: 'failed' };
+export type AfterFailure = { status: 'pending'; nextAttemptAt: number; delaySeconds: number } | { status: 'failed' };
 
 export function afterFailure(
   policy: NoticePolicy,
@@ -23,7 +24,14 @@ export function afterFailure(
 ): AfterFailure {
   const deadline = notice.createdAt + policy.NOTICE_RETRY_HOURS * 3_600_000;
   if (now >= deadline) return { status: 'failed' };
-  const delaySeconds = Math.max(1, backoffSeconds(notice.attempts, { baseSeconds: policy.NOTICE_BACKOFF_BASE_SECONDS, maxSeconds: policy.NOTICE_BACKOFF_MAX_SECONDS }, random));
+  const delaySeconds = Math.max(
+    1,
+    backoffSeconds(
+      notice.attempts,
+      { baseSeconds: policy.NOTICE_BACKOFF_BASE_SECONDS, maxSeconds: policy.NOTICE_BACKOFF_MAX_SECONDS },
+      random,
+    ),
+  );
   return { status: 'pending', nextAttemptAt: now + delaySeconds * 1000, delaySeconds };
 }
 

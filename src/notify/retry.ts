@@ -33,8 +33,14 @@ export async function retryNotice(db: Db, config: Config, id: string, now = Date
 
 /** Every failed notice (optionally of one user) becomes pending and is enqueued. */
 export async function retryFailedNotices(db: Db, config: Config, options: { userId?: string } = {}, now = Date.now()) {
-  const where = options.userId ? and(eq(notices.status, 'failed'), eq(notices.userId, options.userId)) : eq(notices.status, 'failed');
-  const rows = await db.update(notices).set({ status: 'pending', nextAttemptAt: now }).where(where).returning({ id: notices.id });
+  const where = options.userId
+    ? and(eq(notices.status, 'failed'), eq(notices.userId, options.userId))
+    : eq(notices.status, 'failed');
+  const rows = await db
+    .update(notices)
+    .set({ status: 'pending', nextAttemptAt: now })
+    .where(where)
+    .returning({ id: notices.id });
   const ids = rows.map((r) => r.id);
   // The scheduled run delivers whatever the queue does not: these are due from now on.
   await enqueueAfterCommit(config.SYNC_QUEUE, noticeMessages(ids));

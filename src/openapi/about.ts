@@ -11,17 +11,56 @@ export const INTRO = [
 ].join('\n\n');
 
 export const CHOICES: { topic: string; text: string }[] = [
-  { topic: 'Problem types', text: 'A problem\'s `type` is the relative URI `/docs#problem-<slug>`: resolved against the worker\'s origin it opens that entry of the reference page.' },
-  { topic: 'Validation errors', text: '422 problems list every violation in `errors` as `{ path, message }`, `path` being a JSON Pointer into the body (`/data/email`), or `/<name>` for a path or query parameter.' },
-  { topic: 'Unknown fields', text: 'Unknown body fields and query parameters are ignored, not refused; an empty query parameter counts as absent (the contract writes its filters as `?status=&newsletterId=&limit=&cursor=`).' },
-  { topic: 'Transfer error codes', text: "`transfer.error.code` is Newsletter2Go's code as a string, or the worker's own reason when no call could succeed: `unmapped` (no list for the newsletter), `clash` (another user holds the address in that newsletter), `no-email`, `dead-letter`." },
-  { topic: 'One address, two users', text: 'Of two users with one address in one newsletter, the one who took the address later (by the `occurredAt` of the profile that set it, then by subscription creation) fails with error code `clash`, naming the other user; Newsletter2Go would merge them.' },
-  { topic: 'Retries', text: 'Retryable provider failures (5xx and 429, after their Retry-After when given, and timeouts) are tried SYNC_MAX_ATTEMPTS times with exponential backoff, then shown failed with the last provider message. A refused login counts no attempt: transfers stay pending until it works.' },
-  { topic: 'Admin retries', text: 'Retry endpoints answer 202 with what they did; the transfer itself runs on the queue. A retry pushes the desired state again and never re-subscribes a recipient the provider shows as unsubscribed or blacklisted.' },
-  { topic: 'Mapping answers', text: '`PUT /v1/admin/newsletters/{id}` answers 201 for a new mapping and 200 for a changed one, with `previousListId` and the number of subscriptions pushed (`repushed`). `DELETE` answers 200 with the number of subscriptions that now show failed (unmapped).' },
-  { topic: 'Paging', text: '`GET /v1/admin/subscriptions` pages by keyset on the subscription id (opaque base64url `cursor`, `limit` 1–500, default 50): stable while data changes, no duplicates, no gaps. `email` filters by the subscriber\'s current address, case-insensitively, exactly or by prefix with a trailing `*`.' },
-  { topic: 'Timeline', text: 'The subscriber view shows the newest 200 log entries. The log holds ids, times and provider messages, never profiles; addresses quoted in provider messages are scrubbed when the user is deleted.' },
-  { topic: 'Health', text: '`GET /health` answers its status document with 200 or 503 (not a problem), so monitors read one shape. The provider check trusts a stored login until Newsletter2Go refuses it; after a refused login the password is tried again at most every N2G_LOGIN_RETRY_SECONDS (60 s).' },
-  { topic: 'Retention', text: 'The scheduled run (every 5 minutes) deletes event-log entries and received-event records older than LOG_RETENTION_DAYS (default 90). A redelivery of an event older than that is accepted again; `occurredAt` ordering makes it change nothing.' },
-  { topic: 'Notices', text: 'Failed portal notices are retried at `POST /v1/admin/notices/retry` (all, or one user\'s) and `POST /v1/admin/notices/{id}/retry` (one, at once); their state is in the subscriber view.' },
+  {
+    topic: 'Problem types',
+    text: "A problem's `type` is the relative URI `/docs#problem-<slug>`: resolved against the worker's origin it opens that entry of the reference page.",
+  },
+  {
+    topic: 'Validation errors',
+    text: '422 problems list every violation in `errors` as `{ path, message }`, `path` being a JSON Pointer into the body (`/data/email`), or `/<name>` for a path or query parameter.',
+  },
+  {
+    topic: 'Unknown fields',
+    text: 'Unknown body fields and query parameters are ignored, not refused; an empty query parameter counts as absent (the contract writes its filters as `?status=&newsletterId=&limit=&cursor=`).',
+  },
+  {
+    topic: 'Transfer error codes',
+    text: "`transfer.error.code` is Newsletter2Go's code as a string, or the worker's own reason when no call could succeed: `unmapped` (no list for the newsletter), `clash` (another user holds the address in that newsletter), `no-email`, `dead-letter`.",
+  },
+  {
+    topic: 'One address, two users',
+    text: 'Of two users with one address in one newsletter, the one who took the address later (by the `occurredAt` of the profile that set it, then by subscription creation) fails with error code `clash`, naming the other user; Newsletter2Go would merge them.',
+  },
+  {
+    topic: 'Retries',
+    text: 'Retryable provider failures (5xx and 429, after their Retry-After when given, and timeouts) are tried SYNC_MAX_ATTEMPTS times with exponential backoff, then shown failed with the last provider message. A refused login counts no attempt: transfers stay pending until it works.',
+  },
+  {
+    topic: 'Admin retries',
+    text: 'Retry endpoints answer 202 with what they did; the transfer itself runs on the queue. A retry pushes the desired state again and never re-subscribes a recipient the provider shows as unsubscribed or blacklisted.',
+  },
+  {
+    topic: 'Mapping answers',
+    text: '`PUT /v1/admin/newsletters/{id}` answers 201 for a new mapping and 200 for a changed one, with `previousListId` and the number of subscriptions pushed (`repushed`). `DELETE` answers 200 with the number of subscriptions that now show failed (unmapped).',
+  },
+  {
+    topic: 'Paging',
+    text: "`GET /v1/admin/subscriptions` pages by keyset on the subscription id (opaque base64url `cursor`, `limit` 1–500, default 50): stable while data changes, no duplicates, no gaps. `email` filters by the subscriber's current address, case-insensitively, exactly or by prefix with a trailing `*`.",
+  },
+  {
+    topic: 'Timeline',
+    text: 'The subscriber view shows the newest 200 log entries. The log holds ids, times and provider messages, never profiles; addresses quoted in provider messages are scrubbed when the user is deleted.',
+  },
+  {
+    topic: 'Health',
+    text: '`GET /health` answers its status document with 200 or 503 (not a problem), so monitors read one shape. The provider check trusts a stored login until Newsletter2Go refuses it; after a refused login the password is tried again at most every N2G_LOGIN_RETRY_SECONDS (60 s).',
+  },
+  {
+    topic: 'Retention',
+    text: 'The scheduled run (every 5 minutes) deletes event-log entries and received-event records older than LOG_RETENTION_DAYS (default 90). A redelivery of an event older than that is accepted again; `occurredAt` ordering makes it change nothing.',
+  },
+  {
+    topic: 'Notices',
+    text: "Failed portal notices are retried at `POST /v1/admin/notices/retry` (all, or one user's) and `POST /v1/admin/notices/{id}/retry` (one, at once); their state is in the subscriber view.",
+  },
 ];

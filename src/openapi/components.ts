@@ -1,10 +1,18 @@
-import { NoticesRetryBody, MappingBody, TransfersRetryBody } from '../schemas/admin-requests';
 import type * as v from 'valibot';
-import { FindingView, RunDetail, RunningProblem, RunPage, RunView, StartBody } from '../schemas/reconciliations';
-import { BatchBody, BatchEvent, PortalEvent, SubscriberUpdated, SubscriptionCancelled, SubscriptionConfirmed, UserDeleted } from '../schemas/events';
 import * as admin from '../schemas/admin';
+import { MappingBody, NoticesRetryBody, TransfersRetryBody } from '../schemas/admin-requests';
 import * as common from '../schemas/common';
+import {
+  BatchBody,
+  BatchEvent,
+  PortalEvent,
+  SubscriberUpdated,
+  SubscriptionCancelled,
+  SubscriptionConfirmed,
+  UserDeleted,
+} from '../schemas/events';
 import { CancelledNotice, ConflictNotice } from '../schemas/notices';
+import { FindingView, RunDetail, RunningProblem, RunPage, RunView, StartBody } from '../schemas/reconciliations';
 
 /**
  * The schemas the document names in `components.schemas`. Wherever one of these objects

@@ -1,5 +1,6 @@
 import type * as v from 'valibot';
-import { INTRO, TITLE, CHOICES } from './about';
+import { CancelledNotice, ConflictNotice } from '../schemas/notices';
+import { CHOICES, INTRO, TITLE } from './about';
 import { NAMED_SCHEMAS } from './components';
 import { type JsonSchema, schemaConverter } from './from-valibot';
 import { isValibot, type Operation, type SchemaSource } from './operation';
@@ -8,11 +9,15 @@ import { eventOperations } from './paths/events';
 import { publicOperations } from './paths/public';
 import { reconciliationOperations } from './paths/reconciliations';
 import { PROBLEM_TYPES, problemBySlug } from './problems';
-import { CancelledNotice, ConflictNotice } from '../schemas/notices';
 
 /** The served OpenAPI 3.1 document, built once per isolate from the operations and schemas. */
 
-export const OPERATIONS: readonly Operation[] = [...eventOperations, ...adminOperations, ...reconciliationOperations, ...publicOperations];
+export const OPERATIONS: readonly Operation[] = [
+  ...eventOperations,
+  ...adminOperations,
+  ...reconciliationOperations,
+  ...publicOperations,
+];
 
 const SCHEMAS = schemaConverter(NAMED_SCHEMAS);
 const schemaOf = (s: SchemaSource): JsonSchema => (isValibot(s) ? SCHEMAS.schema(s) : s);
@@ -48,7 +53,10 @@ function build(): JsonSchema {
       description: `${INTRO}\n\n## Choices where the contract leaves things open\n\n${CHOICES.map((c) => `- **${c.topic}.** ${c.text}`).join('\n')}`,
     },
     tags: [
-      { name: 'Portal events', description: 'The portal tells the worker what changed (Standard Webhooks signatures).' },
+      {
+        name: 'Portal events',
+        description: 'The portal tells the worker what changed (Standard Webhooks signatures).',
+      },
       { name: 'Admin', description: 'Sync status and operations for portal admins (bearer token).' },
       { name: 'Reader pages', description: 'The unsubscribe link in every newsletter (HTML).' },
       { name: 'Service', description: 'Health and this documentation.' },
@@ -58,12 +66,18 @@ function build(): JsonSchema {
     components: {
       schemas: SCHEMAS.components(),
       securitySchemes: {
-        adminBearer: { type: 'http', scheme: 'bearer', description: '`Authorization: Bearer <token>`, one of the space-separated ADMIN_API_TOKEN values (compared in constant time).' },
+        adminBearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            '`Authorization: Bearer <token>`, one of the space-separated ADMIN_API_TOKEN values (compared in constant time).',
+        },
         standardWebhooks: {
           type: 'apiKey',
           in: 'header',
           name: 'webhook-signature',
-          description: 'Standard Webhooks (standardwebhooks.com): `webhook-signature` is `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{raw body}` with a PORTAL_SIGNING_SECRET (`whsec_<base64>`, several allowed for rotation). The timestamp must be within 300 s of the worker clock.',
+          description:
+            'Standard Webhooks (standardwebhooks.com): `webhook-signature` is `v1,<base64 HMAC-SHA256>` over `{webhook-id}.{webhook-timestamp}.{raw body}` with a PORTAL_SIGNING_SECRET (`whsec_<base64>`, several allowed for rotation). The timestamp must be within 300 s of the worker clock.',
         },
       },
     },
@@ -87,12 +101,21 @@ function noticeWebhooks(): Record<string, JsonSchema> {
       summary,
       description: signed,
       requestBody: { required: true, content: { 'application/json': { schema: SCHEMAS.schema(body) } } },
-      responses: { '2XX': { description: 'Received: the notice is marked delivered. Any other answer, or none within `NOTICE_TIMEOUT_MS`, is retried.' } },
+      responses: {
+        '2XX': {
+          description:
+            'Received: the notice is marked delivered. Any other answer, or none within `NOTICE_TIMEOUT_MS`, is retried.',
+        },
+      },
     },
   });
   return {
     'subscription.cancelled': hook('noticeSubscriptionCancelled', 'A reader unsubscribed by link', CancelledNotice),
-    'subscription.conflict': hook('noticeSubscriptionConflict', 'Reconciliation found a consent conflict', ConflictNotice),
+    'subscription.conflict': hook(
+      'noticeSubscriptionConflict',
+      'Reconciliation found a consent conflict',
+      ConflictNotice,
+    ),
   };
 }
 
@@ -100,16 +123,31 @@ function operation(op: Operation): JsonSchema {
   const parameters = [
     ...Object.entries(op.pathParams ?? {}).map(([name, s]) => parameter(name, 'path', true, s)),
     ...Object.entries(op.query?.entries ?? {}).map(([name, s]) => parameter(name, 'query', s.type !== 'optional', s)),
-    ...(op.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: h.required, description: h.description, schema: h.schema })),
+    ...(op.headers ?? []).map((h) => ({
+      name: h.name,
+      in: 'header',
+      required: h.required,
+      description: h.description,
+      schema: h.schema,
+    })),
   ];
   return {
     operationId: op.operationId,
     tags: [op.tag],
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
-    security: op.security === 'admin' ? [{ adminBearer: [] }] : op.security === 'webhook' ? [{ standardWebhooks: [] }] : [],
+    security:
+      op.security === 'admin' ? [{ adminBearer: [] }] : op.security === 'webhook' ? [{ standardWebhooks: [] }] : [],
     ...(parameters.length ? { parameters } : {}),
-    ...(op.body ? { requestBody: { required: op.body.required, ...(op.body.description ? { description: op.body.description } : {}), content: content(op.body.content) } } : {}),
+    ...(op.body
+      ? {
+          requestBody: {
+            required: op.body.required,
+            ...(op.body.description ? { description: op.body.description } : {}),
+            content: content(op.body.content),
+          },
+        }
+      : {}),
     responses: { ...replies(op), ...problemReplies([...(op.problems ?? []), ...ALWAYS[op.security]], op) },
   };
 }
@@ -126,7 +164,14 @@ function content(map: Record<string, SchemaSource>): JsonSchema {
 
 function replies(op: Operation): Record<string, JsonSchema> {
   return Object.fromEntries(
-    Object.entries(op.responses).map(([status, r]) => [status, { description: r.description, ...(r.headers ? { headers: r.headers } : {}), ...(r.content ? { content: content(r.content) } : {}) }]),
+    Object.entries(op.responses).map(([status, r]) => [
+      status,
+      {
+        description: r.description,
+        ...(r.headers ? { headers: r.headers } : {}),
+        ...(r.content ? { content: content(r.content) } : {}),
+      },
+    ]),
   );
 }
 
@@ -145,8 +190,12 @@ function problemReplies(slugs: string[], op: Operation): Record<string, JsonSche
         description: list.map((s) => `[${problemBySlug.get(s)?.title}](/docs#problem-${s})`).join(', '),
         content: { [PROBLEM_JSON]: { schema: { $ref: '#/components/schemas/Problem' } } },
       };
-      if (status === 401 && op.security === 'admin') reply.headers = { 'WWW-Authenticate': { description: 'Bearer realm="newsletter-bridge admin"', schema: { type: 'string' } } };
-      if (status === 503) reply.headers = { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'string' } } };
+      if (status === 401 && op.security === 'admin')
+        reply.headers = {
+          'WWW-Authenticate': { description: 'Bearer realm="newsletter-bridge admin"', schema: { type: 'string' } },
+        };
+      if (status === 503)
+        reply.headers = { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'string' } } };
       return [String(status), reply];
     }),
   );

@@ -38,12 +38,15 @@ export function schemaConverter(named: readonly (readonly [string, v.GenericSche
     return name ? { $ref: `${REF_BASE}${name}` } : undefined;
   };
   const convert = (root: v.GenericSchema): JsonSchema =>
-    plain(toJsonSchema(root, {
-      target: 'draft-2020-12',
-      typeMode: 'input',
-      ignoreActions: SHAPE_KEEPING,
-      overrideSchema: (context) => (context.valibotSchema !== root && ref(context.valibotSchema)) || override(context, names),
-    }));
+    plain(
+      toJsonSchema(root, {
+        target: 'draft-2020-12',
+        typeMode: 'input',
+        ignoreActions: SHAPE_KEEPING,
+        overrideSchema: (context) =>
+          (context.valibotSchema !== root && ref(context.valibotSchema)) || override(context, names),
+      }),
+    );
   return {
     components: () => Object.fromEntries(named.map(([name, schema]) => [name, convert(schema)])),
     schema: (schema) => ref(schema) ?? readAsNumber(schema) ?? convert(schema),
@@ -68,7 +71,10 @@ interface Node {
   literal?: unknown;
 }
 
-function override({ valibotSchema, jsonSchema }: OverrideSchemaContext, names: ReadonlyMap<object, string>): JsonSchema | undefined {
+function override(
+  { valibotSchema, jsonSchema }: OverrideSchemaContext,
+  names: ReadonlyMap<object, string>,
+): JsonSchema | undefined {
   const node = valibotSchema as unknown as Node;
   if (node.type === 'variant') return withDiscriminator(node, jsonSchema as JsonSchema, names);
   if (node.type !== 'optional' || !node.wrapped) return undefined;
@@ -91,7 +97,11 @@ function readAsNumber(schema: v.GenericSchema): JsonSchema | undefined {
   return plain(toJsonSchema(v.pipe(v.number(), ...actions), { target: 'draft-2020-12', typeMode: 'input' }));
 }
 
-function withDiscriminator(node: Node, jsonSchema: JsonSchema, names: ReadonlyMap<object, string>): JsonSchema | undefined {
+function withDiscriminator(
+  node: Node,
+  jsonSchema: JsonSchema,
+  names: ReadonlyMap<object, string>,
+): JsonSchema | undefined {
   if (typeof node.key !== 'string') return undefined;
   const mapping: Record<string, string> = {};
   for (const option of node.options ?? []) {

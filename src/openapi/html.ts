@@ -44,8 +44,10 @@ export function markdown(text: string | undefined): Safe {
     blocks
       .map((block) => {
         const lines = block.split('\n').filter((l) => l.trim());
-        if (lines.length && lines.every((l) => l.startsWith('- '))) return `<ul>${lines.map((l) => `<li>${inline(l.slice(2))}</li>`).join('')}</ul>`;
-        if (lines[0]?.startsWith('## ')) return `<h3>${inline(lines[0].slice(3))}</h3>${lines.length > 1 ? `<p>${inline(lines.slice(1).join(' '))}</p>` : ''}`;
+        if (lines.length && lines.every((l) => l.startsWith('- ')))
+          return `<ul>${lines.map((l) => `<li>${inline(l.slice(2))}</li>`).join('')}</ul>`;
+        if (lines[0]?.startsWith('## '))
+          return `<h3>${inline(lines[0].slice(3))}</h3>${lines.length > 1 ? `<p>${inline(lines.slice(1).join(' '))}</p>` : ''}`;
         return `<p>${inline(lines.join(' '))}</p>`;
       })
       .join(''),

@@ -11,7 +11,12 @@ export interface ProblemType {
 }
 
 export const PROBLEM_TYPES: readonly ProblemType[] = [
-  { slug: 'bad-request', status: 400, title: 'Bad request', description: 'The body is not valid (UTF-8) JSON, or a required body is missing.' },
+  {
+    slug: 'bad-request',
+    status: 400,
+    title: 'Bad request',
+    description: 'The body is not valid (UTF-8) JSON, or a required body is missing.',
+  },
   {
     slug: 'unauthorized',
     status: 401,
@@ -20,31 +25,76 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
       'Admin routes: no `Authorization: Bearer <token>` header, or a token that is not one of ADMIN_API_TOKEN (the answer carries `WWW-Authenticate`). ' +
       'Portal events: a missing webhook header, a timestamp more than 300 s from the worker clock, or no matching signature.',
   },
-  { slug: 'not-found', status: 404, title: 'Not found', description: 'No route matches, or the named subscriber, subscription, mapping or notice is unknown.' },
-  { slug: 'conflict', status: 409, title: 'Conflict', description: 'The webhook-id (or batch id) was already used with a different body (nothing was applied), or a reconciliation run is still running (`runningRunId` names it).' },
-  { slug: 'payload-too-large', status: 413, title: 'Payload too large', description: 'The body exceeds 64 KiB (single event) or 1 MiB (batch).' },
-  { slug: 'unsupported-media-type', status: 415, title: 'Unsupported media type', description: 'The body has a content type the route does not read.' },
+  {
+    slug: 'not-found',
+    status: 404,
+    title: 'Not found',
+    description: 'No route matches, or the named subscriber, subscription, mapping or notice is unknown.',
+  },
+  {
+    slug: 'conflict',
+    status: 409,
+    title: 'Conflict',
+    description:
+      'The webhook-id (or batch id) was already used with a different body (nothing was applied), or a reconciliation run is still running (`runningRunId` names it).',
+  },
+  {
+    slug: 'payload-too-large',
+    status: 413,
+    title: 'Payload too large',
+    description: 'The body exceeds 64 KiB (single event) or 1 MiB (batch).',
+  },
+  {
+    slug: 'unsupported-media-type',
+    status: 415,
+    title: 'Unsupported media type',
+    description: 'The body has a content type the route does not read.',
+  },
   {
     slug: 'validation',
     status: 422,
     title: 'Validation failed',
-    description: 'The body, a path or a query parameter does not match its schema. `errors` lists every violation as `{ path, message }`, `path` being a JSON Pointer.',
+    description:
+      'The body, a path or a query parameter does not match its schema. `errors` lists every violation as `{ path, message }`, `path` being a JSON Pointer.',
   },
   {
     slug: 'unprocessable',
     status: 422,
     title: 'Unprocessable request',
-    description: "Well-formed but refused: e.g. a list Newsletter2Go does not know. `provider` carries the provider's own `message`, `code` and `httpStatus`.",
+    description:
+      "Well-formed but refused: e.g. a list Newsletter2Go does not know. `provider` carries the provider's own `message`, `code` and `httpStatus`.",
   },
-  { slug: 'internal', status: 500, title: 'Internal error', description: 'Something failed inside the worker. The answer holds no internals; an event is either fully stored or not at all.' },
-  { slug: 'configuration', status: 500, title: 'Worker misconfigured', description: 'A required setting is missing or malformed; `detail` names it (never its value).' },
-  { slug: 'http', status: 400, title: 'HTTP error', description: 'A request the HTTP layer refused before a handler ran; `status` says which.' },
-  { slug: 'unavailable', status: 503, title: 'Service unavailable', description: 'A dependency is not available at the moment; try again later.' },
+  {
+    slug: 'internal',
+    status: 500,
+    title: 'Internal error',
+    description:
+      'Something failed inside the worker. The answer holds no internals; an event is either fully stored or not at all.',
+  },
+  {
+    slug: 'configuration',
+    status: 500,
+    title: 'Worker misconfigured',
+    description: 'A required setting is missing or malformed; `detail` names it (never its value).',
+  },
+  {
+    slug: 'http',
+    status: 400,
+    title: 'HTTP error',
+    description: 'A request the HTTP layer refused before a handler ran; `status` says which.',
+  },
+  {
+    slug: 'unavailable',
+    status: 503,
+    title: 'Service unavailable',
+    description: 'A dependency is not available at the moment; try again later.',
+  },
   {
     slug: 'provider-unavailable',
     status: 503,
     title: 'Provider unavailable',
-    description: 'Newsletter2Go could not be asked (an outage, a rate limit, a refused login); `Retry-After` says when to try again.',
+    description:
+      'Newsletter2Go could not be asked (an outage, a rate limit, a refused login); `Retry-After` says when to try again.',
   },
 ];
 

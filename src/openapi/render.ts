@@ -35,7 +35,9 @@ export function renderDocs(doc: JsonSchema): string {
   const info = obj(doc.info);
   const components = obj(doc.components);
   const ops: Op[] = Object.entries(obj(doc.paths)).flatMap(([path, item]) =>
-    Object.entries(obj(item)).filter(([m]) => METHODS.includes(m)).map(([method, op]) => ({ method, path, op: obj(op) })),
+    Object.entries(obj(item))
+      .filter(([m]) => METHODS.includes(m))
+      .map(([method, op]) => ({ method, path, op: obj(op) })),
   );
   const tags = arr(doc.tags).map(obj);
   const schemas = Object.entries(obj(components.schemas));
@@ -67,12 +69,20 @@ function operationHtml(o: Op): Safe {
   return h`<section class="op" id="${opAnchor(o)}"><h3><span class="method ${o.method}">${o.method}</span> <code>${o.path}</code></h3>
 <p><strong>${str(op.summary)}</strong></p>${markdown(str(op.description))}
 <p>Authentication: ${security.length ? security.map((s, i) => h`${i ? ', ' : ''}<a href="#${anchor('security', s)}">${s}</a>`) : 'none'}</p>
-${params.length ? h`<h4>Parameters</h4><table><thead><tr><th>name</th><th>in</th><th>schema</th><th>description</th></tr></thead><tbody>${params.map(
-    (p) => h`<tr><td><code>${str(p.name)}</code>${p.required ? h`<span class="req" title="required">*</span>` : ''}</td><td>${str(p.in)}</td><td>${schemaHtml(obj(p.schema))}</td><td>${markdown(str(p.description))}</td></tr>`,
-  )}</tbody></table>` : ''}
+${
+  params.length
+    ? h`<h4>Parameters</h4><table><thead><tr><th>name</th><th>in</th><th>schema</th><th>description</th></tr></thead><tbody>${params.map(
+        (p) =>
+          h`<tr><td><code>${str(p.name)}</code>${p.required ? h`<span class="req" title="required">*</span>` : ''}</td><td>${str(p.in)}</td><td>${schemaHtml(obj(p.schema))}</td><td>${markdown(str(p.description))}</td></tr>`,
+      )}</tbody></table>`
+    : ''
+}
 ${op.requestBody ? h`<h4>Request body${body.required ? '' : ' (optional)'}</h4>${markdown(str(body.description))}${contentHtml(obj(body.content))}` : ''}
-<h4>Responses</h4><table><thead><tr><th>status</th><th>description</th><th>body</th></tr></thead><tbody>${Object.entries(obj(op.responses)).map(
-    ([status, r]) => h`<tr><td><strong>${status}</strong></td><td>${markdown(str(obj(r).description))}${headersHtml(obj(obj(r).headers))}</td><td>${contentHtml(obj(obj(r).content))}</td></tr>`,
+<h4>Responses</h4><table><thead><tr><th>status</th><th>description</th><th>body</th></tr></thead><tbody>${Object.entries(
+    obj(op.responses),
+  ).map(
+    ([status, r]) =>
+      h`<tr><td><strong>${status}</strong></td><td>${markdown(str(obj(r).description))}${headersHtml(obj(obj(r).headers))}</td><td>${contentHtml(obj(obj(r).content))}</td></tr>`,
   )}</tbody></table></section>`;
 }
 

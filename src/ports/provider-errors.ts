@@ -22,7 +22,10 @@ export class RetryableError extends ProviderError {
 export class RateLimitedError extends ProviderError {
   readonly kind = 'rate-limited' as const;
   override readonly name = 'RateLimitedError';
-  constructor(failure: ProviderFailure, readonly retryAfterMs: number | null) {
+  constructor(
+    failure: ProviderFailure,
+    readonly retryAfterMs: number | null,
+  ) {
     super(failure);
   }
 }

@@ -1,5 +1,5 @@
-import { CredentialsRefusedError, ProviderError, RateLimitedError } from '../ports/provider-errors';
 import type { NewsletterProvider, ProviderFailure, RecipientData, RecipientRef } from '../ports/provider';
+import { CredentialsRefusedError, ProviderError, RateLimitedError } from '../ports/provider-errors';
 import type { Plan } from './plan';
 
 /**
@@ -25,7 +25,11 @@ export interface Planned {
   plan: Plan;
 }
 
-export async function executePlans(provider: NewsletterProvider, planned: Planned[], bulkSize: number): Promise<Map<string, Outcome>> {
+export async function executePlans(
+  provider: NewsletterProvider,
+  planned: Planned[],
+  bulkSize: number,
+): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
   let halt: Outcome | null = null;
 
@@ -42,12 +46,18 @@ export async function executePlans(provider: NewsletterProvider, planned: Planne
       // Stop spending calls that would fail alike. Items never sent are not charged an attempt:
       // after a rate limit they wait for the provider's window, after a refused login for the sweep.
       if (error instanceof CredentialsRefusedError) halt = outcome;
-      if (error instanceof RateLimitedError) halt = { kind: 'defer', untilMs: Date.now() + (error.retryAfterMs ?? RATE_LIMIT_PAUSE_MS) };
+      if (error instanceof RateLimitedError)
+        halt = { kind: 'defer', untilMs: Date.now() + (error.retryAfterMs ?? RATE_LIMIT_PAUSE_MS) };
     }
   };
 
   for (const { id, plan } of planned) {
-    if (plan.kind === 'fail') outcomes.set(id, { kind: 'failed', failure: { message: plan.message, code: plan.reason, httpStatus: null }, unsent: true });
+    if (plan.kind === 'fail')
+      outcomes.set(id, {
+        kind: 'failed',
+        failure: { message: plan.message, code: plan.reason, httpStatus: null },
+        unsent: true,
+      });
     if (plan.kind === 'nothing') outcomes.set(id, { kind: 'synced', listId: null, recipientId: null, note: plan.why });
   }
 
@@ -64,12 +74,20 @@ export async function executePlans(provider: NewsletterProvider, planned: Planne
       const ref = await findFirst(provider, plan.listId, plan.adoptFrom);
       if (!ref) return void creates.push({ id, plan });
       await provider.update(ref, plan.data, { resubscribe: plan.resubscribe });
-      outcomes.set(id, { kind: 'synced', listId: ref.listId, recipientId: ref.recipientId, note: 'adopted an earlier uncertain creation' });
+      outcomes.set(id, {
+        kind: 'synced',
+        listId: ref.listId,
+        recipientId: ref.recipientId,
+        note: 'adopted an earlier uncertain creation',
+      });
     });
   }
 
   // Creations, in bulk per list (and per resubscribe flag: array items must share their keys).
-  const groups = new Map<string, { listId: string; resubscribe: boolean; items: { id: string; data: RecipientData }[] }>();
+  const groups = new Map<
+    string,
+    { listId: string; resubscribe: boolean; items: { id: string; data: RecipientData }[] }
+  >();
   for (const { id, plan } of creates) {
     const key = `${plan.listId}|${plan.resubscribe}`;
     const group = groups.get(key) ?? { listId: plan.listId, resubscribe: plan.resubscribe, items: [] };
@@ -79,14 +97,29 @@ export async function executePlans(provider: NewsletterProvider, planned: Planne
   for (const group of groups.values()) {
     for (let i = 0; i < group.items.length; i += bulkSize) {
       const slice = group.items.slice(i, i + bulkSize);
-      await run(slice.map((s) => s.id), async () => {
-        const results = await provider.upsert(group.listId, slice.map((s) => s.data), { resubscribe: group.resubscribe });
-        slice.forEach((s, index) => {
-          const r = results[index];
-          if (r?.ok) outcomes.set(s.id, { kind: 'synced', listId: group.listId, recipientId: r.recipientId });
-          else outcomes.set(s.id, { kind: 'failed', failure: r?.error ?? { message: 'The provider gave no result for this recipient', code: null, httpStatus: null } });
-        });
-      });
+      await run(
+        slice.map((s) => s.id),
+        async () => {
+          const results = await provider.upsert(
+            group.listId,
+            slice.map((s) => s.data),
+            { resubscribe: group.resubscribe },
+          );
+          slice.forEach((s, index) => {
+            const r = results[index];
+            if (r?.ok) outcomes.set(s.id, { kind: 'synced', listId: group.listId, recipientId: r.recipientId });
+            else
+              outcomes.set(s.id, {
+                kind: 'failed',
+                failure: r?.error ?? {
+                  message: 'The provider gave no result for this recipient',
+                  code: null,
+                  httpStatus: null,
+                },
+              });
+          });
+        },
+      );
     }
   }
 
@@ -95,15 +128,32 @@ export async function executePlans(provider: NewsletterProvider, planned: Planne
       case 'update':
         await run([id], async () => {
           try {
-            await provider.update({ listId: plan.listId, recipientId: plan.recipientId }, plan.data, { resubscribe: plan.resubscribe });
+            await provider.update({ listId: plan.listId, recipientId: plan.recipientId }, plan.data, {
+              resubscribe: plan.resubscribe,
+            });
             outcomes.set(id, { kind: 'synced', listId: plan.listId, recipientId: plan.recipientId });
           } catch (error) {
             if (!(error instanceof ProviderError) || error.kind !== 'gone') throw error;
             // Deleted inside Newsletter2Go while subscribed here: create it again (contract §6).
             const [created] = await provider.upsert(plan.listId, [plan.data], { resubscribe: plan.resubscribe });
-            outcomes.set(id, created?.ok
-              ? { kind: 'synced', listId: plan.listId, recipientId: created.recipientId, note: 'recipient was gone; re-created' }
-              : { kind: 'failed', failure: created?.error ?? { message: 'The provider did not re-create the recipient', code: null, httpStatus: null } });
+            outcomes.set(
+              id,
+              created?.ok
+                ? {
+                    kind: 'synced',
+                    listId: plan.listId,
+                    recipientId: created.recipientId,
+                    note: 'recipient was gone; re-created',
+                  }
+                : {
+                    kind: 'failed',
+                    failure: created?.error ?? {
+                      message: 'The provider did not re-create the recipient',
+                      code: null,
+                      httpStatus: null,
+                    },
+                  },
+            );
           }
         });
         break;
@@ -149,9 +199,19 @@ function outcomeOf(error: unknown): Outcome {
     case 'credentials':
       return { kind: 'wait', failure: error.failure };
     case 'rate-limited':
-      return { kind: 'retry', failure: error.failure, retryAfterMs: (error as RateLimitedError).retryAfterMs, uncertain: false };
+      return {
+        kind: 'retry',
+        failure: error.failure,
+        retryAfterMs: (error as RateLimitedError).retryAfterMs,
+        uncertain: false,
+      };
     case 'retryable':
-      return { kind: 'retry', failure: error.failure, retryAfterMs: null, uncertain: error.failure.code === 'timeout' || error.failure.code === 'network' };
+      return {
+        kind: 'retry',
+        failure: error.failure,
+        retryAfterMs: null,
+        uncertain: error.failure.code === 'timeout' || error.failure.code === 'network',
+      };
     case 'gone':
     case 'permanent':
       return { kind: 'failed', failure: error.failure };

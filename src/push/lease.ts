@@ -21,14 +21,25 @@ export interface WorkItem {
  * consumer holds are returned as `busy` with the time their lease ends: two consumers pushing
  * one subscription at once could let an older write overtake a newer one at the provider.
  */
-export async function leasePending(db: Db, ids: string[], now: number, leaseMs: number): Promise<{ items: WorkItem[]; busy: Map<string, number> }> {
+export async function leasePending(
+  db: Db,
+  ids: string[],
+  now: number,
+  leaseMs: number,
+): Promise<{ items: WorkItem[]; busy: Map<string, number> }> {
   const unique = [...new Set(ids)];
   const leased: string[] = [];
   for (const chunk of chunks(unique, 100)) {
     const rows = await db
       .update(subscriptions)
       .set({ leaseUntil: now + leaseMs })
-      .where(and(inArray(subscriptions.id, chunk), eq(subscriptions.transferStatus, 'pending'), or(isNull(subscriptions.leaseUntil), lte(subscriptions.leaseUntil, now))))
+      .where(
+        and(
+          inArray(subscriptions.id, chunk),
+          eq(subscriptions.transferStatus, 'pending'),
+          or(isNull(subscriptions.leaseUntil), lte(subscriptions.leaseUntil, now)),
+        ),
+      )
       .returning({ id: subscriptions.id });
     leased.push(...rows.map((r) => r.id));
   }
@@ -45,7 +56,8 @@ export async function leasePending(db: Db, ids: string[], now: number, leaseMs: 
 }
 
 export async function releaseLeases(db: Db, ids: string[]): Promise<void> {
-  for (const chunk of chunks(ids, 100)) await db.update(subscriptions).set({ leaseUntil: null }).where(inArray(subscriptions.id, chunk));
+  for (const chunk of chunks(ids, 100))
+    await db.update(subscriptions).set({ leaseUntil: null }).where(inArray(subscriptions.id, chunk));
 }
 
 async function loadItems(db: Db, ids: string[]): Promise<WorkItem[]> {
@@ -73,7 +85,12 @@ async function loadItems(db: Db, ids: string[]): Promise<WorkItem[]> {
           newsletterId: s.newsletterId,
           recipientListId: s.listId,
           recipientId: s.recipientId,
-          profile: { email: p?.email ?? null, firstName: p?.firstName ?? '', lastName: p?.lastName ?? '', gender: p?.gender ?? '' },
+          profile: {
+            email: p?.email ?? null,
+            firstName: p?.firstName ?? '',
+            lastName: p?.lastName ?? '',
+            gender: p?.gender ?? '',
+          },
           lookupEmails: s.lookupEmails ?? [],
         },
       });
@@ -93,14 +110,34 @@ export async function findClashes(db: Db, items: WorkItem[]): Promise<Map<string
   if (!candidates.length) return clashes;
   const emails = [...new Set(candidates.map((i) => (i.input.profile.email ?? '').toLowerCase()))];
   const newsletterIds = [...new Set(candidates.map((i) => i.input.newsletterId))];
-  const holders: { id: string; userId: string; newsletterId: string; email: string; emailSince: number; createdAt: number }[] = [];
+  const holders: {
+    id: string;
+    userId: string;
+    newsletterId: string;
+    email: string;
+    emailSince: number;
+    createdAt: number;
+  }[] = [];
   for (const chunk of chunks(emails, 100)) {
     holders.push(
       ...(await db
-        .select({ id: subscriptions.id, userId: subscriptions.userId, newsletterId: subscriptions.newsletterId, email: sql<string>`lower(${subscribers.email})`, emailSince: subscribers.emailSince, createdAt: subscriptions.createdAt })
+        .select({
+          id: subscriptions.id,
+          userId: subscriptions.userId,
+          newsletterId: subscriptions.newsletterId,
+          email: sql<string>`lower(${subscribers.email})`,
+          emailSince: subscribers.emailSince,
+          createdAt: subscriptions.createdAt,
+        })
         .from(subscriptions)
         .innerJoin(subscribers, eq(subscribers.userId, subscriptions.userId))
-        .where(and(eq(subscriptions.state, 'subscribed'), inArray(subscriptions.newsletterId, newsletterIds), inArray(sql`lower(${subscribers.email})`, chunk)))),
+        .where(
+          and(
+            eq(subscriptions.state, 'subscribed'),
+            inArray(subscriptions.newsletterId, newsletterIds),
+            inArray(sql`lower(${subscribers.email})`, chunk),
+          ),
+        )),
     );
   }
   for (const item of candidates) {
@@ -119,4 +156,8 @@ export async function findClashes(db: Db, items: WorkItem[]): Promise<Map<string
 
 type Claim = { emailSince: number; createdAt: number; id: string };
 const earlierClaim = (a: Claim, b: Claim) =>
-  a.emailSince !== b.emailSince ? a.emailSince < b.emailSince : a.createdAt !== b.createdAt ? a.createdAt < b.createdAt : a.id < b.id;
+  a.emailSince !== b.emailSince
+    ? a.emailSince < b.emailSince
+    : a.createdAt !== b.createdAt
+      ? a.createdAt < b.createdAt
+      : a.id < b.id;

@@ -1,6 +1,6 @@
 import type { SubscriptionState } from '../db/schema';
-import type { RecipientData } from '../ports/provider';
 import { otherAddresses } from '../lib/addresses';
+import type { RecipientData } from '../ports/provider';
 
 /**
  * What to send for one subscription, from its desired state and what the worker knows of the
@@ -50,7 +50,8 @@ export function planTransfer(input: PlanInput): Plan {
 
   switch (input.state) {
     case 'subscribed': {
-      if (!input.profile.email) return { kind: 'fail', reason: 'no-email', message: 'The subscriber has no e-mail address yet' };
+      if (!input.profile.email)
+        return { kind: 'fail', reason: 'no-email', message: 'The subscriber has no e-mail address yet' };
       if (input.clashWithUserId) {
         return {
           kind: 'fail',
@@ -73,12 +74,14 @@ export function planTransfer(input: PlanInput): Plan {
     }
     case 'unsubscribed': {
       const lookupEmails = recipientId ? [] : otherAddresses([...input.lookupEmails, input.profile.email], null);
-      if (!recipientId && !lookupEmails.length) return { kind: 'nothing', why: 'no recipient is known at the provider' };
+      if (!recipientId && !lookupEmails.length)
+        return { kind: 'nothing', why: 'no recipient is known at the provider' };
       return { kind: 'unsubscribe', listId, recipientId, lookupEmails };
     }
     case 'deleted': {
       const lookupEmails = recipientId ? [] : otherAddresses(input.lookupEmails, null);
-      if (!recipientId && !lookupEmails.length) return { kind: 'nothing', why: 'no recipient is known at the provider' };
+      if (!recipientId && !lookupEmails.length)
+        return { kind: 'nothing', why: 'no recipient is known at the provider' };
       return { kind: 'erase', listId, recipientId, lookupEmails, dummyEmail: dummyEmailFor(input.subscriptionId) };
     }
   }

@@ -2,10 +2,10 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { NewsletterProvider } from '../ports/provider';
 import { unsubscribeUrl } from '../unsubscribe/token';
-import { planTransfer } from './plan';
-import { type Disposition, recordCreateIntents, recordOutcomes } from './record-outcomes';
 import { executePlans } from './call-provider';
 import { findClashes, leasePending, releaseLeases, type WorkItem } from './lease';
+import { planTransfer } from './plan';
+import { type Disposition, recordCreateIntents, recordOutcomes } from './record-outcomes';
 
 const BUSY_RECHECK_SECONDS = 5;
 
@@ -27,12 +27,22 @@ export async function syncSubscriptions(
     return await push(config, db, provider, items, busy, now);
   } catch (error) {
     // An unexpected failure (the database, a bug): free the rows now, the queue retries the batch.
-    await releaseLeases(db, items.map((i) => i.id)).catch(() => undefined);
+    await releaseLeases(
+      db,
+      items.map((i) => i.id),
+    ).catch(() => undefined);
     throw error;
   }
 }
 
-async function push(config: Config, db: Db, provider: NewsletterProvider, items: WorkItem[], busy: Map<string, number>, now: number) {
+async function push(
+  config: Config,
+  db: Db,
+  provider: NewsletterProvider,
+  items: WorkItem[],
+  busy: Map<string, number>,
+  now: number,
+) {
   const clashes = await findClashes(db, items);
   const planned = await Promise.all(
     items.map(async (item) => ({
@@ -55,6 +65,11 @@ async function push(config: Config, db: Db, provider: NewsletterProvider, items:
   });
   // Held by another consumer: look again soon (it releases the lease when it records), or when
   // a kept lease (after a timeout) ends.
-  for (const [id, until] of busy) dispositions.set(id, { ack: false, requeue: true, delaySeconds: Math.min(BUSY_RECHECK_SECONDS, Math.max(1, Math.ceil((until - now) / 1000))) });
+  for (const [id, until] of busy)
+    dispositions.set(id, {
+      ack: false,
+      requeue: true,
+      delaySeconds: Math.min(BUSY_RECHECK_SECONDS, Math.max(1, Math.ceil((until - now) / 1000))),
+    });
   return dispositions;
 }

@@ -1,12 +1,12 @@
+import { eq } from 'drizzle-orm';
 import * as v from 'valibot';
 import type { Config } from '../config';
 import { createDb, type Db } from '../db/client';
 import { eventLog, subscriptions } from '../db/schema';
-import type { NewsletterProvider } from '../ports/provider';
 import { log } from '../lib/log';
+import type { NewsletterProvider } from '../ports/provider';
 import { QueueMessage } from '../schemas/queue';
 import { syncSubscriptions } from './push-subscriptions';
-import { eq } from 'drizzle-orm';
 
 /**
  * What the entry's wiring hands the consumer: the provider adapter (the core knows only the
@@ -14,7 +14,11 @@ import { eq } from 'drizzle-orm';
  */
 export interface MessageHandlers {
   provider: (config: Config, db: Db) => NewsletterProvider;
-  notice?: (config: Config, db: Db, noticeIds: string[]) => Promise<Map<string, { ack: true } | { ack: false; delaySeconds: number }>>;
+  notice?: (
+    config: Config,
+    db: Db,
+    noticeIds: string[],
+  ) => Promise<Map<string, { ack: true } | { ack: false; delaySeconds: number }>>;
   reconcile?: (config: Config, db: Db, runId: string) => Promise<void>;
 }
 
@@ -23,7 +27,11 @@ export interface MessageHandlers {
  * good, retried with backoff when the provider may recover. An unexpected error (a bug, the
  * database down) retries the whole batch; past the queue's limit it dead-letters.
  */
-export async function consumeBatch(config: Config, batch: MessageBatch<unknown>, handlers: MessageHandlers): Promise<void> {
+export async function consumeBatch(
+  config: Config,
+  batch: MessageBatch<unknown>,
+  handlers: MessageHandlers,
+): Promise<void> {
   const db = createDb(config);
   const syncMsgs = new Map<string, Message<unknown>[]>();
   const noticeMsgs = new Map<string, Message<unknown>[]>();
@@ -32,7 +40,14 @@ export async function consumeBatch(config: Config, batch: MessageBatch<unknown>,
     if (!parsed.success) {
       // A body that is not ours cannot become valid by retrying: record it and let it go.
       log.warn('queue message rejected', { queue: batch.queue, issues: parsed.issues.map((i) => i.message) });
-      await db.insert(eventLog).values({ at: Date.now(), kind: 'queue.invalid-message', outcome: 'dropped', detail: { queue: batch.queue, issues: parsed.issues.map((i) => i.message) } });
+      await db
+        .insert(eventLog)
+        .values({
+          at: Date.now(),
+          kind: 'queue.invalid-message',
+          outcome: 'dropped',
+          detail: { queue: batch.queue, issues: parsed.issues.map((i) => i.message) },
+        });
       msg.ack();
       continue;
     }
@@ -55,7 +70,11 @@ export async function consumeBatch(config: Config, batch: MessageBatch<unknown>,
       dispositions.set(id, { ack: true });
     }
     settle(syncMsgs, dispositions);
-    log.info('sync batch', { messages: batch.messages.length, subscriptions: syncMsgs.size, providerCalls: provider.callCount });
+    log.info('sync batch', {
+      messages: batch.messages.length,
+      subscriptions: syncMsgs.size,
+      providerCalls: provider.callCount,
+    });
   }
   if (noticeMsgs.size) {
     if (!handlers.notice) for (const msgs of noticeMsgs.values()) for (const m of msgs) m.retry();
@@ -67,7 +86,10 @@ function push(map: Map<string, Message<unknown>[]>, key: string, msg: Message<un
   map.set(key, [...(map.get(key) ?? []), msg]);
 }
 
-function settle(messages: Map<string, Message<unknown>[]>, dispositions: Map<string, { ack: true } | { ack: false; delaySeconds: number }>) {
+function settle(
+  messages: Map<string, Message<unknown>[]>,
+  dispositions: Map<string, { ack: true } | { ack: false; delaySeconds: number }>,
+) {
   for (const [id, msgs] of messages) {
     const d = dispositions.get(id) ?? { ack: true as const };
     for (const m of msgs) {
@@ -89,7 +111,11 @@ export async function consumeDeadLetters(config: Config, batch: MessageBatch<unk
     const body = parsed.success ? parsed.output : null;
     const subscriptionId = body?.kind === 'sync' ? body.subscriptionId : null;
     const [owner] = subscriptionId
-      ? await db.select({ userId: subscriptions.userId }).from(subscriptions).where(eq(subscriptions.id, subscriptionId)).limit(1)
+      ? await db
+          .select({ userId: subscriptions.userId })
+          .from(subscriptions)
+          .where(eq(subscriptions.id, subscriptionId))
+          .limit(1)
       : [];
     await db.insert(eventLog).values({
       at: now,
@@ -102,7 +128,14 @@ export async function consumeDeadLetters(config: Config, batch: MessageBatch<unk
     if (body?.kind === 'sync') {
       await db
         .update(subscriptions)
-        .set({ transferStatus: 'failed', errorMessage: `The transfer could not be processed after ${msg.attempts} deliveries (dead-lettered)`, errorCode: 'dead-letter', errorHttpStatus: null, errorAt: now, updatedAt: now })
+        .set({
+          transferStatus: 'failed',
+          errorMessage: `The transfer could not be processed after ${msg.attempts} deliveries (dead-lettered)`,
+          errorCode: 'dead-letter',
+          errorHttpStatus: null,
+          errorAt: now,
+          updatedAt: now,
+        })
         .where(eq(subscriptions.id, body.subscriptionId));
     }
     log.warn('dead letter recorded', { kind: body?.kind ?? 'unparseable', attempts: msg.attempts });

@@ -1,11 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { eventLog, subscriptions } from '../db/schema';
-import { backoffSeconds } from '../lib/backoff';
 import { withAddress } from '../lib/addresses';
-import type { Plan } from './plan';
+import { backoffSeconds } from '../lib/backoff';
 import type { Outcome } from './call-provider';
 import type { WorkItem } from './lease';
+import type { Plan } from './plan';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -50,24 +50,32 @@ export async function recordOutcomes(
         // The recipient id is kept whatever the version: it is the only handle on a recipient
         // whose address changes later, and losing it would leave a stray recipient behind.
         if (outcome.recipientId) {
-          statements.push(db.update(subscriptions).set({ recipientId: outcome.recipientId, listId: outcome.listId, lookupEmails: null }).where(eq(subscriptions.id, item.id)));
+          statements.push(
+            db
+              .update(subscriptions)
+              .set({ recipientId: outcome.recipientId, listId: outcome.listId, lookupEmails: null })
+              .where(eq(subscriptions.id, item.id)),
+          );
         }
         statements.push(
-          db.update(subscriptions).set({
-            transferStatus: 'synced',
-            syncedVersion: item.version,
-            syncedAt: now,
-            attempts,
-            lastAttemptAt: now,
-            nextAttemptAt: null,
-            resubscribe: false,
-            ...(item.input.state === 'deleted' ? { lookupEmails: null } : {}),
-            errorMessage: null,
-            errorCode: null,
-            errorHttpStatus: null,
-            errorAt: null,
-            updatedAt: now,
-          }).where(same),
+          db
+            .update(subscriptions)
+            .set({
+              transferStatus: 'synced',
+              syncedVersion: item.version,
+              syncedAt: now,
+              attempts,
+              lastAttemptAt: now,
+              nextAttemptAt: null,
+              resubscribe: false,
+              ...(item.input.state === 'deleted' ? { lookupEmails: null } : {}),
+              errorMessage: null,
+              errorCode: null,
+              errorHttpStatus: null,
+              errorAt: null,
+              updatedAt: now,
+            })
+            .where(same),
         );
         dispositions.set(item.id, { ack: true });
         break;
@@ -75,13 +83,39 @@ export async function recordOutcomes(
         // A re-subscription Newsletter2Go refused is over: an admin retry, the sweep or a later
         // profile push re-sends the profile, never the consent (contract §6); the portal must
         // confirm again. One that never reached the provider is still owed to it.
-        statements.push(db.update(subscriptions).set({ transferStatus: 'failed', attempts, lastAttemptAt: now, nextAttemptAt: null, ...(outcome.unsent ? {} : { resubscribe: false }), ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
+        statements.push(
+          db
+            .update(subscriptions)
+            .set({
+              transferStatus: 'failed',
+              attempts,
+              lastAttemptAt: now,
+              nextAttemptAt: null,
+              ...(outcome.unsent ? {} : { resubscribe: false }),
+              ...errorFields(outcome.failure, now),
+              updatedAt: now,
+            })
+            .where(same),
+        );
         dispositions.set(item.id, { ack: true });
         break;
       case 'retry': {
         if (attempts >= policy.maxAttempts) {
           // Retries end: the last provider message is what the admin sees.
-          statements.push(db.update(subscriptions).set({ transferStatus: 'failed', attempts, lastAttemptAt: now, nextAttemptAt: null, resubscribe: false, ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
+          statements.push(
+            db
+              .update(subscriptions)
+              .set({
+                transferStatus: 'failed',
+                attempts,
+                lastAttemptAt: now,
+                nextAttemptAt: null,
+                resubscribe: false,
+                ...errorFields(outcome.failure, now),
+                updatedAt: now,
+              })
+              .where(same),
+          );
           dispositions.set(item.id, { ack: true });
           logOutcome = 'failed-after-retries';
           break;
@@ -89,8 +123,23 @@ export async function recordOutcomes(
         // After an uncertain outcome the lease is kept until the write could have landed, so the
         // retry (or a newer version's push) cannot be overtaken by it.
         const holdMs = outcome.uncertain ? policy.uncertainWindowMs : 0;
-        const delaySeconds = backoffSeconds(attempts, { baseSeconds: policy.baseSeconds, maxSeconds: policy.maxSeconds, retryAfterMs: Math.max(outcome.retryAfterMs ?? 0, holdMs) });
-        statements.push(db.update(subscriptions).set({ attempts, lastAttemptAt: now, nextAttemptAt: now + delaySeconds * 1000, ...errorFields(outcome.failure, now), updatedAt: now }).where(same));
+        const delaySeconds = backoffSeconds(attempts, {
+          baseSeconds: policy.baseSeconds,
+          maxSeconds: policy.maxSeconds,
+          retryAfterMs: Math.max(outcome.retryAfterMs ?? 0, holdMs),
+        });
+        statements.push(
+          db
+            .update(subscriptions)
+            .set({
+              attempts,
+              lastAttemptAt: now,
+              nextAttemptAt: now + delaySeconds * 1000,
+              ...errorFields(outcome.failure, now),
+              updatedAt: now,
+            })
+            .where(same),
+        );
         lease = holdMs ? now + holdMs : null;
         dispositions.set(item.id, { ack: false, delaySeconds });
         break;
@@ -122,7 +171,9 @@ export async function recordOutcomes(
         detail: {
           version: item.version,
           state: item.input.state,
-          ...(outcome.kind === 'synced' ? { recipientId: outcome.recipientId, ...(outcome.note ? { note: outcome.note } : {}) } : {}),
+          ...(outcome.kind === 'synced'
+            ? { recipientId: outcome.recipientId, ...(outcome.note ? { note: outcome.note } : {}) }
+            : {}),
           ...('failure' in outcome ? { error: outcome.failure } : {}),
         },
       }),
@@ -138,11 +189,20 @@ export async function recordOutcomes(
  * stored, so a later attempt knows a recipient may exist under it and looks there first, even
  * if this consumer dies before it can record the outcome.
  */
-export async function recordCreateIntents(db: Db, items: WorkItem[], planned: { id: string; plan: Plan }[]): Promise<void> {
+export async function recordCreateIntents(
+  db: Db,
+  items: WorkItem[],
+  planned: { id: string; plan: Plan }[],
+): Promise<void> {
   const known = new Map(items.map((i) => [i.id, i.input.lookupEmails]));
   const statements = planned.flatMap(({ id, plan }) =>
     plan.kind === 'create'
-      ? [db.update(subscriptions).set({ lookupEmails: withAddress(known.get(id), plan.data.email) }).where(eq(subscriptions.id, id))]
+      ? [
+          db
+            .update(subscriptions)
+            .set({ lookupEmails: withAddress(known.get(id), plan.data.email) })
+            .where(eq(subscriptions.id, id)),
+        ]
       : [],
   );
   const [first, ...rest] = statements;

@@ -22,5 +22,7 @@ export async function repush(config: Config, db: Db, where: SQL | undefined, now
 
 export const ofNewsletter = (newsletterId: string) => eq(subscriptions.newsletterId, newsletterId);
 export const failedOf = (newsletterId?: string) =>
-  newsletterId ? and(eq(subscriptions.transferStatus, 'failed'), eq(subscriptions.newsletterId, newsletterId)) : eq(subscriptions.transferStatus, 'failed');
+  newsletterId
+    ? and(eq(subscriptions.transferStatus, 'failed'), eq(subscriptions.newsletterId, newsletterId))
+    : eq(subscriptions.transferStatus, 'failed');
 export const byIds = (ids: string[]) => inArray(subscriptions.id, ids);

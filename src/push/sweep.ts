@@ -17,13 +17,21 @@ export async function sweepPending(config: Config, db: Db, now = Date.now()): Pr
   const due = await db
     .select({ id: subscriptions.id })
     .from(subscriptions)
-    .where(and(eq(subscriptions.transferStatus, 'pending'), lte(sql`coalesce(${subscriptions.nextAttemptAt}, ${subscriptions.updatedAt})`, cutoff)))
+    .where(
+      and(
+        eq(subscriptions.transferStatus, 'pending'),
+        lte(sql`coalesce(${subscriptions.nextAttemptAt}, ${subscriptions.updatedAt})`, cutoff),
+      ),
+    )
     .orderBy(asc(sql`coalesce(${subscriptions.nextAttemptAt}, ${subscriptions.updatedAt})`))
     .limit(SWEEP_LIMIT);
   if (!due.length) return 0;
   const ids = due.map((r) => r.id);
   for (let i = 0; i < ids.length; i += 100) {
-    await db.update(subscriptions).set({ nextAttemptAt: now }).where(inArray(subscriptions.id, ids.slice(i, i + 100)));
+    await db
+      .update(subscriptions)
+      .set({ nextAttemptAt: now })
+      .where(inArray(subscriptions.id, ids.slice(i, i + 100)));
   }
   await enqueueAfterCommit(config.SYNC_QUEUE, syncMessages(ids));
   return ids.length;

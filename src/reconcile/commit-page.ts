@@ -1,11 +1,18 @@
 import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { type EventLogEntry, eventLog, reconciliationFindings, reconciliationRuns, reconciliationSeen, subscriptions } from '../db/schema';
+import {
+  type EventLogEntry,
+  eventLog,
+  reconciliationFindings,
+  reconciliationRuns,
+  reconciliationSeen,
+  subscriptions,
+} from '../db/schema';
 import { chunks } from '../lib/chunks';
 import { repushSet } from '../push/record-outcomes';
 import type { HealActions } from './decide';
-import { atStep, type Cursor } from './run-state';
 import { addTally, type Step } from './read-page';
+import { atStep, type Cursor } from './run-state';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -47,15 +54,23 @@ export async function commitStep(db: Db, c: Commit, now = Date.now()): Promise<s
     if (!moved.length) return null;
     if (!c.step) return [];
     for (const batch of chunks(c.step.findings, 100)) {
-      await tx.insert(reconciliationFindings).values(batch.map((f) => ({ runId: c.runId, ...f, detail: { ...f.detail } })));
+      await tx
+        .insert(reconciliationFindings)
+        .values(batch.map((f) => ({ runId: c.runId, ...f, detail: { ...f.detail } })));
     }
     for (const batch of chunks(c.step.seen, 500)) {
-      await tx.insert(reconciliationSeen).values(batch.map((subscriptionId) => ({ runId: c.runId, subscriptionId }))).onConflictDoNothing();
+      await tx
+        .insert(reconciliationSeen)
+        .values(batch.map((subscriptionId) => ({ runId: c.runId, subscriptionId })))
+        .onConflictDoNothing();
     }
     if (!c.heal) return [];
     const repushed = await applyHeal(tx, c.runId, c.step, c.heal, now);
     // Rows that turned pending meanwhile are not re-pushed: count what was.
-    await tx.update(reconciliationRuns).set({ counts: addTally(c.counts, { repushed: repushed.length }) }).where(eq(reconciliationRuns.id, c.runId));
+    await tx
+      .update(reconciliationRuns)
+      .set({ counts: addTally(c.counts, { repushed: repushed.length }) })
+      .where(eq(reconciliationRuns.id, c.runId));
     return repushed;
   });
 }
@@ -64,20 +79,46 @@ async function applyHeal(tx: Tx, runId: string, step: Step, heal: HealActions, n
   const log: EventLogEntry[] = [];
   const entry = (subscriptionId: string, outcome: string, extra: Record<string, unknown>) => {
     const row = step.rows.get(subscriptionId);
-    if (row) log.push({ at: now, kind: 'reconciliation.heal', userId: row.userId, subscriptionId, outcome, detail: { runId, newsletterId: row.newsletterId, ...extra } });
+    if (row)
+      log.push({
+        at: now,
+        kind: 'reconciliation.heal',
+        userId: row.userId,
+        subscriptionId,
+        outcome,
+        detail: { runId, newsletterId: row.newsletterId, ...extra },
+      });
   };
-  const classes = (id: string) => [...new Set(step.findings.filter((f) => f.subscriptionId === id && f.driftClass !== 'consent_conflict').map((f) => f.driftClass))].join(', ');
+  const classes = (id: string) =>
+    [
+      ...new Set(
+        step.findings
+          .filter((f) => f.subscriptionId === id && f.driftClass !== 'consent_conflict')
+          .map((f) => f.driftClass),
+      ),
+    ].join(', ');
 
   const repushed: string[] = [];
   for (const ids of chunks(heal.repush, 500)) {
     // A row that became pending meanwhile is pushed by its own message already.
-    const rows = await tx.update(subscriptions).set(repushSet(now)).where(and(inArray(subscriptions.id, ids), ne(subscriptions.transferStatus, 'pending'))).returning({ id: subscriptions.id });
+    const rows = await tx
+      .update(subscriptions)
+      .set(repushSet(now))
+      .where(and(inArray(subscriptions.id, ids), ne(subscriptions.transferStatus, 'pending')))
+      .returning({ id: subscriptions.id });
     repushed.push(...rows.map((r) => r.id));
   }
   for (const id of repushed) entry(id, 'repushed', { driftClass: classes(id) });
   for (const c of heal.conflicts) {
-    await tx.update(subscriptions).set({ conflict: { reason: c.reason, foundAt: new Date(now).toISOString(), runId }, updatedAt: now }).where(eq(subscriptions.id, c.subscriptionId));
-    entry(c.subscriptionId, 'conflict-marked', { driftClass: 'consent_conflict', reason: c.reason, notified: c.notify });
+    await tx
+      .update(subscriptions)
+      .set({ conflict: { reason: c.reason, foundAt: new Date(now).toISOString(), runId }, updatedAt: now })
+      .where(eq(subscriptions.id, c.subscriptionId));
+    entry(c.subscriptionId, 'conflict-marked', {
+      driftClass: 'consent_conflict',
+      reason: c.reason,
+      notified: c.notify,
+    });
   }
   for (const ids of chunks(heal.clear, 500)) {
     await tx.update(subscriptions).set({ conflict: null, updatedAt: now }).where(inArray(subscriptions.id, ids));

@@ -1,7 +1,7 @@
-import { type DriftClass, driftClasses } from '../schemas/states';
 import type { ConflictInfo, SubscriptionState, TransferStatus } from '../db/schema';
 import type { RemoteRecipient, RemoteStatus } from '../ports/provider';
 import { dummyEmailFor } from '../push/plan';
+import { type DriftClass, driftClasses } from '../schemas/states';
 
 /**
  * Reconciliation's comparison: one page of a provider list against the portal's desired state
@@ -81,7 +81,9 @@ export function compareRemotePage(listId: string, remote: RemoteRecipient[], loc
     let rows = (byId.get(recipient.recipientId) ?? []).filter((r) => !taken.has(r.subscriptionId));
     if (!rows.length) {
       matchedBy = 'email';
-      rows = bestPerNewsletter((byEmail.get(recipient.email.toLowerCase()) ?? []).filter((r) => !taken.has(r.subscriptionId)));
+      rows = bestPerNewsletter(
+        (byEmail.get(recipient.email.toLowerCase()) ?? []).filter((r) => !taken.has(r.subscriptionId)),
+      );
     }
     if (!rows.length) {
       out.findings.push({
@@ -122,12 +124,19 @@ export function missingFindings(listId: string, unseen: LocalRow[]): Finding[] {
 
 function judge(listId: string, row: LocalRow, recipient: RemoteRecipient, matchedBy: 'id' | 'email'): Finding[] {
   const base = about(row, recipient.recipientId);
-  const detail = { listId, matchedBy, remoteStatus: recipient.status, state: row.state, transferStatus: row.transferStatus };
+  const detail = {
+    listId,
+    matchedBy,
+    remoteStatus: recipient.status,
+    state: row.state,
+    transferStatus: row.transferStatus,
+  };
   const findings: Finding[] = [];
   switch (row.state) {
     case 'subscribed': {
       // Unsubscribed, blacklisted or bounced there: the portal decides, nobody re-subscribes.
-      if (recipient.status !== 'subscribed') findings.push({ ...base, driftClass: 'consent_conflict', detail: { ...detail, reason: recipient.status } });
+      if (recipient.status !== 'subscribed')
+        findings.push({ ...base, driftClass: 'consent_conflict', detail: { ...detail, reason: recipient.status } });
       const fields = profileDiff(row, recipient);
       if (fields.length) findings.push({ ...base, driftClass: 'profile', detail: { ...detail, fields } });
       break;
@@ -148,7 +157,10 @@ function judge(listId: string, row: LocalRow, recipient: RemoteRecipient, matche
   return findings;
 }
 
-export function profileDiff(row: Pick<LocalRow, 'email' | 'firstName' | 'lastName' | 'gender'>, recipient: RemoteRecipient): ProfileField[] {
+export function profileDiff(
+  row: Pick<LocalRow, 'email' | 'firstName' | 'lastName' | 'gender'>,
+  recipient: RemoteRecipient,
+): ProfileField[] {
   const fields: ProfileField[] = [];
   // E-mails compare case-insensitively (contract §1); names and gender exactly.
   if ((row.email ?? '').toLowerCase() !== recipient.email.toLowerCase()) fields.push('email');
@@ -160,13 +172,22 @@ export function profileDiff(row: Pick<LocalRow, 'email' | 'firstName' | 'lastNam
 
 /** What a deleted user's recipient must look like: the dummies erase() writes (plan.ts). */
 function erasureDiff(subscriptionId: string, recipient: RemoteRecipient): ProfileField[] {
-  return profileDiff({ email: dummyEmailFor(subscriptionId), firstName: 'DELETED', lastName: 'DELETED', gender: '' }, recipient);
+  return profileDiff(
+    { email: dummyEmailFor(subscriptionId), firstName: 'DELETED', lastName: 'DELETED', gender: '' },
+    recipient,
+  );
 }
 
 const normalGender = (g: string): 'm' | 'f' | '' => (g === 'm' || g === 'f' ? g : '');
 
 function about(row: LocalRow, recipientId: string | null): Omit<Finding, 'driftClass' | 'detail'> {
-  return { newsletterId: row.newsletterId, userId: row.userId, subscriptionId: row.subscriptionId, recipientId, email: row.email };
+  return {
+    newsletterId: row.newsletterId,
+    userId: row.userId,
+    subscriptionId: row.subscriptionId,
+    recipientId,
+    email: row.email,
+  };
 }
 
 /** One row per newsletter: a subscribed one first, then the lowest id (deterministic). */
@@ -174,7 +195,12 @@ function bestPerNewsletter(rows: LocalRow[]): LocalRow[] {
   const best = new Map<string, LocalRow>();
   for (const row of rows) {
     const current = best.get(row.newsletterId);
-    if (!current || rank(row) < rank(current) || (rank(row) === rank(current) && row.subscriptionId < current.subscriptionId)) best.set(row.newsletterId, row);
+    if (
+      !current ||
+      rank(row) < rank(current) ||
+      (rank(row) === rank(current) && row.subscriptionId < current.subscriptionId)
+    )
+      best.set(row.newsletterId, row);
   }
   return [...best.values()];
 }

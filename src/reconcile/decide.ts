@@ -9,7 +9,13 @@ export interface HealActions {
   /** Subscriptions to push again: missing, profile drift, stale subscriptions. */
   repush: string[];
   /** Consent conflicts to mark; `notify` when the portal has not heard of this one yet. */
-  conflicts: { subscriptionId: string; userId: string; newsletterId: string; reason: ConflictReason; notify: boolean }[];
+  conflicts: {
+    subscriptionId: string;
+    userId: string;
+    newsletterId: string;
+    reason: ConflictReason;
+    notify: boolean;
+  }[];
   /** Marked conflicts the provider no longer shows (or the portal has since resolved). */
   clear: string[];
   /** Left alone for consent: see below. */
@@ -31,7 +37,8 @@ export function decideHeal(findings: Finding[], rows: ReadonlyMap<string, LocalR
   const out: HealActions = { repush: [], conflicts: [], clear: [], held: [] };
   const conflicted = new Map<string, ConflictReason>();
   for (const f of findings) {
-    if (f.driftClass === 'consent_conflict' && f.subscriptionId && f.detail.reason) conflicted.set(f.subscriptionId, f.detail.reason);
+    if (f.driftClass === 'consent_conflict' && f.subscriptionId && f.detail.reason)
+      conflicted.set(f.subscriptionId, f.detail.reason);
   }
   const repush = new Set<string>();
   const held = new Set<string>();
@@ -41,7 +48,14 @@ export function decideHeal(findings: Finding[], rows: ReadonlyMap<string, LocalR
     switch (f.driftClass) {
       case 'consent_conflict': {
         const reason = conflicted.get(row.subscriptionId);
-        if (reason) out.conflicts.push({ subscriptionId: row.subscriptionId, userId: row.userId, newsletterId: row.newsletterId, reason, notify: row.conflict?.reason !== reason });
+        if (reason)
+          out.conflicts.push({
+            subscriptionId: row.subscriptionId,
+            userId: row.userId,
+            newsletterId: row.newsletterId,
+            reason,
+            notify: row.conflict?.reason !== reason,
+          });
         break;
       }
       case 'missing':

@@ -31,22 +31,52 @@ const columns = {
 };
 
 function toRow(r: {
-  subscriptionId: string; userId: string; newsletterId: string; state: LocalRow['state']; transferStatus: LocalRow['transferStatus'];
-  resubscribe: boolean; recipientListId: string | null; recipientId: string | null; conflict: LocalRow['conflict'] | null;
-  email: string | null; firstName: string | null; lastName: string | null; gender: LocalRow['gender'] | null;
+  subscriptionId: string;
+  userId: string;
+  newsletterId: string;
+  state: LocalRow['state'];
+  transferStatus: LocalRow['transferStatus'];
+  resubscribe: boolean;
+  recipientListId: string | null;
+  recipientId: string | null;
+  conflict: LocalRow['conflict'] | null;
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  gender: LocalRow['gender'] | null;
 }): LocalRow {
-  return { ...r, conflict: r.conflict ?? null, firstName: r.firstName ?? '', lastName: r.lastName ?? '', gender: r.gender ?? '' };
+  return {
+    ...r,
+    conflict: r.conflict ?? null,
+    firstName: r.firstName ?? '',
+    lastName: r.lastName ?? '',
+    gender: r.gender ?? '',
+  };
 }
 
 /** Rows of the list's newsletters that a page's recipients may match. */
-export async function loadForPage(db: Db, listId: string, newsletterIds: string[], page: RemoteRecipient[]): Promise<LocalRow[]> {
+export async function loadForPage(
+  db: Db,
+  listId: string,
+  newsletterIds: string[],
+  page: RemoteRecipient[],
+): Promise<LocalRow[]> {
   const found = new Map<string, LocalRow>();
-  for (const ids of chunks(page.map((r) => r.recipientId), IN_CHUNK)) {
+  for (const ids of chunks(
+    page.map((r) => r.recipientId),
+    IN_CHUNK,
+  )) {
     const rows = await db
       .select(columns)
       .from(subscriptions)
       .leftJoin(subscribers, eq(subscribers.userId, subscriptions.userId))
-      .where(and(eq(subscriptions.listId, listId), inArray(subscriptions.recipientId, ids), inArray(subscriptions.newsletterId, newsletterIds)));
+      .where(
+        and(
+          eq(subscriptions.listId, listId),
+          inArray(subscriptions.recipientId, ids),
+          inArray(subscriptions.newsletterId, newsletterIds),
+        ),
+      );
     for (const r of rows) found.set(r.subscriptionId, toRow(r));
   }
   const emails = [...new Set(page.map((r) => r.email.toLowerCase()).filter(Boolean))];
@@ -58,7 +88,12 @@ export async function loadForPage(db: Db, listId: string, newsletterIds: string[
       // The unary `+` keeps SQLite from driving this join by the newsletter index (every row of
       // the newsletter) instead of the e-mail index (the few rows wanted): without ANALYZE
       // statistics it cannot tell them apart, and a 100,000-row list made each page 20x slower.
-      .where(and(inArray(sql`lower(${subscribers.email})`, batch), inArray(sql`+${subscriptions.newsletterId}`, newsletterIds)));
+      .where(
+        and(
+          inArray(sql`lower(${subscribers.email})`, batch),
+          inArray(sql`+${subscriptions.newsletterId}`, newsletterIds),
+        ),
+      );
     for (const r of rows) found.set(r.subscriptionId, toRow(r));
   }
   return [...found.values()];
@@ -69,7 +104,14 @@ export async function loadForPage(db: Db, listId: string, newsletterIds: string[
  * Rows in flight or changed since the run began are left for the next run: a subscription
  * created meanwhile may sit behind the pages already read.
  */
-export async function loadUnseen(db: Db, runId: string, newsletterId: string, startedAt: number, after: string | null, limit: number): Promise<LocalRow[]> {
+export async function loadUnseen(
+  db: Db,
+  runId: string,
+  newsletterId: string,
+  startedAt: number,
+  after: string | null,
+  limit: number,
+): Promise<LocalRow[]> {
   const rows = await db
     .select(columns)
     .from(subscriptions)
@@ -82,7 +124,10 @@ export async function loadUnseen(db: Db, runId: string, newsletterId: string, st
         ne(subscriptions.transferStatus, 'pending'),
         lte(subscriptions.updatedAt, startedAt),
         notExists(
-          db.select({ one: sql`1` }).from(reconciliationSeen).where(and(eq(reconciliationSeen.runId, runId), eq(reconciliationSeen.subscriptionId, subscriptions.id))),
+          db
+            .select({ one: sql`1` })
+            .from(reconciliationSeen)
+            .where(and(eq(reconciliationSeen.runId, runId), eq(reconciliationSeen.subscriptionId, subscriptions.id))),
         ),
       ),
     )

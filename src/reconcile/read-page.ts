@@ -40,7 +40,9 @@ async function remoteStep(ctx: StepContext, cursor: Cursor, target: Cursor['list
   const compared = compareRemotePage(target.listId, page.items, local);
   // An offset that does not move on would page forever: treat it as the end of the list.
   const ended = page.next === null || page.next <= cursor.offset;
-  const next: Cursor = ended ? { ...cursor, phase: 'missing', offset: 0, newsletter: 0, after: null } : { ...cursor, offset: page.next ?? cursor.offset };
+  const next: Cursor = ended
+    ? { ...cursor, phase: 'missing', offset: 0, newsletter: 0, after: null }
+    : { ...cursor, offset: page.next ?? cursor.offset };
   return {
     next,
     findings: compared.findings,
@@ -53,12 +55,15 @@ async function remoteStep(ctx: StepContext, cursor: Cursor, target: Cursor['list
 
 async function missingStep(ctx: StepContext, cursor: Cursor, target: Cursor['lists'][number]): Promise<Step> {
   const newsletterId = target.newsletterIds[cursor.newsletter];
-  const rows = newsletterId ? await loadUnseen(ctx.db, ctx.runId, newsletterId, ctx.startedAt, cursor.after, ctx.pageSize) : [];
+  const rows = newsletterId
+    ? await loadUnseen(ctx.db, ctx.runId, newsletterId, ctx.startedAt, cursor.after, ctx.pageSize)
+    : [];
   const findings = missingFindings(target.listId, rows);
   const last = rows.at(-1);
   let next: Cursor;
   if (last && rows.length >= ctx.pageSize) next = { ...cursor, after: last.subscriptionId };
-  else if (cursor.newsletter + 1 < target.newsletterIds.length) next = { ...cursor, newsletter: cursor.newsletter + 1, after: null };
+  else if (cursor.newsletter + 1 < target.newsletterIds.length)
+    next = { ...cursor, newsletter: cursor.newsletter + 1, after: null };
   else next = { ...cursor, index: cursor.index + 1, phase: 'remote', offset: 0, newsletter: 0, after: null };
   return {
     next,

@@ -1,10 +1,15 @@
 import { and, asc, count, desc, eq, gt, lt } from 'drizzle-orm';
 import type * as v from 'valibot';
 import type { Db } from '../db/client';
-import { type ReconciliationFinding, reconciliationFindings, reconciliationRuns, type ReconciliationRun } from '../db/schema';
+import {
+  type ReconciliationFinding,
+  type ReconciliationRun,
+  reconciliationFindings,
+  reconciliationRuns,
+} from '../db/schema';
+import type { FindingView, RunView } from '../schemas/reconciliations';
 import { type DriftClass, driftClasses } from './compare';
 import { parseCursor } from './run-state';
-import type { FindingView, RunView } from '../schemas/reconciliations';
 
 /** Runs and findings as the admin JSON shows them, and the keyset-paged reads behind it. */
 
@@ -30,7 +35,13 @@ export function runView(run: ReconciliationRun, now = Date.now()): v.InferOutput
     durationMs: (run.finishedAt ?? now) - run.startedAt,
     progress:
       run.status === 'running' && cursor
-        ? { list: cursor.index, lists: cursor.lists.length, listId: target?.listId ?? null, phase: cursor.phase, offset: cursor.offset }
+        ? {
+            list: cursor.index,
+            lists: cursor.lists.length,
+            listId: target?.listId ?? null,
+            phase: cursor.phase,
+            offset: cursor.offset,
+          }
         : null,
     skippedLists: cursor?.skipped ?? [],
     error: run.error,
@@ -60,8 +71,15 @@ export function runsBefore(db: Db, limit: number, beforeId?: string) {
     .limit(limit + 1);
 }
 
-export async function findingsOf(db: Db, runId: string, q: { driftClass?: DriftClass; limit: number; afterId?: number }) {
-  const filter = and(eq(reconciliationFindings.runId, runId), q.driftClass ? eq(reconciliationFindings.driftClass, q.driftClass) : undefined);
+export async function findingsOf(
+  db: Db,
+  runId: string,
+  q: { driftClass?: DriftClass; limit: number; afterId?: number },
+) {
+  const filter = and(
+    eq(reconciliationFindings.runId, runId),
+    q.driftClass ? eq(reconciliationFindings.driftClass, q.driftClass) : undefined,
+  );
   const [total] = await db.select({ n: count() }).from(reconciliationFindings).where(filter);
   const rows = await db
     .select()

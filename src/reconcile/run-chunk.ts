@@ -2,13 +2,13 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { log } from '../lib/log';
 import { createNotice, noticeMessages } from '../notify/notices';
-import { ProviderError, RateLimitedError } from '../ports/provider-errors';
 import type { NewsletterProvider } from '../ports/provider';
+import { ProviderError, RateLimitedError } from '../ports/provider-errors';
 import { enqueue, enqueueAfterCommit, syncMessages } from '../schemas/queue';
 import { type Commit, commitStep } from './commit-page';
 import { decideHeal, type HealActions } from './decide';
-import { type Cursor, dropSeenMarks, failRun, getRun, parseCursor } from './run-state';
 import { addTally, type Step, takeStep } from './read-page';
+import { type Cursor, dropSeenMarks, failRun, getRun, parseCursor } from './run-state';
 
 /**
  * One invocation of a run: steps from the stored cursor until the time budget or the page
@@ -30,7 +30,13 @@ export interface ChunkOptions {
 
 export type ChunkOutcome = 'not-running' | 'continues' | 'completed' | 'failed' | 'retrying' | 'superseded';
 
-export async function runChunk(config: Config, db: Db, provider: NewsletterProvider, runId: string, options: ChunkOptions = {}): Promise<ChunkOutcome> {
+export async function runChunk(
+  config: Config,
+  db: Db,
+  provider: NewsletterProvider,
+  runId: string,
+  options: ChunkOptions = {},
+): Promise<ChunkOutcome> {
   const run = await getRun(db, runId);
   if (run?.status !== 'running') return 'not-running';
   let cursor = parseCursor(run);
@@ -48,11 +54,20 @@ export async function runChunk(config: Config, db: Db, provider: NewsletterProvi
 
   for (let pages = 0; ; pages++) {
     if (cursor.index >= cursor.lists.length) {
-      return (await commit(cursor, { next: cursor, finished: true, error: null })) === null ? 'superseded' : finish(db, runId, counts);
+      return (await commit(cursor, { next: cursor, finished: true, error: null })) === null
+        ? 'superseded'
+        : finish(db, runId, counts);
     }
     if (pages >= maxPages || Date.now() - began >= config.RECONCILE_TIME_BUDGET_MS) {
       if (options.enqueueNext !== false) await enqueueAfterCommit(config.SYNC_QUEUE, [{ kind: 'reconcile', runId }]);
-      log.info('reconciliation chunk done', { runId, pages, ms: Date.now() - began, providerCalls, list: cursor.index, offset: cursor.offset });
+      log.info('reconciliation chunk done', {
+        runId,
+        pages,
+        ms: Date.now() - began,
+        providerCalls,
+        list: cursor.index,
+        offset: cursor.offset,
+      });
       return 'continues';
     }
     const callsBefore = provider.callCount;
@@ -62,12 +77,27 @@ export async function runChunk(config: Config, db: Db, provider: NewsletterProvi
     } catch (failure) {
       providerCalls += provider.callCount - callsBefore;
       const listId = cursor.lists[cursor.index]?.listId ?? '';
-      if (!(failure instanceof ProviderError && (failure.kind === 'gone' || failure.kind === 'permanent') && cursor.phase === 'remote')) {
+      if (
+        !(
+          failure instanceof ProviderError &&
+          (failure.kind === 'gone' || failure.kind === 'permanent') &&
+          cursor.phase === 'remote'
+        )
+      ) {
         return retryLater(config, db, runId, cursor, commit, failure);
       }
       // This list cannot be read (removed at the provider, or refused): note it, go on with the next.
       counts = addTally(counts, { listsFailed: 1 });
-      const skipped: Cursor = { ...cursor, index: cursor.index + 1, phase: 'remote', offset: 0, newsletter: 0, after: null, failures: 0, skipped: [...cursor.skipped, { listId, message: failure.failure.message }] };
+      const skipped: Cursor = {
+        ...cursor,
+        index: cursor.index + 1,
+        phase: 'remote',
+        offset: 0,
+        newsletter: 0,
+        after: null,
+        failures: 0,
+        skipped: [...cursor.skipped, { listId, message: failure.failure.message }],
+      };
       if ((await commit(cursor, { next: skipped, finished: false })) === null) return 'superseded';
       cursor = { ...skipped, step: cursor.step + 1 };
       continue;
@@ -106,7 +136,10 @@ async function retryLater(
   db: Db,
   runId: string,
   cursor: Cursor,
-  commit: (from: Cursor, c: Omit<Commit, 'runId' | 'fromStep' | 'counts' | 'providerCalls'>) => Promise<string[] | null>,
+  commit: (
+    from: Cursor,
+    c: Omit<Commit, 'runId' | 'fromStep' | 'counts' | 'providerCalls'>,
+  ) => Promise<string[] | null>,
   failure: unknown,
 ): Promise<ChunkOutcome> {
   const failures = cursor.failures + 1;
@@ -120,9 +153,14 @@ async function retryLater(
     await dropSeenMarks(db, [runId]);
     return 'failed';
   }
-  const waitMs = Math.max(15_000 * 2 ** (failures - 1), failure instanceof RateLimitedError ? (failure.retryAfterMs ?? 0) : 0);
+  const waitMs = Math.max(
+    15_000 * 2 ** (failures - 1),
+    failure instanceof RateLimitedError ? (failure.retryAfterMs ?? 0) : 0,
+  );
   // If this enqueue is lost too, the scheduled run resumes the run once it has stopped moving.
-  await enqueue(config.SYNC_QUEUE, [{ kind: 'reconcile', runId }], Math.min(300, Math.ceil(waitMs / 1000))).catch(() => undefined);
+  await enqueue(config.SYNC_QUEUE, [{ kind: 'reconcile', runId }], Math.min(300, Math.ceil(waitMs / 1000))).catch(
+    () => undefined,
+  );
   return 'retrying';
 }
 
@@ -147,12 +185,18 @@ async function notifyConflicts(config: Config, db: Db, runId: string, heal: Heal
 }
 
 function healTally(heal: HealActions, noticed: number): Record<string, number> {
-  return { conflictsMarked: heal.conflicts.length, conflictsCleared: heal.clear.length, heldForConsent: heal.held.length, noticesCreated: noticed };
+  return {
+    conflictsMarked: heal.conflicts.length,
+    conflictsCleared: heal.clear.length,
+    heldForConsent: heal.held.length,
+    noticesCreated: noticed,
+  };
 }
 
 /** The provider's own words; for anything else the driver's cause only (a failed query's text carries its parameters). */
 function describe(e: unknown): string {
-  if (e instanceof ProviderError) return `${e.failure.message}${e.failure.httpStatus ? ` (HTTP ${e.failure.httpStatus})` : ''}`;
+  if (e instanceof ProviderError)
+    return `${e.failure.message}${e.failure.httpStatus ? ` (HTTP ${e.failure.httpStatus})` : ''}`;
   if (e instanceof Error && e.cause instanceof Error) return `${e.cause.name}: ${e.cause.message}`.slice(0, 500);
   return e instanceof Error ? e.name : 'unknown error';
 }

@@ -1,7 +1,7 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import * as v from 'valibot';
 import type { Db } from '../db/client';
-import { newsletters, reconciliationRuns, reconciliationSeen, type ReconciliationRun } from '../db/schema';
+import { newsletters, type ReconciliationRun, reconciliationRuns, reconciliationSeen } from '../db/schema';
 import { randomAlnum } from '../lib/encoding';
 
 /**
@@ -38,12 +38,20 @@ export type Cursor = v.InferOutput<typeof Cursor>;
 export const newRunId = (now = Date.now()) => `rcn_${now.toString(36).padStart(9, '0')}${randomAlnum(8)}`;
 
 /** The lists a run covers: every mapped one, or those of the given newsletters. */
-export async function listTargets(db: Db, newsletterIds?: string[]): Promise<{ lists: Cursor['lists']; unknown: string[] }> {
-  const mapped = await db.select({ newsletterId: newsletters.newsletterId, listId: newsletters.listId }).from(newsletters).orderBy(asc(newsletters.newsletterId));
+export async function listTargets(
+  db: Db,
+  newsletterIds?: string[],
+): Promise<{ lists: Cursor['lists']; unknown: string[] }> {
+  const mapped = await db
+    .select({ newsletterId: newsletters.newsletterId, listId: newsletters.listId })
+    .from(newsletters)
+    .orderBy(asc(newsletters.newsletterId));
   const wanted = newsletterIds ? new Set(newsletterIds) : null;
   const unknown = (newsletterIds ?? []).filter((id) => !mapped.some((m) => m.newsletterId === id));
   const listIds = new Set(mapped.filter((m) => !wanted || wanted.has(m.newsletterId)).map((m) => m.listId));
-  const lists = [...listIds].sort().map((listId) => ({ listId, newsletterIds: mapped.filter((m) => m.listId === listId).map((m) => m.newsletterId) }));
+  const lists = [...listIds]
+    .sort()
+    .map((listId) => ({ listId, newsletterIds: mapped.filter((m) => m.listId === listId).map((m) => m.newsletterId) }));
   return { lists, unknown };
 }
 
@@ -57,10 +65,30 @@ export async function createRun(
   now = Date.now(),
   attempt = 1,
 ): Promise<{ created: ReconciliationRun } | { running: ReconciliationRun }> {
-  const cursor: Cursor = { lists: input.lists, index: 0, phase: 'remote', offset: 0, newsletter: 0, after: null, step: 0, failures: 0, skipped: [] };
+  const cursor: Cursor = {
+    lists: input.lists,
+    index: 0,
+    phase: 'remote',
+    offset: 0,
+    newsletter: 0,
+    after: null,
+    step: 0,
+    failures: 0,
+    skipped: [],
+  };
   const [created] = await db
     .insert(reconciliationRuns)
-    .values({ id: newRunId(now), mode: input.mode, status: 'running', trigger: input.trigger, cursor, counts: {}, providerCalls: 0, startedAt: now, updatedAt: now })
+    .values({
+      id: newRunId(now),
+      mode: input.mode,
+      status: 'running',
+      trigger: input.trigger,
+      cursor,
+      counts: {},
+      providerCalls: 0,
+      startedAt: now,
+      updatedAt: now,
+    })
     .onConflictDoNothing()
     .returning();
   if (created) return { created };
@@ -88,7 +116,10 @@ export function parseCursor(run: ReconciliationRun): Cursor | null {
 
 /** Ends a run that cannot go on (its cursor unreadable), whatever step it is at. */
 export async function failRun(db: Db, id: string, error: string, now = Date.now()): Promise<void> {
-  await db.update(reconciliationRuns).set({ status: 'failed', error, finishedAt: now, updatedAt: now }).where(sql`${reconciliationRuns.id} = ${id} and ${reconciliationRuns.status} = 'running'`);
+  await db
+    .update(reconciliationRuns)
+    .set({ status: 'failed', error, finishedAt: now, updatedAt: now })
+    .where(sql`${reconciliationRuns.id} = ${id} and ${reconciliationRuns.status} = 'running'`);
 }
 
 /** The compare-and-set condition: still running and still at the step the chunk read. */

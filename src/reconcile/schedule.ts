@@ -1,8 +1,8 @@
-import type { NewsletterProvider } from '../ports/provider';
 import { and, eq, inArray, lt, ne } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { reconciliationFindings, reconciliationRuns } from '../db/schema';
+import type { NewsletterProvider } from '../ports/provider';
 import { enqueueAfterCommit } from '../schemas/queue';
 import { runChunk } from './run-chunk';
 import { dropSeenMarks, runningRun } from './run-state';
@@ -12,7 +12,8 @@ import { startRun } from './start-run';
 export const DAILY_RECONCILE_CRON = '17 3 * * *';
 
 /** A running run whose cursor has not moved for this long lost its message (or its isolate). */
-export const staleAfterMs = (config: Pick<Config, 'RECONCILE_TIME_BUDGET_MS'>) => Math.max(3 * 60_000, 2 * config.RECONCILE_TIME_BUDGET_MS);
+export const staleAfterMs = (config: Pick<Config, 'RECONCILE_TIME_BUDGET_MS'>) =>
+  Math.max(3 * 60_000, 2 * config.RECONCILE_TIME_BUDGET_MS);
 
 /** The scheduled handler's part: the daily report run, stalled runs resumed, stray marks dropped. */
 export async function scheduledReconciliation(config: Config, db: Db, cron: string, now = Date.now()) {
@@ -39,7 +40,12 @@ export async function pruneRuns(config: Pick<Config, 'LOG_RETENTION_DAYS'>, db: 
   const old = await db
     .select({ id: reconciliationRuns.id })
     .from(reconciliationRuns)
-    .where(and(ne(reconciliationRuns.status, 'running'), lt(reconciliationRuns.startedAt, now - config.LOG_RETENTION_DAYS * 86_400_000)))
+    .where(
+      and(
+        ne(reconciliationRuns.status, 'running'),
+        lt(reconciliationRuns.startedAt, now - config.LOG_RETENTION_DAYS * 86_400_000),
+      ),
+    )
     .limit(PRUNE_RUNS);
   const ids = old.map((r) => r.id);
   if (!ids.length) return 0;
@@ -55,11 +61,20 @@ export async function resumeStalledRuns(config: Config, db: Db, now = Date.now()
     .from(reconciliationRuns)
     .where(and(eq(reconciliationRuns.status, 'running'), lt(reconciliationRuns.updatedAt, now - staleAfterMs(config))));
   const ids = stalled.map((r) => r.id);
-  if (ids.length) await enqueueAfterCommit(config.SYNC_QUEUE, ids.map((runId) => ({ kind: 'reconcile' as const, runId })));
+  if (ids.length)
+    await enqueueAfterCommit(
+      config.SYNC_QUEUE,
+      ids.map((runId) => ({ kind: 'reconcile' as const, runId })),
+    );
   return ids;
 }
 
 /** The queue consumer's `reconcile` handler: one chunk of the run. */
-export async function reconcileHandler(config: Config, db: Db, provider: NewsletterProvider, runId: string): Promise<void> {
+export async function reconcileHandler(
+  config: Config,
+  db: Db,
+  provider: NewsletterProvider,
+  runId: string,
+): Promise<void> {
   await runChunk(config, db, provider, runId);
 }

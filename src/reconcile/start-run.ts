@@ -24,7 +24,13 @@ export async function startRun(
   if (unknown.length) return { unknownNewsletters: unknown };
   const result = await createRun(db, { mode: input.mode, trigger: input.trigger, lists }, now);
   if ('running' in result) return result;
-  log.info('reconciliation started', { runId: result.created.id, mode: input.mode, trigger: input.trigger, lists: lists.length });
-  if (input.enqueue !== false) await enqueueAfterCommit(config.SYNC_QUEUE, [{ kind: 'reconcile', runId: result.created.id }]);
+  log.info('reconciliation started', {
+    runId: result.created.id,
+    mode: input.mode,
+    trigger: input.trigger,
+    lists: lists.length,
+  });
+  if (input.enqueue !== false)
+    await enqueueAfterCommit(config.SYNC_QUEUE, [{ kind: 'reconcile', runId: result.created.id }]);
   return { started: result.created };
 }

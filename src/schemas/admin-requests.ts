@@ -7,15 +7,29 @@ import { subscriptionStates, transferStatuses } from './states';
  * them and the OpenAPI document is generated from them, so both import them from here.
  */
 
-export const NoticeId = v.pipe(v.string('noticeId must be a string'), v.minLength(1, 'noticeId must not be empty'), v.maxLength(64, 'noticeId must be at most 64 characters'));
+export const NoticeId = v.pipe(
+  v.string('noticeId must be a string'),
+  v.minLength(1, 'noticeId must not be empty'),
+  v.maxLength(64, 'noticeId must be at most 64 characters'),
+);
 
 /** `POST /v1/admin/notices/retry` body. */
 export const NoticesRetryBody = v.object({ userId: v.optional(UserId) });
 
 /** `PUT /v1/admin/newsletters/{newsletterId}` body. */
 export const MappingBody = v.object({
-  listId: v.pipe(v.string('listId must be a string'), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'listId must be a provider list id (letters, digits, _ or -)')),
-  name: v.optional(v.pipe(v.string('name must be a string'), v.trim(), v.minLength(1, 'name must not be empty'), v.maxLength(200, 'name must be at most 200 characters'))),
+  listId: v.pipe(
+    v.string('listId must be a string'),
+    v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'listId must be a provider list id (letters, digits, _ or -)'),
+  ),
+  name: v.optional(
+    v.pipe(
+      v.string('name must be a string'),
+      v.trim(),
+      v.minLength(1, 'name must not be empty'),
+      v.maxLength(200, 'name must be at most 200 characters'),
+    ),
+  ),
 });
 
 export const DEFAULT_PAGE = 50;
@@ -23,15 +37,33 @@ export const MAX_PAGE = 500;
 
 /** `GET /v1/admin/subscriptions` query; the OpenAPI parameters are generated from it. */
 export const SubscriptionsQuery = v.object({
-  status: v.optional(v.pipe(v.picklist(transferStatuses, `status must be one of ${transferStatuses.join(', ')}`), v.description('Transfer status'))),
-  state: v.optional(v.pipe(v.picklist(subscriptionStates, `state must be one of ${subscriptionStates.join(', ')}`), v.description('Desired state'))),
-  newsletterId: v.optional(v.pipe(v.string(), v.minLength(1, 'newsletterId must not be empty'), v.maxLength(128, 'newsletterId must be at most 128 characters'))),
+  status: v.optional(
+    v.pipe(
+      v.picklist(transferStatuses, `status must be one of ${transferStatuses.join(', ')}`),
+      v.description('Transfer status'),
+    ),
+  ),
+  state: v.optional(
+    v.pipe(
+      v.picklist(subscriptionStates, `state must be one of ${subscriptionStates.join(', ')}`),
+      v.description('Desired state'),
+    ),
+  ),
+  newsletterId: v.optional(
+    v.pipe(
+      v.string(),
+      v.minLength(1, 'newsletterId must not be empty'),
+      v.maxLength(128, 'newsletterId must be at most 128 characters'),
+    ),
+  ),
   email: v.optional(
     v.pipe(
       v.string(),
       v.maxLength(255, 'email must be at most 255 characters'),
       v.regex(/^[^*]+\*?$/, 'email must be an address, or the start of one followed by *'),
-      v.description("The subscriber's current address, compared case-insensitively: exact, or a prefix when it ends with * (anna* finds anna@example.com)"),
+      v.description(
+        "The subscriber's current address, compared case-insensitively: exact, or a prefix when it ends with * (anna* finds anna@example.com)",
+      ),
     ),
   ),
   limit: v.optional(
@@ -46,9 +78,14 @@ export const SubscriptionsQuery = v.object({
     ),
     String(DEFAULT_PAGE),
   ),
-  cursor: v.optional(v.pipe(v.string(), v.maxLength(512, 'cursor is not one this API issued'), v.description('nextCursor of the previous page'))),
+  cursor: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(512, 'cursor is not one this API issued'),
+      v.description('nextCursor of the previous page'),
+    ),
+  ),
 });
 
 /** `POST /v1/admin/transfers/retry` body; the OpenAPI request schema is generated from it. */
 export const TransfersRetryBody = v.object({ newsletterId: v.optional(NewsletterId) });
-

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import { noticeStatuses, subscriptionStates, transferStatuses } from './states';
 import { NullableTimestamp, Timestamp } from './common';
+import { noticeStatuses, subscriptionStates, transferStatuses } from './states';
 
 /**
  * The admin JSON (contract §3) as valibot schemas. The views in src/http/admin are typed by
@@ -11,12 +11,21 @@ const describe = <S extends v.GenericSchema>(schema: S, text: string) => v.pipe(
 
 export const TransferView = v.object({
   status: v.picklist(transferStatuses),
-  label: describe(v.picklist(['Übertragung ausstehend', 'Übertragen', 'Fehler bei der Übertragung']), 'The text the portal shows for the status'),
+  label: describe(
+    v.picklist(['Übertragung ausstehend', 'Übertragen', 'Fehler bei der Übertragung']),
+    'The text the portal shows for the status',
+  ),
   error: describe(
     v.nullable(
       v.object({
-        message: describe(v.string(), "Newsletter2Go's own message, verbatim (the portal's mouse-over), or the worker's reason when no call was made"),
-        code: describe(v.nullable(v.string()), "The provider's code as a string (it sends numbers and words), or the worker's reason code (unmapped, clash, no-email, dead-letter)"),
+        message: describe(
+          v.string(),
+          "Newsletter2Go's own message, verbatim (the portal's mouse-over), or the worker's reason when no call was made",
+        ),
+        code: describe(
+          v.nullable(v.string()),
+          "The provider's code as a string (it sends numbers and words), or the worker's reason code (unmapped, clash, no-email, dead-letter)",
+        ),
         httpStatus: v.nullable(v.number()),
         at: NullableTimestamp,
       }),
@@ -30,7 +39,13 @@ export const TransferView = v.object({
 });
 
 export const ConflictView = describe(
-  v.nullable(v.object({ reason: v.picklist(['unsubscribed', 'blacklisted', 'bounced']), foundAt: v.string(), runId: v.string() })),
+  v.nullable(
+    v.object({
+      reason: v.picklist(['unsubscribed', 'blacklisted', 'bounced']),
+      foundAt: v.string(),
+      runId: v.string(),
+    }),
+  ),
   'What the last reconciliation found against the desired state (a consent conflict), or null',
 );
 
@@ -69,20 +84,29 @@ export const NoticeView = v.object({
 
 export const TimelineEntry = v.object({
   at: Timestamp,
-  kind: describe(v.string(), 'event.received, attempt, dead-letter, notice.created, notice.attempt, reconciliation.*, …'),
-  outcome: describe(v.nullable(v.string()), 'applied or stale for events; synced, retry, wait, failed, failed-after-retries for attempts; …'),
+  kind: describe(
+    v.string(),
+    'event.received, attempt, dead-letter, notice.created, notice.attempt, reconciliation.*, …',
+  ),
+  outcome: describe(
+    v.nullable(v.string()),
+    'applied or stale for events; synced, retry, wait, failed, failed-after-retries for attempts; …',
+  ),
   subscriptionId: v.nullable(v.string()),
   newsletterId: v.nullable(v.string()),
   eventId: describe(v.nullable(v.string()), 'The webhook-id (or batch id) of a received event'),
   summary: describe(v.string(), 'One readable line saying what happened'),
-  detail: describe(v.nullable(v.record(v.string(), v.unknown())), 'Ids, times and provider messages; never personal data'),
+  detail: describe(
+    v.nullable(v.record(v.string(), v.unknown())),
+    'Ids, times and provider messages; never personal data',
+  ),
 });
 
 export const SubscriberView = v.object({
   userId: v.string(),
   deleted: v.boolean(),
   subscriptions: v.array(SubscriptionView),
-  notices: describe(v.array(NoticeView), "Notices to the portal about this user, newest first"),
+  notices: describe(v.array(NoticeView), 'Notices to the portal about this user, newest first'),
   timeline: describe(v.array(TimelineEntry), 'Newest first, at most 200 entries, kept LOG_RETENTION_DAYS'),
 });
 
@@ -93,7 +117,10 @@ export const Stats = v.object({
     byState: v.object({ subscribed: v.number(), unsubscribed: v.number(), deleted: v.number() }),
     byTransferStatus: v.object({ pending: v.number(), synced: v.number(), failed: v.number() }),
   }),
-  oldestPendingAgeSeconds: describe(v.nullable(v.number()), 'Seconds since the oldest pending transfer became pending; null when none is'),
+  oldestPendingAgeSeconds: describe(
+    v.nullable(v.number()),
+    'Seconds since the oldest pending transfer became pending; null when none is',
+  ),
   attemptsLastHour: v.object({ total: v.number(), byOutcome: v.record(v.string(), v.number()) }),
   deadLettered: describe(v.number(), 'Dead-letter entries in the log (it keeps LOG_RETENTION_DAYS)'),
   notices: v.object({ pending: v.number(), delivered: v.number(), failed: v.number() }),
@@ -103,7 +130,10 @@ export const Stats = v.object({
     error: describe(v.nullable(v.string()), "Newsletter2Go's answer to the refused login"),
     since: NullableTimestamp,
     transfersWaiting: v.boolean(),
-    reason: describe(v.nullable(v.string()), 'Why transfers wait, e.g. "transfers wait because the login is refused: …"'),
+    reason: describe(
+      v.nullable(v.string()),
+      'Why transfers wait, e.g. "transfers wait because the login is refused: …"',
+    ),
   }),
 });
 
@@ -119,8 +149,11 @@ export const MappingList = v.object({ newsletters: v.array(Mapping) });
 
 export const MappingSaved = v.object({
   ...Mapping.entries,
-  previousListId: describe(v.nullable(v.string()), 'The list the newsletter was mapped to before, left as it is at Newsletter2Go'),
-  repushed: describe(v.number(), "Subscriptions pushed to the (new) list; 0 when the list did not change"),
+  previousListId: describe(
+    v.nullable(v.string()),
+    'The list the newsletter was mapped to before, left as it is at Newsletter2Go',
+  ),
+  repushed: describe(v.number(), 'Subscriptions pushed to the (new) list; 0 when the list did not change'),
 });
 
 export const MappingRemoved = v.object({
@@ -133,7 +166,10 @@ export const RetryOne = v.object({
   subscriptionId: v.string(),
   previousStatus: v.picklist(transferStatuses),
   status: v.literal('pending'),
-  enqueued: describe(v.boolean(), 'false: the queue refused the message; the sweep sends it within SWEEP_PENDING_AFTER_SECONDS'),
+  enqueued: describe(
+    v.boolean(),
+    'false: the queue refused the message; the sweep sends it within SWEEP_PENDING_AFTER_SECONDS',
+  ),
 });
 
 export const RetryMany = v.object({

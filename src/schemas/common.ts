@@ -5,7 +5,11 @@ import * as v from 'valibot';
  * generated from them, and the tests parse real answers with them, so the two cannot drift.
  */
 
-export const Timestamp = v.pipe(v.string(), v.isoTimestamp(), v.description('ISO 8601 time in UTC, e.g. 2026-11-28T10:00:00.000Z'));
+export const Timestamp = v.pipe(
+  v.string(),
+  v.isoTimestamp(),
+  v.description('ISO 8601 time in UTC, e.g. 2026-11-28T10:00:00.000Z'),
+);
 export const NullableTimestamp = v.nullable(Timestamp);
 
 export const FieldError = v.object({
@@ -15,11 +19,16 @@ export const FieldError = v.object({
 
 export const Problem = v.pipe(
   v.looseObject({
-    type: v.pipe(v.string(), v.description('URI of the problem type; it resolves to its entry in /docs (#problem-<slug>)')),
+    type: v.pipe(
+      v.string(),
+      v.description('URI of the problem type; it resolves to its entry in /docs (#problem-<slug>)'),
+    ),
     title: v.string(),
     status: v.pipe(v.number(), v.integer()),
     detail: v.string(),
-    errors: v.optional(v.pipe(v.array(FieldError), v.description('Every violation, for status 422 validation problems'))),
+    errors: v.optional(
+      v.pipe(v.array(FieldError), v.description('Every violation, for status 422 validation problems')),
+    ),
   }),
   v.description('RFC 9457 problem details (application/problem+json): the one error shape of every API route.'),
 );
@@ -47,5 +56,8 @@ const Check = v.object({ ok: v.boolean(), detail: v.optional(v.string()) });
 export const Health = v.object({
   status: v.picklist(['ok', 'degraded']),
   checks: v.object({ database: Check, provider: Check }),
-  oldestPendingAgeSeconds: v.pipe(v.nullable(v.number()), v.description('Age of the oldest pending transfer; null when none is pending')),
+  oldestPendingAgeSeconds: v.pipe(
+    v.nullable(v.number()),
+    v.description('Age of the oldest pending transfer; null when none is pending'),
+  ),
 });

@@ -10,12 +10,20 @@ import { toFieldErrors } from '../lib/valibot';
 export const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 
 const opaqueId = (what: string) =>
-  v.pipe(v.string(`${what} must be a string`), v.minLength(1, `${what} must not be empty`), v.maxLength(128, `${what} must be at most 128 characters`));
+  v.pipe(
+    v.string(`${what} must be a string`),
+    v.minLength(1, `${what} must not be empty`),
+    v.maxLength(128, `${what} must be at most 128 characters`),
+  );
 
 export const UserId = opaqueId('userId');
 
 /** A batch item's id: the same id space as a single delivery's `webhook-id` (contract §6). */
-export const EventId = v.pipe(v.string('id must be a string'), v.minLength(1, 'id must not be empty'), v.maxLength(256, 'id must be at most 256 characters'));
+export const EventId = v.pipe(
+  v.string('id must be a string'),
+  v.minLength(1, 'id must not be empty'),
+  v.maxLength(256, 'id must be at most 256 characters'),
+);
 export const NewsletterId = opaqueId('newsletterId');
 
 export const Email = v.pipe(
@@ -24,7 +32,8 @@ export const Email = v.pipe(
   v.email('email must be an e-mail address'),
 );
 
-const name = (what: string) => v.optional(v.pipe(v.string(`${what} must be a string`), v.maxLength(256, `${what} must be at most 256 characters`)));
+const name = (what: string) =>
+  v.optional(v.pipe(v.string(`${what} must be a string`), v.maxLength(256, `${what} must be at most 256 characters`)));
 
 const profileFields = {
   userId: UserId,
@@ -47,12 +56,20 @@ const envelope = <T extends string, D extends v.ObjectEntries>(type: T, data: D)
     data: v.object(data, 'data must be an object'),
   });
 
-export const SubscriptionConfirmed = envelope('subscription.confirmed', { ...profileFields, newsletterId: NewsletterId });
+export const SubscriptionConfirmed = envelope('subscription.confirmed', {
+  ...profileFields,
+  newsletterId: NewsletterId,
+});
 export const SubscriberUpdated = envelope('subscriber.updated', profileFields);
 export const SubscriptionCancelled = envelope('subscription.cancelled', { userId: UserId, newsletterId: NewsletterId });
 export const UserDeleted = envelope('user.deleted', { userId: UserId });
 
-export const eventTypes = ['subscription.confirmed', 'subscriber.updated', 'subscription.cancelled', 'user.deleted'] as const;
+export const eventTypes = [
+  'subscription.confirmed',
+  'subscriber.updated',
+  'subscription.cancelled',
+  'user.deleted',
+] as const;
 
 const schemaByType = {
   'subscription.confirmed': SubscriptionConfirmed,
@@ -62,7 +79,12 @@ const schemaByType = {
 } as const;
 
 /** The documented union (for OpenAPI); parsing goes through `parsePortalEvent`. */
-export const PortalEvent = v.variant('type', [SubscriptionConfirmed, SubscriberUpdated, SubscriptionCancelled, UserDeleted]);
+export const PortalEvent = v.variant('type', [
+  SubscriptionConfirmed,
+  SubscriberUpdated,
+  SubscriptionCancelled,
+  UserDeleted,
+]);
 export type PortalEvent = v.InferOutput<typeof PortalEvent>;
 
 export const BatchEvent = v.intersect([v.object({ id: EventId }), PortalEvent]);
@@ -75,9 +97,7 @@ export const BatchBody = v.object({
   ),
 });
 
-export type ParseResult =
-  | { ok: true; event: PortalEvent }
-  | { ok: false; errors: FieldError[] };
+export type ParseResult = { ok: true; event: PortalEvent } | { ok: false; errors: FieldError[] };
 
 /**
  * Parses one event, reporting every violation: an unknown `type` is one error beside the

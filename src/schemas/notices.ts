@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import { NewsletterId, UserId } from './events';
 import { Timestamp } from './common';
+import { NewsletterId, UserId } from './events';
 
 /**
  * What the worker sends to the portal (contract §4), as valibot schemas: the document's
@@ -25,8 +25,13 @@ export const ConflictNotice = v.pipe(
     data: v.strictObject({
       userId: UserId,
       newsletterId: NewsletterId,
-      reason: v.pipe(v.picklist(['unsubscribed', 'blacklisted', 'bounced']), v.description('What Newsletter2Go shows for the recipient')),
+      reason: v.pipe(
+        v.picklist(['unsubscribed', 'blacklisted', 'bounced']),
+        v.description('What Newsletter2Go shows for the recipient'),
+      ),
     }),
   }),
-  v.description('Reconciliation found a subscription the portal holds as subscribed that Newsletter2Go shows unsubscribed, blacklisted or bounced. The worker never re-subscribes: the portal decides. Sent once per conflict.'),
+  v.description(
+    'Reconciliation found a subscription the portal holds as subscribed that Newsletter2Go shows unsubscribed, blacklisted or bounced. The worker never re-subscribes: the portal decides. Sent once per conflict.',
+  ),
 );

@@ -17,11 +17,14 @@ const SEND_BATCH = 100;
 
 export async function enqueue(queue: Queue<unknown>, messages: QueueMessage[], delaySeconds?: number): Promise<void> {
   for (let i = 0; i < messages.length; i += SEND_BATCH) {
-    await queue.sendBatch(messages.slice(i, i + SEND_BATCH).map((body) => ({ body, ...(delaySeconds ? { delaySeconds } : {}) })));
+    await queue.sendBatch(
+      messages.slice(i, i + SEND_BATCH).map((body) => ({ body, ...(delaySeconds ? { delaySeconds } : {}) })),
+    );
   }
 }
 
-export const syncMessages = (ids: string[]): QueueMessage[] => ids.map((subscriptionId) => ({ kind: 'sync', subscriptionId }));
+export const syncMessages = (ids: string[]): QueueMessage[] =>
+  ids.map((subscriptionId) => ({ kind: 'sync', subscriptionId }));
 
 /**
  * Enqueues after a commit. A failure here is logged and swallowed on purpose: the rows are

@@ -13,11 +13,15 @@ const describe = <S extends v.GenericSchema>(schema: S, text: string) => v.pipe(
 export const StartBody = v.object({
   mode: describe(
     v.picklist(['report', 'heal'], 'mode must be "report" or "heal"'),
-    '`report` changes nothing at Newsletter2Go and re-pushes nothing; `heal` also re-pushes the portal\'s state through the sync queue. Both mark consent conflicts and tell the portal',
+    "`report` changes nothing at Newsletter2Go and re-pushes nothing; `heal` also re-pushes the portal's state through the sync queue. Both mark consent conflicts and tell the portal",
   ),
   newsletterIds: v.optional(
     describe(
-      v.pipe(v.array(NewsletterId), v.minLength(1, 'newsletterIds must not be empty'), v.maxLength(100, 'newsletterIds may name at most 100 newsletters')),
+      v.pipe(
+        v.array(NewsletterId),
+        v.minLength(1, 'newsletterIds must not be empty'),
+        v.maxLength(100, 'newsletterIds may name at most 100 newsletters'),
+      ),
       'Only the lists these newsletters map to (each compared with every newsletter mapped to it); every mapped list when absent',
     ),
   ),
@@ -35,17 +39,33 @@ const limit = (fallback: number, max: number) =>
     ),
     String(fallback),
   );
-const cursor = v.optional(v.pipe(v.string(), v.maxLength(512, 'cursor is not one this API issued'), v.description('nextCursor of the previous page')));
+const cursor = v.optional(
+  v.pipe(
+    v.string(),
+    v.maxLength(512, 'cursor is not one this API issued'),
+    v.description('nextCursor of the previous page'),
+  ),
+);
 
 export const RunsQuery = v.object({ limit: limit(20, 100), cursor });
 
 export const RunQuery = v.object({
-  driftClass: v.optional(describe(v.picklist(driftClasses, `driftClass must be one of ${driftClasses.join(', ')}`), 'Only findings of this class')),
+  driftClass: v.optional(
+    describe(
+      v.picklist(driftClasses, `driftClass must be one of ${driftClasses.join(', ')}`),
+      'Only findings of this class',
+    ),
+  ),
   limit: limit(100, 500),
   cursor,
 });
 
-const DriftCounts = v.object(Object.fromEntries(driftClasses.map((c) => [c, v.number()])) as Record<(typeof driftClasses)[number], v.NumberSchema<undefined>>);
+const DriftCounts = v.object(
+  Object.fromEntries(driftClasses.map((c) => [c, v.number()])) as Record<
+    (typeof driftClasses)[number],
+    v.NumberSchema<undefined>
+  >,
+);
 
 export const RunView = v.object({
   id: v.string(),
@@ -64,10 +84,21 @@ export const RunView = v.object({
   finishedAt: NullableTimestamp,
   durationMs: describe(v.number(), 'Until finishedAt, or until now while running'),
   progress: describe(
-    v.nullable(v.object({ list: v.number(), lists: v.number(), listId: v.nullable(v.string()), phase: v.picklist(['remote', 'missing']), offset: v.number() })),
+    v.nullable(
+      v.object({
+        list: v.number(),
+        lists: v.number(),
+        listId: v.nullable(v.string()),
+        phase: v.picklist(['remote', 'missing']),
+        offset: v.number(),
+      }),
+    ),
     'Where the next chunk starts, while running',
   ),
-  skippedLists: describe(v.array(v.object({ listId: v.string(), message: v.string() })), "Lists that could not be read, with the provider's message"),
+  skippedLists: describe(
+    v.array(v.object({ listId: v.string(), message: v.string() })),
+    "Lists that could not be read, with the provider's message",
+  ),
   error: v.nullable(v.string()),
 });
 
@@ -79,7 +110,10 @@ export const FindingView = v.object({
   subscriptionId: v.nullable(v.string()),
   recipientId: v.nullable(v.string()),
   email: v.nullable(v.string()),
-  detail: describe(v.record(v.string(), v.unknown()), 'listId, how the recipient was matched, remote status, local state, the reason of a conflict, the names of differing fields'),
+  detail: describe(
+    v.record(v.string(), v.unknown()),
+    'listId, how the recipient was matched, remote status, local state, the reason of a conflict, the names of differing fields',
+  ),
 });
 
 export const RunPage = v.object({ items: v.array(RunView), nextCursor: v.nullable(v.string()), limit: v.number() });
@@ -95,6 +129,12 @@ export const RunDetail = v.object({
 });
 
 export const RunningProblem = describe(
-  v.looseObject({ type: v.string(), title: v.string(), status: v.literal(409), detail: v.string(), runningRunId: v.string() }),
+  v.looseObject({
+    type: v.string(),
+    title: v.string(),
+    status: v.literal(409),
+    detail: v.string(),
+    runningRunId: v.string(),
+  }),
   'A run is already running: its id is named',
 );

@@ -16,14 +16,20 @@ const keys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+    ]);
     keys.set(secret, key);
   }
   return key;
 }
 
 async function mac(secret: string, subscriptionId: string): Promise<Uint8Array> {
-  const full = await crypto.subtle.sign('HMAC', await hmacKey(secret), new TextEncoder().encode(LABEL + subscriptionId));
+  const full = await crypto.subtle.sign(
+    'HMAC',
+    await hmacKey(secret),
+    new TextEncoder().encode(LABEL + subscriptionId),
+  );
   return new Uint8Array(full).slice(0, MAC_BYTES);
 }
 
@@ -56,6 +62,12 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-export async function unsubscribeUrl(config: Pick<Config, 'PUBLIC_BASE_URL' | 'UNSUBSCRIBE_SIGNING_KEY'>, subscriptionId: string): Promise<string> {
-  return new URL(`/u/${await createToken(config.UNSUBSCRIBE_SIGNING_KEY, subscriptionId)}`, config.PUBLIC_BASE_URL).toString();
+export async function unsubscribeUrl(
+  config: Pick<Config, 'PUBLIC_BASE_URL' | 'UNSUBSCRIBE_SIGNING_KEY'>,
+  subscriptionId: string,
+): Promise<string> {
+  return new URL(
+    `/u/${await createToken(config.UNSUBSCRIBE_SIGNING_KEY, subscriptionId)}`,
+    config.PUBLIC_BASE_URL,
+  ).toString();
 }

@@ -1,13 +1,13 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Config } from '../config';
+import { retryOnBusy } from '../db/busy';
 import type { Db } from '../db/client';
-import { newsletters, subscribers, subscriptions, type Subscription } from '../db/schema';
+import { newsletters, type Subscription, subscribers, subscriptions } from '../db/schema';
+import { storeEvents } from '../intake/store-events';
 import { randomAlnum, sha256Hex } from '../lib/encoding';
 import { createNotice, noticeMessages } from '../notify/notices';
 import type { PortalEvent } from '../schemas/events';
-import { storeEvents } from '../intake/store-events';
 import { enqueueAfterCommit, syncMessages } from '../schemas/queue';
-import { retryOnBusy } from '../db/busy';
 
 /**
  * What an unsubscribe link does (contract §2 and §4). The reader's click is applied exactly
@@ -44,22 +44,46 @@ export async function unsubscribeByLink(config: Config, db: Db, target: Subscrip
 }
 
 async function unsubscribeOnce(config: Config, db: Db, target: Subscription, scope: Scope, now: number) {
-  const [user] = await db.select({ deletedAt: subscribers.deletedAt }).from(subscribers).where(eq(subscribers.userId, target.userId)).limit(1);
+  const [user] = await db
+    .select({ deletedAt: subscribers.deletedAt })
+    .from(subscribers)
+    .where(eq(subscribers.userId, target.userId))
+    .limit(1);
   if (user?.deletedAt != null) return { cancelled: 0, notices: 0 };
 
   // Read afresh on every try: a try that stored its cancellation and then failed must not
   // store it again.
-  const targets = await db.select().from(subscriptions).where(scope === 'all' ? eq(subscriptions.userId, target.userId) : eq(subscriptions.id, target.id));
-  const events = await Promise.all(targets.filter((s) => s.state === 'subscribed').map(async (s) => {
-    // The reader's decision wins over the state they were shown, even should the portal's
-    // clock run ahead of ours: at an equal time a link cancellation wins over a confirmation.
-    const event: PortalEvent = { type: 'subscription.cancelled', occurredAt: new Date(Math.max(now, s.stateAt)).toISOString(), data: { userId: s.userId, newsletterId: s.newsletterId } };
-    return { eventId: `unsubscribe-link_${randomAlnum(20)}`, bodyHash: await sha256Hex(JSON.stringify(event)), event, source: 'unsubscribe-link' as const };
-  }));
+  const targets = await db
+    .select()
+    .from(subscriptions)
+    .where(scope === 'all' ? eq(subscriptions.userId, target.userId) : eq(subscriptions.id, target.id));
+  const events = await Promise.all(
+    targets
+      .filter((s) => s.state === 'subscribed')
+      .map(async (s) => {
+        // The reader's decision wins over the state they were shown, even should the portal's
+        // clock run ahead of ours: at an equal time a link cancellation wins over a confirmation.
+        const event: PortalEvent = {
+          type: 'subscription.cancelled',
+          occurredAt: new Date(Math.max(now, s.stateAt)).toISOString(),
+          data: { userId: s.userId, newsletterId: s.newsletterId },
+        };
+        return {
+          eventId: `unsubscribe-link_${randomAlnum(20)}`,
+          bodyHash: await sha256Hex(JSON.stringify(event)),
+          event,
+          source: 'unsubscribe-link' as const,
+        };
+      }),
+  );
   const { pushIds } = events.length ? await storeEvents(db, events, now) : { pushIds: [] };
   await enqueueAfterCommit(config.SYNC_QUEUE, syncMessages(pushIds));
 
-  const noticeIds = await ensureNotices(db, targets.map((s) => s.id), now);
+  const noticeIds = await ensureNotices(
+    db,
+    targets.map((s) => s.id),
+    now,
+  );
   await enqueueAfterCommit(config.SYNC_QUEUE, noticeMessages(noticeIds));
   return { cancelled: pushIds.length, notices: noticeIds.length };
 }
@@ -75,18 +99,28 @@ async function ensureNotices(db: Db, subscriptionIds: string[], now: number): Pr
   const rows = await db
     .select()
     .from(subscriptions)
-    .where(and(inArray(subscriptions.id, subscriptionIds), eq(subscriptions.state, 'unsubscribed'), eq(subscriptions.stateBy, 'unsubscribe-link')));
+    .where(
+      and(
+        inArray(subscriptions.id, subscriptionIds),
+        eq(subscriptions.state, 'unsubscribed'),
+        eq(subscriptions.stateBy, 'unsubscribe-link'),
+      ),
+    );
   const created: string[] = [];
   for (const s of rows) {
-    const id = await createNotice(db, {
-      id: `ntc_${s.id.replace(/^sub_/, '')}_${s.stateAt.toString(36)}`,
-      type: 'subscription.cancelled',
-      userId: s.userId,
-      subscriptionId: s.id,
-      occurredAt: new Date(s.stateAt).toISOString(),
-      source: 'unsubscribe-link',
-      data: { userId: s.userId, newsletterId: s.newsletterId },
-    }, now);
+    const id = await createNotice(
+      db,
+      {
+        id: `ntc_${s.id.replace(/^sub_/, '')}_${s.stateAt.toString(36)}`,
+        type: 'subscription.cancelled',
+        userId: s.userId,
+        subscriptionId: s.id,
+        occurredAt: new Date(s.stateAt).toISOString(),
+        source: 'unsubscribe-link',
+        data: { userId: s.userId, newsletterId: s.newsletterId },
+      },
+      now,
+    );
     if (id) created.push(id);
   }
   return created;

@@ -19,7 +19,10 @@ import { HranaError } from './errors.mjs';
  */
 export function bindArgs({ params, paramCount }, { args, namedArgs }) {
   if (args.length > 0 && namedArgs.length > 0) {
-    throw new HranaError('Specifying both positional and named arguments is not supported', 'ARGS_BOTH_POSITIONAL_AND_NAMED');
+    throw new HranaError(
+      'Specifying both positional and named arguments is not supported',
+      'ARGS_BOTH_POSITIONAL_AND_NAMED',
+    );
   }
   if (namedArgs.length === 0) {
     if (args.length !== paramCount) {

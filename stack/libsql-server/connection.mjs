@@ -12,7 +12,7 @@
  *   keep its snapshot open and make the connection's next write fail.
  */
 import Database from 'libsql';
-import { HranaError, fromEngineError } from './errors.mjs';
+import { fromEngineError, HranaError } from './errors.mjs';
 import { encodeValue } from './protocol.mjs';
 
 /** @typedef {import('./errors.mjs').ErrorCodes} ErrorCodes */
@@ -122,7 +122,9 @@ export class Connection {
   /** @returns {[bigint, bigint | null]} */
   #lastChange() {
     try {
-      const [row] = /** @type {[bigint, bigint][]} */ (this.#db.prepare('SELECT changes(), last_insert_rowid()').raw().all());
+      const [row] = /** @type {[bigint, bigint][]} */ (
+        this.#db.prepare('SELECT changes(), last_insert_rowid()').raw().all()
+      );
       return row ?? [0n, null];
     } catch {
       return [0n, null];

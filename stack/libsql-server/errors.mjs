@@ -44,11 +44,29 @@ export class ProtocolError extends Error {
 
 /** @type {Record<number, string>} */
 const PRIMARY_CODES = {
-  1: 'SQLITE_ERROR', 2: 'SQLITE_INTERNAL', 3: 'SQLITE_PERM', 4: 'SQLITE_ABORT', 5: 'SQLITE_BUSY',
-  6: 'SQLITE_LOCKED', 7: 'SQLITE_NOMEM', 8: 'SQLITE_READONLY', 9: 'SQLITE_INTERRUPT', 10: 'SQLITE_IOERR',
-  11: 'SQLITE_CORRUPT', 12: 'SQLITE_NOTFOUND', 13: 'SQLITE_FULL', 14: 'SQLITE_CANTOPEN',
-  15: 'SQLITE_PROTOCOL', 17: 'SQLITE_SCHEMA', 18: 'SQLITE_TOOBIG', 19: 'SQLITE_CONSTRAINT',
-  20: 'SQLITE_MISMATCH', 21: 'SQLITE_MISUSE', 22: 'SQLITE_NOLFS', 23: 'SQLITE_AUTH', 25: 'SQLITE_RANGE',
+  1: 'SQLITE_ERROR',
+  2: 'SQLITE_INTERNAL',
+  3: 'SQLITE_PERM',
+  4: 'SQLITE_ABORT',
+  5: 'SQLITE_BUSY',
+  6: 'SQLITE_LOCKED',
+  7: 'SQLITE_NOMEM',
+  8: 'SQLITE_READONLY',
+  9: 'SQLITE_INTERRUPT',
+  10: 'SQLITE_IOERR',
+  11: 'SQLITE_CORRUPT',
+  12: 'SQLITE_NOTFOUND',
+  13: 'SQLITE_FULL',
+  14: 'SQLITE_CANTOPEN',
+  15: 'SQLITE_PROTOCOL',
+  17: 'SQLITE_SCHEMA',
+  18: 'SQLITE_TOOBIG',
+  19: 'SQLITE_CONSTRAINT',
+  20: 'SQLITE_MISMATCH',
+  21: 'SQLITE_MISUSE',
+  22: 'SQLITE_NOLFS',
+  23: 'SQLITE_AUTH',
+  25: 'SQLITE_RANGE',
   26: 'SQLITE_NOTADB',
 };
 
@@ -63,7 +81,8 @@ export function fromEngineError(error, { atPrepare, errorCodes }) {
   const rawCode = /** @type {{ rawCode?: unknown }} */ (error)?.rawCode;
   if (typeof rawCode !== 'number') return new HranaError(`SQLite error: ${message}`, 'SQLITE_UNKNOWN');
   const primary = PRIMARY_CODES[rawCode & 0xff] ?? 'SQLITE_UNKNOWN';
-  if (atPrepare && primary === 'SQLITE_ERROR') return new HranaError(`SQLite input error: ${message}`, 'SQL_INPUT_ERROR');
+  if (atPrepare && primary === 'SQLITE_ERROR')
+    return new HranaError(`SQLite input error: ${message}`, 'SQL_INPUT_ERROR');
   const extended = /** @type {{ code?: unknown }} */ (error).code;
   const code = errorCodes === 'extended' && typeof extended === 'string' ? extended : primary;
   return new HranaError(`SQLite error: ${message}`, code, { engineBusy: primary === 'SQLITE_BUSY' });

@@ -79,11 +79,18 @@ function decodeSqlRef(obj, path) {
 function decodeStmt(value, path) {
   const s = object(value, path);
   const args = s.args == null ? [] : array(s.args, `${path}.args`).map((v, i) => decodeValue(v, `${path}.args[${i}]`));
-  const namedArgs = s.named_args == null ? [] : array(s.named_args, `${path}.named_args`).map((a, i) => {
-    const arg = object(a, `${path}.named_args[${i}]`);
-    return { name: string(arg.name, `${path}.named_args[${i}].name`), value: decodeValue(arg.value, `${path}.named_args[${i}].value`) };
-  });
-  if (s.want_rows != null && typeof s.want_rows !== 'boolean') throw new ProtocolError(`${path}.want_rows: expected a boolean`);
+  const namedArgs =
+    s.named_args == null
+      ? []
+      : array(s.named_args, `${path}.named_args`).map((a, i) => {
+          const arg = object(a, `${path}.named_args[${i}]`);
+          return {
+            name: string(arg.name, `${path}.named_args[${i}].name`),
+            value: decodeValue(arg.value, `${path}.named_args[${i}].value`),
+          };
+        });
+  if (s.want_rows != null && typeof s.want_rows !== 'boolean')
+    throw new ProtocolError(`${path}.want_rows: expected a boolean`);
   return { ...decodeSqlRef(s, path), args, namedArgs, wantRows: s.want_rows ?? true };
 }
 
@@ -107,14 +114,18 @@ function decodeCond(value, stepIndex, path) {
     case 'ok':
     case 'error': {
       const step = int32(c.step, `${path}.step`);
-      if (step < 0 || step >= stepIndex) throw new ProtocolError(`${path}: invalid reference to step ${step} in a batch condition`);
+      if (step < 0 || step >= stepIndex)
+        throw new ProtocolError(`${path}: invalid reference to step ${step} in a batch condition`);
       return { type: c.type, step };
     }
     case 'not':
       return { type: 'not', cond: decodeCond(c.cond, stepIndex, `${path}.cond`) };
     case 'and':
     case 'or':
-      return { type: c.type, conds: array(c.conds, `${path}.conds`).map((x, i) => decodeCond(x, stepIndex, `${path}.conds[${i}]`)) };
+      return {
+        type: c.type,
+        conds: array(c.conds, `${path}.conds`).map((x, i) => decodeCond(x, stepIndex, `${path}.conds[${i}]`)),
+      };
     case 'is_autocommit':
       return { type: 'is_autocommit' };
     default:
@@ -130,7 +141,8 @@ export function decodeValue(value, path) {
       return null;
     case 'integer': {
       const text = typeof v.value === 'number' && Number.isSafeInteger(v.value) ? String(v.value) : v.value;
-      if (typeof text !== 'string' || !/^-?\d+$/.test(text)) throw new ProtocolError(`${path}: integer value must be a decimal string`);
+      if (typeof text !== 'string' || !/^-?\d+$/.test(text))
+        throw new ProtocolError(`${path}: integer value must be a decimal string`);
       const int = BigInt(text);
       if (int < INT64_MIN || int > INT64_MAX) throw new ProtocolError(`${path}: integer value out of 64-bit range`);
       return int;

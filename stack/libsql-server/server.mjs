@@ -160,7 +160,11 @@ async function cursor(res, streams, { baton, batch }) {
       if (!result) return;
       entries.push({ type: 'step_begin', step, cols: result.cols });
       for (const row of result.rows) entries.push({ type: 'row', row });
-      entries.push({ type: 'step_end', affected_row_count: result.affected_row_count, last_insert_rowid: result.last_insert_rowid });
+      entries.push({
+        type: 'step_end',
+        affected_row_count: result.affected_row_count,
+        last_insert_rowid: result.last_insert_rowid,
+      });
     });
   } finally {
     next = streams.checkIn(stream);
@@ -176,13 +180,16 @@ async function readJson(req) {
   let size = 0;
   for await (const chunk of req) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ProtocolError(`Request body exceeds ${MAX_BODY_BYTES} bytes`, 'PROTOCOL_ERROR', 413);
+    if (size > MAX_BODY_BYTES)
+      throw new ProtocolError(`Request body exceeds ${MAX_BODY_BYTES} bytes`, 'PROTOCOL_ERROR', 413);
     chunks.push(chunk);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch (error) {
-    throw new ProtocolError(`Cannot deserialize client message from JSON: ${error instanceof Error ? error.message : error}`);
+    throw new ProtocolError(
+      `Cannot deserialize client message from JSON: ${error instanceof Error ? error.message : error}`,
+    );
   }
 }
 

@@ -251,11 +251,17 @@ export class Stream {
   #storeSql(sqlId, sql) {
     if (this.#sqls.has(sqlId)) throw new HranaError(`SQL text ${sqlId} already exists`, 'SQL_STORE_EXISTS');
     if (this.#sqls.size >= MAX_STORED_SQL) {
-      throw new HranaError(`The server already stores ${this.#sqls.size} SQL texts, it cannot store more`, 'SQL_STORE_TOO_MANY');
+      throw new HranaError(
+        `The server already stores ${this.#sqls.size} SQL texts, it cannot store more`,
+        'SQL_STORE_TOO_MANY',
+      );
     }
     const bytes = Buffer.byteLength(sql);
     if (bytes > MAX_STORED_SQL_BYTES) {
-      throw new HranaError(`The statement is too large to be stored: ${bytes}/${MAX_STORED_SQL_BYTES} bytes`, 'SQL_STORE_TOO_LARGE');
+      throw new HranaError(
+        `The statement is too large to be stored: ${bytes}/${MAX_STORED_SQL_BYTES} bytes`,
+        'SQL_STORE_TOO_LARGE',
+      );
     }
     this.#sqls.set(sqlId, sql);
   }

@@ -48,7 +48,8 @@ export class Streams {
     }
     const entry = this.#idle.get(baton);
     if (!entry) {
-      if (this.#expired.has(baton)) throw new ProtocolError('The stream has expired due to inactivity', 'STREAM_EXPIRED');
+      if (this.#expired.has(baton))
+        throw new ProtocolError('The stream has expired due to inactivity', 'STREAM_EXPIRED');
       throw new ProtocolError('Received an invalid baton', 'BATON_INVALID');
     }
     clearTimeout(entry.timer);

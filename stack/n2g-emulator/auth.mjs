@@ -35,7 +35,9 @@ function oauthError(error, description) {
 function refused(description, style) {
   const body = { error: 'invalid_grant', error_description: description };
   if (style === '400-invalid_grant') return { status: 400, body };
-  const headers = { 'www-authenticate': `Bearer realm="Service", error="invalid_grant", error_description="${description}"` };
+  const headers = {
+    'www-authenticate': `Bearer realm="Service", error="invalid_grant", error_description="${description}"`,
+  };
   if (style === '401-empty') return { status: 401, body: undefined, raw: '', headers };
   return { status: 401, body, headers };
 }
@@ -104,14 +106,16 @@ export class Auth {
       return this.refresh(refreshToken);
     }
     if (grant === GRANT_JWT) {
-      const userOk = typeof body.username === 'string' && body.username.toLowerCase() === this.cfg.username.toLowerCase();
+      const userOk =
+        typeof body.username === 'string' && body.username.toLowerCase() === this.cfg.username.toLowerCase();
       if (!userOk || body.password !== this.cfg.password) {
         return oauthError('invalid_grant', 'Invalid username and password combination');
       }
       return this.issue();
     }
     // Unconfirmed wording (oauth2-php's).
-    if (grant === undefined || grant === '') return oauthError('invalid_request', 'Invalid grant_type parameter or parameter missing');
+    if (grant === undefined || grant === '')
+      return oauthError('invalid_request', 'Invalid grant_type parameter or parameter missing');
     return oauthError('unsupported_grant_type', 'Invalid grant_type parameter or parameter missing');
   }
 

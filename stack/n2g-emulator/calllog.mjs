@@ -49,6 +49,11 @@ export class CallLog {
   }
 
   counters() {
-    return { total: this.total, byRoute: { ...this.byRoute }, byStatus: { ...this.byStatus }, byFault: { ...this.byFault } };
+    return {
+      total: this.total,
+      byRoute: { ...this.byRoute },
+      byStatus: { ...this.byStatus },
+      byFault: { ...this.byFault },
+    };
   }
 }

@@ -13,7 +13,7 @@
  * The port falls back to N2G_EMULATOR_PORT, then 8788. Stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { startEmulator, DEFAULTS } from './emulator.mjs';
+import { DEFAULTS, startEmulator } from './emulator.mjs';
 
 const USAGE = `usage: node stack/n2g-emulator/cli.mjs [--port 8788] [--host 127.0.0.1]
   [--auth-key KEY] [--username EMAIL] [--password PW]
@@ -30,11 +30,17 @@ let args;
 try {
   args = parseArgs({
     options: {
-      port: { type: 'string' }, host: { type: 'string' },
-      'auth-key': { type: 'string' }, username: { type: 'string' }, password: { type: 'string' },
-      list: { type: 'string', multiple: true }, attribute: { type: 'string', multiple: true },
-      'access-ttl': { type: 'string' }, 'refresh-ttl': { type: 'string' },
-      quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'auth-key': { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      list: { type: 'string', multiple: true },
+      attribute: { type: 'string', multiple: true },
+      'access-ttl': { type: 'string' },
+      'refresh-ttl': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   }).values;
 } catch (e) {
@@ -71,7 +77,12 @@ try {
     accessTokenTtlSeconds: whole(args['access-ttl'], 'access-ttl', 7200),
     refreshTokenTtlSeconds: whole(args['refresh-ttl'], 'refresh-ttl', 2592000),
     // Method, path, status and timing only: the log never holds bodies or tokens.
-    log: args.quiet ? () => {} : (e) => console.log(`${e.time} ${e.method} ${e.path} ${e.status} ${e.durationMs}ms${e.fault ? ` fault=${e.fault}` : ''}`),
+    log: args.quiet
+      ? () => {}
+      : (e) =>
+          console.log(
+            `${e.time} ${e.method} ${e.path} ${e.status} ${e.durationMs}ms${e.fault ? ` fault=${e.fault}` : ''}`,
+          ),
   });
 } catch (e) {
   die(/** @type {Error} */ (e).message);

@@ -6,8 +6,9 @@
  * HTTP under `/_emulator/` without a bearer token, so tests running inside workerd can
  * drive it with plain fetch. Control calls are not logged and draw no faults.
  */
-import { isValidEmail } from './store.mjs';
+
 import { checkSettings } from './settings.mjs';
+import { isValidEmail } from './store.mjs';
 
 export class ControlError extends Error {
   /** @param {number} status @param {string} message */
@@ -47,7 +48,8 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
      * @param {{ listId?: string }} [opts]
      */
     state({ listId } = {}) {
-      const recipients = listId === undefined ? [...store.recipients.values()] : [...(store.members.get(listId)?.values() ?? [])];
+      const recipients =
+        listId === undefined ? [...store.recipients.values()] : [...(store.members.get(listId)?.values() ?? [])];
       return {
         accountId,
         lists: copy([...store.lists.values()]),
@@ -84,7 +86,8 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
 
     /** @param {{ name: string, type?: string }} spec */
     createAttribute(spec) {
-      if (!spec || typeof spec.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(spec.name)) throw new ControlError(400, 'name must be letters, digits and underscores');
+      if (!spec || typeof spec.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(spec.name))
+        throw new ControlError(400, 'name must be letters, digits and underscores');
       const attr = store.createAttribute(spec.name, spec.type);
       if (!attr) throw new ControlError(409, `attribute ${spec.name} exists`);
       return copy(attr);
@@ -96,7 +99,8 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
      */
     insertRecipient(input) {
       const { list_id: listId, ...rest } = input ?? {};
-      if (typeof listId !== 'string' || !store.lists.has(listId)) throw new ControlError(404, `no list ${String(listId)}`);
+      if (typeof listId !== 'string' || !store.lists.has(listId))
+        throw new ControlError(404, `no list ${String(listId)}`);
       if (!isValidEmail(rest.email)) throw new ControlError(400, 'a valid email is required');
       if (store.findByEmail(listId, String(rest.email))) throw new ControlError(409, 'email already in this list');
       return copy(store.insert(listId, checked(rest)));
@@ -186,7 +190,8 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
 
     /** Moves the emulator's clock forward (token expiry, created_at). @param {number} seconds */
     advanceClock(seconds) {
-      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw new ControlError(400, 'seconds must be a number >= 0');
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0)
+        throw new ControlError(400, 'seconds must be a number >= 0');
       clock.offsetMs += seconds * 1000;
       return clock.offsetMs / 1000;
     },

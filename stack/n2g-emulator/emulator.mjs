@@ -15,16 +15,16 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Store } from './store.mjs';
 import { Auth } from './auth.mjs';
-import { Faults, faultReply, retryAfter } from './faults.mjs';
 import { CallLog } from './calllog.mjs';
 import { createControl } from './control.mjs';
 import { handleControl } from './control-http.mjs';
-import { fail, newId, CODES } from './envelope.mjs';
-import { checkSettings, defaultSettings } from './settings.mjs';
-import { readBody, parseBody, renameErrorMessage, stripUndefined } from './http-io.mjs';
+import { CODES, fail, newId } from './envelope.mjs';
+import { Faults, faultReply, retryAfter } from './faults.mjs';
+import { parseBody, readBody, renameErrorMessage, stripUndefined } from './http-io.mjs';
 import * as api from './recipients.mjs';
+import { checkSettings, defaultSettings } from './settings.mjs';
+import { Store } from './store.mjs';
 
 /**
  * @typedef {import('./envelope.mjs').Reply & { raw?: string }} Reply
@@ -49,7 +49,10 @@ export const DEFAULTS = Object.freeze({
   authKey: 'emulator_authkey:emulator_secret',
   username: 'api@newsletter.example',
   password: 'emulator-password',
-  lists: [{ id: 'weekly01', name: 'Weekly digest' }, { id: 'offers01', name: 'Special offers' }],
+  lists: [
+    { id: 'weekly01', name: 'Weekly digest' },
+    { id: 'offers01', name: 'Special offers' },
+  ],
   attributes: ['unsubscribe_url'],
 });
 
@@ -76,21 +79,41 @@ const ROUTES = [
  */
 export async function startEmulator(options = {}) {
   const o = {
-    port: 0, host: '127.0.0.1', ...DEFAULTS,
-    accessTokenTtlSeconds: 7200, refreshTokenTtlSeconds: 2592000,
-    logLimit: 100000, log: () => {},
+    port: 0,
+    host: '127.0.0.1',
+    ...DEFAULTS,
+    accessTokenTtlSeconds: 7200,
+    refreshTokenTtlSeconds: 2592000,
+    logLimit: 100000,
+    log: () => {},
     ...stripUndefined(options),
   };
   const clock = { offsetMs: 0 };
   const now = () => new Date(Date.now() + clock.offsetMs);
   // The unconfirmed readings (settings.mjs): checked here so a bad option fails at start.
-  const chosen = checkSettings(stripUndefined({ errorMessageKey: o.errorMessageKey, expiredToken: o.expiredToken, refreshTokenReuse: o.refreshTokenReuse, singleCreateStatus: o.singleCreateStatus }));
+  const chosen = checkSettings(
+    stripUndefined({
+      errorMessageKey: o.errorMessageKey,
+      expiredToken: o.expiredToken,
+      refreshTokenReuse: o.refreshTokenReuse,
+      singleCreateStatus: o.singleCreateStatus,
+    }),
+  );
   if ('error' in chosen) throw new Error(chosen.error);
   const initialSettings = Object.freeze({ ...defaultSettings(), ...chosen.ok });
   const settings = { ...initialSettings };
   const accountId = o.accountId ?? newId(new Set());
   const store = new Store({ lists: o.lists, attributes: o.attributes, now, reservedIds: [accountId] });
-  const auth = new Auth({ authKey: o.authKey, username: o.username, password: o.password, accountId, accessTokenTtlSeconds: o.accessTokenTtlSeconds, refreshTokenTtlSeconds: o.refreshTokenTtlSeconds, now, settings });
+  const auth = new Auth({
+    authKey: o.authKey,
+    username: o.username,
+    password: o.password,
+    accountId,
+    accessTokenTtlSeconds: o.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: o.refreshTokenTtlSeconds,
+    now,
+    settings,
+  });
   const faults = new Faults();
   const log = new CallLog({ limit: o.logLimit });
   const control = createControl({ store, auth, faults, log, clock, accountId, settings, initialSettings });
@@ -99,15 +122,16 @@ export async function startEmulator(options = {}) {
   const sleepers = new Set();
   let closed = false;
   /** @param {number} ms */
-  const sleep = (ms) => new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      sleepers.delete(done);
-      resolve(undefined);
-    };
-    const timer = setTimeout(done, ms);
-    sleepers.add(done);
-  });
+  const sleep = (ms) =>
+    new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve(undefined);
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
 
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   async function handle(req, res) {
@@ -123,15 +147,26 @@ export async function startEmulator(options = {}) {
 
     const route = matchRoute(method, url.pathname);
     const { body, bodyError } = parseBody(raw, req.headers['content-type'], route?.handler === 'oauth');
-    const decision = faults.decide({ method, pathWithQuery: url.pathname + url.search, emails: emailsOf(body, route?.params), isOAuth: route?.handler === 'oauth' });
+    const decision = faults.decide({
+      method,
+      pathWithQuery: url.pathname + url.search,
+      emails: emailsOf(body, route?.params),
+      isOAuth: route?.handler === 'oauth',
+    });
 
     /** @type {Reply | null} */
     let reply = null;
     if (decision) {
       const k = decision.kind;
-      if (k === '429_retry_after' || k === '503_retry_after') reply = faultReply(Number(k.slice(0, 3)), decision.bodyStyle, { 'retry-after': retryAfter(decision) });
+      if (k === '429_retry_after' || k === '503_retry_after')
+        reply = faultReply(Number(k.slice(0, 3)), decision.bodyStyle, { 'retry-after': retryAfter(decision) });
       else if (k === '429' || k === '500' || k === '503') reply = faultReply(Number(k), decision.bodyStyle);
-      else if (k === 'status') reply = { status: Number(decision.status), body: decision.body ?? fail(Number(decision.status), Number(decision.status), 'Injected by the emulator').body };
+      else if (k === 'status')
+        reply = {
+          status: Number(decision.status),
+          body:
+            decision.body ?? fail(Number(decision.status), Number(decision.status), 'Injected by the emulator').body,
+        };
       else if (k === 'timeout') {
         // Past the client's timeout: the client gives up, the provider may still act.
         await sleep(decision.delayMs);
@@ -144,10 +179,14 @@ export async function startEmulator(options = {}) {
     send(res, reply);
 
     const entry = log.add({
-      time: new Date().toISOString(), method, path: url.pathname + url.search,
-      route: route?.name ?? 'unknown', status: reply.status,
+      time: new Date().toISOString(),
+      method,
+      path: url.pathname + url.search,
+      route: route?.name ?? 'unknown',
+      status: reply.status,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
-      fault: decision?.kind ?? null, ruleId: decision?.ruleId ?? null,
+      fault: decision?.kind ?? null,
+      ruleId: decision?.ruleId ?? null,
     });
     o.log(entry);
   }
@@ -161,7 +200,10 @@ export async function startEmulator(options = {}) {
     // The spec: 404 is "call not available or no record found".
     if (!route) return fail(404, CODES.NO_ROUTE, `Call not available: ${url.pathname}`);
     if (route.handler === 'oauth') {
-      const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? /** @type {Record<string, unknown>} */ (body) : {};
+      const fields =
+        body !== null && typeof body === 'object' && !Array.isArray(body)
+          ? /** @type {Record<string, unknown>} */ (body)
+          : {};
       return auth.token(authorization, fields);
     }
     const denied = auth.check(authorization);

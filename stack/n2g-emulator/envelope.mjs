@@ -141,7 +141,10 @@ export function project(href, id, fields, expand, defaults, read) {
  */
 export function parseFields(raw, known) {
   if (raw === null || raw.trim() === '') return { fields: null };
-  const fields = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const fields = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const f of fields) if (!known(f)) return { error: badRequest(`Unknown field "${f}" in _fields`) };
   return { fields };
 }

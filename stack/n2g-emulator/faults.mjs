@@ -16,7 +16,15 @@
  */
 import { prng } from './prng.mjs';
 
-export const FAULT_KINDS = Object.freeze(['429_retry_after', '429', '500', '503', '503_retry_after', 'timeout', '500_after_write']);
+export const FAULT_KINDS = Object.freeze([
+  '429_retry_after',
+  '429',
+  '500',
+  '503',
+  '503_retry_after',
+  'timeout',
+  '500_after_write',
+]);
 /** Random faults draw from these unless `kinds` is given: the list from before
  * 503_retry_after existed, so a seed replays the same faults it always did. */
 const DEFAULT_KINDS = Object.freeze(FAULT_KINDS.filter((k) => k !== '503_retry_after'));
@@ -43,7 +51,17 @@ function need(ok, message) {
 }
 
 /** @returns {FaultConfig} */
-const defaultConfig = () => ({ rate: 0, seed: 1, kinds: DEFAULT_KINDS.map((kind) => ({ kind, weight: 1 })), retryAfterSeconds: 2, retryAfterStyle: 'seconds', delayMs: 10000, delayThen: 'normal', includeOAuth: false, body: 'json' });
+const defaultConfig = () => ({
+  rate: 0,
+  seed: 1,
+  kinds: DEFAULT_KINDS.map((kind) => ({ kind, weight: 1 })),
+  retryAfterSeconds: 2,
+  retryAfterStyle: 'seconds',
+  delayMs: 10000,
+  delayThen: 'normal',
+  includeOAuth: false,
+  body: 'json',
+});
 
 export class Faults {
   /** @type {FaultConfig} */ config = defaultConfig();
@@ -71,13 +89,24 @@ export class Faults {
     need(typeof c.rate === 'number' && c.rate >= 0 && c.rate <= 1, 'rate must be a number from 0 to 1');
     need(Number.isInteger(c.seed), 'seed must be an integer');
     need(Array.isArray(c.kinds) && c.kinds.length > 0, 'kinds must be a non-empty list');
-    const kinds = c.kinds.map((/** @type {any} */ k) => (typeof k === 'string' ? { kind: k, weight: 1 } : { kind: k?.kind, weight: k?.weight ?? 1 }));
+    const kinds = c.kinds.map((/** @type {any} */ k) =>
+      typeof k === 'string' ? { kind: k, weight: 1 } : { kind: k?.kind, weight: k?.weight ?? 1 },
+    );
     for (const k of kinds) {
-      need(FAULT_KINDS.includes(k.kind), `unknown fault kind ${JSON.stringify(k.kind)}; known: ${FAULT_KINDS.join(', ')}`);
+      need(
+        FAULT_KINDS.includes(k.kind),
+        `unknown fault kind ${JSON.stringify(k.kind)}; known: ${FAULT_KINDS.join(', ')}`,
+      );
       need(typeof k.weight === 'number' && k.weight > 0, 'weights must be positive numbers');
     }
-    need(Number.isInteger(c.retryAfterSeconds) && c.retryAfterSeconds >= 0, 'retryAfterSeconds must be a whole number >= 0');
-    need(RETRY_AFTER_STYLES.includes(c.retryAfterStyle), `retryAfterStyle must be one of ${RETRY_AFTER_STYLES.join(', ')}`);
+    need(
+      Number.isInteger(c.retryAfterSeconds) && c.retryAfterSeconds >= 0,
+      'retryAfterSeconds must be a whole number >= 0',
+    );
+    need(
+      RETRY_AFTER_STYLES.includes(c.retryAfterStyle),
+      `retryAfterStyle must be one of ${RETRY_AFTER_STYLES.join(', ')}`,
+    );
     need(Number.isInteger(c.delayMs) && c.delayMs >= 0, 'delayMs must be a whole number >= 0');
     need(c.delayThen === 'normal' || c.delayThen === '503', 'delayThen must be "normal" or "503"');
     need(typeof c.includeOAuth === 'boolean', 'includeOAuth must be a boolean');
@@ -102,13 +131,23 @@ export class Faults {
     const times = input.times ?? 1;
     need(Number.isInteger(times) && times > 0, 'times must be a whole number > 0');
     if (input.pathRegex != null) new RegExp(input.pathRegex); // throws on a bad pattern
-    if (kind === 'status') need(Number.isInteger(input.status) && input.status >= 100 && input.status <= 599, 'a status rule needs status 100..599');
+    if (kind === 'status')
+      need(
+        Number.isInteger(input.status) && input.status >= 100 && input.status <= 599,
+        'a status rule needs status 100..599',
+      );
     const delayThen = input.delayThen ?? this.config.delayThen;
     need(delayThen === 'normal' || delayThen === '503', 'delayThen must be "normal" or "503"');
     const retryAfterSeconds = input.retryAfterSeconds ?? this.config.retryAfterSeconds;
-    need(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0, 'retryAfterSeconds must be a whole number >= 0');
+    need(
+      Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0,
+      'retryAfterSeconds must be a whole number >= 0',
+    );
     const retryAfterStyle = input.retryAfterStyle ?? this.config.retryAfterStyle;
-    need(RETRY_AFTER_STYLES.includes(retryAfterStyle), `retryAfterStyle must be one of ${RETRY_AFTER_STYLES.join(', ')}`);
+    need(
+      RETRY_AFTER_STYLES.includes(retryAfterStyle),
+      `retryAfterStyle must be one of ${RETRY_AFTER_STYLES.join(', ')}`,
+    );
     /** @type {Rule} */
     const rule = {
       id: this.nextRuleId++,
@@ -161,7 +200,18 @@ export class Faults {
       rule.remaining--;
       rule.fired++;
       if (rule.remaining === 0) this.rules = this.rules.filter((r) => r !== rule);
-      return { kind: rule.kind, source: 'rule', ruleId: rule.id, retryAfterSeconds: rule.retryAfterSeconds, retryAfterStyle: rule.retryAfterStyle, delayMs: rule.delayMs, delayThen: rule.delayThen, status: rule.status, body: rule.body, bodyStyle: this.config.body };
+      return {
+        kind: rule.kind,
+        source: 'rule',
+        ruleId: rule.id,
+        retryAfterSeconds: rule.retryAfterSeconds,
+        retryAfterStyle: rule.retryAfterStyle,
+        delayMs: rule.delayMs,
+        delayThen: rule.delayThen,
+        status: rule.status,
+        body: rule.body,
+        bodyStyle: this.config.body,
+      };
     }
     const c = this.config;
     if (c.rate <= 0 || (call.isOAuth && !c.includeOAuth)) return null;
@@ -176,7 +226,15 @@ export class Faults {
       }
       x -= k.weight;
     }
-    return { kind: chosen.kind, source: 'rate', retryAfterSeconds: c.retryAfterSeconds, retryAfterStyle: c.retryAfterStyle, delayMs: c.delayMs, delayThen: c.delayThen, bodyStyle: c.body };
+    return {
+      kind: chosen.kind,
+      source: 'rate',
+      retryAfterSeconds: c.retryAfterSeconds,
+      retryAfterStyle: c.retryAfterStyle,
+      delayMs: c.delayMs,
+      delayThen: c.delayThen,
+      bodyStyle: c.body,
+    };
   }
 }
 
@@ -201,7 +259,13 @@ export function retryAfter(d) {
   return new Date(Math.ceil(Date.now() / 1000) * 1000 + d.retryAfterSeconds * 1000).toUTCString();
 }
 
-const REASONS = /** @type {Record<number, string>} */ ({ 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' });
+const REASONS = /** @type {Record<number, string>} */ ({
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+});
 
 /**
  * The answer for an injected error status. Real gateways often answer 5xx with an HTML
@@ -212,7 +276,12 @@ const REASONS = /** @type {Record<number, string>} */ ({ 429: 'Too Many Requests
 export function faultReply(status, style, headers = {}) {
   const reason = REASONS[status] ?? 'Error';
   if (style === 'html') {
-    return { status, body: undefined, raw: `<html>\r\n<head><title>${status} ${reason}</title></head>\r\n<body>\r\n<center><h1>${status} ${reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`, headers: { ...headers, 'content-type': 'text/html' } };
+    return {
+      status,
+      body: undefined,
+      raw: `<html>\r\n<head><title>${status} ${reason}</title></head>\r\n<body>\r\n<center><h1>${status} ${reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+      headers: { ...headers, 'content-type': 'text/html' },
+    };
   }
   if (style === 'empty') return { status, body: undefined, raw: '', headers };
   return { status, body: { status, code: status, errorMessage: reason }, headers };

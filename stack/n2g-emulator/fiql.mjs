@@ -106,20 +106,30 @@ export function parseFilter(src, isField) {
  * @returns {boolean}
  */
 export function matches(node, read) {
-  if (node.type !== 'cmp') return node.type === 'and' ? node.items.every((n) => matches(n, read)) : node.items.some((n) => matches(n, read));
+  if (node.type !== 'cmp')
+    return node.type === 'and' ? node.items.every((n) => matches(n, read)) : node.items.some((n) => matches(n, read));
   const left = read(node.field);
   const right = node.value;
   if (Array.isArray(right)) return right.some((v) => equal(left, v)); // =in=
   switch (node.op) {
-    case '==': return equal(left, right);
-    case '=ne=': return !equal(left, right);
-    case '=gt=': return compare(left, right) > 0;
-    case '=ge=': return compare(left, right) >= 0;
-    case '=lt=': return compare(left, right) < 0;
-    case '=le=': return compare(left, right) <= 0;
-    case '=like=': return like(left, right);
-    case '=contains=': return contains(left, right);
-    default: return false;
+    case '==':
+      return equal(left, right);
+    case '=ne=':
+      return !equal(left, right);
+    case '=gt=':
+      return compare(left, right) > 0;
+    case '=ge=':
+      return compare(left, right) >= 0;
+    case '=lt=':
+      return compare(left, right) < 0;
+    case '=le=':
+      return compare(left, right) <= 0;
+    case '=like=':
+      return like(left, right);
+    case '=contains=':
+      return contains(left, right);
+    default:
+      return false;
   }
 }
 

@@ -7,8 +7,8 @@
  * emulator caps at 5000 and silently uses the cap, as many APIs do; `_links` then show
  * the limit actually used, so a client that follows `_next` still reaches the end.
  */
-import { badRequest, parseFields, project, isTrue } from './envelope.mjs';
-import { parseFilter, matches, FiqlError } from './fiql.mjs';
+import { badRequest, isTrue, parseFields, project } from './envelope.mjs';
+import { FiqlError, matches, parseFilter } from './fiql.mjs';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 5000;
@@ -61,7 +61,9 @@ export function page(a) {
   // The spec's list/find row: "without `_expand` only {_href, id}", so `_fields` (still
   // checked above) shapes the items only together with `_expand=true`.
   const shown = expand ? f.fields : null;
-  const value = window.map((item) => project(a.hrefOf(item), a.idOf(item), shown, expand, a.defaults, (n) => a.read(item, n)));
+  const value = window.map((item) =>
+    project(a.hrefOf(item), a.idOf(item), shown, expand, a.defaults, (n) => a.read(item, n)),
+  );
   /** @type {Record<string, string>} */
   const links = { _href: a.url.toString() };
   if (offset + effLimit < count) links._next = withOffset(a.url, offset + effLimit, effLimit);

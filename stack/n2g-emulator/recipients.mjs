@@ -4,9 +4,20 @@
  * Every handler receives the parsed call and returns a Reply; auth, faults and the
  * call log are handled around them in emulator.mjs.
  */
-import { ok, fail, notFound, badRequest, duplicate, validationFailed, parseFields, project, isTrue, CODES } from './envelope.mjs';
-import { RECIPIENT_DEFAULTS, LIST_FIELDS, BUILT_IN_FIELDS, isValidEmail } from './store.mjs';
+import {
+  badRequest,
+  CODES,
+  duplicate,
+  fail,
+  isTrue,
+  notFound,
+  ok,
+  parseFields,
+  project,
+  validationFailed,
+} from './envelope.mjs';
 import { page } from './paging.mjs';
+import { BUILT_IN_FIELDS, isValidEmail, LIST_FIELDS, RECIPIENT_DEFAULTS } from './store.mjs';
 
 /**
  * @typedef {import('./envelope.mjs').Reply} Reply
@@ -25,10 +36,13 @@ export const recipientHref = (url, listId, id) => `${url.origin}/lists/${listId}
 /** @param {Ctx} c @returns {Reply} */
 export function getLists(c) {
   return page({
-    items: c.store.lists.values(), url: c.url, defaults: LIST_FIELDS,
+    items: c.store.lists.values(),
+    url: c.url,
+    defaults: LIST_FIELDS,
     isField: (n) => LIST_FIELDS.includes(n),
     read: (l, n) => /** @type {Record<string, unknown>} */ (l)[n],
-    idOf: (l) => l.id, hrefOf: (l) => `${c.url.origin}/lists/${l.id}`,
+    idOf: (l) => l.id,
+    hrefOf: (l) => `${c.url.origin}/lists/${l.id}`,
   });
 }
 
@@ -38,17 +52,27 @@ export function getList(c) {
   if (!list) return notFound('List');
   const f = parseFields(c.url.searchParams.get('_fields'), (n) => LIST_FIELDS.includes(n));
   if ('error' in f) return f.error;
-  const item = project(`${c.url.origin}/lists/${list.id}`, list.id, f.fields, isTrue(c.url.searchParams.get('_expand')), LIST_FIELDS, (n) => /** @type {Record<string, unknown>} */ (list)[n]);
+  const item = project(
+    `${c.url.origin}/lists/${list.id}`,
+    list.id,
+    f.fields,
+    isTrue(c.url.searchParams.get('_expand')),
+    LIST_FIELDS,
+    (n) => /** @type {Record<string, unknown>} */ (list)[n],
+  );
   return ok(200, [item]);
 }
 
 /** @param {Ctx} c @returns {Reply} */
 export function getAttributes(c) {
   return page({
-    items: c.store.attributes.values(), url: c.url, defaults: ATTRIBUTE_FIELDS,
+    items: c.store.attributes.values(),
+    url: c.url,
+    defaults: ATTRIBUTE_FIELDS,
     isField: (n) => ATTRIBUTE_FIELDS.includes(n),
     read: (a, n) => /** @type {Record<string, unknown>} */ (a)[n],
-    idOf: (a) => a.id, hrefOf: (a) => `${c.url.origin}/attributes/${a.id}`,
+    idOf: (a) => a.id,
+    hrefOf: (a) => `${c.url.origin}/attributes/${a.id}`,
   });
 }
 
@@ -85,11 +109,14 @@ export function postRecipients(c) {
   const isBulk = Array.isArray(c.body);
   const items = /** @type {unknown[]} */ (isBulk ? c.body : [c.body]);
   if (items.length === 0) return badRequest('No recipients given');
-  if (!items.every((i) => i !== null && typeof i === 'object' && !Array.isArray(i))) return badRequest('Each recipient must be a JSON object');
+  if (!items.every((i) => i !== null && typeof i === 'object' && !Array.isArray(i)))
+    return badRequest('Each recipient must be a JSON object');
   const recs = /** @type {Record<string, unknown>[]} */ (items);
   if (isBulk) {
     // The spec: a bulk upsert's objects all carry the same keys.
-    const keys = Object.keys(recs[0] ?? {}).sort().join(',');
+    const keys = Object.keys(recs[0] ?? {})
+      .sort()
+      .join(',');
     const odd = recs.findIndex((r) => Object.keys(r).sort().join(',') !== keys);
     if (odd >= 0) return badRequest(`All recipients must have the same keys (recipient ${odd} differs)`);
   }
@@ -134,7 +161,10 @@ export function postRecipients(c) {
     value.push({ _href: recipientHref(c.url, listId, rec.id), id: rec.id });
   }
   // The table: 200 single, 201 array; the pitfalls "200 or 201 on create": switchable.
-  return ok(isBulk ? 201 : c.settings.singleCreateStatus, value, { count: value.length, additional: { invalid_recipients: invalid } });
+  return ok(isBulk ? 201 : c.settings.singleCreateStatus, value, {
+    count: value.length,
+    additional: { invalid_recipients: invalid },
+  });
 }
 
 /**
@@ -167,7 +197,8 @@ export function patchRecipient(c) {
   // A syntactically invalid e-mail is an input-validation error (422, like the other
   // fields); an address the provider refuses is a 400 naming it. Codes unconfirmed.
   if (checked.errors.length) return validationFailed(checked.errors);
-  if (c.faults.isRejected(checked.fields.email)) return fail(400, CODES.INVALID_EMAIL, `Invalid email address "${checked.fields.email}"`);
+  if (c.faults.isRejected(checked.fields.email))
+    return fail(400, CODES.INVALID_EMAIL, `Invalid email address "${checked.fields.email}"`);
   const res = c.store.update(t.rec, checked.fields);
   if ('duplicate' in res) return duplicate(res.duplicate, 'email');
   return ok(200, [], { count: 1 });
@@ -180,7 +211,14 @@ export function getRecipient(c) {
   const f = parseFields(c.url.searchParams.get('_fields'), (n) => c.store.isRecipientField(n));
   if ('error' in f) return f.error;
   const rec = t.rec;
-  const item = project(recipientHref(c.url, rec.list_id, rec.id), rec.id, f.fields, isTrue(c.url.searchParams.get('_expand')), RECIPIENT_DEFAULTS, (n) => c.store.read(rec, n));
+  const item = project(
+    recipientHref(c.url, rec.list_id, rec.id),
+    rec.id,
+    f.fields,
+    isTrue(c.url.searchParams.get('_expand')),
+    RECIPIENT_DEFAULTS,
+    (n) => c.store.read(rec, n),
+  );
   return ok(200, [item]);
 }
 
@@ -190,10 +228,13 @@ export function getRecipients(c) {
   const members = c.store.members.get(listId);
   if (!members) return notFound('List');
   return page({
-    items: members.values(), url: c.url, defaults: RECIPIENT_DEFAULTS,
+    items: members.values(),
+    url: c.url,
+    defaults: RECIPIENT_DEFAULTS,
     isField: (n) => c.store.isRecipientField(n),
     read: (r, n) => c.store.read(r, n),
-    idOf: (r) => r.id, hrefOf: (r) => recipientHref(c.url, listId, r.id),
+    idOf: (r) => r.id,
+    hrefOf: (r) => recipientHref(c.url, listId, r.id),
   });
 }
 
@@ -208,6 +249,7 @@ export function deleteRecipient(c) {
 /** @param {Ctx} c @returns {{ value: Record<string, unknown> } | { error: Reply }} */
 function objectBody(c) {
   if (c.bodyError) return { error: badRequest(c.bodyError) };
-  if (c.body === null || typeof c.body !== 'object' || Array.isArray(c.body)) return { error: badRequest('The body must be a JSON object') };
+  if (c.body === null || typeof c.body !== 'object' || Array.isArray(c.body))
+    return { error: badRequest('The body must be a JSON object') };
   return { value: /** @type {Record<string, unknown>} */ (c.body) };
 }

@@ -39,12 +39,14 @@ export function defaultSettings() {
  * @returns {{ ok: Partial<Settings> } | { error: string }}
  */
 export function checkSettings(patch) {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return { error: 'settings must be a JSON object' };
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch))
+    return { error: 'settings must be a JSON object' };
   const values = /** @type {Record<string, readonly unknown[]>} */ (SETTING_VALUES);
   for (const [k, v] of Object.entries(patch)) {
     const allowed = values[k];
     if (!allowed) return { error: `unknown setting ${JSON.stringify(k)}; known: ${Object.keys(values).join(', ')}` };
-    if (!allowed.includes(v)) return { error: `${k} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}` };
+    if (!allowed.includes(v))
+      return { error: `${k} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}` };
   }
   return { ok: /** @type {Partial<Settings>} */ (patch) };
 }

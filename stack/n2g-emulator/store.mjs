@@ -7,7 +7,7 @@
  * (insertion order = creation order, which gives stable paging) and a Map by lowercased
  * e-mail, so an upsert is O(1) even with 100,000 recipients in a list.
  */
-import { newId, isValidId } from './envelope.mjs';
+import { isValidId, newId } from './envelope.mjs';
 
 /**
  * @typedef {{ id: string, name: string, created_at: string }} List
@@ -22,11 +22,30 @@ import { newId, isValidId } from './envelope.mjs';
  */
 
 /** Fields a client may write through the API (besides configured custom attributes). */
-export const WRITABLE = Object.freeze(['email', 'first_name', 'last_name', 'gender', 'phone', 'is_unsubscribed', 'is_blacklisted']);
+export const WRITABLE = Object.freeze([
+  'email',
+  'first_name',
+  'last_name',
+  'gender',
+  'phone',
+  'is_unsubscribed',
+  'is_blacklisted',
+]);
 /** Fields only a user of the provider's UI can set (the emulator's control interface). */
 export const UI_ONLY = Object.freeze(['is_bounced', 'created_at']);
 /** Fields `_expand=true` returns; custom attributes only come back when named in `_fields`. */
-export const RECIPIENT_DEFAULTS = Object.freeze(['id', 'email', 'first_name', 'last_name', 'gender', 'phone', 'created_at', 'is_unsubscribed', 'is_blacklisted', 'is_bounced']);
+export const RECIPIENT_DEFAULTS = Object.freeze([
+  'id',
+  'email',
+  'first_name',
+  'last_name',
+  'gender',
+  'phone',
+  'created_at',
+  'is_unsubscribed',
+  'is_blacklisted',
+  'is_bounced',
+]);
 /**
  * Every built-in field a `_fields` or `_filter` may name: exactly the spec's list. The
  * record also keeps `list_id` and `updated_at` for the emulator's own use (control API,
@@ -45,7 +64,11 @@ const TEXT_FIELDS = new Set(['first_name', 'last_name', 'phone']);
  * @param {unknown} email
  */
 export function isValidEmail(email) {
-  return typeof email === 'string' && email.length <= 254 && /^[^\s@"(),:;<>[\]\\]+@[^\s@"(),:;<>[\]\\]+\.[^\s@"(),:;<>[\]\\]{2,}$/.test(email);
+  return (
+    typeof email === 'string' &&
+    email.length <= 254 &&
+    /^[^\s@"(),:;<>[\]\\]+@[^\s@"(),:;<>[\]\\]+\.[^\s@"(),:;<>[\]\\]{2,}$/.test(email)
+  );
 }
 
 export class Store {
@@ -136,10 +159,19 @@ export class Store {
     const stamp = this.stamp();
     /** @type {Recipient} */
     const rec = {
-      id: newId(this.usedIds), list_id: listId, email: String(fields.email),
-      first_name: null, last_name: null, gender: null, phone: null,
-      is_unsubscribed: false, is_blacklisted: false, is_bounced: false,
-      created_at: stamp, updated_at: stamp, attributes: {},
+      id: newId(this.usedIds),
+      list_id: listId,
+      email: String(fields.email),
+      first_name: null,
+      last_name: null,
+      gender: null,
+      phone: null,
+      is_unsubscribed: false,
+      is_blacklisted: false,
+      is_bounced: false,
+      created_at: stamp,
+      updated_at: stamp,
+      attributes: {},
     };
     this.assign(rec, fields);
     this.recipients.set(rec.id, rec);
@@ -190,7 +222,8 @@ export class Store {
    * @param {Recipient} rec @param {string} name
    */
   read(rec, name) {
-    if (RECIPIENT_FIELDS.includes(name)) return /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (rec))[name];
+    if (RECIPIENT_FIELDS.includes(name))
+      return /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (rec))[name];
     return rec.attributes[name] ?? null;
   }
 
@@ -213,7 +246,10 @@ export class Store {
       if (!allowed) {
         // Unknown custom attribute: the spec says "writing an unknown one is an error";
         // status and wording are unconfirmed, the emulator answers 422 naming the field.
-        errors.push({ fieldName: k, message: BUILT_IN_FIELDS.includes(k) ? `Field "${k}" is read-only` : `Attribute "${k}" does not exist` });
+        errors.push({
+          fieldName: k,
+          message: BUILT_IN_FIELDS.includes(k) ? `Field "${k}" is read-only` : `Attribute "${k}" does not exist`,
+        });
         continue;
       }
       const problem = checkValue(k, v, this.attributes.has(k));
@@ -233,7 +269,9 @@ function checkValue(k, v, isAttribute) {
   if (k === 'gender') return v === null || v === 'm' || v === 'f' || v === '' ? null : 'Gender must be "m", "f" or ""';
   if (BOOLEAN_FIELDS.has(k)) return typeof v === 'boolean' || v === 0 || v === 1 ? null : `${k} must be a boolean`;
   if (TEXT_FIELDS.has(k)) return v === null || typeof v === 'string' ? null : `${k} must be a string`;
-  if (k === 'created_at') return typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? null : 'created_at must be a date';
-  if (isAttribute) return v === null || ['string', 'number', 'boolean'].includes(typeof v) ? null : `${k} must be a scalar`;
+  if (k === 'created_at')
+    return typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? null : 'created_at must be a date';
+  if (isAttribute)
+    return v === null || ['string', 'number', 'boolean'].includes(typeof v) ? null : `${k} must be a scalar`;
   return null;
 }

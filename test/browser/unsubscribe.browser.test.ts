@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
 import { stackClient } from '../../stack/stack-client.mjs';
 
 /**
@@ -12,12 +12,24 @@ import { stackClient } from '../../stack/stack-client.mjs';
 
 /** Debian's Chromium; CHROMIUM_PATH points elsewhere (e.g. to check the skip and CI paths). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const haveChromium = existsSync(CHROMIUM);
 const inCI = Boolean(process.env.CI);
 
-if (!haveChromium && !inCI) console.warn(`\n⚠ browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium). Under CI this fails instead.\n`);
+if (!haveChromium && !inCI)
+  console.warn(
+    `\n⚠ browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium). Under CI this fails instead.\n`,
+  );
 
 describe('a reader unsubscribes in a real browser', () => {
   it.runIf(inCI)('Chromium is installed (required under CI)', () => {
@@ -25,7 +37,9 @@ describe('a reader unsubscribes in a real browser', () => {
   });
 
   describe.skipIf(!haveChromium)('with Chromium', () => {
-    let stack: { workerUrl: string; emulatorUrl: string | null; settings: Record<string, string>; stop: () => Promise<void> } | undefined;
+    let stack:
+      | { workerUrl: string; emulatorUrl: string | null; settings: Record<string, string>; stop: () => Promise<void> }
+      | undefined;
     let browser: Browser | undefined;
     let client: ReturnType<typeof stackClient>;
 
@@ -59,7 +73,11 @@ describe('a reader unsubscribes in a real browser', () => {
       const userId = `reader-${suffix}`;
       const email = `${userId}@example.com`;
       const listId = await client.newsletter(newsletterId, newsletterName);
-      await client.postEvent({ type: 'subscription.confirmed', occurredAt: new Date(Date.now() - 1000).toISOString(), data: { userId, newsletterId, email } });
+      await client.postEvent({
+        type: 'subscription.confirmed',
+        occurredAt: new Date(Date.now() - 1000).toISOString(),
+        data: { userId, newsletterId, email },
+      });
       const view = await client.settled(userId);
       const url = new URL(view.subscriptions[0].unsubscribeUrl);
       const recipient = await client.recipient(listId, email);
@@ -84,14 +102,19 @@ describe('a reader unsubscribes in a real browser', () => {
       await page.screenshot({ path: '/tmp/unsubscribe-page-phone.png', fullPage: true });
       expect(await client.recipient(listId, email)).toMatchObject({ is_unsubscribed: false });
 
-      const [answer] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), button.click()]);
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST'),
+        button.click(),
+      ]);
       expect(answer.status()).toBe(200);
       await expect.poll(() => page.locator('h1').textContent()).toBe('Abmeldung bestätigt');
       expect(page.url()).toBe(link);
       await page.screenshot({ path: '/tmp/unsubscribe-done-phone.png', fullPage: true });
       expect(await context.cookies()).toEqual([]);
 
-      await expect.poll(async () => (await client.recipient(listId, email))?.is_unsubscribed, { timeout: 30_000, interval: 200 }).toBe(true);
+      await expect
+        .poll(async () => (await client.recipient(listId, email))?.is_unsubscribed, { timeout: 30_000, interval: 200 })
+        .toBe(true);
       await context.close();
     }, 90_000);
 
@@ -104,7 +127,9 @@ describe('a reader unsubscribes in a real browser', () => {
       await page.getByRole('button', { name: 'Unsubscribe from all my newsletters' }).click();
       await expect.poll(() => page.locator('h1').textContent()).toBe('Unsubscribe confirmed');
       await page.screenshot({ path: '/tmp/unsubscribe-done-phone-en.png', fullPage: true });
-      await expect.poll(async () => (await client.recipient(listId, email))?.is_unsubscribed, { timeout: 30_000, interval: 200 }).toBe(true);
+      await expect
+        .poll(async () => (await client.recipient(listId, email))?.is_unsubscribed, { timeout: 30_000, interval: 200 })
+        .toBe(true);
       await context.close();
     }, 90_000);
   });

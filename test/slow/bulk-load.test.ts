@@ -14,7 +14,8 @@ import { confirmed, mapNewsletter, signedRequest, subscriber, uid } from '../sup
 const LIST = TEST_LISTS[1]!.id;
 type BatchAnswer = { results: { id: string; status: string }[] };
 
-const postBatch = async (events: unknown[]) => SELF.fetch(await signedRequest(JSON.stringify({ events }), { path: '/v1/events/batch' }));
+const postBatch = async (events: unknown[]) =>
+  SELF.fetch(await signedRequest(JSON.stringify({ events }), { path: '/v1/events/batch' }));
 
 describe('bulk load', () => {
   const newsletterId = uid('bulk');
@@ -28,7 +29,9 @@ describe('bulk load', () => {
     await emulator.clearLog();
     const started = Date.now();
     for (let i = 0; i < users.length; i += 500) {
-      const events = users.slice(i, i + 500).map((u) => ({ id: uid('e'), ...confirmed(u, newsletterId, `${u}@example.com`, { firstName: 'Load' }) }));
+      const events = users
+        .slice(i, i + 500)
+        .map((u) => ({ id: uid('e'), ...confirmed(u, newsletterId, `${u}@example.com`, { firstName: 'Load' }) }));
       const res = await postBatch(events);
       expect(res.status).toBe(200);
       const { results } = await res.json<BatchAnswer>();
@@ -38,9 +41,18 @@ describe('bulk load', () => {
     await allSettled(users, Math.max(60_000, size * 60));
     const { counters } = await emulator.log();
     const calls = (counters as { total: number }).total;
-    console.log(JSON.stringify({
-      bulkLoad: { subscribers: size, providerCalls: calls, callsPerEvent: Number((calls / size).toFixed(4)), secondsToPost: (posted - started) / 1000, secondsToSync: (Date.now() - started) / 1000, byRoute: (counters as { byRoute: unknown }).byRoute },
-    }));
+    console.log(
+      JSON.stringify({
+        bulkLoad: {
+          subscribers: size,
+          providerCalls: calls,
+          callsPerEvent: Number((calls / size).toFixed(4)),
+          secondsToPost: (posted - started) / 1000,
+          secondsToSync: (Date.now() - started) / 1000,
+          byRoute: (counters as { byRoute: unknown }).byRoute,
+        },
+      }),
+    );
     expect(calls).toBeLessThan(users.length / 5);
     expect(await emulator.find(LIST, `${users[123]}@example.com`)).toMatchObject({ first_name: 'Load' });
     expect((await subscriber(users[0]!))?.subscriptions[0]?.transfer.status).toBe('synced');

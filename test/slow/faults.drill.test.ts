@@ -27,50 +27,60 @@ describe(`${EVENTS} events under a 30% fault rate`, () => {
     await emulator.clearFaults();
   });
 
-  it('ends in the right final state, all synced, with zero duplicate recipients', async () => {
-    const scenario = buildScenario(EVENTS, newsletters, SEED);
-    const sends = deliveries(scenario.events, SEED + 1);
-    const started = Date.now();
-    await emulator.clearLog();
-    await emulator.faults({
-      rate: 0.3,
-      seed: SEED,
-      kinds: ['429_retry_after', '429', '500', '503', 'timeout'],
-      retryAfterSeconds: 1,
-      delayMs: 2500,
-    });
-    let expired = false;
-    for (const [i, d] of sends.entries()) {
-      const res = await postEvent(toPortalEvent(d.event), { id: d.id });
-      expect([200, 202]).toContain(res.status);
-      // A long run says how far it got (a drill of 2,000+ events posts for many minutes).
-      if ((i + 1) % 250 === 0) console.log(`drill: posted ${i + 1}/${sends.length} deliveries after ${((Date.now() - started) / 1000).toFixed(0)} s`);
-      if (!expired && i >= sends.length / 2) {
-        await emulator.expireTokens({ access: true, refresh: true });
-        expired = true;
+  it(
+    'ends in the right final state, all synced, with zero duplicate recipients',
+    async () => {
+      const scenario = buildScenario(EVENTS, newsletters, SEED);
+      const sends = deliveries(scenario.events, SEED + 1);
+      const started = Date.now();
+      await emulator.clearLog();
+      await emulator.faults({
+        rate: 0.3,
+        seed: SEED,
+        kinds: ['429_retry_after', '429', '500', '503', 'timeout'],
+        retryAfterSeconds: 1,
+        delayMs: 2500,
+      });
+      let expired = false;
+      for (const [i, d] of sends.entries()) {
+        const res = await postEvent(toPortalEvent(d.event), { id: d.id });
+        expect([200, 202]).toContain(res.status);
+        // A long run says how far it got (a drill of 2,000+ events posts for many minutes).
+        if ((i + 1) % 250 === 0)
+          console.log(
+            `drill: posted ${i + 1}/${sends.length} deliveries after ${((Date.now() - started) / 1000).toFixed(0)} s`,
+          );
+        if (!expired && i >= sends.length / 2) {
+          await emulator.expireTokens({ access: true, refresh: true });
+          expired = true;
+        }
       }
-    }
-    const posted = Date.now();
-    await allSettled(scenario.users, Math.max(120_000, EVENTS * 600));
-    const settledAt = Date.now();
-    await emulator.clearFaults();
+      const posted = Date.now();
+      await allSettled(scenario.users, Math.max(120_000, EVENTS * 600));
+      const settledAt = Date.now();
+      await emulator.clearFaults();
 
-    const recipients = await recipientsOf(LISTS);
-    const lists = { [newsletters[0]!]: LISTS[0]!, [newsletters[1]!]: LISTS[1]! };
-    for (const u of scenario.users) await checkUser(u, scenario.events, scenario.pool.get(u) ?? [], lists, recipients);
+      const recipients = await recipientsOf(LISTS);
+      const lists = { [newsletters[0]!]: LISTS[0]!, [newsletters[1]!]: LISTS[1]! };
+      for (const u of scenario.users)
+        await checkUser(u, scenario.events, scenario.pool.get(u) ?? [], lists, recipients);
 
-    const { counters, entries } = await emulator.log();
-    const faults = entries.filter((e) => e.fault).length;
-    console.log(JSON.stringify({
-      drill: { events: scenario.events.length, deliveries: sends.length, users: scenario.users.length, seed: SEED },
-      providerCalls: entries.length,
-      injectedFaults: faults,
-      callsPerEvent: Number((entries.length / scenario.events.length).toFixed(3)),
-      secondsToPost: (posted - started) / 1000,
-      secondsToSettle: (settledAt - started) / 1000,
-      checked: 'every user: desired state, transfer synced, ≤1 recipient per list, profile/flags at the emulator',
-      counters,
-    }));
-    expect(faults).toBeGreaterThan(0);
-  }, Math.max(300_000, EVENTS * 900));
+      const { counters, entries } = await emulator.log();
+      const faults = entries.filter((e) => e.fault).length;
+      console.log(
+        JSON.stringify({
+          drill: { events: scenario.events.length, deliveries: sends.length, users: scenario.users.length, seed: SEED },
+          providerCalls: entries.length,
+          injectedFaults: faults,
+          callsPerEvent: Number((entries.length / scenario.events.length).toFixed(3)),
+          secondsToPost: (posted - started) / 1000,
+          secondsToSettle: (settledAt - started) / 1000,
+          checked: 'every user: desired state, transfer synced, ≤1 recipient per list, profile/flags at the emulator',
+          counters,
+        }),
+      );
+      expect(faults).toBeGreaterThan(0);
+    },
+    Math.max(300_000, EVENTS * 900),
+  );
 });

@@ -40,18 +40,31 @@ function connect(server: LibsqlServer, intMode: 'number' | 'bigint' = 'number') 
 /** The parts of a Hrana pipeline answer these tests read (the wire format, as sent). */
 interface PipelineBody {
   baton: string | null;
-  results: { type: string; response: { type: string; is_autocommit?: boolean; result: { rows: unknown[]; step_results: unknown[]; step_errors: unknown[]; [key: string]: unknown } } }[];
+  results: {
+    type: string;
+    response: {
+      type: string;
+      is_autocommit?: boolean;
+      result: { rows: unknown[]; step_results: unknown[]; step_errors: unknown[]; [key: string]: unknown };
+    };
+  }[];
 }
 
 async function pipeline(server: LibsqlServer, body: unknown, path = '/v2/pipeline') {
-  const res = await fetch(`${server.url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, contentType: res.headers.get('content-type'), body: (await res.json()) as PipelineBody };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function rejection(promise: Promise<unknown>): Promise<LibsqlError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(LibsqlError);
   return error as LibsqlError;
 }
@@ -63,19 +76,32 @@ describe('statements through @libsql/client', () => {
     const db = connect(await start());
     await db.execute(createUsers);
     await db.execute({ sql: 'INSERT INTO users (email, name) VALUES (?, ?)', args: ['a@x.test', 'Ann'] });
-    await db.execute({ sql: 'INSERT INTO users (email, name) VALUES (:email, @name)', args: { email: 'b@x.test', '@name': 'Bob' } });
+    await db.execute({
+      sql: 'INSERT INTO users (email, name) VALUES (:email, @name)',
+      args: { email: 'b@x.test', '@name': 'Bob' },
+    });
     await db.execute({ sql: 'INSERT INTO users (email, name) VALUES ($email, ?2)', args: ['c@x.test', 'Cy'] });
 
-    const rs = await db.execute({ sql: 'SELECT email, name FROM users WHERE id >= :min ORDER BY id', args: { ':min': 1 } });
+    const rs = await db.execute({
+      sql: 'SELECT email, name FROM users WHERE id >= :min ORDER BY id',
+      args: { ':min': 1 },
+    });
     expect(rs.columns).toEqual(['email', 'name']);
     expect(rs.columnTypes).toEqual(['TEXT', 'TEXT']);
-    expect(rs.rows.map((r) => [r.email, r.name])).toEqual([['a@x.test', 'Ann'], ['b@x.test', 'Bob'], ['c@x.test', 'Cy']]);
+    expect(rs.rows.map((r) => [r.email, r.name])).toEqual([
+      ['a@x.test', 'Ann'],
+      ['b@x.test', 'Bob'],
+      ['c@x.test', 'Cy'],
+    ]);
   });
 
   it('reports rowsAffected and lastInsertRowid', async () => {
     const db = connect(await start());
     await db.execute(createUsers);
-    const insert = await db.execute({ sql: 'INSERT INTO users (id, email) VALUES (?, ?), (?, ?)', args: [7, 'a@x.test', 8, 'b@x.test'] });
+    const insert = await db.execute({
+      sql: 'INSERT INTO users (id, email) VALUES (?, ?), (?, ?)',
+      args: [7, 'a@x.test', 8, 'b@x.test'],
+    });
     expect(insert.rowsAffected).toBe(2);
     expect(insert.lastInsertRowid).toBe(8n);
     const update = await db.execute("UPDATE users SET name = 'n'");
@@ -87,7 +113,10 @@ describe('statements through @libsql/client', () => {
     const db = connect(await start(), 'bigint');
     await db.execute('CREATE TABLE v (id INTEGER PRIMARY KEY, i INTEGER, f REAL, t TEXT, b BLOB, n TEXT)');
     const big = 2n ** 62n + 3n;
-    const insert = await db.execute({ sql: 'INSERT INTO v VALUES (?, ?, ?, ?, ?, ?)', args: [big, -big, 1.5, 'héllo', new Uint8Array([0, 255]), null] });
+    const insert = await db.execute({
+      sql: 'INSERT INTO v VALUES (?, ?, ?, ?, ?, ?)',
+      args: [big, -big, 1.5, 'héllo', new Uint8Array([0, 255]), null],
+    });
     expect(insert.lastInsertRowid).toBe(big);
     const [row] = (await db.execute('SELECT * FROM v')).rows;
     expect(row?.id).toBe(big);
@@ -113,8 +142,12 @@ describe('statements through @libsql/client', () => {
     const db = connect(await start({ errorCodes: 'extended' }));
     await db.execute(createUsers);
     await db.execute("INSERT INTO users (id, email) VALUES (1, 'a@x.test')");
-    expect((await rejection(db.execute("INSERT INTO users (id, email) VALUES (2, 'a@x.test')"))).code).toBe('SQLITE_CONSTRAINT_UNIQUE');
-    expect((await rejection(db.execute("INSERT INTO users (id, email) VALUES (1, 'b@x.test')"))).code).toBe('SQLITE_CONSTRAINT_PRIMARYKEY');
+    expect((await rejection(db.execute("INSERT INTO users (id, email) VALUES (2, 'a@x.test')"))).code).toBe(
+      'SQLITE_CONSTRAINT_UNIQUE',
+    );
+    expect((await rejection(db.execute("INSERT INTO users (id, email) VALUES (1, 'b@x.test')"))).code).toBe(
+      'SQLITE_CONSTRAINT_PRIMARYKEY',
+    );
   });
 
   it('reports errors found while preparing as SQL_INPUT_ERROR, as sqld does', async () => {
@@ -141,17 +174,22 @@ describe('batches, migrations and scripts', () => {
   it('rolls a write batch back entirely when one statement fails', async () => {
     const db = connect(await start());
     await db.execute(createUsers);
-    const error = await rejection(db.batch([
-      { sql: 'INSERT INTO users (email) VALUES (?)', args: ['a@x.test'] },
-      { sql: 'INSERT INTO users (email) VALUES (?)', args: ['a@x.test'] },
-    ], 'write'));
+    const error = await rejection(
+      db.batch(
+        [
+          { sql: 'INSERT INTO users (email) VALUES (?)', args: ['a@x.test'] },
+          { sql: 'INSERT INTO users (email) VALUES (?)', args: ['a@x.test'] },
+        ],
+        'write',
+      ),
+    );
     expect(error.code).toBe('SQLITE_CONSTRAINT');
     expect((await db.execute('SELECT count(*) AS n FROM users')).rows[0]?.n).toBe(0);
 
-    const results = await db.batch([
-      { sql: 'INSERT INTO users (email) VALUES (?)', args: ['a@x.test'] },
-      'SELECT count(*) AS n FROM users',
-    ], 'write');
+    const results = await db.batch(
+      [{ sql: 'INSERT INTO users (email) VALUES (?)', args: ['a@x.test'] }, 'SELECT count(*) AS n FROM users'],
+      'write',
+    );
     expect(results[1]?.rows[0]?.n).toBe(1);
   });
 
@@ -173,7 +211,9 @@ describe('batches, migrations and scripts', () => {
       END;
       INSERT INTO users (email) VALUES ('a@x.test');
     `);
-    expect((await db.execute('SELECT email, kind FROM audit')).rows.map((r) => [r.email, r.kind])).toEqual([['a@x.test', 'anonymous']]);
+    expect((await db.execute('SELECT email, kind FROM audit')).rows.map((r) => [r.email, r.kind])).toEqual([
+      ['a@x.test', 'anonymous'],
+    ]);
   });
 });
 
@@ -190,7 +230,7 @@ describe('transactions and the single-writer lock', () => {
     expect((await db.execute('SELECT email FROM users')).rows.map((r) => r.email)).toEqual(['a@x.test']);
   });
 
-  it('hides a transaction\'s rows from other clients until it commits, without blocking their reads', async () => {
+  it("hides a transaction's rows from other clients until it commits, without blocking their reads", async () => {
     const server = await start();
     const writer = connect(server);
     const reader = connect(server);
@@ -219,7 +259,9 @@ describe('transactions and the single-writer lock', () => {
         tx.close();
       }
     };
-    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => increment(pool[i % pool.length] ?? first)));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => increment(pool[i % pool.length] ?? first)),
+    );
     expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
     expect((await first.execute('SELECT n FROM counter')).rows[0]?.n).toBe(40);
   });
@@ -291,10 +333,13 @@ describe('drizzle and persistence', () => {
     mkdirSync(join(folder, 'meta'), { recursive: true });
     const entries = [{ idx: 0, version: '6', when: 1_700_000_000_000, tag: '0000_users', breakpoints: true }];
     writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'sqlite', entries }));
-    writeFileSync(join(folder, '0000_users.sql'), [
-      'CREATE TABLE `users` (`id` integer PRIMARY KEY NOT NULL, `email` text NOT NULL, `name` text);',
-      'CREATE UNIQUE INDEX `users_email_unique` ON `users` (`email`);',
-    ].join('\n--> statement-breakpoint\n'));
+    writeFileSync(
+      join(folder, '0000_users.sql'),
+      [
+        'CREATE TABLE `users` (`id` integer PRIMARY KEY NOT NULL, `email` text NOT NULL, `name` text);',
+        'CREATE UNIQUE INDEX `users_email_unique` ON `users` (`email`);',
+      ].join('\n--> statement-breakpoint\n'),
+    );
     return folder;
   }
 
@@ -308,7 +353,13 @@ describe('drizzle and persistence', () => {
     expect(inserted).toEqual({ id: 1, email: 'a@x.test', name: 'Ann' });
     expect(await db.select().from(users).where(eq(users.email, 'a@x.test'))).toEqual([inserted]);
 
-    const error = await db.insert(users).values({ email: 'a@x.test' }).then(() => undefined, (e: unknown) => e);
+    const error = await db
+      .insert(users)
+      .values({ email: 'a@x.test' })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect((error as { cause?: { code?: string } }).cause?.code).toBe('SQLITE_CONSTRAINT');
   });
 
@@ -339,8 +390,13 @@ describe('the Hrana protocol on the wire', () => {
     const malformed = await pipeline(server, '{not json');
     expect(malformed).toMatchObject({ status: 400, contentType: 'application/json', body: { code: 'PROTOCOL_ERROR' } });
     expect(await pipeline(server, { baton: null, requests: [{ type: 'frobnicate' }] })).toMatchObject({ status: 400 });
-    expect(await pipeline(server, { baton: null, requests: [{ type: 'execute', stmt: { sql: 'SELECT ?', args: [{}] } }] })).toMatchObject({ status: 400 });
-    expect(await pipeline(server, { baton: 'made-up', requests: [] })).toMatchObject({ status: 400, body: { code: 'BATON_INVALID' } });
+    expect(
+      await pipeline(server, { baton: null, requests: [{ type: 'execute', stmt: { sql: 'SELECT ?', args: [{}] } }] }),
+    ).toMatchObject({ status: 400 });
+    expect(await pipeline(server, { baton: 'made-up', requests: [] })).toMatchObject({
+      status: 400,
+      body: { code: 'BATON_INVALID' },
+    });
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 
@@ -348,7 +404,11 @@ describe('the Hrana protocol on the wire', () => {
     const server = await start();
     const first = await pipeline(server, {
       baton: null,
-      requests: [{ type: 'execute', stmt: { sql: 'BEGIN' } }, { type: 'get_autocommit' }, { type: 'store_sql', sql_id: 1, sql: 'SELECT ? AS v' }],
+      requests: [
+        { type: 'execute', stmt: { sql: 'BEGIN' } },
+        { type: 'get_autocommit' },
+        { type: 'store_sql', sql_id: 1, sql: 'SELECT ? AS v' },
+      ],
     });
     expect(first.body.results[1]).toEqual({ type: 'ok', response: { type: 'get_autocommit', is_autocommit: false } });
     const { baton } = first.body;
@@ -368,7 +428,10 @@ describe('the Hrana protocol on the wire', () => {
     expect(autocommit?.response.is_autocommit).toBe(true);
     expect(closedSql).toMatchObject({ type: 'error', error: { code: 'SQL_NOT_FOUND' } });
     expect(second.body.baton).toBeNull();
-    expect(await pipeline(server, { baton, requests: [] })).toMatchObject({ status: 400, body: { code: 'BATON_INVALID' } });
+    expect(await pipeline(server, { baton, requests: [] })).toMatchObject({
+      status: 400,
+      body: { code: 'BATON_INVALID' },
+    });
   });
 
   it('leaves a stream able to commit after EXPLAIN of a write', async () => {
@@ -392,19 +455,28 @@ describe('the Hrana protocol on the wire', () => {
     const step = (sql: string, condition?: unknown) => ({ condition, stmt: { sql, want_rows: true } });
     const { body } = await pipeline(server, {
       baton: null,
-      requests: [{
-        type: 'batch',
-        batch: {
-          steps: [
-            step('SELECT 0'),
-            step('SELECT * FROM missing'),
-            step('SELECT 2', { type: 'error', step: 1 }),
-            step('SELECT 3', { type: 'ok', step: 1 }),
-            step('SELECT 4', { type: 'and', conds: [{ type: 'ok', step: 0 }, { type: 'not', cond: { type: 'ok', step: 1 } }] }),
-            step('SELECT 5', { type: 'or', conds: [{ type: 'ok', step: 1 }, { type: 'is_autocommit' }] }),
-          ],
+      requests: [
+        {
+          type: 'batch',
+          batch: {
+            steps: [
+              step('SELECT 0'),
+              step('SELECT * FROM missing'),
+              step('SELECT 2', { type: 'error', step: 1 }),
+              step('SELECT 3', { type: 'ok', step: 1 }),
+              step('SELECT 4', {
+                type: 'and',
+                conds: [
+                  { type: 'ok', step: 0 },
+                  { type: 'not', cond: { type: 'ok', step: 1 } },
+                ],
+              }),
+              step('SELECT 5', { type: 'or', conds: [{ type: 'ok', step: 1 }, { type: 'is_autocommit' }] }),
+            ],
+          },
         },
-      }, { type: 'close' }],
+        { type: 'close' },
+      ],
     });
     const { step_results: results = [], step_errors: errors = [] } = body.results[0]?.response.result ?? {};
     expect(results.map((r: unknown) => r !== null)).toEqual([true, false, true, false, true, true]);
@@ -434,7 +506,10 @@ describe('the Hrana protocol on the wire', () => {
       method: 'POST',
       body: JSON.stringify({ baton: null, batch: { steps: [{ stmt: { sql: 'SELECT 1 AS one' } }] } }),
     });
-    const lines = (await res.text()).trim().split('\n').map((line) => JSON.parse(line));
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((l) => l.type ?? 'head')).toEqual(['head', 'step_begin', 'row', 'step_end']);
     expect(lines[2].row).toEqual([{ type: 'integer', value: '1' }]);
   });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigEntries } from '../../src/config';
-import { LOCAL_SECRETS, SETTING_NAMES, resolveSettings, writeEnvFile } from '../../stack/dev-vars.mjs';
+import { LOCAL_SECRETS, resolveSettings, SETTING_NAMES, writeEnvFile } from '../../stack/dev-vars.mjs';
 import { startStack } from '../../stack/local-stack.mjs';
 import { groupAlive } from '../../stack/processes.mjs';
 
@@ -35,10 +35,19 @@ describe('settings for the local stack', () => {
       localN2gLogin: emulatorLogin,
     });
     expect(settings).toMatchObject({
-      SYNC_MAX_ATTEMPTS: '3', ADMIN_API_TOKEN: 'from-env', UNSUBSCRIBE_SIGNING_KEY: 'dv-key', EXTRA_FOR_WORKER: 'x',
-      NOTIFY_SIGNING_SECRET: LOCAL_SECRETS.NOTIFY_SIGNING_SECRET, ...emulatorLogin,
+      SYNC_MAX_ATTEMPTS: '3',
+      ADMIN_API_TOKEN: 'from-env',
+      UNSUBSCRIBE_SIGNING_KEY: 'dv-key',
+      EXTRA_FOR_WORKER: 'x',
+      NOTIFY_SIGNING_SECRET: LOCAL_SECRETS.NOTIFY_SIGNING_SECRET,
+      ...emulatorLogin,
     });
-    expect(sources).toMatchObject({ SYNC_MAX_ATTEMPTS: 'option', ADMIN_API_TOKEN: 'environment', UNSUBSCRIBE_SIGNING_KEY: '.dev.vars', NOTIFY_SIGNING_SECRET: 'local default' });
+    expect(sources).toMatchObject({
+      SYNC_MAX_ATTEMPTS: 'option',
+      ADMIN_API_TOKEN: 'environment',
+      UNSUBSCRIBE_SIGNING_KEY: '.dev.vars',
+      NOTIFY_SIGNING_SECRET: 'local default',
+    });
     expect(settings).not.toHaveProperty('PATH');
     // The servers' URLs are left for the stack to fill with what it starts.
     expect(settings).not.toHaveProperty('TURSO_DATABASE_URL');
@@ -46,7 +55,10 @@ describe('settings for the local stack', () => {
   });
 
   it('never hands the emulator login to another Newsletter2Go endpoint', () => {
-    const { settings } = resolveSettings({ devVars: { N2G_BASE_URL: 'https://api.newsletter2go.com' }, localN2gLogin: emulatorLogin });
+    const { settings } = resolveSettings({
+      devVars: { N2G_BASE_URL: 'https://api.newsletter2go.com' },
+      localN2gLogin: emulatorLogin,
+    });
     expect(settings).not.toHaveProperty('N2G_PASSWORD');
   });
 
@@ -58,7 +70,7 @@ describe('settings for the local stack', () => {
       expect(statSync(file).mode & 0o777).toBe(0o600);
       const text = readFileSync(file, 'utf8');
       expect(text).toContain("B='plain#not-a-comment'");
-      expect(text).toContain('A=`it\'s \\$HOME`');
+      expect(text).toContain("A=`it's \\$HOME`");
       expect(() => writeEnvFile(file, { BAD: 'two\nlines' })).toThrow(/BAD/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -73,7 +85,13 @@ describe('the local stack', () => {
   let stopped = false;
 
   beforeAll(async () => {
-    stack = await startStack({ ephemeral: true, isolated: true, quiet: true, scheduleSeconds: 0, settings: { N2G_PASSWORD: password } });
+    stack = await startStack({
+      ephemeral: true,
+      isolated: true,
+      quiet: true,
+      scheduleSeconds: 0,
+      settings: { N2G_PASSWORD: password },
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -83,20 +101,32 @@ describe('the local stack', () => {
   it('answers /health with 200: database reached, emulator login accepted with the settings as given', async () => {
     const res = await fetch(`${stack.workerUrl}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', checks: { database: { ok: true }, provider: { ok: true } } });
+    expect(await res.json()).toMatchObject({
+      status: 'ok',
+      checks: { database: { ok: true }, provider: { ok: true } },
+    });
     expect(stack.settings.PUBLIC_BASE_URL).toBe(`http://localhost:${new URL(stack.workerUrl).port}`);
     expect(stack.settings.PORTAL_WEBHOOK_URL).toBe(`${stack.portalUrl}/portal/webhooks`);
   });
 
   it('accepts a portal event signed with the stack PORTAL_SIGNING_SECRET with 202', async () => {
-    const body = JSON.stringify({ type: 'subscription.confirmed', occurredAt: new Date().toISOString(), data: { userId: 'stack-test-user', newsletterId: 'weekly', email: 'stack-test@example.com' } });
+    const body = JSON.stringify({
+      type: 'subscription.confirmed',
+      occurredAt: new Date().toISOString(),
+      data: { userId: 'stack-test-user', newsletterId: 'weekly', email: 'stack-test@example.com' },
+    });
     const id = `evt_stack_${Date.now()}`;
     const ts = Math.floor(Date.now() / 1000);
     const key = Buffer.from(LOCAL_SECRETS.PORTAL_SIGNING_SECRET.replace(/^whsec_/, ''), 'base64');
     const signature = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
     const res = await fetch(`${stack.workerUrl}/v1/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${signature}` },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': `v1,${signature}`,
+      },
       body,
     });
     const answer = await res.text();
@@ -125,8 +155,14 @@ describe('the local stack', () => {
 
 describe('a local stack that cannot start', () => {
   it('names the missing login when Newsletter2Go is pointed elsewhere, and starts nothing', async () => {
-    await expect(startStack({ ephemeral: true, isolated: true, quiet: true, settings: { N2G_BASE_URL: 'https://api.newsletter2go.com' } }))
-      .rejects.toThrow(/N2G_AUTH_KEY, N2G_USERNAME, N2G_PASSWORD are not set/);
+    await expect(
+      startStack({
+        ephemeral: true,
+        isolated: true,
+        quiet: true,
+        settings: { N2G_BASE_URL: 'https://api.newsletter2go.com' },
+      }),
+    ).rejects.toThrow(/N2G_AUTH_KEY, N2G_USERNAME, N2G_PASSWORD are not set/);
   });
 
   it('says which variable moves a port that is taken', async () => {
@@ -135,7 +171,9 @@ describe('a local stack that cannot start', () => {
     const address = busy.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     try {
-      await expect(startStack({ ephemeral: true, isolated: true, quiet: true, ports: { worker: port } })).rejects.toThrow(new RegExp(`port ${port} \\(worker\\) is already in use.*Set PORT`));
+      await expect(
+        startStack({ ephemeral: true, isolated: true, quiet: true, ports: { worker: port } }),
+      ).rejects.toThrow(new RegExp(`port ${port} \\(worker\\) is already in use.*Set PORT`));
     } finally {
       busy.close();
     }

@@ -22,8 +22,13 @@ let base: string;
 
 beforeAll(async () => {
   emu = await startEmulator({
-    authKey: AUTH_KEY, username: USERNAME, password: PASSWORD,
-    lists: [{ id: L1, name: 'Weekly' }, { id: L2, name: 'Offers' }],
+    authKey: AUTH_KEY,
+    username: USERNAME,
+    password: PASSWORD,
+    lists: [
+      { id: L1, name: 'Weekly' },
+      { id: L2, name: 'Offers' },
+    ],
     attributes: ['unsubscribe_url'],
   });
   base = emu.url;
@@ -37,7 +42,12 @@ beforeEach(async () => {
 
 // ---------------------------------------------------------------- helpers
 
-async function call(method: string, path: string, init: { headers?: Record<string, string>; body?: string; signal?: AbortSignal } = {}, at = base): Promise<Res> {
+async function call(
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string; signal?: AbortSignal } = {},
+  at = base,
+): Promise<Res> {
   const r = await fetch(at + path, { method, headers: init.headers, body: init.body, signal: init.signal });
   const text = await r.text();
   let json: any;
@@ -50,16 +60,32 @@ async function call(method: string, path: string, init: { headers?: Record<strin
 }
 
 function ctl(method: string, path: string, body?: unknown, at = base) {
-  return call(method, `/_emulator${path}`, body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, at);
+  return call(
+    method,
+    `/_emulator${path}`,
+    body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    at,
+  );
 }
 
 const basic = (key: string) => `Basic ${btoa(key)}`;
 
-function tokenCall(body: Record<string, string>, opts: { authorization?: string | null; form?: boolean } = {}, at = base) {
-  const headers: Record<string, string> = { 'content-type': opts.form ? 'application/x-www-form-urlencoded' : 'application/json' };
+function tokenCall(
+  body: Record<string, string>,
+  opts: { authorization?: string | null; form?: boolean } = {},
+  at = base,
+) {
+  const headers: Record<string, string> = {
+    'content-type': opts.form ? 'application/x-www-form-urlencoded' : 'application/json',
+  };
   const auth = opts.authorization === undefined ? basic(AUTH_KEY) : opts.authorization;
   if (auth !== null) headers.authorization = auth;
-  return call('POST', '/oauth/v2/token', { headers, body: opts.form ? new URLSearchParams(body).toString() : JSON.stringify(body) }, at);
+  return call(
+    'POST',
+    '/oauth/v2/token',
+    { headers, body: opts.form ? new URLSearchParams(body).toString() : JSON.stringify(body) },
+    at,
+  );
 }
 
 async function login(at = base): Promise<{ access: string; refresh: string }> {
@@ -69,14 +95,24 @@ async function login(at = base): Promise<{ access: string; refresh: string }> {
 }
 
 let token = '';
-async function api(method: string, path: string, body?: unknown, opts: { token?: string | null; signal?: AbortSignal; at?: string } = {}): Promise<Res> {
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { token?: string | null; signal?: AbortSignal; at?: string } = {},
+): Promise<Res> {
   const at = opts.at ?? base;
   if (opts.token === undefined && token === '') token = (await login(at)).access;
   const headers: Record<string, string> = {};
   const t = opts.token === undefined ? token : opts.token;
   if (t !== null) headers.authorization = `Bearer ${t}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  return call(method, path, { headers, body: body === undefined ? undefined : JSON.stringify(body), signal: opts.signal }, at);
+  return call(
+    method,
+    path,
+    { headers, body: body === undefined ? undefined : JSON.stringify(body), signal: opts.signal },
+    at,
+  );
 }
 beforeEach(() => {
   token = ''; // reset drops every token
@@ -89,7 +125,11 @@ async function create(listId: string, email: string, extra: Record<string, unkno
   return r.json.value[0].id;
 }
 
-async function readOne(listId: string, id: string, fields = 'email,first_name,last_name,gender,phone,is_unsubscribed,is_blacklisted,is_bounced,created_at,unsubscribe_url') {
+async function readOne(
+  listId: string,
+  id: string,
+  fields = 'email,first_name,last_name,gender,phone,is_unsubscribed,is_blacklisted,is_bounced,created_at,unsubscribe_url',
+) {
   const r = await api('GET', `/lists/${listId}/recipients/${id}?_fields=${fields}`);
   expect(r.status).toBe(200);
   return r.json.value[0];
@@ -105,8 +145,14 @@ function expectErrorBody(r: Res, status: number) {
 function expectValidation(r: Res, fieldName: string) {
   expect(r.status).toBe(422);
   expect(r.json).toMatchObject({
-    status: 422, code: 10003, errorMessage: 'Error during input validation',
-    moreInfo: { errors: expect.arrayContaining([expect.objectContaining({ code: 10003, fieldName, message: expect.any(String) })]) },
+    status: 422,
+    code: 10003,
+    errorMessage: 'Error during input validation',
+    moreInfo: {
+      errors: expect.arrayContaining([
+        expect.objectContaining({ code: 10003, fieldName, message: expect.any(String) }),
+      ]),
+    },
   });
 }
 
@@ -118,7 +164,15 @@ describe('POST /oauth/v2/token', () => {
   it('logs in with JSON: the spec’s 200 body', async () => {
     const r = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT });
     expect(r.status).toBe(200);
-    expect(Object.keys(r.json).sort()).toEqual(['access_token', 'account_id', 'expires_in', 'refresh_token', 'scope', 'token_type', 'type']);
+    expect(Object.keys(r.json).sort()).toEqual([
+      'access_token',
+      'account_id',
+      'expires_in',
+      'refresh_token',
+      'scope',
+      'token_type',
+      'type',
+    ]);
     expect(r.json).toMatchObject({ expires_in: 7200, token_type: 'bearer', scope: null, type: 'user' });
     expect(r.json.access_token).toMatch(/^__eyJ/);
     expect(r.json.refresh_token).toMatch(/^__eyJ/);
@@ -146,7 +200,13 @@ describe('POST /oauth/v2/token', () => {
   it('refuses a missing or bad auth key with 400 invalid_client', async () => {
     const body = { error: 'invalid_client', error_description: 'Client id was not found in the headers or body' };
     const login = { username: USERNAME, password: PASSWORD, grant_type: JWT };
-    for (const authorization of [null, basic('other_key:secret'), `Basic ${AUTH_KEY}`, basic(`${AUTH_KEY}:`), `Bearer ${btoa(AUTH_KEY)}`]) {
+    for (const authorization of [
+      null,
+      basic('other_key:secret'),
+      `Basic ${AUTH_KEY}`,
+      basic(`${AUTH_KEY}:`),
+      `Bearer ${btoa(AUTH_KEY)}`,
+    ]) {
       const r = await tokenCall(login, { authorization });
       expect(r.status, String(authorization)).toBe(400);
       expect(r.json).toEqual(body);
@@ -215,15 +275,25 @@ describe('bearer tokens on API calls', () => {
   });
 
   it('takes configurable lifetimes', async () => {
-    const short = await startEmulator({ authKey: AUTH_KEY, username: USERNAME, password: PASSWORD, accessTokenTtlSeconds: 60, refreshTokenTtlSeconds: 120 });
+    const short = await startEmulator({
+      authKey: AUTH_KEY,
+      username: USERNAME,
+      password: PASSWORD,
+      accessTokenTtlSeconds: 60,
+      refreshTokenTtlSeconds: 120,
+    });
     try {
       const r = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT }, {}, short.url);
       expect(r.json.expires_in).toBe(60);
       short.control.advanceClock(61);
       expect((await api('GET', '/lists', undefined, { token: r.json.access_token, at: short.url })).status).toBe(401);
-      expect((await tokenCall({ refresh_token: r.json.refresh_token, grant_type: JWT_REFRESH }, {}, short.url)).status).toBe(200);
+      expect(
+        (await tokenCall({ refresh_token: r.json.refresh_token, grant_type: JWT_REFRESH }, {}, short.url)).status,
+      ).toBe(200);
       short.control.advanceClock(60);
-      expect((await tokenCall({ refresh_token: r.json.refresh_token, grant_type: JWT_REFRESH }, {}, short.url)).status).toBe(400);
+      expect(
+        (await tokenCall({ refresh_token: r.json.refresh_token, grant_type: JWT_REFRESH }, {}, short.url)).status,
+      ).toBe(400);
     } finally {
       await short.close();
     }
@@ -247,21 +317,45 @@ describe('bearer tokens on API calls', () => {
 // ---------------------------------------------------------------- readings the spec leaves open
 
 describe('switches for the spec’s unconfirmed readings (/_emulator/settings)', () => {
-  const DEFAULT_SETTINGS = { errorMessageKey: 'errorMessage', expiredToken: '401-invalid_grant', refreshTokenReuse: true, singleCreateStatus: 200 };
+  const DEFAULT_SETTINGS = {
+    errorMessageKey: 'errorMessage',
+    expiredToken: '401-invalid_grant',
+    refreshTokenReuse: true,
+    singleCreateStatus: 200,
+  };
 
   it('GET shows the defaults; PUT changes any subset; a bad key or value is a 400 that changes nothing; reset restores', async () => {
     expect((await ctl('GET', '/settings')).json).toEqual(DEFAULT_SETTINGS);
     const index = (await ctl('GET', '/')).json.routes.join('\n');
-    for (const name of ['GET /_emulator/settings', 'PUT /_emulator/settings', 'expiredToken', 'refreshTokenReuse', 'singleCreateStatus', 'retryAfterStyle']) expect(index).toContain(name);
+    for (const name of [
+      'GET /_emulator/settings',
+      'PUT /_emulator/settings',
+      'expiredToken',
+      'refreshTokenReuse',
+      'singleCreateStatus',
+      'retryAfterStyle',
+    ])
+      expect(index).toContain(name);
     const put = await ctl('PUT', '/settings', { expiredToken: '401-empty', singleCreateStatus: 201 });
     expect(put.status).toBe(200);
     expect(put.json).toEqual({ ...DEFAULT_SETTINGS, expiredToken: '401-empty', singleCreateStatus: 201 });
-    for (const bad of [{ expiredToken: '403' }, { refreshTokenReuse: 'no' }, { singleCreateStatus: 202 }, { errorMessageKey: 'message' }, { refreshTokenReuse: false, shoeSize: 42 }, { refreshTokenReuse: false, singleCreateStatus: '201' }]) {
+    for (const bad of [
+      { expiredToken: '403' },
+      { refreshTokenReuse: 'no' },
+      { singleCreateStatus: 202 },
+      { errorMessageKey: 'message' },
+      { refreshTokenReuse: false, shoeSize: 42 },
+      { refreshTokenReuse: false, singleCreateStatus: '201' },
+    ]) {
       const r = await ctl('PUT', '/settings', bad);
       expect(r.status, JSON.stringify(bad)).toBe(400);
       expect(r.json.error).toEqual(expect.any(String));
     }
-    expect((await ctl('GET', '/settings')).json).toEqual({ ...DEFAULT_SETTINGS, expiredToken: '401-empty', singleCreateStatus: 201 });
+    expect((await ctl('GET', '/settings')).json).toEqual({
+      ...DEFAULT_SETTINGS,
+      expiredToken: '401-empty',
+      singleCreateStatus: 201,
+    });
     expect((await ctl('GET', '/state')).json.settings.expiredToken).toBe('401-empty');
     await ctl('POST', '/reset');
     expect((await ctl('GET', '/settings')).json).toEqual(DEFAULT_SETTINGS);
@@ -305,7 +399,8 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
 
   it('refreshTokenReuse true (default): a used refresh token keeps working until it expires', async () => {
     const { refresh } = await login();
-    for (let i = 0; i < 3; i++) expect((await tokenCall({ refresh_token: refresh, grant_type: JWT_REFRESH })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await tokenCall({ refresh_token: refresh, grant_type: JWT_REFRESH })).status).toBe(200);
   });
 
   it('refreshTokenReuse false: a refresh token works once; reuse is a 400 invalid_grant like an expired one', async () => {
@@ -338,9 +433,23 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
   });
 
   it('startEmulator takes the readings as options; reset goes back to them; a bad one fails the start', async () => {
-    const e2 = await startEmulator({ authKey: AUTH_KEY, username: USERNAME, password: PASSWORD, lists: [{ id: L1, name: 'W' }], expiredToken: '401-empty', refreshTokenReuse: false, singleCreateStatus: 201, errorMessageKey: 'error_message' });
+    const e2 = await startEmulator({
+      authKey: AUTH_KEY,
+      username: USERNAME,
+      password: PASSWORD,
+      lists: [{ id: L1, name: 'W' }],
+      expiredToken: '401-empty',
+      refreshTokenReuse: false,
+      singleCreateStatus: 201,
+      errorMessageKey: 'error_message',
+    });
     try {
-      const initial = { errorMessageKey: 'error_message', expiredToken: '401-empty', refreshTokenReuse: false, singleCreateStatus: 201 };
+      const initial = {
+        errorMessageKey: 'error_message',
+        expiredToken: '401-empty',
+        refreshTokenReuse: false,
+        singleCreateStatus: 201,
+      };
       expect((await ctl('GET', '/settings', undefined, e2.url)).json).toEqual(initial);
       await ctl('PUT', '/settings', { expiredToken: '400-invalid_grant' }, e2.url);
       await ctl('POST', '/reset', undefined, e2.url);
@@ -361,7 +470,10 @@ describe('write-side readings the spec is silent on', () => {
     expect((await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_unsubscribed: 0 })).status).toBe(200);
     expect((await readOne(L1, id)).is_unsubscribed).toBe(false);
     expectValidation(await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_unsubscribed: 2 }), 'is_unsubscribed');
-    expectValidation(await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_unsubscribed: 'true' }), 'is_unsubscribed');
+    expectValidation(
+      await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_unsubscribed: 'true' }),
+      'is_unsubscribed',
+    );
   });
 
   it('gender "" and null are accepted as "empty" and stored as sent', async () => {
@@ -383,7 +495,9 @@ describe('write-side readings the spec is silent on', () => {
 
   it('bulk: rejected addresses are left out of value; count is the number accepted; a repeated address gives its id twice', async () => {
     const r = await api('POST', '/recipients', [
-      { list_id: L1, email: 'x@example.com' }, { list_id: L1, email: 'bad' }, { list_id: L1, email: 'X@example.com' },
+      { list_id: L1, email: 'x@example.com' },
+      { list_id: L1, email: 'bad' },
+      { list_id: L1, email: 'X@example.com' },
     ]);
     expect(r.status).toBe(201);
     expect(r.json.info).toEqual({ count: 2, additional: { invalid_recipients: ['bad'] } });
@@ -412,7 +526,11 @@ describe('lists', () => {
   it('GET /lists/{list_id}; 404 for an unknown list', async () => {
     const r = await api('GET', `/lists/${L2}?_fields=name`);
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ status: 200, info: { count: 1 }, value: [{ _href: `${base}/lists/${L2}`, id: L2, name: 'Offers' }] });
+    expect(r.json).toEqual({
+      status: 200,
+      info: { count: 1 },
+      value: [{ _href: `${base}/lists/${L2}`, id: L2, name: 'Offers' }],
+    });
     expectErrorBody(await api('GET', '/lists/zzzz9999'), 404);
   });
 
@@ -429,7 +547,15 @@ describe('lists', () => {
 
 describe('POST /recipients', () => {
   it('creates one recipient: 200, count, invalid_recipients, value [{_href, id}]', async () => {
-    const r = await api('POST', '/recipients', { list_id: L1, email: 'anna@example.com', first_name: 'Anna', last_name: 'Alpha', gender: 'f', is_unsubscribed: false, unsubscribe_url: 'https://w.example/u/abc' });
+    const r = await api('POST', '/recipients', {
+      list_id: L1,
+      email: 'anna@example.com',
+      first_name: 'Anna',
+      last_name: 'Alpha',
+      gender: 'f',
+      is_unsubscribed: false,
+      unsubscribe_url: 'https://w.example/u/abc',
+    });
     expect(r.status).toBe(200);
     expect(r.json.status).toBe(200);
     expect(r.json.info).toEqual({ count: 1, additional: { invalid_recipients: [] } });
@@ -437,8 +563,15 @@ describe('POST /recipients', () => {
     expect(item.id).toMatch(ID);
     expect(item._href).toContain(item.id);
     expect(await readOne(L1, item.id)).toMatchObject({
-      email: 'anna@example.com', first_name: 'Anna', last_name: 'Alpha', gender: 'f', phone: null,
-      is_unsubscribed: false, is_blacklisted: false, is_bounced: false, unsubscribe_url: 'https://w.example/u/abc',
+      email: 'anna@example.com',
+      first_name: 'Anna',
+      last_name: 'Alpha',
+      gender: 'f',
+      phone: null,
+      is_unsubscribed: false,
+      is_blacklisted: false,
+      is_bounced: false,
+      unsubscribe_url: 'https://w.example/u/abc',
     });
   });
 
@@ -451,10 +584,21 @@ describe('POST /recipients', () => {
 
   it('upserts by e-mail within the list, case-insensitively, changing only the fields sent', async () => {
     const id = await create(L1, 'Mixed.Case@Example.com', { first_name: 'Max', last_name: 'Muster', phone: '+49 1' });
-    const again = await api('POST', '/recipients', { list_id: L1, email: 'mixed.case@example.com', last_name: 'Neu', is_unsubscribed: true });
+    const again = await api('POST', '/recipients', {
+      list_id: L1,
+      email: 'mixed.case@example.com',
+      last_name: 'Neu',
+      is_unsubscribed: true,
+    });
     expect(again.status).toBe(200);
     expect(again.json.value[0].id).toBe(id);
-    expect(await readOne(L1, id)).toMatchObject({ email: 'mixed.case@example.com', first_name: 'Max', last_name: 'Neu', phone: '+49 1', is_unsubscribed: true });
+    expect(await readOne(L1, id)).toMatchObject({
+      email: 'mixed.case@example.com',
+      first_name: 'Max',
+      last_name: 'Neu',
+      phone: '+49 1',
+      is_unsubscribed: true,
+    });
     const state = (await ctl('GET', `/state?list_id=${L1}`)).json;
     expect(state.recipients).toHaveLength(1);
   });
@@ -469,7 +613,11 @@ describe('POST /recipients', () => {
   });
 
   it('ids are 8 lowercase alphanumerics, unique across lists, recipients and the account', async () => {
-    const r = await api('POST', '/recipients', Array.from({ length: 200 }, (_, i) => ({ list_id: i % 2 ? L1 : L2, email: `u${i}@example.com` })));
+    const r = await api(
+      'POST',
+      '/recipients',
+      Array.from({ length: 200 }, (_, i) => ({ list_id: i % 2 ? L1 : L2, email: `u${i}@example.com` })),
+    );
     const ids: string[] = r.json.value.map((v: any) => v.id);
     const state = (await ctl('GET', '/state')).json;
     const all = [...ids, L1, L2, state.accountId, ...state.attributes.map((a: any) => a.id)];
@@ -521,7 +669,10 @@ describe('POST /recipients', () => {
 
   it('addresses configured as rejected land in invalid_recipients', async () => {
     await ctl('POST', '/rejected-emails', { emails: ['Blocked@Example.com'] });
-    const r = await api('POST', '/recipients', [{ list_id: L1, email: 'blocked@example.com' }, { list_id: L1, email: 'fine@example.com' }]);
+    const r = await api('POST', '/recipients', [
+      { list_id: L1, email: 'blocked@example.com' },
+      { list_id: L1, email: 'fine@example.com' },
+    ]);
     expect(r.status).toBe(201);
     expect(r.json.info.additional.invalid_recipients).toEqual(['blocked@example.com']);
     expect(r.json.info.count).toBe(1);
@@ -540,16 +691,25 @@ describe('POST /recipients', () => {
 
   it('validates fields: gender, booleans, missing e-mail or list_id, read-only fields', async () => {
     expectValidation(await api('POST', '/recipients', { list_id: L1, email: 'a@example.com', gender: 'x' }), 'gender');
-    expectValidation(await api('POST', '/recipients', { list_id: L1, email: 'a@example.com', is_unsubscribed: 'yes' }), 'is_unsubscribed');
+    expectValidation(
+      await api('POST', '/recipients', { list_id: L1, email: 'a@example.com', is_unsubscribed: 'yes' }),
+      'is_unsubscribed',
+    );
     expectValidation(await api('POST', '/recipients', { list_id: L1, first_name: 'A' }), 'email');
     expectValidation(await api('POST', '/recipients', { email: 'a@example.com' }), 'list_id');
-    expectValidation(await api('POST', '/recipients', { list_id: L1, email: 'a@example.com', is_bounced: true }), 'is_bounced');
+    expectValidation(
+      await api('POST', '/recipients', { list_id: L1, email: 'a@example.com', is_bounced: true }),
+      'is_bounced',
+    );
     const ok = await api('POST', '/recipients', { list_id: L1, email: 'a@example.com', gender: '' });
     expect(ok.status).toBe(200);
   });
 
   it('a body that is not JSON is a 400', async () => {
-    const r = await call('POST', '/recipients', { headers: { authorization: `Bearer ${(await login()).access}`, 'content-type': 'application/json' }, body: '{"list_id":' });
+    const r = await call('POST', '/recipients', {
+      headers: { authorization: `Bearer ${(await login()).access}`, 'content-type': 'application/json' },
+      body: '{"list_id":',
+    });
     expectErrorBody(r, 400);
   });
 });
@@ -559,10 +719,20 @@ describe('POST /recipients', () => {
 describe('PATCH and POST /lists/{list_id}/recipients/{id}', () => {
   it('updates any subset of fields: 200 {"status":200,"info":{"count":1},"value":[]}', async () => {
     const id = await create(L1, 'p@example.com', { first_name: 'P', last_name: 'Q', gender: 'm' });
-    const r = await api('PATCH', `/lists/${L1}/recipients/${id}`, { first_name: 'Paula', gender: 'f', unsubscribe_url: 'https://w/u/1' });
+    const r = await api('PATCH', `/lists/${L1}/recipients/${id}`, {
+      first_name: 'Paula',
+      gender: 'f',
+      unsubscribe_url: 'https://w/u/1',
+    });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ status: 200, info: { count: 1 }, value: [] });
-    expect(await readOne(L1, id)).toMatchObject({ email: 'p@example.com', first_name: 'Paula', last_name: 'Q', gender: 'f', unsubscribe_url: 'https://w/u/1' });
+    expect(await readOne(L1, id)).toMatchObject({
+      email: 'p@example.com',
+      first_name: 'Paula',
+      last_name: 'Q',
+      gender: 'f',
+      unsubscribe_url: 'https://w/u/1',
+    });
   });
 
   it('POST to the same path does the same (the PHP client’s way)', async () => {
@@ -626,13 +796,35 @@ describe('GET /lists/{list_id}/recipients/{id}', () => {
   it('returns {_href, id} alone, the named _fields, or the default fields with _expand', async () => {
     const id = await create(L1, 'g@example.com', { first_name: 'G', unsubscribe_url: 'https://w/u/g' });
     const bare = await api('GET', `/lists/${L1}/recipients/${id}`);
-    expect(bare.json).toEqual({ status: 200, info: { count: 1 }, value: [{ _href: `${base}/lists/${L1}/recipients/${id}`, id }] });
+    expect(bare.json).toEqual({
+      status: 200,
+      info: { count: 1 },
+      value: [{ _href: `${base}/lists/${L1}/recipients/${id}`, id }],
+    });
 
     const named = await api('GET', `/lists/${L1}/recipients/${id}?_fields=email,first_name,unsubscribe_url`);
-    expect(named.json.value[0]).toEqual({ _href: expect.any(String), id, email: 'g@example.com', first_name: 'G', unsubscribe_url: 'https://w/u/g' });
+    expect(named.json.value[0]).toEqual({
+      _href: expect.any(String),
+      id,
+      email: 'g@example.com',
+      first_name: 'G',
+      unsubscribe_url: 'https://w/u/g',
+    });
 
     const expanded = (await api('GET', `/lists/${L1}/recipients/${id}?_expand=true`)).json.value[0];
-    for (const f of ['id', 'email', 'first_name', 'last_name', 'gender', 'phone', 'created_at', 'is_unsubscribed', 'is_blacklisted', 'is_bounced']) expect(expanded).toHaveProperty(f);
+    for (const f of [
+      'id',
+      'email',
+      'first_name',
+      'last_name',
+      'gender',
+      'phone',
+      'created_at',
+      'is_unsubscribed',
+      'is_blacklisted',
+      'is_bounced',
+    ])
+      expect(expanded).toHaveProperty(f);
     expect(expanded).not.toHaveProperty('unsubscribe_url'); // custom attributes only when named
   });
 
@@ -648,7 +840,11 @@ describe('GET /lists/{list_id}/recipients/{id}', () => {
 
 describe('GET /lists/{list_id}/recipients: paging', () => {
   it('pages 120 recipients by 50 to the end, in creation order', async () => {
-    const created = await api('POST', '/recipients', Array.from({ length: 120 }, (_, i) => ({ list_id: L1, email: `p${String(i).padStart(3, '0')}@example.com` })));
+    const created = await api(
+      'POST',
+      '/recipients',
+      Array.from({ length: 120 }, (_, i) => ({ list_id: L1, email: `p${String(i).padStart(3, '0')}@example.com` })),
+    );
     const expected: string[] = created.json.value.map((v: any) => v.id);
 
     let next: string | undefined = `/lists/${L1}/recipients?_expand=true&_fields=id,email&_limit=50&_offset=0`;
@@ -671,7 +867,11 @@ describe('GET /lists/{list_id}/recipients: paging', () => {
   });
 
   it('defaults to _limit 50 and {_href, id} without _expand', async () => {
-    await api('POST', '/recipients', Array.from({ length: 60 }, (_, i) => ({ list_id: L1, email: `d${i}@example.com` })));
+    await api(
+      'POST',
+      '/recipients',
+      Array.from({ length: 60 }, (_, i) => ({ list_id: L1, email: `d${i}@example.com` })),
+    );
     const r = await api('GET', `/lists/${L1}/recipients`);
     expect(r.json.info.count).toBe(60);
     expect(r.json.value).toHaveLength(50);
@@ -694,15 +894,29 @@ describe('GET /lists/{list_id}/recipients: paging', () => {
     expect(found.json.value).toEqual([{ _href: expect.any(String), id }]);
     expectErrorBody(await api('GET', `/lists/${L1}/recipients?_fields=email,shoe_size`), 400);
     const expanded = await api('GET', `/lists/${L1}/recipients?_expand=true&_fields=email,unsubscribe_url`);
-    expect(expanded.json.value).toEqual([{ _href: expect.any(String), id, email: 'f@example.com', unsubscribe_url: 'https://w/u/f' }]);
+    expect(expanded.json.value).toEqual([
+      { _href: expect.any(String), id, email: 'f@example.com', unsubscribe_url: 'https://w/u/f' },
+    ]);
     // Other collections alike; a read-one call honours _fields alone.
     expect((await api('GET', '/lists?_fields=name')).json.value[0]).toEqual({ _href: `${base}/lists/${L1}`, id: L1 });
-    expect((await api('GET', '/lists?_expand=true&_fields=name')).json.value[0]).toEqual({ _href: `${base}/lists/${L1}`, id: L1, name: 'Weekly' });
-    expect((await api('GET', `/lists/${L1}/recipients/${id}?_fields=first_name`)).json.value[0]).toEqual({ _href: expect.any(String), id, first_name: 'F' });
+    expect((await api('GET', '/lists?_expand=true&_fields=name')).json.value[0]).toEqual({
+      _href: `${base}/lists/${L1}`,
+      id: L1,
+      name: 'Weekly',
+    });
+    expect((await api('GET', `/lists/${L1}/recipients/${id}?_fields=first_name`)).json.value[0]).toEqual({
+      _href: expect.any(String),
+      id,
+      first_name: 'F',
+    });
   });
 
   it('a count that is an exact multiple of _limit ends without _next', async () => {
-    await api('POST', '/recipients', Array.from({ length: 100 }, (_, i) => ({ list_id: L1, email: `m${i}@example.com` })));
+    await api(
+      'POST',
+      '/recipients',
+      Array.from({ length: 100 }, (_, i) => ({ list_id: L1, email: `m${i}@example.com` })),
+    );
     const first = await api('GET', `/lists/${L1}/recipients?_limit=50`);
     const second = await api('GET', first.json.info.links._next.slice(base.length));
     expect(second.json.value).toHaveLength(50);
@@ -715,7 +929,8 @@ describe('GET /lists/{list_id}/recipients: paging', () => {
     const r = await api('GET', `/lists/${L1}/recipients?_offset=10`);
     expect(r.json.info.count).toBe(1);
     expect(r.json.value).toEqual([]);
-    for (const q of ['_limit=0', '_limit=abc', '_offset=-1']) expectErrorBody(await api('GET', `/lists/${L1}/recipients?${q}`), 400);
+    for (const q of ['_limit=0', '_limit=abc', '_offset=-1'])
+      expectErrorBody(await api('GET', `/lists/${L1}/recipients?${q}`), 400);
     expectErrorBody(await api('GET', '/lists/zzzz9999/recipients'), 404);
   });
 
@@ -733,8 +948,19 @@ describe('GET /lists/{list_id}/recipients: paging', () => {
 describe('GET /lists/{list_id}/recipients: _filter (FIQL)', () => {
   const ids: Record<string, string> = {};
   beforeEach(async () => {
-    ids.anna = await create(L1, 'anna@example.com', { first_name: 'Anna', last_name: 'Alpha', gender: 'f', unsubscribe_url: 'https://w/u/a' });
-    ids.bob = await create(L1, 'bob@yahoo.com', { first_name: 'Bob', last_name: 'Beta', gender: 'm', is_unsubscribed: true, unsubscribe_url: 'http://w/u/b' });
+    ids.anna = await create(L1, 'anna@example.com', {
+      first_name: 'Anna',
+      last_name: 'Alpha',
+      gender: 'f',
+      unsubscribe_url: 'https://w/u/a',
+    });
+    ids.bob = await create(L1, 'bob@yahoo.com', {
+      first_name: 'Bob',
+      last_name: 'Beta',
+      gender: 'm',
+      is_unsubscribed: true,
+      unsubscribe_url: 'http://w/u/b',
+    });
     ids.carl = await create(L1, 'carl@yahoo.de', { first_name: 'Carl', last_name: 'Gamma', gender: 'm' });
     ids.dora = await create(L1, 'dora@example.org', { first_name: 'Dora', last_name: 'Delta', gender: 'f' });
     await ctl('PATCH', `/recipients/${ids.dora}`, { is_blacklisted: true });
@@ -795,28 +1021,64 @@ describe('GET /lists/{list_id}/recipients: _filter (FIQL)', () => {
     expect(r.json.info.links._next).toEqual(expect.any(String));
   });
   it('an unknown field or a syntax error is a 400', async () => {
-    for (const f of ['shoe_size=="42"', 'email=="unterminated', 'email=~"x"', 'email==', 'DATE_FORMAT(created_at,"Y")=="2020"']) {
+    for (const f of [
+      'shoe_size=="42"',
+      'email=="unterminated',
+      'email=~"x"',
+      'email==',
+      'DATE_FORMAT(created_at,"Y")=="2020"',
+    ]) {
       expectErrorBody(await api('GET', `/lists/${L1}/recipients?${filter(f)}`), 400);
     }
   });
   it('values must be in double quotes: unquoted (booleans and numbers too) and single-quoted are a 400', async () => {
-    for (const f of ['email==anna@example.com', "email=='anna@example.com'", 'email=like=%yahoo.com', 'is_unsubscribed==true', 'is_unsubscribed==1', 'first_name==last_name', 'email==\\"x\\"']) {
+    for (const f of [
+      'email==anna@example.com',
+      "email=='anna@example.com'",
+      'email=like=%yahoo.com',
+      'is_unsubscribed==true',
+      'is_unsubscribed==1',
+      'first_name==last_name',
+      'email==\\"x\\"',
+    ]) {
       expectErrorBody(await api('GET', `/lists/${L1}/recipients?${filter(f)}`), 400);
     }
   });
   it('only the spec’s operators, in lower case; no grouping parentheses, no spaces outside quotes', async () => {
-    for (const f of ['email!="a@b.de"', 'email=nlike="%a%"', 'email=ncontains="a"', 'email=nin=("a@b.de")', 'email=LIKE="%a%"', 'email=In=("a@b.de")', 'email=NE="a@b.de"',
-      '(first_name=="Anna",first_name=="Bob");gender=="m"', 'email == "anna@example.com"', ' email=="anna@example.com"']) {
+    for (const f of [
+      'email!="a@b.de"',
+      'email=nlike="%a%"',
+      'email=ncontains="a"',
+      'email=nin=("a@b.de")',
+      'email=LIKE="%a%"',
+      'email=In=("a@b.de")',
+      'email=NE="a@b.de"',
+      '(first_name=="Anna",first_name=="Bob");gender=="m"',
+      'email == "anna@example.com"',
+      ' email=="anna@example.com"',
+    ]) {
       expectErrorBody(await api('GET', `/lists/${L1}/recipients?${filter(f)}`), 400);
     }
   });
   it('=in= takes a parenthesised list of quoted values: a scalar, an empty or unquoted list is a 400', async () => {
-    for (const f of ['email=in="anna@example.com"', 'email=in=()', 'email=in=(anna@example.com)', 'email=in=("a@b.de",)', 'email=in=("a@b.de"', 'email=="a@b.de",("c@d.de")']) {
+    for (const f of [
+      'email=in="anna@example.com"',
+      'email=in=()',
+      'email=in=(anna@example.com)',
+      'email=in=("a@b.de",)',
+      'email=in=("a@b.de"',
+      'email=="a@b.de",("c@d.de")',
+    ]) {
       expectErrorBody(await api('GET', `/lists/${L1}/recipients?${filter(f)}`), 400);
     }
   });
   it('list_id and updated_at are not recipient fields of the API: 400 in _filter and _fields', async () => {
-    for (const q of [filter(`list_id=="${L1}"`), filter('updated_at=gt="2000"'), '_fields=id,list_id', '_fields=updated_at']) {
+    for (const q of [
+      filter(`list_id=="${L1}"`),
+      filter('updated_at=gt="2000"'),
+      '_fields=id,list_id',
+      '_fields=updated_at',
+    ]) {
       expectErrorBody(await api('GET', `/lists/${L1}/recipients?_expand=true&${q}`), 400);
     }
     expectErrorBody(await api('GET', `/lists/${L1}/recipients/${ids.anna}?_fields=list_id`), 400);
@@ -851,14 +1113,24 @@ describe('attributes', () => {
     expect((await readOne(L1, id, 'customer_no')).customer_no).toBe('K-1');
     const dup = await api('POST', '/attributes', { name: 'customer_no' });
     expect(dup.status).toBe(400);
-    expect(dup.json).toEqual({ status: 400, code: 1062, errorMessage: 'Duplicate value "customer_no" for column "name"' });
+    expect(dup.json).toEqual({
+      status: 400,
+      code: 1062,
+      errorMessage: 'Duplicate value "customer_no" for column "name"',
+    });
     expectValidation(await api('POST', '/attributes', { name: 'no spaces' }), 'name');
   });
 });
 
 describe('unknown routes', () => {
   it('answer 404 with an error body', async () => {
-    for (const [m, p] of [['GET', '/nope'], ['GET', '/recipients'], ['PUT', '/lists'], ['DELETE', `/lists/${L1}`], ['GET', '/oauth/v2/token']] as const) {
+    for (const [m, p] of [
+      ['GET', '/nope'],
+      ['GET', '/recipients'],
+      ['PUT', '/lists'],
+      ['DELETE', `/lists/${L1}`],
+      ['GET', '/oauth/v2/token'],
+    ] as const) {
       expectErrorBody(await api(m, p), 404);
     }
   });
@@ -878,25 +1150,51 @@ describe('control over HTTP', () => {
     const s = (await ctl('GET', '/state')).json;
     expect(s.lists.map((l: any) => l.id)).toEqual([L1, L2]);
     expect(s.attributes.map((a: any) => a.name)).toEqual(['unsubscribe_url']);
-    expect(s.recipients).toEqual([expect.objectContaining({
-      id, list_id: L1, email: 's@example.com', first_name: 'S', last_name: null, gender: null, phone: null,
-      is_unsubscribed: false, is_blacklisted: false, is_bounced: false, created_at: expect.any(String),
-      attributes: { unsubscribe_url: 'https://w/u/s' },
-    })]);
+    expect(s.recipients).toEqual([
+      expect.objectContaining({
+        id,
+        list_id: L1,
+        email: 's@example.com',
+        first_name: 'S',
+        last_name: null,
+        gender: null,
+        phone: null,
+        is_unsubscribed: false,
+        is_blacklisted: false,
+        is_bounced: false,
+        created_at: expect.any(String),
+        attributes: { unsubscribe_url: 'https://w/u/s' },
+      }),
+    ]);
     expect(s.tokens.liveAccessTokens).toBe(1);
   });
 
   it('inserts, finds, edits (flags included) and deletes recipients as a UI user would', async () => {
-    const ins = await ctl('POST', '/recipients', { list_id: L1, email: 'ui@example.com', first_name: 'U', is_bounced: true });
+    const ins = await ctl('POST', '/recipients', {
+      list_id: L1,
+      email: 'ui@example.com',
+      first_name: 'U',
+      is_bounced: true,
+    });
     expect(ins.status).toBe(200);
     const id = ins.json.id;
     expect(id).toMatch(ID);
     expect((await readOne(L1, id)).is_bounced).toBe(true);
     expect((await ctl('GET', `/recipients?list_id=${L1}&email=UI@example.com`)).json.id).toBe(id);
 
-    const ed = await ctl('PATCH', `/recipients/${id}`, { is_unsubscribed: true, is_blacklisted: true, is_bounced: false, email: 'ui2@example.com' });
+    const ed = await ctl('PATCH', `/recipients/${id}`, {
+      is_unsubscribed: true,
+      is_blacklisted: true,
+      is_bounced: false,
+      email: 'ui2@example.com',
+    });
     expect(ed.status).toBe(200);
-    expect(await readOne(L1, id)).toMatchObject({ email: 'ui2@example.com', is_unsubscribed: true, is_blacklisted: true, is_bounced: false });
+    expect(await readOne(L1, id)).toMatchObject({
+      email: 'ui2@example.com',
+      is_unsubscribed: true,
+      is_blacklisted: true,
+      is_bounced: false,
+    });
 
     expect((await ctl('DELETE', `/recipients/${id}`)).json).toEqual({ deleted: true });
     expectErrorBody(await api('GET', `/lists/${L1}/recipients/${id}`), 404);
@@ -943,7 +1241,11 @@ describe('control over HTTP', () => {
     const rec = emu.control.insertRecipient({ list_id: list.id, email: 'js@example.com', is_unsubscribed: true });
     expect(emu.control.findRecipient(list.id, 'JS@example.com')?.id).toBe(rec.id);
     emu.control.editRecipient(rec.id, { is_blacklisted: true });
-    expect(emu.control.getRecipient(rec.id)).toMatchObject({ is_unsubscribed: true, is_blacklisted: true, is_bounced: false });
+    expect(emu.control.getRecipient(rec.id)).toMatchObject({
+      is_unsubscribed: true,
+      is_blacklisted: true,
+      is_bounced: false,
+    });
     expect(emu.control.state({ listId: list.id }).recipients).toHaveLength(1);
     expect(emu.control.deleteRecipient(rec.id)).toBe(true);
     expect(() => emu.control.deleteRecipient(rec.id)).toThrow();
@@ -963,30 +1265,76 @@ describe('call log', () => {
       ['GET', '/lists/zzzz9999', 404],
     ]);
     for (const e of entries) {
-      expect(Object.keys(e).sort()).toEqual(['durationMs', 'fault', 'method', 'path', 'route', 'ruleId', 'seq', 'status', 'time']);
+      expect(Object.keys(e).sort()).toEqual([
+        'durationMs',
+        'fault',
+        'method',
+        'path',
+        'route',
+        'ruleId',
+        'seq',
+        'status',
+        'time',
+      ]);
       expect(Date.parse(e.time)).not.toBeNaN();
       expect(e.fault).toBeNull();
     }
-    expect(counters.byRoute).toEqual({ 'POST /oauth/v2/token': 1, 'POST /recipients': 1, 'GET /lists/{list_id}/recipients': 1, 'GET /lists/{list_id}': 1 });
+    expect(counters.byRoute).toEqual({
+      'POST /oauth/v2/token': 1,
+      'POST /recipients': 1,
+      'GET /lists/{list_id}/recipients': 1,
+      'GET /lists/{list_id}': 1,
+    });
     expect(counters.total).toBe(4);
     expect((await ctl('GET', '/counters')).json.byStatus).toEqual({ 200: 3, 404: 1 });
     await ctl('DELETE', '/log');
-    expect((await ctl('GET', '/log')).json).toEqual({ entries: [], counters: { total: 0, byRoute: {}, byStatus: {}, byFault: {} } });
+    expect((await ctl('GET', '/log')).json).toEqual({
+      entries: [],
+      counters: { total: 0, byRoute: {}, byStatus: {}, byFault: {} },
+    });
   });
 
   it('never holds the password, auth key, tokens or personal data from bodies', async () => {
     const seen: unknown[] = [];
-    const e2 = await startEmulator({ authKey: AUTH_KEY, username: USERNAME, password: PASSWORD, lists: [{ id: L1, name: 'W' }], log: (e) => seen.push(e) });
+    const e2 = await startEmulator({
+      authKey: AUTH_KEY,
+      username: USERNAME,
+      password: PASSWORD,
+      lists: [{ id: L1, name: 'W' }],
+      log: (e) => seen.push(e),
+    });
     try {
       const t = await login(e2.url);
       await tokenCall({ refresh_token: t.refresh, grant_type: JWT_REFRESH }, {}, e2.url);
       await tokenCall({ username: USERNAME, password: 'wrong-secret-pw', grant_type: JWT }, {}, e2.url);
-      await api('POST', '/recipients', { list_id: L1, email: 'private.person@example.com', first_name: 'Zelda', last_name: 'Secretname' }, { token: t.access, at: e2.url });
+      await api(
+        'POST',
+        '/recipients',
+        { list_id: L1, email: 'private.person@example.com', first_name: 'Zelda', last_name: 'Secretname' },
+        { token: t.access, at: e2.url },
+      );
       const id = e2.control.state().recipients[0]!.id;
-      await api('PATCH', `/lists/${L1}/recipients/${id}`, { email: 'other.private@example.com' }, { token: t.access, at: e2.url });
+      await api(
+        'PATCH',
+        `/lists/${L1}/recipients/${id}`,
+        { email: 'other.private@example.com' },
+        { token: t.access, at: e2.url },
+      );
       const logged = JSON.stringify([e2.control.log(), seen, (await ctl('GET', '/log', undefined, e2.url)).json]);
       expect(seen.length).toBe(5);
-      for (const secret of [PASSWORD, 'wrong-secret-pw', AUTH_KEY, btoa(AUTH_KEY), t.access, t.refresh, USERNAME, 'private.person', 'other.private', 'Zelda', 'Secretname']) {
+      for (const secret of [
+        PASSWORD,
+        'wrong-secret-pw',
+        AUTH_KEY,
+        btoa(AUTH_KEY),
+        t.access,
+        t.refresh,
+        USERNAME,
+        'private.person',
+        'other.private',
+        'Zelda',
+        'Secretname',
+      ]) {
         expect(logged).not.toContain(secret);
       }
     } finally {
@@ -1036,8 +1384,16 @@ describe('faults: targeted rules, one per kind', () => {
 
   it('a delay past the client’s timeout, then a normal answer: the write still happens', async () => {
     await login().then((t) => (token = t.access));
-    await ctl('POST', '/rules', { kind: 'timeout', delayMs: 400, delayThen: 'normal', method: 'POST', pathPrefix: '/recipients' });
-    await expect(api('POST', '/recipients', { list_id: L1, email: 'slow@example.com' }, { signal: AbortSignal.timeout(100) })).rejects.toThrow();
+    await ctl('POST', '/rules', {
+      kind: 'timeout',
+      delayMs: 400,
+      delayThen: 'normal',
+      method: 'POST',
+      pathPrefix: '/recipients',
+    });
+    await expect(
+      api('POST', '/recipients', { list_id: L1, email: 'slow@example.com' }, { signal: AbortSignal.timeout(100) }),
+    ).rejects.toThrow();
     expect((await ctl('GET', '/state')).json.recipients).toHaveLength(0);
     await new Promise((r) => setTimeout(r, 500));
     expect((await ctl('GET', '/state')).json.recipients.map((r: any) => r.email)).toEqual(['slow@example.com']);
@@ -1065,7 +1421,11 @@ describe('faults: targeted rules, one per kind', () => {
 
   it('any status with any body', async () => {
     const { access } = await login();
-    await ctl('POST', '/rules', { kind: 'status', status: 403, body: { status: 403, code: 403, errorMessage: 'Forbidden' } });
+    await ctl('POST', '/rules', {
+      kind: 'status',
+      status: 403,
+      body: { status: 403, code: 403, errorMessage: 'Forbidden' },
+    });
     const r = await api('GET', '/lists', undefined, { token: access });
     expect(r.status).toBe(403);
     expect(r.json).toEqual({ status: 403, code: 403, errorMessage: 'Forbidden' });
@@ -1073,7 +1433,8 @@ describe('faults: targeted rules, one per kind', () => {
 });
 
 describe('faults: Retry-After styles and 503 with Retry-After', () => {
-  const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+  const IMF_FIXDATE =
+    /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
   const secondsAhead = (header: string | null) => (Date.parse(String(header)) - Date.now()) / 1000;
 
   it('a rule can give Retry-After as an HTTP-date that many seconds ahead (rounded up to a whole second)', async () => {
@@ -1122,7 +1483,14 @@ describe('faults: Retry-After styles and 503 with Retry-After', () => {
     expect((await ctl('POST', '/rules', { kind: '429_retry_after', retryAfterSeconds: -1 })).status).toBe(400);
     const faults = (await ctl('GET', '/faults')).json;
     expect(faults.retryAfterStyle).toBe('seconds');
-    expect(faults.kinds.map((k: any) => k.kind)).toEqual(['429_retry_after', '429', '500', '503', 'timeout', '500_after_write']);
+    expect(faults.kinds.map((k: any) => k.kind)).toEqual([
+      '429_retry_after',
+      '429',
+      '500',
+      '503',
+      'timeout',
+      '500_after_write',
+    ]);
   });
 });
 
@@ -1148,7 +1516,14 @@ describe('faults: rule matching and counts', () => {
     await create(L1, 'other@example.com');
     await ctl('POST', '/rules', { kind: '500', email: 'TARGET@example.com', times: 3 });
     expect((await api('POST', '/recipients', { list_id: L1, email: 'other@example.com' })).status).toBe(200);
-    expect((await api('POST', '/recipients', [{ list_id: L1, email: 'x@example.com' }, { list_id: L1, email: 'target@example.com' }])).status).toBe(500);
+    expect(
+      (
+        await api('POST', '/recipients', [
+          { list_id: L1, email: 'x@example.com' },
+          { list_id: L1, email: 'target@example.com' },
+        ])
+      ).status,
+    ).toBe(500);
     expect((await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_unsubscribed: true })).status).toBe(500);
     expect((await api('GET', `/lists/${L1}/recipients/${id}`)).status).toBe(500);
     expect((await api('GET', `/lists/${L1}/recipients/${id}`)).status).toBe(200);
@@ -1180,7 +1555,12 @@ describe('faults: rule matching and counts', () => {
 
 describe('faults: random rate from a seeded PRNG', () => {
   async function run(seed: number, n = 60): Promise<string[]> {
-    await ctl('PUT', '/faults', { rate: 0.3, seed, kinds: ['429_retry_after', '429', '500', '503', '500_after_write'], retryAfterSeconds: 1 });
+    await ctl('PUT', '/faults', {
+      rate: 0.3,
+      seed,
+      kinds: ['429_retry_after', '429', '500', '503', '500_after_write'],
+      retryAfterSeconds: 1,
+    });
     const out: string[] = [];
     for (let i = 0; i < n; i++) {
       const r = await api('GET', `/lists/${L1}/recipients`);
@@ -1201,7 +1581,9 @@ describe('faults: random rate from a seeded PRNG', () => {
     expect(faulted).toBeLessThan(40);
     expect(new Set(a)).toEqual(new Set(['200', '429+ra', '429', '500', '503']));
     const log = (await ctl('GET', '/log')).json;
-    expect(Object.values(log.counters.byFault).reduce((x: number, y: any) => x + y, 0)).toBe(a.filter((s) => s !== '200').length * 2 + c.filter((s) => s !== '200').length);
+    expect(Object.values(log.counters.byFault).reduce((x: number, y: any) => x + y, 0)).toBe(
+      a.filter((s) => s !== '200').length * 2 + c.filter((s) => s !== '200').length,
+    );
   });
 
   it('rate 1: every API call faulted; the token endpoint only with includeOAuth', async () => {
@@ -1230,13 +1612,21 @@ describe('scale', () => {
   it('holds 100,000 recipients in one list; upsert stays fast; _limit caps at 5000', async () => {
     const total = 100_000;
     for (let start = 0; start < total; start += 20_000) {
-      const chunk = Array.from({ length: 20_000 }, (_, i) => ({ list_id: L1, email: `bulk${start + i}@example.com`, first_name: 'B' }));
+      const chunk = Array.from({ length: 20_000 }, (_, i) => ({
+        list_id: L1,
+        email: `bulk${start + i}@example.com`,
+        first_name: 'B',
+      }));
       const r = await api('POST', '/recipients', chunk);
       expect(r.status).toBe(201);
       expect(r.json.info.count).toBe(20_000);
     }
     const t0 = Date.now();
-    for (let i = 0; i < 200; i++) expect((await api('POST', '/recipients', { list_id: L1, email: `BULK${i * 499}@example.com`, last_name: 'Up' })).status).toBe(200);
+    for (let i = 0; i < 200; i++)
+      expect(
+        (await api('POST', '/recipients', { list_id: L1, email: `BULK${i * 499}@example.com`, last_name: 'Up' }))
+          .status,
+      ).toBe(200);
     expect(Date.now() - t0).toBeLessThan(5000);
     const page = await api('GET', `/lists/${L1}/recipients?_limit=10000&_offset=99000`);
     expect(page.json.info.count).toBe(total);

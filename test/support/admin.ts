@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test';
-import { expect } from 'vitest';
 import * as v from 'valibot';
+import { expect } from 'vitest';
 import { at, clientFor, confirmed, signedRequest, uid, type WorkerFetch } from './worker';
 
 /** Helpers for the admin API tests. */
@@ -16,21 +16,37 @@ export function adminToolsFor(fetch: WorkerFetch) {
 
   /** Sends events in one signed batch and expects every one accepted. */
   async function postBatch(events: Record<string, unknown>[]): Promise<void> {
-    const res = await fetch(await signedRequest(JSON.stringify({ events: events.map((e) => ({ id: uid('e'), ...e })) }), { path: '/v1/events/batch' }));
+    const res = await fetch(
+      await signedRequest(JSON.stringify({ events: events.map((e) => ({ id: uid('e'), ...e })) }), {
+        path: '/v1/events/batch',
+      }),
+    );
     expect(res.status).toBe(200);
     const { results } = await res.json<{ results: { status: string }[] }>();
-    expect(results.every((r) => r.status === 'accepted'), JSON.stringify(results)).toBe(true);
+    expect(
+      results.every((r) => r.status === 'accepted'),
+      JSON.stringify(results),
+    ).toBe(true);
   }
 
   /** `count` new users, each confirmed to `newsletterId`; returns their ids. */
-  async function subscribeMany(newsletterId: string, count: number, email = (u: string) => `${u}@example.com`): Promise<string[]> {
+  async function subscribeMany(
+    newsletterId: string,
+    count: number,
+    email = (u: string) => `${u}@example.com`,
+  ): Promise<string[]> {
     const users = Array.from({ length: count }, () => uid('u'));
     await postBatch(users.map((u) => confirmed(u, newsletterId, email(u), {}, at())));
     return users;
   }
 
   /** GET an admin path and parse the answer with the documented response schema. */
-  async function adminJson<S extends v.GenericSchema>(path: string, schema: S, init: RequestInit = {}, status = 200): Promise<v.InferOutput<S>> {
+  async function adminJson<S extends v.GenericSchema>(
+    path: string,
+    schema: S,
+    init: RequestInit = {},
+    status = 200,
+  ): Promise<v.InferOutput<S>> {
     const res = await client.admin(path, init);
     const text = await res.text();
     expect(res.status, text).toBe(status);

@@ -51,7 +51,12 @@ export function emulatorAt(base: () => string) {
     insert: (recipient: Record<string, unknown>) => call<EmulatedRecipient>(base, 'POST', '/recipients', recipient),
     edit: (id: string, fields: Record<string, unknown>) => call(base, 'PATCH', `/recipients/${id}`, fields),
     remove: (id: string) => call(base, 'DELETE', `/recipients/${id}`),
-    log: () => call<{ entries: { method: string; path: string; status: number; fault?: string | null }[]; counters: unknown }>(base, 'GET', '/log'),
+    log: () =>
+      call<{ entries: { method: string; path: string; status: number; fault?: string | null }[]; counters: unknown }>(
+        base,
+        'GET',
+        '/log',
+      ),
     clearLog: () => call(base, 'DELETE', '/log'),
     faults: (settings: Record<string, unknown>) => call(base, 'PUT', '/faults', settings),
     clearFaults: () => call(base, 'DELETE', '/faults'),

@@ -1,8 +1,15 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  env,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { inject } from 'vitest';
 import { getConfig } from '../../src/config';
 import worker from '../../src/index';
-import { emulatorAt, type EmulatorSettings } from './emulator';
+import { type EmulatorSettings, emulatorAt } from './emulator';
 import { clientFor, type SubscriberJson } from './worker';
 
 /**
@@ -77,11 +84,15 @@ export async function openLane(options: LaneOptions = {}) {
   const queue: Queue<unknown> = {
     async send(body, opts) {
       enqueue(structuredClone(body), opts?.delaySeconds ?? 0);
-      return { metadata: { metrics: { backlogCount: waiting.length, backlogBytes: 0 } } } as unknown as QueueSendResponse;
+      return {
+        metadata: { metrics: { backlogCount: waiting.length, backlogBytes: 0 } },
+      } as unknown as QueueSendResponse;
     },
     async sendBatch(messages, opts) {
       for (const m of messages) enqueue(structuredClone(m.body), m.delaySeconds ?? opts?.delaySeconds ?? 0);
-      return { metadata: { metrics: { backlogCount: waiting.length, backlogBytes: 0 } } } as unknown as QueueSendBatchResponse;
+      return {
+        metadata: { metrics: { backlogCount: waiting.length, backlogBytes: 0 } },
+      } as unknown as QueueSendBatchResponse;
     },
     metrics: async () => ({ backlogCount: waiting.length, backlogBytes: 0 }),
   } as Queue<unknown>;
@@ -103,7 +114,10 @@ export async function openLane(options: LaneOptions = {}) {
 
   /** Hands one batch to the consumer, as the queue would. */
   async function deliver(queueName: string, messages: Queued[]): Promise<Delivery> {
-    const batch = createMessageBatch(queueName, messages.map((m) => ({ id: m.id, timestamp: new Date(), attempts: m.attempts, body: m.body })));
+    const batch = createMessageBatch(
+      queueName,
+      messages.map((m) => ({ id: m.id, timestamp: new Date(), attempts: m.attempts, body: m.body })),
+    );
     // getQueueResult says which messages were retried, not with what delay (vitest-plugin 1.5.0
     // drops retry()'s options), so the delay is noted on the way in.
     const delays = new Map<string, number | undefined>();
@@ -131,7 +145,11 @@ export async function openLane(options: LaneOptions = {}) {
       const again = retried.has(m.id) || ((threw || result.retryBatch.retry) && !result.ackAll);
       // The dead-letter queue has no queue of its own behind it here: what it retries is dropped.
       if (!again || queueName !== SYNC_QUEUE) continue;
-      const next = { ...m, attempts: m.attempts + 1, delaySeconds: retried.get(m.id) ?? result.retryBatch.delaySeconds ?? 0 };
+      const next = {
+        ...m,
+        attempts: m.attempts + 1,
+        delaySeconds: retried.get(m.id) ?? result.retryBatch.delaySeconds ?? 0,
+      };
       if (m.attempts >= MAX_RETRIES) dead.push(next);
       else waiting.push(next);
     }
@@ -148,7 +166,10 @@ export async function openLane(options: LaneOptions = {}) {
   async function drain(opts: DrainOptions = {}): Promise<Delivery[]> {
     const rounds: Delivery[] = [];
     while (waiting.length || dead.length) {
-      if (rounds.length >= MAX_ROUNDS) throw new Error(`lane ${lane.id}: ${waiting.length + dead.length} messages still queued after ${MAX_ROUNDS} rounds`);
+      if (rounds.length >= MAX_ROUNDS)
+        throw new Error(
+          `lane ${lane.id}: ${waiting.length + dead.length} messages still queued after ${MAX_ROUNDS} rounds`,
+        );
       if (dead.length) rounds.push(await deliver(getConfig(laneEnv).DEAD_LETTER_QUEUE, dead.splice(0, dead.length)));
       if (waiting.length) rounds.push(await deliver(SYNC_QUEUE, waiting.splice(0, opts.batchSize ?? MAX_BATCH)));
     }
@@ -170,7 +191,10 @@ export async function openLane(options: LaneOptions = {}) {
     const view = await client.subscriber(userId);
     if (!view || !view.subscriptions.length) throw new Error(`lane ${lane.id}: ${userId} has no subscriptions`);
     const pending = view.subscriptions.filter((s) => s.transfer.status === 'pending');
-    if (pending.length) throw new Error(`lane ${lane.id}: transfers of ${userId} still pending with an empty queue: ${JSON.stringify(pending.map((s) => s.transfer))}`);
+    if (pending.length)
+      throw new Error(
+        `lane ${lane.id}: transfers of ${userId} still pending with an empty queue: ${JSON.stringify(pending.map((s) => s.transfer))}`,
+      );
     return view;
   }
 

@@ -4,8 +4,8 @@ import { expect } from 'vitest';
 import { getConfig } from '../../src/config';
 import { createDb } from '../../src/db/client';
 import { subscriptions } from '../../src/db/schema';
-import { emulator, type EmulatedRecipient } from './emulator';
-import { subscriber, type SubscriptionJson } from './worker';
+import { type EmulatedRecipient, emulator } from './emulator';
+import { type SubscriptionJson, subscriber } from './worker';
 
 /**
  * An independent model of "the same final state" (contract §6), for scenario tests: given the
@@ -53,25 +53,34 @@ export function expectedFor(userId: string, events: ScenarioEvent[]): Expected {
   const deleted = mine.some((e) => e.type === 'user.deleted');
   let profile: { at: number; p: Profile } | null = null;
   for (const e of mine) {
-    if ((e.type === 'subscription.confirmed' || e.type === 'subscriber.updated') && (!profile || e.at > profile.at)) profile = { at: e.at, p: e.profile };
+    if ((e.type === 'subscription.confirmed' || e.type === 'subscriber.updated') && (!profile || e.at > profile.at))
+      profile = { at: e.at, p: e.profile };
   }
   const states = new Map<string, 'subscribed' | 'unsubscribed' | 'deleted'>();
   const newsletters = new Set(mine.flatMap((e) => ('newsletterId' in e ? [e.newsletterId] : [])));
   for (const n of newsletters) {
-    const stateEvents = mine.filter((e): e is Extract<ScenarioEvent, { newsletterId: string }> => 'newsletterId' in e && e.newsletterId === n);
+    const stateEvents = mine.filter(
+      (e): e is Extract<ScenarioEvent, { newsletterId: string }> => 'newsletterId' in e && e.newsletterId === n,
+    );
     const latest = Math.max(...stateEvents.map((e) => e.at));
     const atLatest = stateEvents.filter((e) => e.at === latest);
     const state = atLatest.some((e) => e.type === 'subscription.cancelled') ? 'unsubscribed' : 'subscribed';
     states.set(n, deleted ? 'deleted' : state);
   }
-  return { deleted, profile: deleted ? null : profile?.p ?? null, states };
+  return { deleted, profile: deleted ? null : (profile?.p ?? null), states };
 }
 
 /**
  * Checks the emulator against the model for one user. `pool` is every address the scenario
  * ever gave the user; `lists` maps newsletterId → list id.
  */
-export async function checkUser(userId: string, events: ScenarioEvent[], pool: string[], lists: Record<string, string>, recipientsByList: Map<string, EmulatedRecipient[]>) {
+export async function checkUser(
+  userId: string,
+  events: ScenarioEvent[],
+  pool: string[],
+  lists: Record<string, string>,
+  recipientsByList: Map<string, EmulatedRecipient[]>,
+) {
   const expected = expectedFor(userId, events);
   const view = await subscriber(userId);
   const subs = new Map<string, SubscriptionJson>((view?.subscriptions ?? []).map((s) => [s.newsletterId, s]));
@@ -80,15 +89,24 @@ export async function checkUser(userId: string, events: ScenarioEvent[], pool: s
     const state = expected.states.get(newsletterId);
     const sub = subs.get(newsletterId);
     const recipients = recipientsByList.get(listId) ?? [];
-    const ours = recipients.filter((r) => lower.has(r.email.toLowerCase()) || (sub && r.email === `deleted-${sub.subscriptionId}@deleted.invalid`));
+    const ours = recipients.filter(
+      (r) => lower.has(r.email.toLowerCase()) || (sub && r.email === `deleted-${sub.subscriptionId}@deleted.invalid`),
+    );
     const where = `${userId} in ${newsletterId}`;
     // A deleted user's later events create nothing, so a subscription may be absent then.
     if (state && !(state === 'deleted' && !sub)) expect(sub?.state, `desired state of ${where}`).toBe(state);
     if (sub) expect(sub.transfer.status, `transfer of ${where}: ${JSON.stringify(sub.transfer.error)}`).toBe('synced');
     if (ours.length > 1) {
-      const history = events.filter((e) => e.userId === userId).map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
-      const timeline = view?.timeline.slice().reverse().map((t) => ({ kind: t.kind, outcome: t.outcome, detail: t.detail }));
-      expect.fail(`duplicate recipients of ${where}: ${JSON.stringify(ours)}\nevents: ${JSON.stringify(history)}\ntimeline: ${JSON.stringify(timeline)}`);
+      const history = events
+        .filter((e) => e.userId === userId)
+        .map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
+      const timeline = view?.timeline
+        .slice()
+        .reverse()
+        .map((t) => ({ kind: t.kind, outcome: t.outcome, detail: t.detail }));
+      expect.fail(
+        `duplicate recipients of ${where}: ${JSON.stringify(ours)}\nevents: ${JSON.stringify(history)}\ntimeline: ${JSON.stringify(timeline)}`,
+      );
     }
     const [recipient] = ours;
     if (state === 'subscribed') {
@@ -123,7 +141,9 @@ export async function allSettled(userIds: string[], timeoutMs: number): Promise<
       const [row] = await db
         .select({ n: count() })
         .from(subscriptions)
-        .where(and(inArray(subscriptions.userId, userIds.slice(i, i + 100)), eq(subscriptions.transferStatus, 'pending')));
+        .where(
+          and(inArray(subscriptions.userId, userIds.slice(i, i + 100)), eq(subscriptions.transferStatus, 'pending')),
+        );
       pending += row?.n ?? 0;
     }
     if (!pending) return;

@@ -1,5 +1,5 @@
-import type { Profile, ScenarioEvent } from './model';
 import { prng } from '../../stack/n2g-emulator/prng.mjs';
+import type { Profile, ScenarioEvent } from './model';
 import { uid } from './worker';
 
 export interface Scenario {
@@ -26,14 +26,31 @@ export function buildScenario(eventCount: number, newsletters: string[], seed: n
     const emails = [`${userId}-0@example.com`, `${userId}-1@example.com`];
     users.push(userId);
     pool.set(userId, emails);
-    const profile = (): Profile => ({ email: pick(emails), ...(random() < 0.7 ? { firstName: pick(['Anna', 'Ben', 'Cem']) } : {}), ...(random() < 0.5 ? { gender: pick(['m', 'f'] as const) } : {}) });
+    const profile = (): Profile => ({
+      email: pick(emails),
+      ...(random() < 0.7 ? { firstName: pick(['Anna', 'Ben', 'Cem']) } : {}),
+      ...(random() < 0.5 ? { gender: pick(['m', 'f'] as const) } : {}),
+    });
     // Every user confirms first; what follows is random, as a real portal history would be.
-    events.push({ type: 'subscription.confirmed', at: base + ++clock, userId, newsletterId: pick(newsletters), profile: profile() });
+    events.push({
+      type: 'subscription.confirmed',
+      at: base + ++clock,
+      userId,
+      newsletterId: pick(newsletters),
+      profile: profile(),
+    });
     const more = 1 + Math.floor(random() * 4);
     for (let i = 0; i < more && events.length < eventCount; i++) {
       const r = random();
       const at = base + ++clock;
-      if (r < 0.35) events.push({ type: 'subscription.confirmed', at, userId, newsletterId: pick(newsletters), profile: profile() });
+      if (r < 0.35)
+        events.push({
+          type: 'subscription.confirmed',
+          at,
+          userId,
+          newsletterId: pick(newsletters),
+          profile: profile(),
+        });
       else if (r < 0.6) events.push({ type: 'subscriber.updated', at, userId, profile: profile() });
       else if (r < 0.9) events.push({ type: 'subscription.cancelled', at, userId, newsletterId: pick(newsletters) });
       else {
@@ -50,6 +67,8 @@ export function deliveries(events: ScenarioEvent[], seed: number, repeatShare = 
   const random = prng(seed);
   const list = events.map((event) => ({ id: uid('evt'), event, key: random() }));
   list.sort((a, b) => a.key - b.key);
-  const extra = list.filter(() => random() < repeatShare).map((d) => ({ ...d, id: random() < 0.5 ? d.id : uid('evt') }));
+  const extra = list
+    .filter(() => random() < repeatShare)
+    .map((d) => ({ ...d, id: random() < 0.5 ? d.id : uid('evt') }));
   return [...list, ...extra];
 }

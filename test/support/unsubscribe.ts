@@ -24,9 +24,18 @@ export function open(url: string, init: RequestInit = {}) {
   return SELF.fetch(url, { redirect: 'manual', ...init });
 }
 
-export function postForm(url: string, fields: Record<string, string>, encoding: 'urlencoded' | 'multipart' = 'urlencoded', headers: Record<string, string> = {}) {
+export function postForm(
+  url: string,
+  fields: Record<string, string>,
+  encoding: 'urlencoded' | 'multipart' = 'urlencoded',
+  headers: Record<string, string> = {},
+) {
   if (encoding === 'urlencoded') {
-    return open(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
+    return open(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(fields).toString(),
+    });
   }
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
@@ -43,8 +52,16 @@ export async function snapshot(user: string) {
   const db = database();
   return {
     subscriber: await db.select().from(subscribers).where(eq(subscribers.userId, user)),
-    subscriptions: await db.select().from(subscriptions).where(eq(subscriptions.userId, user)).orderBy(subscriptions.id),
-    received: await db.select().from(receivedEvents).where(eq(receivedEvents.userId, user)).orderBy(receivedEvents.eventId),
+    subscriptions: await db
+      .select()
+      .from(subscriptions)
+      .where(eq(subscriptions.userId, user))
+      .orderBy(subscriptions.id),
+    received: await db
+      .select()
+      .from(receivedEvents)
+      .where(eq(receivedEvents.userId, user))
+      .orderBy(receivedEvents.eventId),
     log: await db.select().from(eventLog).where(eq(eventLog.userId, user)).orderBy(eventLog.id),
     notices: await db.select().from(notices).where(eq(notices.userId, user)).orderBy(notices.id),
   };
@@ -97,8 +114,12 @@ export async function noticesOf(user: string): Promise<NoticeJson[]> {
 
 /** Waits until the user has `count` notices and none is pending. */
 export function noticesSettled(user: string, count: number, timeoutMs = 20_000) {
-  return waitFor(async () => {
-    const all = await noticesOf(user);
-    return all.length >= count && all.every((n) => n.status !== 'pending') && all;
-  }, `${count} settled notices of ${user}`, timeoutMs);
+  return waitFor(
+    async () => {
+      const all = await noticesOf(user);
+      return all.length >= count && all.every((n) => n.status !== 'pending') && all;
+    },
+    `${count} settled notices of ${user}`,
+    timeoutMs,
+  );
 }

@@ -25,14 +25,25 @@ export async function signedRequest(body: string, options: SignOptions = {}): Pr
   const signature = await sign(options.secret ?? TEST_SECRETS.PORTAL_SIGNING_SECRET, id, timestamp, body);
   return new Request(`http://bridge.test${options.path ?? '/v1/events'}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature },
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+    },
     body,
   });
 }
 
 export const at = (offsetMs = 0) => new Date(Date.now() - 60_000 + offsetMs).toISOString();
 
-export function confirmed(userId: string, newsletterId: string, email: string, extra: Record<string, unknown> = {}, occurredAt = at()) {
+export function confirmed(
+  userId: string,
+  newsletterId: string,
+  email: string,
+  extra: Record<string, unknown> = {},
+  occurredAt = at(),
+) {
   return { type: 'subscription.confirmed', occurredAt, data: { userId, newsletterId, email, ...extra } };
 }
 
@@ -53,7 +64,10 @@ export function clientFor(fetch: WorkerFetch) {
   }
 
   async function mapNewsletter(newsletterId: string, listId: string, name?: string): Promise<void> {
-    const res = await admin(`/v1/admin/newsletters/${newsletterId}`, { method: 'PUT', body: JSON.stringify({ listId, ...(name ? { name } : {}) }) });
+    const res = await admin(`/v1/admin/newsletters/${newsletterId}`, {
+      method: 'PUT',
+      body: JSON.stringify({ listId, ...(name ? { name } : {}) }),
+    });
     expect([200, 201]).toContain(res.status);
   }
 
@@ -83,7 +97,13 @@ export interface SubscriptionJson {
   state: string;
   unsubscribeUrl: string;
   conflict: unknown;
-  transfer: { status: string; label: string; error: { message: string; code: string | null; httpStatus: number | null; at: string } | null; attempts: number; syncedAt: string | null };
+  transfer: {
+    status: string;
+    label: string;
+    error: { message: string; code: string | null; httpStatus: number | null; at: string } | null;
+    attempts: number;
+    syncedAt: string | null;
+  };
 }
 
 /** Polls until every subscription of the user has left `pending` (or the timeout hits). */
@@ -91,13 +111,21 @@ export async function settled(userId: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const view = await subscriber(userId);
-    if (view && view.subscriptions.length && view.subscriptions.every((s) => s.transfer.status !== 'pending')) return view;
-    if (Date.now() > deadline) throw new Error(`transfers of ${userId} still pending: ${JSON.stringify(view?.subscriptions.map((s) => s.transfer))}`);
+    if (view && view.subscriptions.length && view.subscriptions.every((s) => s.transfer.status !== 'pending'))
+      return view;
+    if (Date.now() > deadline)
+      throw new Error(
+        `transfers of ${userId} still pending: ${JSON.stringify(view?.subscriptions.map((s) => s.transfer))}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

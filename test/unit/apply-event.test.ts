@@ -5,12 +5,24 @@ import type { PortalEvent } from '../../src/schemas/events';
 const T = Date.parse('2026-11-28T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const confirm = (t: number, extra: Partial<{ email: string; firstName: string; newsletterId: string }> = {}): PortalEvent => ({
+const confirm = (
+  t: number,
+  extra: Partial<{ email: string; firstName: string; newsletterId: string }> = {},
+): PortalEvent => ({
   type: 'subscription.confirmed',
   occurredAt: iso(t),
-  data: { userId: 'u1', newsletterId: extra.newsletterId ?? 'nl', email: extra.email ?? 'a@example.com', ...(extra.firstName ? { firstName: extra.firstName } : {}) },
+  data: {
+    userId: 'u1',
+    newsletterId: extra.newsletterId ?? 'nl',
+    email: extra.email ?? 'a@example.com',
+    ...(extra.firstName ? { firstName: extra.firstName } : {}),
+  },
 });
-const cancel = (t: number, newsletterId = 'nl'): PortalEvent => ({ type: 'subscription.cancelled', occurredAt: iso(t), data: { userId: 'u1', newsletterId } });
+const cancel = (t: number, newsletterId = 'nl'): PortalEvent => ({
+  type: 'subscription.cancelled',
+  occurredAt: iso(t),
+  data: { userId: 'u1', newsletterId },
+});
 const update = (t: number, email: string, firstName?: string): PortalEvent => ({
   type: 'subscriber.updated',
   occurredAt: iso(t),
@@ -18,7 +30,12 @@ const update = (t: number, email: string, firstName?: string): PortalEvent => ({
 });
 const remove = (t: number): PortalEvent => ({ type: 'user.deleted', occurredAt: iso(t), data: { userId: 'u1' } });
 
-const sub = (state: SubscriptionRow['state'], stateAt: number, stateBy: string, newsletterId = 'nl'): SubscriptionRow => ({
+const sub = (
+  state: SubscriptionRow['state'],
+  stateAt: number,
+  stateBy: string,
+  newsletterId = 'nl',
+): SubscriptionRow => ({
   id: `s-${newsletterId}`,
   newsletterId,
   state,
@@ -36,7 +53,9 @@ describe('applyEvent: subscription state', () => {
   it('creates a subscribed subscription for a first confirmation, to be pushed, without resubscribe', () => {
     const d = applyEvent(empty, confirm(T));
     expect(d.outcome).toBe('applied');
-    expect(d.subscriptions).toEqual([expect.objectContaining({ newsletterId: 'nl', state: 'subscribed', push: true, resubscribe: false })]);
+    expect(d.subscriptions).toEqual([
+      expect.objectContaining({ newsletterId: 'nl', state: 'subscribed', push: true, resubscribe: false }),
+    ]);
     expect(d.subscriber?.profile?.email).toBe('a@example.com');
   });
 
@@ -50,7 +69,9 @@ describe('applyEvent: subscription state', () => {
 
   it('unsubscribes on a newer cancellation and pushes it', () => {
     const d = applyEvent(user([sub('subscribed', T, 'subscription.confirmed')]), cancel(T + 1));
-    expect(d.subscriptions).toEqual([expect.objectContaining({ state: 'unsubscribed', push: true, resubscribe: false })]);
+    expect(d.subscriptions).toEqual([
+      expect.objectContaining({ state: 'unsubscribed', push: true, resubscribe: false }),
+    ]);
   });
 
   it('ignores an older cancellation', () => {
@@ -90,7 +111,10 @@ describe('applyEvent: subscription state', () => {
 
 describe('applyEvent: profile', () => {
   it('applies a newer profile and pushes every subscribed subscription of the user, not unsubscribed ones', () => {
-    const state = user([sub('subscribed', T, 'subscription.confirmed', 'a'), sub('unsubscribed', T, 'subscription.cancelled', 'b')]);
+    const state = user([
+      sub('subscribed', T, 'subscription.confirmed', 'a'),
+      sub('unsubscribed', T, 'subscription.cancelled', 'b'),
+    ]);
     const d = applyEvent(state, update(T + 1, 'new@example.com'));
     expect(d.subscriber?.profile?.email).toBe('new@example.com');
     expect(d.subscriptions.map((s) => [s.newsletterId, s.push])).toEqual([['a', true]]);
@@ -102,12 +126,22 @@ describe('applyEvent: profile', () => {
   });
 
   it('treats an absent optional field as empty: the whole profile is replaced', () => {
-    const state: UserState = { subscriber: { email: 'a@example.com', firstName: 'Erika', lastName: 'M', gender: 'f', profileAt: T, deletedAt: null }, subscriptions: [] };
+    const state: UserState = {
+      subscriber: {
+        email: 'a@example.com',
+        firstName: 'Erika',
+        lastName: 'M',
+        gender: 'f',
+        profileAt: T,
+        deletedAt: null,
+      },
+      subscriptions: [],
+    };
     const d = applyEvent(state, update(T + 1, 'a@example.com'));
     expect(d.subscriber?.profile).toEqual({ email: 'a@example.com', firstName: '', lastName: '', gender: '' });
   });
 
-  it('applies a confirmation\'s profile on the profile\'s own clock, even when its state is stale', () => {
+  it("applies a confirmation's profile on the profile's own clock, even when its state is stale", () => {
     const state = user([sub('unsubscribed', T + 10, 'subscription.cancelled')], T);
     const d = applyEvent(state, confirm(T + 5, { email: 'newer@example.com' }));
     expect(d.subscriber?.profile?.email).toBe('newer@example.com');
@@ -133,8 +167,17 @@ describe('applyEvent: deletion', () => {
   });
 
   it('stays deleted whatever arrives later, even events older or newer than the deletion', () => {
-    const deleted: UserState = { subscriber: { email: null, firstName: '', lastName: '', gender: '', profileAt: T, deletedAt: T }, subscriptions: [sub('deleted', T, 'user.deleted')] };
-    for (const e of [confirm(T + 100), confirm(T - 100), update(T + 100, 'back@example.com'), cancel(T + 1), remove(T + 2)]) {
+    const deleted: UserState = {
+      subscriber: { email: null, firstName: '', lastName: '', gender: '', profileAt: T, deletedAt: T },
+      subscriptions: [sub('deleted', T, 'user.deleted')],
+    };
+    for (const e of [
+      confirm(T + 100),
+      confirm(T - 100),
+      update(T + 100, 'back@example.com'),
+      cancel(T + 1),
+      remove(T + 2),
+    ]) {
       const d = applyEvent(deleted, e);
       expect(d.outcome).toBe('stale');
       expect(d.subscriber).toBeNull();

@@ -12,7 +12,7 @@ describe('backoffSeconds', () => {
   it('caps the window', () => {
     expect(backoffSeconds(30, opts, () => 1)).toBe(900);
   });
-  it('never retries before the provider\'s Retry-After', () => {
+  it("never retries before the provider's Retry-After", () => {
     expect(backoffSeconds(1, { ...opts, retryAfterMs: 120_000 }, () => 0)).toBe(120);
   });
   it('stays within the 12-hour delay a queue accepts', () => {

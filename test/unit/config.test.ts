@@ -36,11 +36,13 @@ describe('configuration', () => {
     const env = valid();
     const shared = env.PORTAL_SIGNING_SECRET;
     const found = problems({ ...env, NOTIFY_SIGNING_SECRET: `whsec_b3RoZXItc2VjcmV0LTAwMDAwMDAwMDE= ${shared}` });
-    expect(found).toEqual([expect.stringMatching(/^NOTIFY_SIGNING_SECRET must differ from every PORTAL_SIGNING_SECRET/)]);
+    expect(found).toEqual([
+      expect.stringMatching(/^NOTIFY_SIGNING_SECRET must differ from every PORTAL_SIGNING_SECRET/),
+    ]);
     expect(found.join(' ')).not.toContain(shared);
   });
 
-  it('keeps notices retried for at least the contract\'s 72 hours', () => {
+  it("keeps notices retried for at least the contract's 72 hours", () => {
     expect(problems({ ...valid(), NOTICE_RETRY_HOURS: '24' })).toEqual(['NOTICE_RETRY_HOURS must be at least 72']);
     expect(problems({ ...valid(), NOTICE_RETRY_HOURS: '96' })).toEqual([]);
   });

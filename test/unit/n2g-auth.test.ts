@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { CredentialsRefusedError, RetryableError } from '../../src/ports/provider-errors';
-import { TokenManager } from '../../src/providers/newsletter2go/auth';
 import type { SessionStore, StoredSession } from '../../src/ports/token-store';
+import { TokenManager } from '../../src/providers/newsletter2go/auth';
 import { Transport } from '../../src/providers/newsletter2go/transport';
 
 const CREDS = { authKey: 'key_abc:secret', username: 'ops@example.de', password: 'pw' };
 const PASSWORD_GRANT = 'https://nl2go.com/jwt';
 const REFRESH_GRANT = 'https://nl2go.com/jwt_refresh';
 const T0 = 1_800_000_000_000;
-const EMPTY: StoredSession = { accessToken: null, refreshToken: null, expiresAt: null, loginError: null, loginErrorAt: null };
+const EMPTY: StoredSession = {
+  accessToken: null,
+  refreshToken: null,
+  expiresAt: null,
+  loginError: null,
+  loginErrorAt: null,
+};
 const EXPIRED = { accessToken: 'a1', refreshToken: 'r1', expiresAt: T0 - 1 };
 
 const yieldTurn = () => new Promise<void>((r) => setTimeout(r, 0));
@@ -48,7 +54,11 @@ class MemoryStore implements SessionStore {
   }
 }
 
-interface Seen { path: string; authorization: string | null; body: Record<string, string> }
+interface Seen {
+  path: string;
+  authorization: string | null;
+  body: Record<string, string>;
+}
 type Answer = (req: Seen, n: number) => Response | Promise<Response>;
 
 function tokenEndpoint(answer: Answer) {
@@ -66,10 +76,18 @@ function tokenEndpoint(answer: Answer) {
 }
 
 /** Answers in order; a call beyond the script is a test failure, seen in `seen.length`. */
-const script = (...answers: Response[]): Answer => (_req, n) => answers[n - 1] ?? new Response('unscripted', { status: 599 });
+const script =
+  (...answers: Response[]): Answer =>
+  (_req, n) =>
+    answers[n - 1] ?? new Response('unscripted', { status: 599 });
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status });
 const granted = (access: string, refresh?: string) =>
-  json(200, { access_token: access, expires_in: 7200, token_type: 'bearer', ...(refresh ? { refresh_token: refresh } : {}) });
+  json(200, {
+    access_token: access,
+    expires_in: 7200,
+    token_type: 'bearer',
+    ...(refresh ? { refresh_token: refresh } : {}),
+  });
 const invalidGrant = (description = 'Invalid username and password combination') =>
   json(400, { error: 'invalid_grant', error_description: description });
 const refreshBody = (token: string) => ({ refresh_token: token, grant_type: REFRESH_GRANT });
@@ -78,8 +96,14 @@ const passwordBody = { username: CREDS.username, password: CREDS.password, grant
 function setup(answer: Answer, now?: () => number) {
   const clock = { t: T0 };
   const endpoint = tokenEndpoint(answer);
-  const transport = new Transport({ baseUrl: 'https://n2g.test', timeoutMs: 2000, maxRequestsPerSecond: 1e9, fetch: endpoint.fetch });
-  const manager = (store: SessionStore) => new TokenManager(transport, store, CREDS, { now: now ?? (() => clock.t), loginRetryAfterMs: 60_000 });
+  const transport = new Transport({
+    baseUrl: 'https://n2g.test',
+    timeoutMs: 2000,
+    maxRequestsPerSecond: 1e9,
+    fetch: endpoint.fetch,
+  });
+  const manager = (store: SessionStore) =>
+    new TokenManager(transport, store, CREDS, { now: now ?? (() => clock.t), loginRetryAfterMs: 60_000 });
   return { clock, seen: endpoint.seen, manager };
 }
 
@@ -105,19 +129,33 @@ function signal() {
  * does A take the lock; B takes it only after A has finished (`save`d a token or recorded a
  * refused login) and let it go.
  */
-function lockedInTurn(store: SessionStore, manager: (s: SessionStore) => TokenManager, aFinishes: 'save' | 'recordLoginError') {
+function lockedInTurn(
+  store: SessionStore,
+  manager: (s: SessionStore) => TokenManager,
+  aFinishes: 'save' | 'recordLoginError',
+) {
   const bHasRead = signal();
   const aHasFinished = signal();
-  const a = manager(view(store, {
-    tryLock: async (now, ms) => (await bHasRead.fired, store.tryLock(now, ms)),
-    ...(aFinishes === 'save'
-      ? { save: async (tokens, now) => (await store.save(tokens, now), aHasFinished.fire()) }
-      : { recordLoginError: async (message, now) => (await store.recordLoginError(message, now), aHasFinished.fire()) }),
-  }));
-  const b = manager(view(store, {
-    read: async () => { const s = await store.read(); bHasRead.fire(); return s; },
-    tryLock: async (now, ms) => (await aHasFinished.fired, store.tryLock(now, ms)),
-  }));
+  const a = manager(
+    view(store, {
+      tryLock: async (now, ms) => (await bHasRead.fired, store.tryLock(now, ms)),
+      ...(aFinishes === 'save'
+        ? { save: async (tokens, now) => (await store.save(tokens, now), aHasFinished.fire()) }
+        : {
+            recordLoginError: async (message, now) => (await store.recordLoginError(message, now), aHasFinished.fire()),
+          }),
+    }),
+  );
+  const b = manager(
+    view(store, {
+      read: async () => {
+        const s = await store.read();
+        bHasRead.fire();
+        return s;
+      },
+      tryLock: async (now, ms) => (await aHasFinished.fired, store.tryLock(now, ms)),
+    }),
+  );
   return [a, b] as const;
 }
 
@@ -143,8 +181,15 @@ describe('TokenManager: a stored token', () => {
     const store = new MemoryStore({ accessToken: 'a1', refreshToken: 'r1', expiresAt: T0 + 60_000 });
     const { seen, manager } = setup(script(granted('a2', 'r2')));
     expect(await manager(store).token()).toBe('a2');
-    expect(seen).toEqual([{ path: '/oauth/v2/token', authorization: `Basic ${btoa(CREDS.authKey)}`, body: refreshBody('r1') }]);
-    expect(store.row).toMatchObject({ accessToken: 'a2', refreshToken: 'r2', expiresAt: T0 + 7_200_000, lockUntil: null });
+    expect(seen).toEqual([
+      { path: '/oauth/v2/token', authorization: `Basic ${btoa(CREDS.authKey)}`, body: refreshBody('r1') },
+    ]);
+    expect(store.row).toMatchObject({
+      accessToken: 'a2',
+      refreshToken: 'r2',
+      expiresAt: T0 + 7_200_000,
+      lockUntil: null,
+    });
   });
 
   it('is forgotten when the provider refuses it, so the next call renews', async () => {
@@ -189,7 +234,9 @@ describe('TokenManager: password login', () => {
 
   it('refused: records the error, throws CredentialsRefusedError and waits out the retry window', async () => {
     const store = new MemoryStore(EXPIRED);
-    const { clock, seen, manager } = setup(script(invalidGrant('Invalid refresh token'), invalidGrant(), granted('a3', 'r3')));
+    const { clock, seen, manager } = setup(
+      script(invalidGrant('Invalid refresh token'), invalidGrant(), granted('a3', 'r3')),
+    );
     const tokens = manager(store);
     const first = await tokens.token().catch((e: unknown) => e);
     expect(first).toBeInstanceOf(CredentialsRefusedError);
@@ -198,7 +245,12 @@ describe('TokenManager: password login', () => {
       code: 'invalid_grant',
       httpStatus: 400,
     });
-    expect(store.row).toEqual({ ...EMPTY, loginError: 'Invalid username and password combination', loginErrorAt: T0, lockUntil: null });
+    expect(store.row).toEqual({
+      ...EMPTY,
+      loginError: 'Invalid username and password combination',
+      loginErrorAt: T0,
+      lockUntil: null,
+    });
 
     // Within the window the stored refusal answers, and the account is not asked again.
     clock.t = T0 + 59_999;
@@ -213,10 +265,16 @@ describe('TokenManager: password login', () => {
     expect(store.row).toMatchObject({ loginError: null, loginErrorAt: null, refreshToken: 'r3' });
   });
 
-  it('refused for a bad auth key: the provider\'s own code and words', async () => {
+  it("refused for a bad auth key: the provider's own code and words", async () => {
     const store = new MemoryStore();
-    const refusal = json(400, { error: 'invalid_client', error_description: 'Client id was not found in the headers or body' });
-    const error = await setup(script(refusal)).manager(store).token().catch((e: unknown) => e);
+    const refusal = json(400, {
+      error: 'invalid_client',
+      error_description: 'Client id was not found in the headers or body',
+    });
+    const error = await setup(script(refusal))
+      .manager(store)
+      .token()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CredentialsRefusedError);
     expect((error as CredentialsRefusedError).failure).toEqual({
       message: 'Client id was not found in the headers or body',
@@ -232,21 +290,32 @@ describe('TokenManager: transient failures of the token endpoint', () => {
     ['refresh', 429, { errorMessage: 'Too many requests' }, 'Too many requests'],
     ['login', 500, '', 'HTTP 500 without a body'],
     ['login', 429, { error_message: 'Slow down' }, 'Slow down'],
-  ] as const)('%s answered %i: RetryableError, lock released, nothing recorded', async (step, status, body, message) => {
-    const store = new MemoryStore(step === 'refresh' ? EXPIRED : undefined);
-    const raw = typeof body === 'string' ? body : JSON.stringify(body);
-    const { seen, manager } = setup(script(new Response(raw, { status })));
-    const error = await manager(store).token().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RetryableError);
-    expect((error as RetryableError).failure).toEqual({ message, code: null, httpStatus: status });
-    expect(seen).toHaveLength(1); // a transient refusal of the refresh does not spend a password login
-    expect(store.row).toMatchObject({ lockUntil: null, loginError: null, refreshToken: step === 'refresh' ? 'r1' : null });
-  });
+  ] as const)(
+    '%s answered %i: RetryableError, lock released, nothing recorded',
+    async (step, status, body, message) => {
+      const store = new MemoryStore(step === 'refresh' ? EXPIRED : undefined);
+      const raw = typeof body === 'string' ? body : JSON.stringify(body);
+      const { seen, manager } = setup(script(new Response(raw, { status })));
+      const error = await manager(store)
+        .token()
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RetryableError);
+      expect((error as RetryableError).failure).toEqual({ message, code: null, httpStatus: status });
+      expect(seen).toHaveLength(1); // a transient refusal of the refresh does not spend a password login
+      expect(store.row).toMatchObject({
+        lockUntil: null,
+        loginError: null,
+        refreshToken: step === 'refresh' ? 'r1' : null,
+      });
+    },
+  );
 
   it('a network failure: RetryableError and the lock released', async () => {
     const store = new MemoryStore(EXPIRED);
     const { manager } = setup(() => Promise.reject(new TypeError('fetch failed')));
-    const error = await manager(store).token().catch((e: unknown) => e);
+    const error = await manager(store)
+      .token()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).failure).toMatchObject({ code: 'network', httpStatus: null });
     expect(store.row).toMatchObject({ lockUntil: null, refreshToken: 'r1' });
@@ -269,7 +338,8 @@ describe('TokenManager: one renewal at a time', () => {
     const live = new Set(['r1']);
     let n = 1;
     return (req: Seen) => {
-      if (req.body.grant_type === REFRESH_GRANT && !live.delete(req.body.refresh_token ?? '')) return invalidGrant('Invalid refresh token');
+      if (req.body.grant_type === REFRESH_GRANT && !live.delete(req.body.refresh_token ?? ''))
+        return invalidGrant('Invalid refresh token');
       n++;
       live.add(`r${n}`);
       return granted(`a${n}`, `r${n}`);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ProviderFailure } from '../../src/ports/provider';
 import {
   PermanentError,
   type ProviderError,
@@ -6,11 +7,10 @@ import {
   RecipientGoneError,
   RetryableError,
 } from '../../src/ports/provider-errors';
+import type { SessionStore, StoredSession } from '../../src/ports/token-store';
 import { Newsletter2GoProvider } from '../../src/providers/newsletter2go/adapter';
 import { TokenManager } from '../../src/providers/newsletter2go/auth';
-import type { SessionStore, StoredSession } from '../../src/ports/token-store';
 import { Transport } from '../../src/providers/newsletter2go/transport';
-import type { ProviderFailure } from '../../src/ports/provider';
 
 /** How the adapter classifies what Newsletter2Go answers, driven through an injected fetch. */
 
@@ -18,7 +18,13 @@ const REF = { listId: 'list0001', recipientId: 'rcpt0001' };
 
 /** Enough of the session store for an adapter with a valid token (auth has the faithful one). */
 function memoryStore(): SessionStore & { row: StoredSession } {
-  const row: StoredSession = { accessToken: 'tok-1', refreshToken: 'ref-1', expiresAt: 8.64e15, loginError: null, loginErrorAt: null };
+  const row: StoredSession = {
+    accessToken: 'tok-1',
+    refreshToken: 'ref-1',
+    expiresAt: 8.64e15,
+    loginError: null,
+    loginErrorAt: null,
+  };
   return {
     row,
     read: async () => ({ ...row }),
@@ -33,7 +39,12 @@ function memoryStore(): SessionStore & { row: StoredSession } {
 }
 
 type ApiAnswer = Response | ((signal: AbortSignal) => Promise<Response>);
-interface Seen { method: string; path: string; authorization: string | null; body: unknown }
+interface Seen {
+  method: string;
+  path: string;
+  authorization: string | null;
+  body: unknown;
+}
 
 /** The API answers from the queue; the token endpoint hands out tok-2, tok-3, … */
 function setup(answers: ApiAnswer[], timeoutMs = 2000) {
@@ -56,7 +67,10 @@ function setup(answers: ApiAnswer[], timeoutMs = 2000) {
     return typeof next === 'function' ? next(init?.signal as AbortSignal) : next;
   };
   const transport = new Transport({ baseUrl: 'https://n2g.test', timeoutMs, maxRequestsPerSecond: 1e9, fetch });
-  const provider = new Newsletter2GoProvider(transport, new TokenManager(transport, memoryStore(), { authKey: 'k:s', username: 'u', password: 'p' }));
+  const provider = new Newsletter2GoProvider(
+    transport,
+    new TokenManager(transport, memoryStore(), { authKey: 'k:s', username: 'u', password: 'p' }),
+  );
   return { provider, seen };
 }
 
@@ -66,7 +80,9 @@ const answer = (status: number, body: unknown = '', headers: Record<string, stri
 async function failureOf(...answers: ApiAnswer[]): Promise<ProviderError> {
   const { provider } = setup(answers);
   return provider.unsubscribe(REF).then(
-    () => { throw new Error('expected the call to fail'); },
+    () => {
+      throw new Error('expected the call to fail');
+    },
     (e: ProviderError) => e,
   );
 }
@@ -82,8 +98,20 @@ describe('refusals that repeating will not change', () => {
   it.each([
     ['400 code 1062 with errorMessage', 400, { status: 400, code: 1062, errorMessage: duplicate }, duplicate, '1062'],
     ['400 code 1062 with error_message (Swagger)', 400, { code: 1062, error_message: duplicate }, duplicate, '1062'],
-    ['400 with both spellings: errorMessage first', 400, { errorMessage: 'first', error_message: 'second' }, 'first', null],
-    ['400 OAuth body (not invalid_grant)', 400, { error: 'invalid_client', error_description: 'Client id was not found in the headers or body' }, 'Client id was not found in the headers or body', 'invalid_client'],
+    [
+      '400 with both spellings: errorMessage first',
+      400,
+      { errorMessage: 'first', error_message: 'second' },
+      'first',
+      null,
+    ],
+    [
+      '400 OAuth body (not invalid_grant)',
+      400,
+      { error: 'invalid_client', error_description: 'Client id was not found in the headers or body' },
+      'Client id was not found in the headers or body',
+      'invalid_client',
+    ],
     ['400 with only an error string', 400, { error: 'bad_request' }, 'bad_request', 'bad_request'],
     ['400 with a plain message', 400, { message: 'Bad request' }, 'Bad request', null],
     ['400 with a string code', 400, { code: 'E42', errorMessage: 'x' }, 'x', 'E42'],
@@ -92,8 +120,28 @@ describe('refusals that repeating will not change', () => {
     ['403', 403, { status: 403, errorMessage: 'Forbidden' }, 'Forbidden', null],
     ['409 with an empty body', 409, '', 'HTTP 409 without a body', null],
     ['412 with a text body', 412, '  Precondition Failed\n', 'Precondition Failed', null],
-    ['422 with errorMessage and moreInfo', 422, { status: 422, code: 10003, errorMessage: 'Error during input validation', moreInfo: { errors: [{ code: 10003, fieldName: 'email', message: 'is invalid' }] } }, 'Error during input validation', '10003'],
-    ['422 with moreInfo only', 422, { code: 10003, moreInfo: { errors: [{ fieldName: 'email', message: 'is invalid' }, { fieldName: 'gender' }, {}] } }, 'email is invalid; gender', '10003'],
+    [
+      '422 with errorMessage and moreInfo',
+      422,
+      {
+        status: 422,
+        code: 10003,
+        errorMessage: 'Error during input validation',
+        moreInfo: { errors: [{ code: 10003, fieldName: 'email', message: 'is invalid' }] },
+      },
+      'Error during input validation',
+      '10003',
+    ],
+    [
+      '422 with moreInfo only',
+      422,
+      {
+        code: 10003,
+        moreInfo: { errors: [{ fieldName: 'email', message: 'is invalid' }, { fieldName: 'gender' }, {}] },
+      },
+      'email is invalid; gender',
+      '10003',
+    ],
     ['422 with empty moreInfo', 422, { moreInfo: { errors: [] } }, 'HTTP 422', null],
   ])('%s: PermanentError', async (_label, status, body, message, code) => {
     expectError(await failureOf(answer(status, body)), PermanentError, { message, code, httpStatus: status });
@@ -125,7 +173,11 @@ describe('provider faults: try again', () => {
   });
 
   it('a 502 whose Retry-After cannot be read is retried on the usual schedule', async () => {
-    expectError(await failureOf(answer(502, '', { 'retry-after': 'soon' })), RetryableError, { message: 'HTTP 502 without a body', code: null, httpStatus: 502 });
+    expectError(await failureOf(answer(502, '', { 'retry-after': 'soon' })), RetryableError, {
+      message: 'HTTP 502 without a body',
+      code: null,
+      httpStatus: 502,
+    });
   });
 });
 
@@ -145,7 +197,9 @@ describe('rate limits and Retry-After', () => {
     [500, 'HTTP date', 'two minutes'],
   ] as const)('%i with Retry-After %s: RateLimitedError, wait %s', async (status, header, wait) => {
     const value = header === 'HTTP date' ? later(120_000) : header === 'past date' ? later(-60_000) : header;
-    const error = await failureOf(answer(status, { errorMessage: 'Too many requests' }, value === undefined ? {} : { 'retry-after': value }));
+    const error = await failureOf(
+      answer(status, { errorMessage: 'Too many requests' }, value === undefined ? {} : { 'retry-after': value }),
+    );
     expectError(error, RateLimitedError, { message: 'Too many requests', code: null, httpStatus: status });
     const { retryAfterMs } = error as RateLimitedError;
     if (wait !== 'two minutes') return void expect(retryAfterMs).toBe(wait);
@@ -170,27 +224,45 @@ describe('a refused access token', () => {
   // Refused again right after a renewal: the login's trouble, so the transfer waits (retryable).
   it.each([
     [401, '', 'HTTP 401 without a body', null],
-    [401, { error: 'invalid_grant', error_description: 'The access token provided has expired' }, 'The access token provided has expired', 'invalid_grant'],
+    [
+      401,
+      { error: 'invalid_grant', error_description: 'The access token provided has expired' },
+      'The access token provided has expired',
+      'invalid_grant',
+    ],
     [400, { error: 'invalid_grant', error_description: 'Invalid token' }, 'Invalid token', 'invalid_grant'],
   ])('%i %j twice: RetryableError after one renewal', async (status, body, message, code) => {
     const { provider, seen } = setup([answer(status, body), answer(status, body)]);
     const error = await provider.unsubscribe(REF).catch((e: ProviderError) => e);
     expectError(error as ProviderError, RetryableError, { message, code, httpStatus: status });
-    expect(seen.map((s) => s.path)).toEqual(['/lists/list0001/recipients/rcpt0001', '/oauth/v2/token', '/lists/list0001/recipients/rcpt0001']);
+    expect(seen.map((s) => s.path)).toEqual([
+      '/lists/list0001/recipients/rcpt0001',
+      '/oauth/v2/token',
+      '/lists/list0001/recipients/rcpt0001',
+    ]);
   });
 });
 
 describe('no answer at all', () => {
   it('a timeout aborts the request: RetryableError "timeout"', async () => {
-    const hang = (signal: AbortSignal) => new Promise<Response>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    const hang = (signal: AbortSignal) =>
+      new Promise<Response>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
     const { provider } = setup([hang], 20);
     const error = (await provider.unsubscribe(REF).catch((e: ProviderError) => e)) as ProviderError;
-    expectError(error, RetryableError, { message: 'Newsletter2Go did not answer within 20 ms', code: 'timeout', httpStatus: null });
+    expectError(error, RetryableError, {
+      message: 'Newsletter2Go did not answer within 20 ms',
+      code: 'timeout',
+      httpStatus: null,
+    });
   });
 
   it('an AbortError counts as a timeout too', async () => {
     const error = await failureOf(() => Promise.reject(new DOMException('aborted', 'AbortError')));
-    expectError(error, RetryableError, { message: 'Newsletter2Go did not answer within 2000 ms', code: 'timeout', httpStatus: null });
+    expectError(error, RetryableError, {
+      message: 'Newsletter2Go did not answer within 2000 ms',
+      code: 'timeout',
+      httpStatus: null,
+    });
   });
 
   it.each([
@@ -198,12 +270,20 @@ describe('no answer at all', () => {
     ['socket hang up', 'socket hang up'],
   ])('a network failure (%s): RetryableError "network"', async (thrown, text) => {
     const error = await failureOf(() => Promise.reject(thrown));
-    expectError(error, RetryableError, { message: `Newsletter2Go could not be reached: ${text}`, code: 'network', httpStatus: null });
+    expectError(error, RetryableError, {
+      message: `Newsletter2Go could not be reached: ${text}`,
+      code: 'network',
+      httpStatus: null,
+    });
   });
 
   it('a body cut off while reading is a network failure, not a parse error', async () => {
     const broken = new ReadableStream({ pull: (c) => c.error(new TypeError('terminated')) });
     const error = await failureOf(new Response(broken, { status: 200 }));
-    expectError(error, RetryableError, { message: 'Newsletter2Go could not be reached: terminated', code: 'network', httpStatus: null });
+    expectError(error, RetryableError, {
+      message: 'Newsletter2Go could not be reached: terminated',
+      code: 'network',
+      httpStatus: null,
+    });
   });
 });

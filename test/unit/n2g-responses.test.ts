@@ -1,16 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { RecipientGoneError, RetryableError, type ProviderError } from '../../src/ports/provider-errors';
+import type { RecipientData } from '../../src/ports/provider';
+import { type ProviderError, RecipientGoneError, RetryableError } from '../../src/ports/provider-errors';
+import type { SessionStore, StoredSession } from '../../src/ports/token-store';
 import { Newsletter2GoProvider } from '../../src/providers/newsletter2go/adapter';
 import { TokenManager } from '../../src/providers/newsletter2go/auth';
-import type { SessionStore, StoredSession } from '../../src/ports/token-store';
 import { Transport } from '../../src/providers/newsletter2go/transport';
-import type { RecipientData } from '../../src/ports/provider';
 
 /** How the adapter reads Newsletter2Go's answers (lists, upserts, tokens), through an injected fetch. */
 
 const T0 = 1_800_000_000_000;
 const LIST = 'list0001';
-const EMPTY: StoredSession = { accessToken: null, refreshToken: null, expiresAt: null, loginError: null, loginErrorAt: null };
+const EMPTY: StoredSession = {
+  accessToken: null,
+  refreshToken: null,
+  expiresAt: null,
+  loginError: null,
+  loginErrorAt: null,
+};
 const VALID = { accessToken: 'tok-1', refreshToken: 'ref-1', expiresAt: T0 + 3_600_000 };
 
 /** Enough of the session store for one caller at a time; auth has the faithful one. */
@@ -37,7 +43,12 @@ function memoryStore(initial: Partial<StoredSession>) {
   return { store, state };
 }
 
-interface Seen { method: string; path: string; query: Record<string, string>; body: unknown }
+interface Seen {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+}
 
 function setup(answer: (req: Seen) => unknown, session: Partial<StoredSession> = VALID) {
   const seen: Seen[] = [];
@@ -55,49 +66,120 @@ function setup(answer: (req: Seen) => unknown, session: Partial<StoredSession> =
   };
   const { store, state } = memoryStore(session);
   const transport = new Transport({ baseUrl: 'https://n2g.test', timeoutMs: 2000, maxRequestsPerSecond: 1e9, fetch });
-  const tokens = new TokenManager(transport, store, { authKey: 'k:s', username: 'u', password: 'p' }, { now: () => T0 });
+  const tokens = new TokenManager(
+    transport,
+    store,
+    { authKey: 'k:s', username: 'u', password: 'p' },
+    { now: () => T0 },
+  );
   return { provider: new Newsletter2GoProvider(transport, tokens), seen, state };
 }
 
 const envelope = (value: unknown[], info: Record<string, unknown> = {}, status = 200) => ({ status, info, value });
-const person = (email: string): RecipientData => ({ email, firstName: 'F', lastName: 'L', gender: 'f', attributes: { unsubscribe_url: `https://u.test/${email}` } });
+const person = (email: string): RecipientData => ({
+  email,
+  firstName: 'F',
+  lastName: 'L',
+  gender: 'f',
+  attributes: { unsubscribe_url: `https://u.test/${email}` },
+});
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, email: `u${i}@example.de` }));
-const rejection = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: ProviderError) => e);
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: ProviderError) => e,
+  );
 
 describe('listRecipients', () => {
   it('asks for one page with every field it maps, the list id encoded', async () => {
     const { provider, seen } = setup(() => envelope([]));
     await provider.listRecipients('ab/cd', 100, 50);
-    expect(seen).toEqual([{
-      method: 'GET',
-      path: '/lists/ab%2Fcd/recipients',
-      query: { _expand: 'true', _fields: 'id,email,first_name,last_name,gender,is_unsubscribed,is_blacklisted,is_bounced', _limit: '50', _offset: '100' },
-      body: undefined,
-    }]);
+    expect(seen).toEqual([
+      {
+        method: 'GET',
+        path: '/lists/ab%2Fcd/recipients',
+        query: {
+          _expand: 'true',
+          _fields: 'id,email,first_name,last_name,gender,is_unsubscribed,is_blacklisted,is_bounced',
+          _limit: '50',
+          _offset: '100',
+        },
+        body: undefined,
+      },
+    ]);
   });
 
   it('reads the flags in every spelling; blacklisted beats bounced beats unsubscribed', async () => {
-    const { provider } = setup(() => envelope([
-      { id: 'r1', email: 'a@x.de', first_name: 'Anna', last_name: 'A', gender: 'f', phone: '1', is_unsubscribed: false, is_blacklisted: 0, is_bounced: '0' },
-      { id: 'r2', email: null, first_name: null, is_unsubscribed: true },
-      { id: 'r3', is_unsubscribed: 1, is_bounced: '1' },
-      { id: 'r4', is_unsubscribed: '1', is_bounced: 'true', is_blacklisted: '1' },
-      { id: 'r5', is_unsubscribed: '1', is_blacklisted: 'false' },
-    ], { count: 5 }));
+    const { provider } = setup(() =>
+      envelope(
+        [
+          {
+            id: 'r1',
+            email: 'a@x.de',
+            first_name: 'Anna',
+            last_name: 'A',
+            gender: 'f',
+            phone: '1',
+            is_unsubscribed: false,
+            is_blacklisted: 0,
+            is_bounced: '0',
+          },
+          { id: 'r2', email: null, first_name: null, is_unsubscribed: true },
+          { id: 'r3', is_unsubscribed: 1, is_bounced: '1' },
+          { id: 'r4', is_unsubscribed: '1', is_bounced: 'true', is_blacklisted: '1' },
+          { id: 'r5', is_unsubscribed: '1', is_blacklisted: 'false' },
+        ],
+        { count: 5 },
+      ),
+    );
     const page = await provider.listRecipients(LIST, 0, 50);
-    expect(page.items[0]).toEqual({ recipientId: 'r1', email: 'a@x.de', firstName: 'Anna', lastName: 'A', gender: 'f', status: 'subscribed' });
-    expect(page.items[1]).toEqual({ recipientId: 'r2', email: '', firstName: '', lastName: '', gender: '', status: 'unsubscribed' });
-    expect(page.items.map((i) => i.status)).toEqual(['subscribed', 'unsubscribed', 'bounced', 'blacklisted', 'unsubscribed']);
+    expect(page.items[0]).toEqual({
+      recipientId: 'r1',
+      email: 'a@x.de',
+      firstName: 'Anna',
+      lastName: 'A',
+      gender: 'f',
+      status: 'subscribed',
+    });
+    expect(page.items[1]).toEqual({
+      recipientId: 'r2',
+      email: '',
+      firstName: '',
+      lastName: '',
+      gender: '',
+      status: 'unsubscribed',
+    });
+    expect(page.items.map((i) => i.status)).toEqual([
+      'subscribed',
+      'unsubscribed',
+      'bounced',
+      'blacklisted',
+      'unsubscribed',
+    ]);
   });
 
   it.each([
-    ['_next names a page', { count: 120, links: { _next: 'https://n2g.test/next' } }, 50, 50, { next: 100, total: 120 }],
+    [
+      '_next names a page',
+      { count: 120, links: { _next: 'https://n2g.test/next' } },
+      50,
+      50,
+      { next: 100, total: 120 },
+    ],
     ['_next is null', { count: 120, links: { _next: null } }, 100, 20, { next: null, total: 120 }],
     ['no links, count says more', { count: 120 }, 0, 50, { next: 50, total: 120 }],
     ['no links, count reached', { count: 50 }, 0, 50, { next: null, total: 50 }],
     ['no info at all', {}, 10, 3, { next: null, total: 13 }],
     // An empty page ends the walk even if _next says otherwise: no endless paging.
-    ['_next on an empty page', { count: 120, links: { _next: 'https://n2g.test/next' } }, 120, 0, { next: null, total: 120 }],
+    [
+      '_next on an empty page',
+      { count: 120, links: { _next: 'https://n2g.test/next' } },
+      120,
+      0,
+      { next: null, total: 120 },
+    ],
   ])('paging: %s', async (_label, info, offset, n, expected) => {
     const { provider } = setup(() => envelope(items(n), info));
     const page = await provider.listRecipients(LIST, offset, 50);
@@ -106,8 +188,16 @@ describe('listRecipients', () => {
   });
 
   it.each([
-    ['a recipient without an id', envelope([{ email: 'a@x.de' }]), 'Newsletter2Go listed a recipient in an unexpected shape'],
-    ['a numeric id', envelope([{ id: 12345, email: 'a@x.de' }]), 'Newsletter2Go listed a recipient in an unexpected shape'],
+    [
+      'a recipient without an id',
+      envelope([{ email: 'a@x.de' }]),
+      'Newsletter2Go listed a recipient in an unexpected shape',
+    ],
+    [
+      'a numeric id',
+      envelope([{ id: 12345, email: 'a@x.de' }]),
+      'Newsletter2Go listed a recipient in an unexpected shape',
+    ],
     ['a body that is not JSON', new Response('OK', { status: 200 }), 'Newsletter2Go answered with an unexpected body'],
     ['value that is no array', { status: 200, value: { id: 'r1' } }, 'Newsletter2Go answered with an unexpected body'],
     ['a count that is a string', envelope([], { count: '5' }), 'Newsletter2Go answered with an unexpected body'],
@@ -143,7 +233,14 @@ describe('upsert: one recipient', () => {
       { ok: true, email: 'anna@example.de', recipientId: 'rc000001' },
     ]);
     await provider.upsert(LIST, [person('anna@example.de')], { resubscribe: true });
-    const base = { list_id: LIST, email: 'anna@example.de', first_name: 'F', last_name: 'L', gender: 'f', unsubscribe_url: 'https://u.test/anna@example.de' };
+    const base = {
+      list_id: LIST,
+      email: 'anna@example.de',
+      first_name: 'F',
+      last_name: 'L',
+      gender: 'f',
+      unsubscribe_url: 'https://u.test/anna@example.de',
+    };
     expect(seen.map((s) => [s.method, s.path, s.body])).toEqual([
       ['POST', '/recipients', base],
       ['POST', '/recipients', { ...base, is_unsubscribed: false }],
@@ -152,20 +249,32 @@ describe('upsert: one recipient', () => {
 
   it('an answer without an id: looked up by e-mail in the list, case-insensitively', async () => {
     const { provider, seen } = setup((req) =>
-      req.method === 'POST' ? envelope([], { count: 1 }) : envelope([{ id: 'rc000002', email: 'anna@example.de' }]));
+      req.method === 'POST' ? envelope([], { count: 1 }) : envelope([{ id: 'rc000002', email: 'anna@example.de' }]),
+    );
     expect(await provider.upsert(LIST, [person('Anna@Example.de')], { resubscribe: false })).toEqual([
       { ok: true, email: 'Anna@Example.de', recipientId: 'rc000002' },
     ]);
-    expect(seen[1]).toMatchObject({ path: `/lists/${LIST}/recipients`, query: { _expand: 'true', _fields: 'id,email', _filter: 'email=="Anna@Example.de"', _limit: '1' } });
+    expect(seen[1]).toMatchObject({
+      path: `/lists/${LIST}/recipients`,
+      query: { _expand: 'true', _fields: 'id,email', _filter: 'email=="Anna@Example.de"', _limit: '1' },
+    });
   });
 
   it('named in invalid_recipients: a failed item and no lookup', async () => {
-    const { provider, seen } = setup(() => envelope([], { count: 0, additional: { invalid_recipients: ['anna@example.de'] } }));
-    expect(await provider.upsert(LIST, [person('anna@example.de')], { resubscribe: false })).toEqual([{
-      ok: false,
-      email: 'anna@example.de',
-      error: { message: 'Newsletter2Go rejected the address as invalid (invalid_recipients)', code: 'invalid_recipient', httpStatus: 200 },
-    }]);
+    const { provider, seen } = setup(() =>
+      envelope([], { count: 0, additional: { invalid_recipients: ['anna@example.de'] } }),
+    );
+    expect(await provider.upsert(LIST, [person('anna@example.de')], { resubscribe: false })).toEqual([
+      {
+        ok: false,
+        email: 'anna@example.de',
+        error: {
+          message: 'Newsletter2Go rejected the address as invalid (invalid_recipients)',
+          code: 'invalid_recipient',
+          httpStatus: 200,
+        },
+      },
+    ]);
     expect(seen).toHaveLength(1);
   });
 });
@@ -180,18 +289,42 @@ describe('upsert: the array form', () => {
       42, // shapes naming no address are skipped, not fatal
       { reason: 'no address' },
     ];
-    const { provider, seen } = setup((req) => req.method === 'POST'
-      ? envelope([{ id: 'ignored' }], { count: 2, additional: { invalid_recipients: invalid } }, 201)
-      : envelope([{ id: 'rc1', email: 'anna@example.de' }, { id: 'rcX', email: 'stranger@example.de' }]));
-    const emails = ['Anna@Example.de', 'bad@example.de', 'msg@example.de', 'err@example.de', 'why@example.de', 'lost@example.de'];
+    const { provider, seen } = setup((req) =>
+      req.method === 'POST'
+        ? envelope([{ id: 'ignored' }], { count: 2, additional: { invalid_recipients: invalid } }, 201)
+        : envelope([
+            { id: 'rc1', email: 'anna@example.de' },
+            { id: 'rcX', email: 'stranger@example.de' },
+          ]),
+    );
+    const emails = [
+      'Anna@Example.de',
+      'bad@example.de',
+      'msg@example.de',
+      'err@example.de',
+      'why@example.de',
+      'lost@example.de',
+    ];
     const rejected = (message: string) => ({ message, code: 'invalid_recipient', httpStatus: 201 });
     expect(await provider.upsert(LIST, emails.map(person), { resubscribe: false })).toEqual([
       { ok: true, email: 'Anna@Example.de', recipientId: 'rc1' },
-      { ok: false, email: 'bad@example.de', error: rejected('Newsletter2Go rejected the address as invalid (invalid_recipients)') },
+      {
+        ok: false,
+        email: 'bad@example.de',
+        error: rejected('Newsletter2Go rejected the address as invalid (invalid_recipients)'),
+      },
       { ok: false, email: 'msg@example.de', error: rejected('Invalid email') },
       { ok: false, email: 'err@example.de', error: rejected('Invalid domain') },
       { ok: false, email: 'why@example.de', error: rejected('Blocked') },
-      { ok: false, email: 'lost@example.de', error: { message: 'Newsletter2Go accepted the address but no recipient was found for it', code: null, httpStatus: null } },
+      {
+        ok: false,
+        email: 'lost@example.de',
+        error: {
+          message: 'Newsletter2Go accepted the address but no recipient was found for it',
+          code: null,
+          httpStatus: null,
+        },
+      },
     ]);
     expect(seen[0]?.body).toHaveLength(6);
     // Only the two accepted addresses are looked up. The filter's operator is not pinned here:
@@ -203,7 +336,9 @@ describe('upsert: the array form', () => {
   });
 
   it('every address rejected: no lookup at all', async () => {
-    const { provider, seen } = setup(() => envelope([], { additional: { invalid_recipients: ['a@x.de', 'b@x.de'] } }, 201));
+    const { provider, seen } = setup(() =>
+      envelope([], { additional: { invalid_recipients: ['a@x.de', 'b@x.de'] } }, 201),
+    );
     const out = await provider.upsert(LIST, [person('a@x.de'), person('b@x.de')], { resubscribe: false });
     expect(out.map((r) => r.ok)).toEqual([false, false]);
     expect(seen).toHaveLength(1);
@@ -211,7 +346,11 @@ describe('upsert: the array form', () => {
 
   it('looks up at most 50 addresses per call', async () => {
     const { provider, seen } = setup((req) => (req.method === 'POST' ? envelope([], {}, 201) : envelope([])));
-    await provider.upsert(LIST, items(51).map((i) => person(i.email)), { resubscribe: false });
+    await provider.upsert(
+      LIST,
+      items(51).map((i) => person(i.email)),
+      { resubscribe: false },
+    );
     expect(seen.slice(1).map((s) => s.query._limit)).toEqual(['50', '1']);
     expect(seen[2]?.query._filter).toBe('email=="u50@example.de"');
   });
@@ -225,7 +364,17 @@ describe('upsert: the array form', () => {
 
 describe('token responses', () => {
   it('keeps access and refresh token for expires_in seconds', async () => {
-    const { provider, seen, state } = setup(() => ({ access_token: 'a1', refresh_token: 'r1', expires_in: 3600, token_type: 'bearer', scope: null, account_id: 'awtfn5jn' }), {});
+    const { provider, seen, state } = setup(
+      () => ({
+        access_token: 'a1',
+        refresh_token: 'r1',
+        expires_in: 3600,
+        token_type: 'bearer',
+        scope: null,
+        account_id: 'awtfn5jn',
+      }),
+      {},
+    );
     await provider.checkLogin();
     expect(seen.map((s) => s.path)).toEqual(['/oauth/v2/token']);
     expect(state.row).toMatchObject({ accessToken: 'a1', refreshToken: 'r1', expiresAt: T0 + 3_600_000 });
@@ -233,11 +382,17 @@ describe('token responses', () => {
   });
 
   it('without refresh_token and expires_in: 2 hours, and the next renewal logs in with the password', async () => {
-    const { provider, seen, state } = setup((req) => (req.path === '/oauth/v2/token' ? { access_token: `a${seen.length}` } : new Response('', { status: 401 })), {});
+    const { provider, seen, state } = setup(
+      (req) =>
+        req.path === '/oauth/v2/token' ? { access_token: `a${seen.length}` } : new Response('', { status: 401 }),
+      {},
+    );
     await provider.checkLogin();
     expect(state.row).toMatchObject({ accessToken: 'a1', refreshToken: null, expiresAt: T0 + 7_200_000 });
     await rejection(provider.unsubscribe({ listId: LIST, recipientId: 'rc000001' }));
-    const grants = seen.filter((s) => s.path === '/oauth/v2/token').map((s) => (s.body as { grant_type: string }).grant_type);
+    const grants = seen
+      .filter((s) => s.path === '/oauth/v2/token')
+      .map((s) => (s.body as { grant_type: string }).grant_type);
     expect(grants).toEqual(['https://nl2go.com/jwt', 'https://nl2go.com/jwt']);
   });
 
@@ -251,7 +406,11 @@ describe('token responses', () => {
     const { provider, state } = setup(() => new Response(raw, { status: 200 }), {});
     const error = await rejection(provider.checkLogin());
     expect(error).toBeInstanceOf(RetryableError);
-    expect(error.failure).toEqual({ message: 'Newsletter2Go answered the login with an unexpected body', code: null, httpStatus: 200 });
+    expect(error.failure).toEqual({
+      message: 'Newsletter2Go answered the login with an unexpected body',
+      code: null,
+      httpStatus: 200,
+    });
     expect(state.row.accessToken).toBeNull();
     expect(state.locked).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dummyEmailFor, planTransfer, type PlanInput } from '../../src/push/plan';
+import { dummyEmailFor, type PlanInput, planTransfer } from '../../src/push/plan';
 
 const base: PlanInput = {
   subscriptionId: 'sub_abc',
@@ -30,17 +30,30 @@ describe('planTransfer', () => {
       listId: 'list0001',
       resubscribe: false,
       adoptFrom: [],
-      data: { email: 'a@example.com', firstName: 'A', lastName: 'B', gender: 'f', attributes: { unsubscribe_url: 'https://bridge.example/u/tok' } },
+      data: {
+        email: 'a@example.com',
+        firstName: 'A',
+        lastName: 'B',
+        gender: 'f',
+        attributes: { unsubscribe_url: 'https://bridge.example/u/tok' },
+      },
     });
   });
 
   it('updates a known recipient through its id; passes resubscribe only when set', () => {
-    expect(planTransfer({ ...base, ...known })).toMatchObject({ kind: 'update', recipientId: 'r1', resubscribe: false });
+    expect(planTransfer({ ...base, ...known })).toMatchObject({
+      kind: 'update',
+      recipientId: 'r1',
+      resubscribe: false,
+    });
     expect(planTransfer({ ...base, ...known, resubscribe: true })).toMatchObject({ kind: 'update', resubscribe: true });
   });
 
   it('looks for an uncertain earlier creation under another address before creating', () => {
-    expect(planTransfer({ ...base, lookupEmails: ['old@example.com'] })).toMatchObject({ kind: 'create', adoptFrom: ['old@example.com'] });
+    expect(planTransfer({ ...base, lookupEmails: ['old@example.com'] })).toMatchObject({
+      kind: 'create',
+      adoptFrom: ['old@example.com'],
+    });
     expect(planTransfer({ ...base, lookupEmails: ['A@Example.com'] })).toMatchObject({ kind: 'create', adoptFrom: [] });
   });
 
@@ -50,7 +63,10 @@ describe('planTransfer', () => {
   });
 
   it('creates in the new list when the mapping moved; the old recipient is left alone', () => {
-    expect(planTransfer({ ...base, recipientListId: 'oldlist1', recipientId: 'r1' })).toMatchObject({ kind: 'create', listId: 'list0001' });
+    expect(planTransfer({ ...base, recipientListId: 'oldlist1', recipientId: 'r1' })).toMatchObject({
+      kind: 'create',
+      listId: 'list0001',
+    });
   });
 
   it('fails the later of two users with one address, naming the clash', () => {
@@ -60,25 +76,53 @@ describe('planTransfer', () => {
   });
 
   it('fails a subscription with no address', () => {
-    expect(planTransfer({ ...base, profile: { ...base.profile, email: null } })).toMatchObject({ kind: 'fail', reason: 'no-email' });
+    expect(planTransfer({ ...base, profile: { ...base.profile, email: null } })).toMatchObject({
+      kind: 'fail',
+      reason: 'no-email',
+    });
   });
 
   it('unsubscribes by id, or finds the recipient by address, or has nothing to do', () => {
-    expect(planTransfer({ ...base, ...known, state: 'unsubscribed' })).toEqual({ kind: 'unsubscribe', listId: 'list0001', recipientId: 'r1', lookupEmails: [] });
-    expect(planTransfer({ ...base, state: 'unsubscribed' })).toEqual({ kind: 'unsubscribe', listId: 'list0001', recipientId: null, lookupEmails: ['a@example.com'] });
-    expect(planTransfer({ ...base, state: 'unsubscribed', lookupEmails: ['old@example.com'] })).toMatchObject({ lookupEmails: ['old@example.com', 'a@example.com'] });
-    expect(planTransfer({ ...base, state: 'unsubscribed', profile: { ...base.profile, email: null } })).toMatchObject({ kind: 'nothing' });
+    expect(planTransfer({ ...base, ...known, state: 'unsubscribed' })).toEqual({
+      kind: 'unsubscribe',
+      listId: 'list0001',
+      recipientId: 'r1',
+      lookupEmails: [],
+    });
+    expect(planTransfer({ ...base, state: 'unsubscribed' })).toEqual({
+      kind: 'unsubscribe',
+      listId: 'list0001',
+      recipientId: null,
+      lookupEmails: ['a@example.com'],
+    });
+    expect(planTransfer({ ...base, state: 'unsubscribed', lookupEmails: ['old@example.com'] })).toMatchObject({
+      lookupEmails: ['old@example.com', 'a@example.com'],
+    });
+    expect(planTransfer({ ...base, state: 'unsubscribed', profile: { ...base.profile, email: null } })).toMatchObject({
+      kind: 'nothing',
+    });
   });
 
   it('erases with a unique undeliverable dummy address, by id or by the kept lookup address', () => {
-    expect(planTransfer({ ...base, ...known, state: 'deleted', profile: { email: null, firstName: '', lastName: '', gender: '' } })).toEqual({
+    expect(
+      planTransfer({
+        ...base,
+        ...known,
+        state: 'deleted',
+        profile: { email: null, firstName: '', lastName: '', gender: '' },
+      }),
+    ).toEqual({
       kind: 'erase',
       listId: 'list0001',
       recipientId: 'r1',
       lookupEmails: [],
       dummyEmail: 'deleted-sub_abc@deleted.invalid',
     });
-    expect(planTransfer({ ...base, state: 'deleted', lookupEmails: ['a@example.com'] })).toMatchObject({ kind: 'erase', recipientId: null, lookupEmails: ['a@example.com'] });
+    expect(planTransfer({ ...base, state: 'deleted', lookupEmails: ['a@example.com'] })).toMatchObject({
+      kind: 'erase',
+      recipientId: null,
+      lookupEmails: ['a@example.com'],
+    });
     expect(planTransfer({ ...base, state: 'deleted' })).toMatchObject({ kind: 'nothing' });
   });
 

@@ -33,7 +33,8 @@ describe('unsubscribe tokens', () => {
 
   it('rejects every truncation and every extension', async () => {
     const token = await createToken([NEW], ID);
-    for (let n = 0; n < token.length; n++) expect(await verifyToken([NEW], token.slice(0, n)), `first ${n} characters`).toBeNull();
+    for (let n = 0; n < token.length; n++)
+      expect(await verifyToken([NEW], token.slice(0, n)), `first ${n} characters`).toBeNull();
     for (const suffix of ['A', '.', '.x', '==', ' ']) expect(await verifyToken([NEW], token + suffix)).toBeNull();
   });
 
@@ -60,7 +61,10 @@ describe('unsubscribe tokens', () => {
   });
 
   it('builds the link on PUBLIC_BASE_URL under /u/', async () => {
-    const url = await unsubscribeUrl({ PUBLIC_BASE_URL: 'https://news.example.org', UNSUBSCRIBE_SIGNING_KEY: [NEW, OLD] }, ID);
+    const url = await unsubscribeUrl(
+      { PUBLIC_BASE_URL: 'https://news.example.org', UNSUBSCRIBE_SIGNING_KEY: [NEW, OLD] },
+      ID,
+    );
     expect(url).toBe(`https://news.example.org/u/${await createToken([NEW], ID)}`);
   });
 });

@@ -3,7 +3,8 @@ import { expect422 } from '../support/admin';
 import { emulator } from '../support/emulator';
 import { admin, uid } from '../support/worker';
 
-const put = (newsletterId: string, body: string) => admin(`/v1/admin/newsletters/${newsletterId}`, { method: 'PUT', body });
+const put = (newsletterId: string, body: string) =>
+  admin(`/v1/admin/newsletters/${newsletterId}`, { method: 'PUT', body });
 
 describe('PUT /v1/admin/newsletters/{newsletterId} refused', () => {
   it("answers 422 with Newsletter2Go's own message for a list it does not know, and stores nothing", async () => {
@@ -24,12 +25,21 @@ describe('PUT /v1/admin/newsletters/{newsletterId} refused', () => {
   it('answers 503 with Retry-After when Newsletter2Go cannot be asked', async () => {
     // A list of its own: a rule on a shared list's path would answer other files' calls too.
     const { id: list } = await emulator.createList({ name: uid('down') });
-    const rule = await emulator.rule({ kind: 'status', status: 503, pathPrefix: `/lists/${list}`, times: 5, body: { status: 503, errorMessage: 'Down for maintenance' } });
+    const rule = await emulator.rule({
+      kind: 'status',
+      status: 503,
+      pathPrefix: `/lists/${list}`,
+      times: 5,
+      body: { status: 503, errorMessage: 'Down for maintenance' },
+    });
     try {
       const res = await put(uid('down'), JSON.stringify({ listId: list }));
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('60');
-      expect(await res.json()).toMatchObject({ type: '/docs#problem-provider-unavailable', detail: expect.stringContaining('Down for maintenance') });
+      expect(await res.json()).toMatchObject({
+        type: '/docs#problem-provider-unavailable',
+        detail: expect.stringContaining('Down for maintenance'),
+      });
     } finally {
       await emulator.removeRule(rule.id);
     }

@@ -6,7 +6,12 @@ import { TEST_LISTS } from '../support/settings';
 import { confirmed, postEvent, settled, uid } from '../support/worker';
 
 const put = (newsletterId: string, body: unknown, status: number) =>
-  adminJson(`/v1/admin/newsletters/${newsletterId}`, MappingSaved, { method: 'PUT', body: JSON.stringify(body) }, status);
+  adminJson(
+    `/v1/admin/newsletters/${newsletterId}`,
+    MappingSaved,
+    { method: 'PUT', body: JSON.stringify(body) },
+    status,
+  );
 const newList = async () => (await emulator.createList({ name: uid('List') })).id;
 const stamp = () => new Date(Date.now() - 60_000).toISOString();
 
@@ -15,11 +20,29 @@ describe('the newsletter → list mapping', () => {
     const newsletterId = uid('map');
     const list = TEST_LISTS[0]!.id;
     const created = await put(newsletterId, { listId: list }, 201);
-    expect(created).toMatchObject({ newsletterId, listId: list, name: null, displayName: newsletterId, previousListId: null, repushed: 0 });
+    expect(created).toMatchObject({
+      newsletterId,
+      listId: list,
+      name: null,
+      displayName: newsletterId,
+      previousListId: null,
+      repushed: 0,
+    });
     const renamed = await put(newsletterId, { listId: list, name: '  Weekly digest ' }, 200);
-    expect(renamed).toMatchObject({ name: 'Weekly digest', displayName: 'Weekly digest', previousListId: null, repushed: 0 });
+    expect(renamed).toMatchObject({
+      name: 'Weekly digest',
+      displayName: 'Weekly digest',
+      previousListId: null,
+      repushed: 0,
+    });
     const all = await adminJson('/v1/admin/newsletters', MappingList);
-    expect(all.newsletters.find((n) => n.newsletterId === newsletterId)).toEqual({ newsletterId, listId: list, name: 'Weekly digest', displayName: 'Weekly digest', updatedAt: renamed.updatedAt });
+    expect(all.newsletters.find((n) => n.newsletterId === newsletterId)).toEqual({
+      newsletterId,
+      listId: list,
+      name: 'Weekly digest',
+      displayName: 'Weekly digest',
+      updatedAt: renamed.updatedAt,
+    });
     const ids = all.newsletters.map((n) => n.newsletterId);
     expect([...ids].sort()).toEqual(ids);
   });
@@ -29,8 +52,13 @@ describe('the newsletter → list mapping', () => {
     const newsletterId = uid('move');
     await put(newsletterId, { listId: oldList }, 201);
     const users = [uid('u'), uid('u'), uid('u')];
-    for (const u of users) await postEvent(confirmed(u, newsletterId, `${u}@example.com`, { firstName: 'Ann' }, stamp()));
-    await postEvent({ type: 'subscription.cancelled', occurredAt: new Date().toISOString(), data: { userId: users[2], newsletterId } });
+    for (const u of users)
+      await postEvent(confirmed(u, newsletterId, `${u}@example.com`, { firstName: 'Ann' }, stamp()));
+    await postEvent({
+      type: 'subscription.cancelled',
+      occurredAt: new Date().toISOString(),
+      data: { userId: users[2], newsletterId },
+    });
     for (const u of users) await settled(u);
     const oldBefore = await emulator.recipients(oldList);
     // The cancellation may reach the worker before the creation was pushed: then nothing was created.
@@ -44,7 +72,10 @@ describe('the newsletter → list mapping', () => {
     }
     const fresh = await emulator.recipients(nextList);
     for (const u of users.slice(0, 2)) {
-      expect(fresh.find((r) => r.email === `${u}@example.com`)).toMatchObject({ first_name: 'Ann', is_unsubscribed: false });
+      expect(fresh.find((r) => r.email === `${u}@example.com`)).toMatchObject({
+        first_name: 'Ann',
+        is_unsubscribed: false,
+      });
     }
     // The cancelled one is not subscribed in the new list (absent or unsubscribed there).
     const cancelled = fresh.find((r) => r.email === `${users[2]}@example.com`);
@@ -64,10 +95,15 @@ describe('the newsletter → list mapping', () => {
     const removed = await adminJson(`/v1/admin/newsletters/${newsletterId}`, MappingRemoved, { method: 'DELETE' });
     expect(removed).toEqual({ newsletterId, removedListId: list, affectedSubscriptions: 1 });
     const unmapped = await settled(user);
-    expect(unmapped.subscriptions[0]).toMatchObject({ listId: null, transfer: { status: 'failed', error: { code: 'unmapped' } } });
+    expect(unmapped.subscriptions[0]).toMatchObject({
+      listId: null,
+      transfer: { status: 'failed', error: { code: 'unmapped' } },
+    });
     expect(unmapped.subscriptions[0]?.transfer.error?.message).toContain(newsletterId);
     expect(await emulator.recipients(list)).toEqual(before);
-    expect((await adminJson('/v1/admin/newsletters', MappingList)).newsletters.some((n) => n.newsletterId === newsletterId)).toBe(false);
+    expect(
+      (await adminJson('/v1/admin/newsletters', MappingList)).newsletters.some((n) => n.newsletterId === newsletterId),
+    ).toBe(false);
 
     expect(await put(newsletterId, { listId: list }, 201)).toMatchObject({ repushed: 1, previousListId: null });
     expect((await settled(user)).subscriptions[0]?.transfer).toMatchObject({ status: 'synced', error: null });

@@ -20,7 +20,10 @@ const ATTEMPTS: [string, Record<string, string>][] = [
   ['an empty header', { authorization: '' }],
   ['Basic instead of Bearer', { authorization: `Basic ${btoa(`admin:${TEST_SECRETS.ADMIN_API_TOKEN}`)}` }],
   ['Bearer without a token', { authorization: 'Bearer' }],
-  ['two tokens in one header', { authorization: `Bearer ${TEST_SECRETS.ADMIN_API_TOKEN} ${TEST_SECRETS.ADMIN_API_TOKEN_2}` }],
+  [
+    'two tokens in one header',
+    { authorization: `Bearer ${TEST_SECRETS.ADMIN_API_TOKEN} ${TEST_SECRETS.ADMIN_API_TOKEN_2}` },
+  ],
   ['a wrong token', { authorization: 'Bearer test-admin-token-3' }],
   ['a prefix of a real token', { authorization: `Bearer ${TEST_SECRETS.ADMIN_API_TOKEN.slice(0, -1)}` }],
   ['a real token with a suffix', { authorization: `Bearer ${TEST_SECRETS.ADMIN_API_TOKEN}x` }],
@@ -36,7 +39,11 @@ describe('admin bearer authentication', () => {
     it(`${method} ${path}: refuses every missing, malformed or wrong token with 401 problem+json and no admin data`, async () => {
       for (const [what, headers] of ATTEMPTS) {
         const url = `http://bridge.test${path}${what.includes('query') ? `?token=${TEST_SECRETS.ADMIN_API_TOKEN}&access_token=${TEST_SECRETS.ADMIN_API_TOKEN}` : ''}`;
-        const res = await SELF.fetch(url, { method, headers: { ...headers, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
+        const res = await SELF.fetch(url, {
+          method,
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: method === 'GET' ? undefined : '{}',
+        });
         expect(res.status, what).toBe(401);
         expect(res.headers.get('content-type'), what).toBe('application/problem+json');
         expect(res.headers.get('www-authenticate'), what).toBe('Bearer realm="newsletter-bridge admin"');
@@ -49,7 +56,11 @@ describe('admin bearer authentication', () => {
   }
 
   it('accepts either configured token, and the scheme name in any case', async () => {
-    for (const authorization of [`Bearer ${TEST_SECRETS.ADMIN_API_TOKEN}`, `Bearer ${TEST_SECRETS.ADMIN_API_TOKEN_2}`, `bearer ${TEST_SECRETS.ADMIN_API_TOKEN}`]) {
+    for (const authorization of [
+      `Bearer ${TEST_SECRETS.ADMIN_API_TOKEN}`,
+      `Bearer ${TEST_SECRETS.ADMIN_API_TOKEN_2}`,
+      `bearer ${TEST_SECRETS.ADMIN_API_TOKEN}`,
+    ]) {
       const res = await SELF.fetch('http://bridge.test/v1/admin/stats', { headers: { authorization } });
       expect(res.status, authorization).toBe(200);
     }
@@ -57,7 +68,9 @@ describe('admin bearer authentication', () => {
 
   it('answers an unknown admin path 401 without a token and 404 with one', async () => {
     expect((await SELF.fetch('http://bridge.test/v1/admin/nothing-here')).status).toBe(401);
-    const res = await SELF.fetch('http://bridge.test/v1/admin/nothing-here', { headers: { authorization: `Bearer ${TEST_SECRETS.ADMIN_API_TOKEN}` } });
+    const res = await SELF.fetch('http://bridge.test/v1/admin/nothing-here', {
+      headers: { authorization: `Bearer ${TEST_SECRETS.ADMIN_API_TOKEN}` },
+    });
     expect(res.status).toBe(404);
   });
 });

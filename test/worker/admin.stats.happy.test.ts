@@ -7,7 +7,7 @@ import { subscriptions } from '../../src/db/schema';
 import { handleQueue } from '../../src/handlers';
 import { Stats } from '../../src/schemas/admin';
 import { adminToolsFor } from '../support/admin';
-import { openLane, type Lane } from '../support/lane';
+import { type Lane, openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { uid } from '../support/worker';
 
@@ -29,11 +29,17 @@ describe('GET /v1/admin/stats', () => {
   const subscribeMany = (newsletterId: string, count: number) => tools.subscribeMany(newsletterId, count);
   const postBatch = (events: Record<string, unknown>[]) => tools.postBatch(events);
 
-  it('counts subscriptions per desired state and transfer status, and the last hour\'s attempts by outcome', async () => {
+  it("counts subscriptions per desired state and transfer status, and the last hour's attempts by outcome", async () => {
     const before = await stats();
     const synced = await subscribeMany(mapped, 2);
     const unmapped = await subscribeMany(uid('stats-unmapped'), 3);
-    await postBatch([{ type: 'subscription.cancelled', occurredAt: new Date().toISOString(), data: { userId: synced[0], newsletterId: mapped } }]);
+    await postBatch([
+      {
+        type: 'subscription.cancelled',
+        occurredAt: new Date().toISOString(),
+        data: { userId: synced[0], newsletterId: mapped },
+      },
+    ]);
     for (const u of [...synced, ...unmapped]) await lane.settled(u);
     const after = await stats();
 
@@ -48,7 +54,14 @@ describe('GET /v1/admin/stats', () => {
     expect((after.attemptsLastHour.byOutcome.failed ?? 0) - (before.attemptsLastHour.byOutcome.failed ?? 0)).toBe(3);
     expect(after.attemptsLastHour.byOutcome.synced ?? 0).toBeGreaterThanOrEqual(2);
     expect(sum(after.attemptsLastHour.byOutcome)).toBe(after.attemptsLastHour.total);
-    expect(after.provider).toEqual({ name: 'newsletter2go', login: 'ok', error: null, since: null, transfersWaiting: false, reason: null });
+    expect(after.provider).toEqual({
+      name: 'newsletter2go',
+      login: 'ok',
+      error: null,
+      since: null,
+      transfersWaiting: false,
+      reason: null,
+    });
   });
 
   it('reports the age of the oldest pending transfer from when it became pending', async () => {
@@ -57,21 +70,29 @@ describe('GET /v1/admin/stats', () => {
     const id = view.subscriptions[0]?.subscriptionId ?? '';
     const db = createDb(getConfig(lane.env));
     // An hour-old pending transfer (its queue message lost), put back as it was afterwards.
-    await db.update(subscriptions).set({ transferStatus: 'pending', pendingSince: Date.now() - 3_600_000 }).where(eq(subscriptions.id, id));
+    await db
+      .update(subscriptions)
+      .set({ transferStatus: 'pending', pendingSince: Date.now() - 3_600_000 })
+      .where(eq(subscriptions.id, id));
     try {
       const s = await stats();
       expect(s.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(3600);
       expect(s.oldestPendingAgeSeconds).toBeLessThan(3600 + 600);
       expect(s.subscriptions.byTransferStatus.pending).toBe(1);
     } finally {
-      await db.update(subscriptions).set({ transferStatus: 'failed', pendingSince: null }).where(eq(subscriptions.id, id));
+      await db
+        .update(subscriptions)
+        .set({ transferStatus: 'failed', pendingSince: null })
+        .where(eq(subscriptions.id, id));
     }
   });
 
   it('counts dead letters', async () => {
     const config = getConfig(lane.env);
     const before = await stats();
-    const batch = createMessageBatch(config.DEAD_LETTER_QUEUE, [{ id: 'dl-stats', timestamp: new Date(), attempts: 21, body: { kind: 'sync', subscriptionId: uid('sub') } }]);
+    const batch = createMessageBatch(config.DEAD_LETTER_QUEUE, [
+      { id: 'dl-stats', timestamp: new Date(), attempts: 21, body: { kind: 'sync', subscriptionId: uid('sub') } },
+    ]);
     await handleQueue(config, batch);
     expect((await stats()).deadLettered - before.deadLettered).toBe(1);
   });

@@ -3,9 +3,20 @@ import { SubscriptionPage } from '../../src/schemas/admin';
 import { adminJson, postBatch, subscribeMany } from '../support/admin';
 import { at, settled, uid } from '../support/worker';
 
-type Page = { items: { subscriptionId: string; userId: string; newsletterId: string; state: string; transfer: { status: string } }[]; nextCursor: string | null; limit: number };
+type Page = {
+  items: {
+    subscriptionId: string;
+    userId: string;
+    newsletterId: string;
+    state: string;
+    transfer: { status: string };
+  }[];
+  nextCursor: string | null;
+  limit: number;
+};
 
-const list = (query: Record<string, string>) => adminJson(`/v1/admin/subscriptions?${new URLSearchParams(query)}`, SubscriptionPage) as Promise<Page>;
+const list = (query: Record<string, string>) =>
+  adminJson(`/v1/admin/subscriptions?${new URLSearchParams(query)}`, SubscriptionPage) as Promise<Page>;
 
 describe('GET /v1/admin/subscriptions', () => {
   it('pages without duplicates or gaps while rows are inserted between pages', async () => {
@@ -48,7 +59,9 @@ describe('GET /v1/admin/subscriptions', () => {
   it('filters by transfer status, desired state and newsletter, combined', async () => {
     const newsletterId = uid('filters');
     const users = await subscribeMany(newsletterId, 4);
-    await postBatch([{ type: 'subscription.cancelled', occurredAt: at(1000), data: { userId: users[0], newsletterId } }]);
+    await postBatch([
+      { type: 'subscription.cancelled', occurredAt: at(1000), data: { userId: users[0], newsletterId } },
+    ]);
     for (const u of users) await settled(u);
     // Unmapped: every transfer failed, naming the missing mapping.
     expect((await list({ newsletterId, status: 'failed' })).items).toHaveLength(4);

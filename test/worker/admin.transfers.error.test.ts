@@ -15,7 +15,9 @@ describe('POST /v1/admin/transfers/retry with a bad body', () => {
     [[], '/'],
     ['"newsletterId"', '/'],
   ])('answers 422 for %j', async (body, path) => {
-    const errors = await expect422(await admin('/v1/admin/transfers/retry', { method: 'POST', body: JSON.stringify(body) }));
+    const errors = await expect422(
+      await admin('/v1/admin/transfers/retry', { method: 'POST', body: JSON.stringify(body) }),
+    );
     expect(errors.map((e) => e.path)).toEqual([path]);
   });
 });

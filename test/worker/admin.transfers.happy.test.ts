@@ -27,7 +27,12 @@ describe('retries respect consent (contract §6)', () => {
 
   it('retrying one transfer does not re-subscribe a recipient the provider shows as unsubscribed', async () => {
     const { user, recipientId } = await unsubscribedAtProvider(newsletterId);
-    const answer = await adminJson(`/v1/admin/subscribers/${user}/subscriptions/${newsletterId}/retry`, RetryOne, { method: 'POST' }, 202);
+    const answer = await adminJson(
+      `/v1/admin/subscribers/${user}/subscriptions/${newsletterId}/retry`,
+      RetryOne,
+      { method: 'POST' },
+      202,
+    );
     expect(answer).toMatchObject({ previousStatus: 'synced', status: 'pending', enqueued: true });
     expect((await settled(user)).subscriptions[0]?.transfer.status).toBe('synced');
     expect(await emulator.get(recipientId)).toMatchObject({ is_unsubscribed: true });
@@ -44,11 +49,26 @@ describe('retries respect consent (contract §6)', () => {
     const recipient = await emulator.find(LIST, email);
     expect(recipient).toMatchObject({ is_unsubscribed: true });
     // The portal's re-subscription reaches Newsletter2Go, which refuses it.
-    await emulator.rule({ kind: 'status', status: 400, method: 'PATCH', email, times: 1, body: { status: 400, code: 1010, errorMessage: 'Refused for the test' } });
+    await emulator.rule({
+      kind: 'status',
+      status: 400,
+      method: 'PATCH',
+      email,
+      times: 1,
+      body: { status: 400, code: 1010, errorMessage: 'Refused for the test' },
+    });
     await postEvent(confirmed(user, newsletterId, email, {}, t(1)));
-    expect((await settled(user)).subscriptions[0]?.transfer).toMatchObject({ status: 'failed', error: { message: 'Refused for the test' } });
+    expect((await settled(user)).subscriptions[0]?.transfer).toMatchObject({
+      status: 'failed',
+      error: { message: 'Refused for the test' },
+    });
 
-    await adminJson(`/v1/admin/subscribers/${user}/subscriptions/${newsletterId}/retry`, RetryOne, { method: 'POST' }, 202);
+    await adminJson(
+      `/v1/admin/subscribers/${user}/subscriptions/${newsletterId}/retry`,
+      RetryOne,
+      { method: 'POST' },
+      202,
+    );
     expect((await settled(user)).subscriptions[0]?.transfer.status).toBe('synced');
     expect(await emulator.get(recipient?.id ?? '')).toMatchObject({ is_unsubscribed: true });
   });
@@ -57,19 +77,52 @@ describe('retries respect consent (contract §6)', () => {
     const { user, recipientId } = await unsubscribedAtProvider(newsletterId);
     const newEmail = `${user}.new@example.com`;
     // The profile update is refused once: the transfer ends failed with the provider's words.
-    await emulator.rule({ kind: 'status', status: 400, email: newEmail, times: 1, body: { status: 400, code: 1010, errorMessage: 'Refused for the test' } });
-    await postEvent({ type: 'subscriber.updated', occurredAt: new Date(Date.now() - 30_000).toISOString(), data: { userId: user, email: newEmail, firstName: 'Renamed' } });
+    await emulator.rule({
+      kind: 'status',
+      status: 400,
+      email: newEmail,
+      times: 1,
+      body: { status: 400, code: 1010, errorMessage: 'Refused for the test' },
+    });
+    await postEvent({
+      type: 'subscriber.updated',
+      occurredAt: new Date(Date.now() - 30_000).toISOString(),
+      data: { userId: user, email: newEmail, firstName: 'Renamed' },
+    });
     const failed = await settled(user);
-    expect(failed.subscriptions[0]?.transfer).toMatchObject({ status: 'failed', error: { message: 'Refused for the test', code: '1010', httpStatus: 400 } });
+    expect(failed.subscriptions[0]?.transfer).toMatchObject({
+      status: 'failed',
+      error: { message: 'Refused for the test', code: '1010', httpStatus: 400 },
+    });
 
-    const answer = await adminJson('/v1/admin/transfers/retry', RetryMany, { method: 'POST', body: JSON.stringify({ newsletterId }) }, 202);
+    const answer = await adminJson(
+      '/v1/admin/transfers/retry',
+      RetryMany,
+      { method: 'POST', body: JSON.stringify({ newsletterId }) },
+      202,
+    );
     expect(answer).toEqual({ retried: 1, enqueued: 1 });
-    expect((await settled(user)).subscriptions[0]?.transfer).toMatchObject({ status: 'synced', attempts: 1, error: null });
-    expect(await emulator.get(recipientId)).toMatchObject({ email: newEmail, first_name: 'Renamed', is_unsubscribed: true });
+    expect((await settled(user)).subscriptions[0]?.transfer).toMatchObject({
+      status: 'synced',
+      attempts: 1,
+      error: null,
+    });
+    expect(await emulator.get(recipientId)).toMatchObject({
+      email: newEmail,
+      first_name: 'Renamed',
+      is_unsubscribed: true,
+    });
   });
 
   it('retries nothing when nothing failed, and takes an empty body as "every newsletter"', async () => {
-    expect(await adminJson('/v1/admin/transfers/retry', RetryMany, { method: 'POST', body: JSON.stringify({ newsletterId: uid('quiet') }) }, 202)).toEqual({ retried: 0, enqueued: 0 });
+    expect(
+      await adminJson(
+        '/v1/admin/transfers/retry',
+        RetryMany,
+        { method: 'POST', body: JSON.stringify({ newsletterId: uid('quiet') }) },
+        202,
+      ),
+    ).toEqual({ retried: 0, enqueued: 0 });
     const all = await adminJson('/v1/admin/transfers/retry', RetryMany, { method: 'POST' }, 202);
     expect(all.retried).toBe(all.enqueued);
   });

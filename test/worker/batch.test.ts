@@ -29,8 +29,17 @@ describe('POST /v1/events/batch', () => {
     ]);
     expect(answer.status).toBe(200);
     const { results } = await answer.json<BatchAnswer>();
-    expect(results.map((r) => r.status)).toEqual(['accepted', 'accepted', 'rejected', 'duplicate', 'rejected', 'rejected']);
-    expect(results[2]?.errors?.map((e) => e.path)).toEqual(expect.arrayContaining(['/data/email', '/data/newsletterId']));
+    expect(results.map((r) => r.status)).toEqual([
+      'accepted',
+      'accepted',
+      'rejected',
+      'duplicate',
+      'rejected',
+      'rejected',
+    ]);
+    expect(results[2]?.errors?.map((e) => e.path)).toEqual(
+      expect.arrayContaining(['/data/email', '/data/newsletterId']),
+    );
     expect(results[4]?.errors?.[0]?.message).toMatch(/different body/);
     expect(results[5]?.errors?.[0]?.path).toBe('/id');
     expect((await settled(u1)).subscriptions[0]?.transfer.status).toBe('synced');
@@ -55,8 +64,11 @@ describe('POST /v1/events/batch', () => {
     const { results } = await answer.json<BatchAnswer>();
     expect(results.map((r) => r.status)).toEqual(['accepted', 'rejected']);
     expect(results[1]?.errors).toEqual([{ path: '/id', message: 'id must be at most 256 characters' }]);
-    const doc = await (await SELF.fetch('http://bridge.test/openapi.json')).json<{ components: { schemas: Record<string, { allOf?: { properties?: { id?: { maxLength?: number } } }[] }> } }>();
-    const documented = doc.components.schemas.BatchEvent?.allOf?.find((s) => s.properties?.id)?.properties?.id?.maxLength;
+    const doc = await (await SELF.fetch('http://bridge.test/openapi.json')).json<{
+      components: { schemas: Record<string, { allOf?: { properties?: { id?: { maxLength?: number } } }[] }> };
+    }>();
+    const documented = doc.components.schemas.BatchEvent?.allOf?.find((s) => s.properties?.id)?.properties?.id
+      ?.maxLength;
     expect(documented).toBe(256);
   });
 
@@ -84,7 +96,10 @@ describe('POST /v1/events/batch', () => {
       const nl = uid('bulk');
       await lane.mapNewsletter(nl, LIST);
       const users = Array.from({ length: 250 }, () => uid('load'));
-      const events = users.map((u) => ({ id: uid('e'), ...confirmed(u, nl, `${u}@example.com`, { firstName: 'Load' }) }));
+      const events = users.map((u) => ({
+        id: uid('e'),
+        ...confirmed(u, nl, `${u}@example.com`, { firstName: 'Load' }),
+      }));
       const res = await lane.fetch(await signedRequest(JSON.stringify({ events }), { path: '/v1/events/batch' }));
       expect((await res.json<BatchAnswer>()).results.every((r) => r.status === 'accepted')).toBe(true);
       await lane.emulator.clearLog();
@@ -94,7 +109,8 @@ describe('POST /v1/events/batch', () => {
       // 3 batches of at most 100: an array upsert and its id look-ups each, no call per subscriber.
       expect(calls).toBeLessThan(users.length / 20);
       expect(await lane.emulator.find(LIST, `${users[123]}@example.com`)).toMatchObject({ first_name: 'Load' });
-      for (const u of [users[0]!, users[249]!]) expect((await lane.subscriber(u))?.subscriptions[0]?.transfer.status).toBe('synced');
+      for (const u of [users[0]!, users[249]!])
+        expect((await lane.subscriber(u))?.subscriptions[0]?.transfer.status).toBe('synced');
     } finally {
       await lane.close();
     }

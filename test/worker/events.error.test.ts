@@ -13,17 +13,27 @@ describe('POST /v1/events intake errors', () => {
 
   it('answers a body over 64 KiB with 413 before looking at the signature', async () => {
     const big = JSON.stringify({ ...confirmed(uid('u'), 'nl', 'a@example.com'), pad: 'x'.repeat(65 * 1024) });
-    const res = await SELF.fetch('http://bridge.test/v1/events', { method: 'POST', body: big, headers: { 'content-type': 'application/json' } });
+    const res = await SELF.fetch('http://bridge.test/v1/events', {
+      method: 'POST',
+      body: big,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(413);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
   });
 
   it('lists every schema violation in one 422', async () => {
-    const res = await postEvent({ type: 'subscription.confirmed', occurredAt: 'yesterday', data: { userId: '', email: 'not-an-address', gender: 'x' } });
+    const res = await postEvent({
+      type: 'subscription.confirmed',
+      occurredAt: 'yesterday',
+      data: { userId: '', email: 'not-an-address', gender: 'x' },
+    });
     expect(res.status).toBe(422);
     const body = await res.json<Problem>();
     const paths = body.errors?.map((e) => e.path) ?? [];
-    expect(paths).toEqual(expect.arrayContaining(['/occurredAt', '/data/userId', '/data/email', '/data/gender', '/data/newsletterId']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['/occurredAt', '/data/userId', '/data/email', '/data/gender', '/data/newsletterId']),
+    );
   });
 
   it('rejects an unknown event type with 422 naming the allowed types', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stats } from '../../src/schemas/admin';
 import { Health } from '../../src/schemas/common';
 import { adminToolsFor } from '../support/admin';
-import { openLane, type Lane } from '../support/lane';
+import { type Lane, openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { confirmed, uid } from '../support/worker';
 
@@ -18,7 +18,14 @@ describe('Newsletter2Go refuses the login (contract §6)', () => {
 
   async function health() {
     const res = await lane.fetch(new Request('http://bridge.test/health'));
-    return { status: res.status, body: (await res.json()) as { status: string; checks: { database: { ok: boolean }; provider: { ok: boolean; detail?: string } }; oldestPendingAgeSeconds: number | null } };
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        status: string;
+        checks: { database: { ok: boolean }; provider: { ok: boolean; detail?: string } };
+        oldestPendingAgeSeconds: number | null;
+      },
+    };
   }
   const stats = () => adminToolsFor(lane.fetch).adminJson('/v1/admin/stats', Stats);
 
@@ -34,7 +41,13 @@ describe('Newsletter2Go refuses the login (contract §6)', () => {
   });
 
   it('keeps transfers pending, says why in /health and the stats, and resumes them once the login works', async () => {
-    const rule = await lane.emulator.rule({ kind: 'status', status: 400, pathPrefix: '/oauth/v2/token', times: 10_000, body: { error: 'invalid_grant', error_description: REFUSAL } });
+    const rule = await lane.emulator.rule({
+      kind: 'status',
+      status: 400,
+      pathPrefix: '/oauth/v2/token',
+      times: 10_000,
+      body: { error: 'invalid_grant', error_description: REFUSAL },
+    });
     await lane.emulator.expireTokens({ access: true, refresh: true });
 
     const user = uid('u');
@@ -42,17 +55,29 @@ describe('Newsletter2Go refuses the login (contract §6)', () => {
     await lane.drain();
     const waiting = await lane.subscriber(user);
     expect(waiting?.timeline.some((t) => t.kind === 'attempt' && t.outcome === 'wait')).toBe(true);
-    expect(waiting?.subscriptions[0]?.transfer).toMatchObject({ status: 'pending', label: 'Übertragung ausstehend', attempts: 0 });
+    expect(waiting?.subscriptions[0]?.transfer).toMatchObject({
+      status: 'pending',
+      label: 'Übertragung ausstehend',
+      attempts: 0,
+    });
 
     const down = await health();
     expect(down.status).toBe(503);
     expect(down.body.status).toBe('degraded');
     expect(down.body.checks.database.ok).toBe(true);
-    expect(down.body.checks.provider).toEqual({ ok: false, detail: `login refused: ${REFUSAL} (transfers wait until the login works)` });
+    expect(down.body.checks.provider).toEqual({
+      ok: false,
+      detail: `login refused: ${REFUSAL} (transfers wait until the login works)`,
+    });
     expect(down.body.oldestPendingAgeSeconds).toEqual(expect.any(Number));
 
     const refused = await stats();
-    expect(refused.provider).toMatchObject({ login: 'refused', error: REFUSAL, transfersWaiting: true, reason: `transfers wait because the login is refused: ${REFUSAL}` });
+    expect(refused.provider).toMatchObject({
+      login: 'refused',
+      error: REFUSAL,
+      transfersWaiting: true,
+      reason: `transfers wait because the login is refused: ${REFUSAL}`,
+    });
     expect(refused.subscriptions.byTransferStatus.pending).toBe(1);
 
     // A sweep while the login is still refused tries no login (N2G_LOGIN_RETRY_SECONDS) and
@@ -76,7 +101,10 @@ describe('Newsletter2Go refuses the login (contract §6)', () => {
   });
 
   it('answers the documented shape whatever the state', async () => {
-    for (const res of [await SELF.fetch('http://bridge.test/health'), await lane.fetch(new Request('http://bridge.test/health'))]) {
+    for (const res of [
+      await SELF.fetch('http://bridge.test/health'),
+      await lane.fetch(new Request('http://bridge.test/health')),
+    ]) {
       expect(v.safeParse(Health, await res.json()).success).toBe(true);
     }
   });

@@ -8,7 +8,17 @@ import { uid } from '../support/worker';
 const HOUR = 3_600_000;
 
 function cancelledNotice(user: string, createdAt = Date.now()) {
-  return createNotice(database(), { type: 'subscription.cancelled', userId: user, subscriptionId: null, source: 'unsubscribe-link', data: { userId: user, newsletterId: 'nl-x' } }, createdAt);
+  return createNotice(
+    database(),
+    {
+      type: 'subscription.cancelled',
+      userId: user,
+      subscriptionId: null,
+      source: 'unsubscribe-link',
+      data: { userId: user, newsletterId: 'nl-x' },
+    },
+    createdAt,
+  );
 }
 
 describe('notice delivery when the portal does not answer 2xx', () => {
@@ -17,9 +27,22 @@ describe('notice delivery when the portal does not answer 2xx', () => {
     const id = (await cancelledNotice(user, Date.now() - 73 * HOUR)) ?? '';
     await portal.fail(1, 500, user);
     expect(await deliverNotice(config(), database(), id)).toEqual({ ack: true });
-    expect((await noticesOf(user))[0]).toMatchObject({ id, status: 'failed', attempts: 1, lastStatus: 500, lastError: 'The portal answered HTTP 500', nextAttemptAt: null });
+    expect((await noticesOf(user))[0]).toMatchObject({
+      id,
+      status: 'failed',
+      attempts: 1,
+      lastStatus: 500,
+      lastError: 'The portal answered HTTP 500',
+      nextAttemptAt: null,
+    });
 
-    expect(await retryNotice(database(), config(), id)).toMatchObject({ id, status: 'delivered', attempts: 2, lastStatus: 204, lastError: null });
+    expect(await retryNotice(database(), config(), id)).toMatchObject({
+      id,
+      status: 'delivered',
+      attempts: 2,
+      lastStatus: 204,
+      lastError: null,
+    });
     expect((await portal.received(forUser(user))).map((n) => n.status)).toEqual([500, 204]);
     expect(await retryNotice(database(), config(), 'ntc_unknown')).toBeNull();
   });
@@ -41,7 +64,11 @@ describe('notice delivery when the portal does not answer 2xx', () => {
     const id = (await cancelledNotice(user)) ?? '';
     await portal.fail(1, 302, user);
     await deliverNotice(config(), database(), id);
-    expect((await noticesOf(user))[0]).toMatchObject({ status: 'pending', lastStatus: 302, lastError: 'The portal answered HTTP 302' });
+    expect((await noticesOf(user))[0]).toMatchObject({
+      status: 'pending',
+      lastStatus: 302,
+      lastError: 'The portal answered HTTP 302',
+    });
     expect(await retryNotice(database(), config(), id)).toMatchObject({ status: 'delivered' });
   });
 
@@ -66,7 +93,10 @@ describe('notice delivery when the portal does not answer 2xx', () => {
 
   it('retryFailedNotices sends every failed notice again', async () => {
     const user = uid('u');
-    const ids = [(await cancelledNotice(user, Date.now() - 80 * HOUR)) ?? '', (await cancelledNotice(user, Date.now() - 80 * HOUR)) ?? ''];
+    const ids = [
+      (await cancelledNotice(user, Date.now() - 80 * HOUR)) ?? '',
+      (await cancelledNotice(user, Date.now() - 80 * HOUR)) ?? '',
+    ];
     await portal.fail(2, 502, user);
     for (const id of ids) await deliverNotice(config(), database(), id);
     expect((await noticesOf(user)).map((n) => n.status)).toEqual(['failed', 'failed']);

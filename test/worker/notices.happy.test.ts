@@ -8,7 +8,16 @@ import { createNotice, noticeMessages } from '../../src/notify/notices';
 import { CancelledNotice, ConflictNotice } from '../../src/schemas/notices';
 import { enqueue } from '../../src/schemas/queue';
 import { TEST_LISTS } from '../support/settings';
-import { config, database, forUser, noticesOf, noticesSettled, portal, postForm, subscribedTo } from '../support/unsubscribe';
+import {
+  config,
+  database,
+  forUser,
+  noticesOf,
+  noticesSettled,
+  portal,
+  postForm,
+  subscribedTo,
+} from '../support/unsubscribe';
 import { mapNewsletter, subscriber, uid, waitFor } from '../support/worker';
 
 const A = TEST_LISTS[0]?.id ?? '';
@@ -24,7 +33,13 @@ describe('the worker tells the portal (contract §4)', () => {
     const { link } = await subscribedTo(user, [weekly]);
     await postForm(link(weekly), { scope: 'one' });
     const [notice] = await noticesSettled(user, 1);
-    expect(notice).toMatchObject({ type: 'subscription.cancelled', status: 'delivered', attempts: 1, lastStatus: 204, lastError: null });
+    expect(notice).toMatchObject({
+      type: 'subscription.cancelled',
+      status: 'delivered',
+      attempts: 1,
+      lastStatus: 204,
+      lastError: null,
+    });
 
     const received = await portal.received(forUser(user));
     expect(received).toHaveLength(1);
@@ -45,7 +60,10 @@ describe('the worker tells the portal (contract §4)', () => {
     const { link } = await subscribedTo(user, [weekly]);
     await portal.fail(3, 503, user);
     await postForm(link(weekly), { scope: 'one' });
-    const first = await waitFor(async () => (await noticesOf(user)).find((n) => n.lastStatus === 503), 'the first failed attempt');
+    const first = await waitFor(
+      async () => (await noticesOf(user)).find((n) => n.lastStatus === 503),
+      'the first failed attempt',
+    );
     expect(first).toMatchObject({ status: 'pending', attempts: 1, lastError: 'The portal answered HTTP 503' });
 
     // The scheduled run's delivery, run at the moment each retry falls due.
@@ -74,7 +92,13 @@ describe('the worker tells the portal (contract §4)', () => {
 
   it('nothing depends on the queue message: the scheduled run delivers a notice whose message was lost', async () => {
     const user = uid('u');
-    const id = await createNotice(database(), { type: 'subscription.cancelled', userId: user, subscriptionId: null, source: 'unsubscribe-link', data: { userId: user, newsletterId: weekly } });
+    const id = await createNotice(database(), {
+      type: 'subscription.cancelled',
+      userId: user,
+      subscriptionId: null,
+      source: 'unsubscribe-link',
+      data: { userId: user, newsletterId: weekly },
+    });
     expect((await noticesOf(user))[0]).toMatchObject({ id, status: 'pending', attempts: 0 });
     await handleScheduled(config(), { cron: '*/5 * * * *', scheduledTime: Date.now() });
     expect((await noticesOf(user))[0]).toMatchObject({ id, status: 'delivered', attempts: 1 });
@@ -84,13 +108,22 @@ describe('the worker tells the portal (contract §4)', () => {
   it('reconciliation conflicts go out the same way, with their own body shape', async () => {
     const user = uid('u');
     const db = database();
-    const id = await createNotice(db, { type: 'subscription.conflict', userId: user, subscriptionId: null, data: { userId: user, newsletterId: weekly, reason: 'blacklisted' } });
+    const id = await createNotice(db, {
+      type: 'subscription.conflict',
+      userId: user,
+      subscriptionId: null,
+      data: { userId: user, newsletterId: weekly, reason: 'blacklisted' },
+    });
     await enqueue(config().SYNC_QUEUE, noticeMessages([id ?? '']));
     const [notice] = await noticesSettled(user, 1);
     expect(notice).toMatchObject({ id, type: 'subscription.conflict', status: 'delivered' });
     const [received] = await portal.received(forUser(user));
     expect(received).toMatchObject({ id, verified: true });
-    expect(received?.body).toEqual({ type: 'subscription.conflict', occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), data: { userId: user, newsletterId: weekly, reason: 'blacklisted' } });
+    expect(received?.body).toEqual({
+      type: 'subscription.conflict',
+      occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      data: { userId: user, newsletterId: weekly, reason: 'blacklisted' },
+    });
     expect(v.safeParse(ConflictNotice, received?.body).issues).toBeUndefined();
   });
 });

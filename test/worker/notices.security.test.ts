@@ -1,8 +1,8 @@
+import { SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_LISTS, TEST_SECRETS } from '../support/settings';
 import { forUser, noticesSettled, portal, postForm, subscribedTo } from '../support/unsubscribe';
 import { mapNewsletter, postEvent, signedRequest, uid } from '../support/worker';
-import { SELF } from 'cloudflare:test';
 
 const B = TEST_LISTS[1]?.id ?? '';
 
@@ -21,7 +21,9 @@ describe('notices cannot be turned against the worker', () => {
     const raw = JSON.stringify(notice?.body);
     expect(raw).not.toContain(email);
 
-    const replay = await SELF.fetch(await signedRequest(raw, { id: notice?.id, secret: TEST_SECRETS.NOTIFY_SIGNING_SECRET }));
+    const replay = await SELF.fetch(
+      await signedRequest(raw, { id: notice?.id, secret: TEST_SECRETS.NOTIFY_SIGNING_SECRET }),
+    );
     expect(replay.status).toBe(401);
     expect(replay.headers.get('content-type')).toBe('application/problem+json');
 

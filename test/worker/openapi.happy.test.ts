@@ -1,11 +1,11 @@
 /// <reference types="vite/client" />
 import { SELF } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
 import { toJsonSchema } from '@valibot/to-json-schema';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
-import { MappingBody } from '../../src/schemas/admin-requests';
 import { problems } from '../../src/lib/problem';
 import { PROBLEM_TYPES } from '../../src/openapi/problems';
+import { MappingBody } from '../../src/schemas/admin-requests';
 import { SubscriptionConfirmed } from '../../src/schemas/events';
 
 type Json = Record<string, unknown>;
@@ -21,7 +21,9 @@ async function document(): Promise<Json> {
 
 function operations(doc: Json) {
   return Object.entries(obj(doc.paths)).flatMap(([path, item]) =>
-    Object.entries(obj(item)).filter(([m]) => METHODS.includes(m)).map(([method, op]) => ({ method, path, op: obj(op) })),
+    Object.entries(obj(item))
+      .filter(([m]) => METHODS.includes(m))
+      .map(([method, op]) => ({ method, path, op: obj(op) })),
   );
 }
 
@@ -29,14 +31,20 @@ function operations(doc: Json) {
 function refs(node: unknown, out: string[] = []): string[] {
   if (Array.isArray(node)) node.forEach((n) => refs(n, out));
   else if (typeof node === 'object' && node !== null) {
-    for (const [k, v] of Object.entries(node)) (k === '$ref' && typeof v === 'string' ? out.push(v) : refs(v, out));
+    for (const [k, v] of Object.entries(node)) k === '$ref' && typeof v === 'string' ? out.push(v) : refs(v, out);
   }
   return out;
 }
 
 function resolve(doc: Json, ref: string): unknown {
   if (!ref.startsWith('#/')) return undefined;
-  return ref.slice(2).split('/').reduce<unknown>((node, key) => (node === undefined ? undefined : obj(node)[key.replace(/~1/g, '/').replace(/~0/g, '~')]), doc);
+  return ref
+    .slice(2)
+    .split('/')
+    .reduce<unknown>(
+      (node, key) => (node === undefined ? undefined : obj(node)[key.replace(/~1/g, '/').replace(/~0/g, '~')]),
+      doc,
+    );
 }
 
 describe('GET /openapi.json', () => {
@@ -58,7 +66,10 @@ describe('GET /openapi.json', () => {
       expect(ids.has(String(op.operationId)), `${where}: operationId is unique`).toBe(false);
       ids.add(String(op.operationId));
       // Every {param} in the path is declared, and only those.
-      const declared = (op.parameters as Json[] | undefined ?? []).filter((p) => p.in === 'path').map((p) => p.name).sort();
+      const declared = ((op.parameters as Json[] | undefined) ?? [])
+        .filter((p) => p.in === 'path')
+        .map((p) => p.name)
+        .sort();
       expect(declared, where).toEqual([...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort());
     }
     const all = refs(doc);
@@ -66,7 +77,7 @@ describe('GET /openapi.json', () => {
     for (const ref of all) expect(resolve(doc, ref), ref).toBeDefined();
   });
 
-  it("documents exactly the routes the app registers, in both directions", async () => {
+  it('documents exactly the routes the app registers, in both directions', async () => {
     const doc = await document();
     const documented = new Set(operations(doc).map((o) => `${o.method.toUpperCase()} ${o.path}`));
     const registered = new Set(
@@ -74,8 +85,14 @@ describe('GET /openapi.json', () => {
         .routes.filter((r) => r.method !== 'ALL')
         .map((r) => `${r.method} ${r.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`),
     );
-    expect([...registered].filter((r) => !documented.has(r)), 'registered but not documented').toEqual([]);
-    expect([...documented].filter((d) => !registered.has(d)), 'documented but not registered').toEqual([]);
+    expect(
+      [...registered].filter((r) => !documented.has(r)),
+      'registered but not documented',
+    ).toEqual([]);
+    expect(
+      [...documented].filter((d) => !registered.has(d)),
+      'documented but not registered',
+    ).toEqual([]);
   });
 
   it('describes the bearer scheme on every admin operation and the webhook signature on the event routes, with a 401 problem', async () => {
@@ -89,7 +106,8 @@ describe('GET /openapi.json', () => {
       if (path.startsWith('/v1/admin/')) expect(names, where).toEqual(['adminBearer']);
       else if (path.startsWith('/v1/events')) expect(names, where).toEqual(['standardWebhooks']);
       else expect(names, where).toEqual([]);
-      if (names.length) expect(obj(obj(obj(op.responses)['401']).content)['application/problem+json'], where).toBeDefined();
+      if (names.length)
+        expect(obj(obj(obj(op.responses)['401']).content)['application/problem+json'], where).toBeDefined();
     }
   });
 
@@ -106,34 +124,56 @@ describe('GET /openapi.json', () => {
           expect(String(schema.$ref), `${where} ${status}`).toMatch(/^#\/components\/schemas\/\w*Problem$/);
         }
       }
-      if (path.startsWith('/u/')) for (const [, reply] of errors) expect(Object.keys(obj(obj(reply).content)), where).toEqual(['text/html']);
+      if (path.startsWith('/u/'))
+        for (const [, reply] of errors) expect(Object.keys(obj(obj(reply).content)), where).toEqual(['text/html']);
     }
   });
 
   it('is generated from the valibot schemas that validate requests', async () => {
     const doc = await document();
     const schemas = obj(obj(doc.components).schemas);
-    const { $schema: _draft, ...mapping } = toJsonSchema(MappingBody, { target: 'draft-2020-12', typeMode: 'input', ignoreActions: ['trim'] });
+    const { $schema: _draft, ...mapping } = toJsonSchema(MappingBody, {
+      target: 'draft-2020-12',
+      typeMode: 'input',
+      ignoreActions: ['trim'],
+    });
     expect(schemas.MappingBody).toEqual(mapping);
-    expect(obj(obj(obj(schemas.MappingBody).properties).listId).pattern).toBe(MappingBody.entries.listId.pipe[1].requirement.source);
+    expect(obj(obj(obj(schemas.MappingBody).properties).listId).pattern).toBe(
+      MappingBody.entries.listId.pipe[1].requirement.source,
+    );
     const confirmed = obj(schemas.SubscriptionConfirmed);
     expect(obj(obj(confirmed.properties).type)).toEqual({ const: 'subscription.confirmed' });
-    expect(obj(obj(obj(confirmed.properties).data).properties).email).toMatchObject({ type: 'string', maxLength: 254, format: 'email' });
+    expect(obj(obj(obj(confirmed.properties).data).properties).email).toMatchObject({
+      type: 'string',
+      maxLength: 254,
+      format: 'email',
+    });
     expect(obj(obj(confirmed.properties).data).required).toEqual(['userId', 'email', 'newsletterId']);
     expect(obj(schemas.PortalEvent).discriminator).toMatchObject({ propertyName: 'type' });
-    expect(Object.keys(SubscriptionConfirmed.entries.data.entries).sort()).toEqual(Object.keys(obj(obj(obj(confirmed.properties).data).properties)).sort());
+    expect(Object.keys(SubscriptionConfirmed.entries.data.entries).sort()).toEqual(
+      Object.keys(obj(obj(obj(confirmed.properties).data).properties)).sort(),
+    );
     const list = operations(doc).find((o) => o.path === '/v1/admin/subscriptions');
     const limit = (list?.op.parameters as Json[]).find((p) => p.name === 'limit');
-    expect(limit).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } });
+    expect(limit).toMatchObject({
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    });
   });
 
   it('describes the notices the worker sends the portal as webhooks, with their body schemas', async () => {
     const doc = await document();
     const hooks = obj(doc.webhooks);
     expect(Object.keys(hooks).sort()).toEqual(['subscription.cancelled', 'subscription.conflict']);
-    for (const [name, schema] of [['subscription.cancelled', 'CancelledNotice'], ['subscription.conflict', 'ConflictNotice']] as const) {
+    for (const [name, schema] of [
+      ['subscription.cancelled', 'CancelledNotice'],
+      ['subscription.conflict', 'ConflictNotice'],
+    ] as const) {
       const post = obj(obj(hooks[name]).post);
-      expect(obj(obj(obj(post.requestBody).content)['application/json']).schema).toEqual({ $ref: `#/components/schemas/${schema}` });
+      expect(obj(obj(obj(post.requestBody).content)['application/json']).schema).toEqual({
+        $ref: `#/components/schemas/${schema}`,
+      });
       expect(obj(obj(obj(obj(doc.components).schemas)[schema]).properties).type).toEqual({ const: name });
       expect(String(post.description)).toMatch(/NOTIFY_SIGNING_SECRET/);
     }
@@ -145,11 +185,13 @@ describe('GET /openapi.json', () => {
     const doc = await document();
     const documented = new Set((doc['x-problem-types'] as Json[]).map((p) => p.slug));
     const used = new Set<string>();
-    for (const factory of Object.values(problems)) used.add((factory as (...a: unknown[]) => { slug: string })([], 'x').slug);
+    for (const factory of Object.values(problems))
+      used.add((factory as (...a: unknown[]) => { slug: string })([], 'x').slug);
     // And every `new Problem(status, 'slug', …)` written anywhere in the worker's source.
     const sources = import.meta.glob<string>('../../src/**/*.ts', { query: '?raw', import: 'default', eager: true });
     expect(Object.keys(sources).length).toBeGreaterThan(30);
-    for (const text of Object.values(sources)) for (const m of text.matchAll(/new Problem\(\s*[\w.]+,\s*'([a-z-]+)'/g)) used.add(m[1] ?? '');
+    for (const text of Object.values(sources))
+      for (const m of text.matchAll(/new Problem\(\s*[\w.]+,\s*'([a-z-]+)'/g)) used.add(m[1] ?? '');
     expect(used).toContain('provider-unavailable');
     for (const slug of used) expect(documented.has(slug), slug).toBe(true);
     expect(documented.size).toBe(PROBLEM_TYPES.length);
@@ -169,7 +211,8 @@ describe('GET /docs', () => {
       expect(page, path).toContain(`<code>${path.replace(/&/g, '&amp;')}</code>`);
       expect(page).toContain(`id="op-${String(op.operationId)}"`);
       expect(page).toContain(`<span class="method ${method}">${method}</span>`);
-      for (const p of (op.parameters as Json[] | undefined) ?? []) expect(page, `${path} ${String(p.name)}`).toContain(`<code>${String(p.name)}</code>`);
+      for (const p of (op.parameters as Json[] | undefined) ?? [])
+        expect(page, `${path} ${String(p.name)}`).toContain(`<code>${String(p.name)}</code>`);
     }
     for (const name of Object.keys(obj(obj(doc.components).schemas))) expect(page).toContain(`id="schema-${name}"`);
     for (const p of PROBLEM_TYPES) expect(page).toContain(`id="problem-${p.slug}"`);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorSettings } from '../support/emulator';
-import { openLane, type Lane } from '../support/lane';
+import { type Lane, openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { at, confirmed, uid } from '../support/worker';
 
@@ -42,7 +42,10 @@ describe('unconfirmed provider behaviour: every reading', () => {
         const view = await lane.settled(await confirm(lane, newsletterId));
         expect(view.subscriptions[0]?.transfer, JSON.stringify(which)).toMatchObject({ status: 'synced', attempts: 1 });
         const { entries } = await lane.emulator.log();
-        expect(entries.some((e) => e.status === Number(reading.slice(0, 3)) && !e.path.startsWith('/oauth')), 'the refusal was seen').toBe(true);
+        expect(
+          entries.some((e) => e.status === Number(reading.slice(0, 3)) && !e.path.startsWith('/oauth')),
+          'the refusal was seen',
+        ).toBe(true);
         expect(entries.filter((e) => e.path.startsWith('/oauth')).at(-1)?.status).toBe(200);
       }
     });
@@ -77,7 +80,11 @@ describe('unconfirmed provider behaviour: every reading', () => {
   });
 
   // Backoff in tests is at most 2 s, so a delay of 4 s or more is the header's.
-  for (const [kind, style] of [['503_retry_after', 'http-date'], ['429_retry_after', 'http-date'], ['503_retry_after', 'seconds']] as const) {
+  for (const [kind, style] of [
+    ['503_retry_after', 'http-date'],
+    ['429_retry_after', 'http-date'],
+    ['503_retry_after', 'seconds'],
+  ] as const) {
     it(`honours Retry-After on ${kind.slice(0, 3)} given as ${style}`, async () => {
       const { lane, newsletterId } = await open();
       const user = uid('u');
@@ -88,7 +95,10 @@ describe('unconfirmed provider behaviour: every reading', () => {
       const view = await lane.settled(user);
       expect(view.subscriptions[0]?.transfer).toMatchObject({ status: 'synced', attempts: 2 });
       // The wait is asked of the queue: as a retry of the message, or as a fresh message.
-      const asked = [...rounds.flatMap((r) => r.retried.map((m) => m.delaySeconds ?? 0)), ...lane.sent().map((m) => m.delaySeconds)];
+      const asked = [
+        ...rounds.flatMap((r) => r.retried.map((m) => m.delaySeconds ?? 0)),
+        ...lane.sent().map((m) => m.delaySeconds),
+      ];
       expect(Math.max(...asked)).toBeGreaterThanOrEqual(4);
       // An http-date has whole seconds: allow one for the clock having moved on.
       expect(Math.max(...asked)).toBeLessThanOrEqual(6);

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
 import { reconciliationFindings, reconciliationSeen, subscriptions } from '../../src/db/schema';
 import { MAX_FAILURES, runChunk } from '../../src/reconcile/run-chunk';
-import { createProvider } from '../../src/wiring';
 import { getRun, parseCursor } from '../../src/reconcile/run-state';
 import { resumeStalledRuns, staleAfterMs } from '../../src/reconcile/schedule';
 import { startRun } from '../../src/reconcile/start-run';
+import { createProvider } from '../../src/wiring';
 import { emulator } from '../support/emulator';
 import { config, database } from '../support/unsubscribe';
 import { admin, confirmed, mapNewsletter, postEvent, settled, subscriber, uid, waitFor } from '../support/worker';
@@ -23,14 +23,20 @@ async function listWith(users: number, orphans: number) {
   const newsletterId = uid('recon-err-nl');
   await mapNewsletter(newsletterId, list);
   const ids = Array.from({ length: users }, () => uid('rce'));
-  for (const u of ids) await postEvent(confirmed(u, newsletterId, `${u}@example.com`, { firstName: 'A', lastName: 'B' }));
+  for (const u of ids)
+    await postEvent(confirmed(u, newsletterId, `${u}@example.com`, { firstName: 'A', lastName: 'B' }));
   for (const u of ids) await settled(u);
   for (let i = 0; i < orphans; i++) await emulator.insert({ list_id: list, email: `${uid('orph')}@example.com` });
   return { list, newsletterId, users: ids };
 }
 
 async function quietRun(cfg: Config, newsletterId: string, mode: 'report' | 'heal' = 'report'): Promise<string> {
-  const result = await startRun(cfg, database(), { mode, trigger: 'test', newsletterIds: [newsletterId], enqueue: false });
+  const result = await startRun(cfg, database(), {
+    mode,
+    trigger: 'test',
+    newsletterIds: [newsletterId],
+    enqueue: false,
+  });
   if (!('started' in result)) throw new Error(`run not started: ${JSON.stringify(result)}`);
   return result.started.id;
 }
@@ -43,9 +49,16 @@ async function drive(cfg: Config, runId: string) {
   throw new Error('run did not end within 50 chunks');
 }
 
-const findingsOf = (runId: string) => database().select().from(reconciliationFindings).where(eq(reconciliationFindings.runId, runId));
+const findingsOf = (runId: string) =>
+  database().select().from(reconciliationFindings).where(eq(reconciliationFindings.runId, runId));
 const recipientGets = async (list: string) =>
-  (await emulator.log()).entries.filter((e) => e.method === 'GET' && e.path.startsWith(`/lists/${list}/recipients?`) && e.path.includes('_expand=true') && !e.path.includes('_filter'));
+  (await emulator.log()).entries.filter(
+    (e) =>
+      e.method === 'GET' &&
+      e.path.startsWith(`/lists/${list}/recipients?`) &&
+      e.path.includes('_expand=true') &&
+      !e.path.includes('_filter'),
+  );
 const offsetOf = (path: string) => new URL(path, 'http://x').searchParams.get('_offset');
 
 describe('one run at a time', () => {
@@ -60,7 +73,10 @@ describe('one run at a time', () => {
     expect(problem.detail).toContain(runId);
 
     expect(await drive(config(), runId)).toBe('completed');
-    const next = await admin('/v1/admin/reconciliations', { method: 'POST', body: JSON.stringify({ mode: 'report', newsletterIds: [newsletterId] }) });
+    const next = await admin('/v1/admin/reconciliations', {
+      method: 'POST',
+      body: JSON.stringify({ mode: 'report', newsletterIds: [newsletterId] }),
+    });
     expect(next.status).toBe(202);
     const { id } = (await next.json()) as { id: string };
     await waitFor(async () => (await getRun(database(), id))?.status === 'completed', 'the second run');
@@ -98,7 +114,9 @@ describe('bad requests', () => {
     const runId = await quietRun(config(), newsletterId);
     await drive(config(), runId);
     expect((await admin(`/v1/admin/reconciliations/${runId}?driftClass=weird`)).status).toBe(422);
-    expect((await admin(`/v1/admin/reconciliations/${runId}?cursor=eyJhZnRlciI6Im5vdC1hLW51bWJlciJ9`)).status).toBe(422);
+    expect((await admin(`/v1/admin/reconciliations/${runId}?cursor=eyJhZnRlciI6Im5vdC1hLW51bWJlciJ9`)).status).toBe(
+      422,
+    );
   });
 });
 
@@ -112,7 +130,9 @@ describe('resumable chunks', () => {
     const runId = await quietRun(small, newsletterId);
 
     // One chunk of one page, and its next message is lost.
-    expect(await runChunk(small, database(), createProvider(small, database()), runId, { maxPages: 1, enqueueNext: false })).toBe('continues');
+    expect(
+      await runChunk(small, database(), createProvider(small, database()), runId, { maxPages: 1, enqueueNext: false }),
+    ).toBe('continues');
     const mid = await getRun(database(), runId);
     expect(mid && parseCursor(mid)).toMatchObject({ phase: 'remote', offset: 10, step: 1 });
     expect((await findingsOf(runId)).length).toBe(mid?.counts.orphan);
@@ -141,7 +161,11 @@ describe('resumable chunks', () => {
     const { newsletterId } = await listWith(2, 30);
     const small = { ...config(), RECONCILE_PAGE_SIZE: 10 };
     const runId = await quietRun(small, newsletterId);
-    const outcomes = await Promise.all([0, 1].map(() => runChunk(small, database(), createProvider(small, database()), runId, { enqueueNext: false, maxPages: 100 })));
+    const outcomes = await Promise.all(
+      [0, 1].map(() =>
+        runChunk(small, database(), createProvider(small, database()), runId, { enqueueNext: false, maxPages: 100 }),
+      ),
+    );
     const rest = await drive(small, runId).catch(() => 'not-running');
     expect(outcomes.sort()).toEqual(['completed', 'superseded']);
     expect(rest).toBe('not-running');
@@ -158,30 +182,63 @@ describe('provider failures', () => {
   it('a 503 keeps the position and retries; the run then completes', async () => {
     const { list, newsletterId } = await listWith(0, 3);
     const runId = await quietRun(config(), newsletterId);
-    await emulator.rule({ kind: 'status', status: 503, method: 'GET', pathPrefix: `/lists/${list}/recipients`, times: 1 });
-    expect(await runChunk(config(), database(), createProvider(config(), database()), runId, { enqueueNext: false })).toBe('retrying');
+    await emulator.rule({
+      kind: 'status',
+      status: 503,
+      method: 'GET',
+      pathPrefix: `/lists/${list}/recipients`,
+      times: 1,
+    });
+    expect(
+      await runChunk(config(), database(), createProvider(config(), database()), runId, { enqueueNext: false }),
+    ).toBe('retrying');
     const stalled = await getRun(database(), runId);
     expect(stalled).toMatchObject({ status: 'running' });
     expect(stalled?.error).toContain(`Attempt 1 of ${MAX_FAILURES} failed at list ${list}`);
     expect(await drive(config(), runId)).toBe('completed');
-    expect(await getRun(database(), runId)).toMatchObject({ status: 'completed', error: null, counts: expect.objectContaining({ orphan: 3 }) });
+    expect(await getRun(database(), runId)).toMatchObject({
+      status: 'completed',
+      error: null,
+      counts: expect.objectContaining({ orphan: 3 }),
+    });
   });
 
   it('a list the provider no longer has is skipped with its message; the run goes on', async () => {
     const { list, newsletterId } = await listWith(0, 1);
     const runId = await quietRun(config(), newsletterId);
-    await emulator.rule({ kind: 'status', status: 404, method: 'GET', pathPrefix: `/lists/${list}/recipients`, times: 1 });
+    await emulator.rule({
+      kind: 'status',
+      status: 404,
+      method: 'GET',
+      pathPrefix: `/lists/${list}/recipients`,
+      times: 1,
+    });
     expect(await drive(config(), runId)).toBe('completed');
     const res = await admin(`/v1/admin/reconciliations/${runId}`);
-    const view = (await res.json()) as { status: string; totals: Record<string, number>; skippedLists: { listId: string; message: string }[]; counts: Record<string, number> };
-    expect(view).toMatchObject({ status: 'completed', totals: expect.objectContaining({ listsFailed: 1 }), counts: expect.objectContaining({ missing: 0, orphan: 0 }) });
+    const view = (await res.json()) as {
+      status: string;
+      totals: Record<string, number>;
+      skippedLists: { listId: string; message: string }[];
+      counts: Record<string, number>;
+    };
+    expect(view).toMatchObject({
+      status: 'completed',
+      totals: expect.objectContaining({ listsFailed: 1 }),
+      counts: expect.objectContaining({ missing: 0, orphan: 0 }),
+    });
     expect(view.skippedLists).toEqual([{ listId: list, message: expect.any(String) }]);
   });
 
   it(`after ${MAX_FAILURES} failures in a row the run fails, naming why, and frees the way for the next`, async () => {
     const { list, newsletterId } = await listWith(0, 1);
     const runId = await quietRun(config(), newsletterId);
-    await emulator.rule({ kind: 'status', status: 500, method: 'GET', pathPrefix: `/lists/${list}/recipients`, times: MAX_FAILURES });
+    await emulator.rule({
+      kind: 'status',
+      status: 500,
+      method: 'GET',
+      pathPrefix: `/lists/${list}/recipients`,
+      times: MAX_FAILURES,
+    });
     expect(await drive(config(), runId)).toBe('failed');
     const run = await getRun(database(), runId);
     expect(run).toMatchObject({ status: 'failed', finishedAt: expect.any(Number) });
@@ -195,17 +252,28 @@ describe('consent, where a heal could re-subscribe', () => {
   it('a conflicted recipient deleted inside Newsletter2Go is not re-created by a heal: held, the mark stays', async () => {
     const { list, newsletterId, users } = await listWith(1, 0);
     const user = users[0] ?? '';
-    const [row] = await database().select().from(subscriptions).where(and(eq(subscriptions.userId, user), eq(subscriptions.newsletterId, newsletterId)));
+    const [row] = await database()
+      .select()
+      .from(subscriptions)
+      .where(and(eq(subscriptions.userId, user), eq(subscriptions.newsletterId, newsletterId)));
     await emulator.edit(row?.recipientId ?? '', { is_unsubscribed: true });
     const first = await quietRun(config(), newsletterId, 'heal');
     await drive(config(), first);
-    expect((await subscriber(user))?.subscriptions[0]?.conflict).toMatchObject({ reason: 'unsubscribed', runId: first });
+    expect((await subscriber(user))?.subscriptions[0]?.conflict).toMatchObject({
+      reason: 'unsubscribed',
+      runId: first,
+    });
 
     await emulator.remove(row?.recipientId ?? '');
     const second = await quietRun(config(), newsletterId, 'heal');
     await drive(config(), second);
-    expect(await getRun(database(), second)).toMatchObject({ counts: expect.objectContaining({ missing: 1, heldForConsent: 1, repushed: 0 }) });
-    expect((await subscriber(user))?.subscriptions[0]).toMatchObject({ conflict: { reason: 'unsubscribed', runId: first }, transfer: { status: 'synced' } });
+    expect(await getRun(database(), second)).toMatchObject({
+      counts: expect.objectContaining({ missing: 1, heldForConsent: 1, repushed: 0 }),
+    });
+    expect((await subscriber(user))?.subscriptions[0]).toMatchObject({
+      conflict: { reason: 'unsubscribed', runId: first },
+      transfer: { status: 'synced' },
+    });
     expect(await emulator.find(list, `${user}@example.com`)).toBeNull();
   });
 });

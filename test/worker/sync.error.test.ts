@@ -1,4 +1,4 @@
-import { createMessageBatch, env, getQueueResult, createExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../../src/config';
 import { createDb } from '../../src/db/client';
@@ -58,7 +58,11 @@ describe('retries that end', () => {
     await emulator.rule({ kind: '500_after_write', email, times: 1 });
     await postEvent(confirmed(user, newsletterId, email, {}, at(0)));
     await waitFor(async () => (await subscriber(user))?.subscriptions[0]?.transfer.attempts === 1, 'the first attempt');
-    await postEvent({ type: 'subscriber.updated', occurredAt: at(1000), data: { userId: user, email: `${user}.2@example.com` } });
+    await postEvent({
+      type: 'subscriber.updated',
+      occurredAt: at(1000),
+      data: { userId: user, email: `${user}.2@example.com` },
+    });
     await settled(user, 25_000);
     const mine = (await emulator.recipients(LIST)).filter((r) => r.email.startsWith(user));
     expect(mine.map((r) => r.email)).toEqual([`${user}.2@example.com`]);
@@ -67,13 +71,21 @@ describe('retries that end', () => {
   it('stops after SYNC_MAX_ATTEMPTS and shows failed with the last provider message', async () => {
     // A lane with 4 attempts and production-like backoff: the limit and the delays asked of the
     // queue are under test, not the waiting, so the lane delivers each retry at once.
-    const lane = await openLane({ settings: { SYNC_MAX_ATTEMPTS: '4', SYNC_BACKOFF_BASE_SECONDS: '10', SYNC_BACKOFF_MAX_SECONDS: '30' } });
+    const lane = await openLane({
+      settings: { SYNC_MAX_ATTEMPTS: '4', SYNC_BACKOFF_BASE_SECONDS: '10', SYNC_BACKOFF_MAX_SECONDS: '30' },
+    });
     try {
       const nl = uid('retry');
       await lane.mapNewsletter(nl, LIST);
       const user = uid('u');
       const email = `${user}@example.com`;
-      await lane.emulator.rule({ kind: 'status', status: 503, email, times: 40, body: { status: 503, errorMessage: 'Service temporarily unavailable' } });
+      await lane.emulator.rule({
+        kind: 'status',
+        status: 503,
+        email,
+        times: 40,
+        body: { status: 503, errorMessage: 'Service temporarily unavailable' },
+      });
       await lane.postEvent(confirmed(user, nl, email));
       const rounds = await lane.drain();
       const view = await lane.settled(user);
@@ -107,7 +119,11 @@ describe('nothing lost', () => {
     const users = Array.from({ length: 5 }, () => uid('u'));
     const { pushIds } = await storeEvents(
       db,
-      users.map((u) => ({ eventId: uid('msg'), bodyHash: uid('h'), event: confirmed(u, newsletterId, `${u}@example.com`) as never })),
+      users.map((u) => ({
+        eventId: uid('msg'),
+        bodyHash: uid('h'),
+        event: confirmed(u, newsletterId, `${u}@example.com`) as never,
+      })),
     );
     expect(pushIds).toHaveLength(5);
     await new Promise((r) => setTimeout(r, 1500));
@@ -121,7 +137,9 @@ describe('nothing lost', () => {
   it('the sweep leaves fresh pending transfers to their own messages', async () => {
     const config = getConfig(env);
     const db = createDb(config);
-    const { pushIds } = await storeEvents(db, [{ eventId: uid('msg'), bodyHash: 'h', event: confirmed(uid('u'), uid('nl'), 'x@example.com') as never }]);
+    const { pushIds } = await storeEvents(db, [
+      { eventId: uid('msg'), bodyHash: 'h', event: confirmed(uid('u'), uid('nl'), 'x@example.com') as never },
+    ]);
     expect(pushIds).toHaveLength(1);
     const swept = await sweepPending({ ...config, SWEEP_PENDING_AFTER_SECONDS: 3600 }, db);
     expect(swept).toBe(0);
@@ -138,15 +156,28 @@ describe('queue bodies', () => {
       for (const u of [done, refused, later]) await lane.postEvent(confirmed(u, nl, `${u}@example.com`, {}, at(0)));
       await lane.drain();
       // Profile updates: one PATCH per recipient, so each message meets its own answer.
-      await lane.emulator.rule({ kind: 'status', status: 400, method: 'PATCH', email: `${refused}@example.com`, times: 5, body: { status: 400, code: 1010, errorMessage: 'Refused for the test' } });
+      await lane.emulator.rule({
+        kind: 'status',
+        status: 400,
+        method: 'PATCH',
+        email: `${refused}@example.com`,
+        times: 5,
+        body: { status: 400, code: 1010, errorMessage: 'Refused for the test' },
+      });
       await lane.emulator.rule({ kind: '503', method: 'PATCH', email: `${later}@example.com`, times: 1 });
-      for (const u of [done, refused, later]) await lane.postEvent({ type: 'subscriber.updated', occurredAt: at(1000), data: { userId: u, email: `${u}@example.com`, firstName: 'Neu' } });
+      for (const u of [done, refused, later])
+        await lane.postEvent({
+          type: 'subscriber.updated',
+          occurredAt: at(1000),
+          data: { userId: u, email: `${u}@example.com`, firstName: 'Neu' },
+        });
       const [first, second, ...rest] = await lane.drain();
       expect(rest).toEqual([]);
       expect(first!.messages).toHaveLength(3);
       const idOf = async (u: string) => (await lane.subscriber(u))!.subscriptions[0]!.subscriptionId;
       const ids = { done: await idOf(done), refused: await idOf(refused), later: await idOf(later) };
-      const messageFor = (subscriptionId: string) => first!.messages.find((m) => (m.body as { subscriptionId: string }).subscriptionId === subscriptionId)!.id;
+      const messageFor = (subscriptionId: string) =>
+        first!.messages.find((m) => (m.body as { subscriptionId: string }).subscriptionId === subscriptionId)!.id;
       expect(first!.acked.sort()).toEqual([messageFor(ids.done), messageFor(ids.refused)].sort());
       expect(first!.retried).toHaveLength(1);
       expect(first!.retried[0]?.id).toBe(messageFor(ids.later));
@@ -156,9 +187,15 @@ describe('queue bodies', () => {
       expect(second!.messages.map((m) => m.attempts)).toEqual([2]);
       expect(await lane.emulator.find(LIST, `${done}@example.com`)).toMatchObject({ first_name: 'Neu' });
       expect(second!.acked).toEqual([messageFor(ids.later)]);
-      expect((await lane.subscriber(later))?.subscriptions[0]?.transfer).toMatchObject({ status: 'synced', attempts: 2 });
+      expect((await lane.subscriber(later))?.subscriptions[0]?.transfer).toMatchObject({
+        status: 'synced',
+        attempts: 2,
+      });
       expect(await lane.emulator.find(LIST, `${later}@example.com`)).toMatchObject({ first_name: 'Neu' });
-      expect((await lane.subscriber(refused))?.subscriptions[0]?.transfer).toMatchObject({ status: 'failed', error: { message: 'Refused for the test' } });
+      expect((await lane.subscriber(refused))?.subscriptions[0]?.transfer).toMatchObject({
+        status: 'failed',
+        error: { message: 'Refused for the test' },
+      });
     } finally {
       await lane.close();
     }
@@ -181,7 +218,9 @@ describe('queue bodies', () => {
     const config = getConfig(env);
     const db = createDb(config);
     const user = uid('u');
-    const { pushIds } = await storeEvents(db, [{ eventId: uid('msg'), bodyHash: 'h', event: confirmed(user, uid('nl'), `${user}@example.com`) as never }]);
+    const { pushIds } = await storeEvents(db, [
+      { eventId: uid('msg'), bodyHash: 'h', event: confirmed(user, uid('nl'), `${user}@example.com`) as never },
+    ]);
     const batch = createMessageBatch(config.DEAD_LETTER_QUEUE, [
       { id: 'd1', timestamp: new Date(), attempts: 21, body: { kind: 'sync', subscriptionId: pushIds[0] } },
     ]);

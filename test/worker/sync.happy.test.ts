@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { emulator } from '../support/emulator';
-import { openLane, type Lane } from '../support/lane';
+import { type Lane, openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { admin, at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid } from '../support/worker';
 
@@ -15,7 +15,9 @@ describe('a confirmed subscription travels to Newsletter2Go', () => {
   it('creates the recipient in the mapped list and shows it synced in the admin JSON', async () => {
     const userId = uid('u');
     const email = `${userId}@example.com`;
-    const res = await postEvent(confirmed(userId, newsletterId, email, { firstName: 'Erika', lastName: 'Mustermann', gender: 'f' }));
+    const res = await postEvent(
+      confirmed(userId, newsletterId, email, { firstName: 'Erika', lastName: 'Mustermann', gender: 'f' }),
+    );
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ status: 'accepted' });
 
@@ -26,7 +28,13 @@ describe('a confirmed subscription travels to Newsletter2Go', () => {
     expect(sub?.unsubscribeUrl).toMatch(/^http:\/\/bridge\.test\/u\/sub_[a-z0-9]{20}\.[A-Za-z0-9_-]+$/);
 
     const recipient = await emulator.find(LIST, email);
-    expect(recipient).toMatchObject({ email, first_name: 'Erika', last_name: 'Mustermann', gender: 'f', is_unsubscribed: false });
+    expect(recipient).toMatchObject({
+      email,
+      first_name: 'Erika',
+      last_name: 'Mustermann',
+      gender: 'f',
+      is_unsubscribed: false,
+    });
     expect(recipient?.attributes).toEqual({ unsubscribe_url: sub?.unsubscribeUrl });
   });
 
@@ -54,7 +62,8 @@ describe('the login to Newsletter2Go', () => {
     await lane.mapNewsletter(newsletterId, LIST);
     const seed = async (n: number) => {
       const users = Array.from({ length: n }, () => uid('u'));
-      for (const u of users) expect((await lane!.postEvent(confirmed(u, newsletterId, `${u}@example.com`, {}, at()))).status).toBe(202);
+      for (const u of users)
+        expect((await lane!.postEvent(confirmed(u, newsletterId, `${u}@example.com`, {}, at()))).status).toBe(202);
       return users;
     };
     return { lane, seed };
@@ -95,7 +104,7 @@ describe('a transfer the provider refuses', () => {
     await mapNewsletter(newsletterId, LIST);
   });
 
-  it('ends failed with Newsletter2Go\'s own message, code and status', async () => {
+  it("ends failed with Newsletter2Go's own message, code and status", async () => {
     const userId = uid('u');
     const email = `${userId}@example.com`;
     await emulator.rule({

@@ -1,7 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emulator } from '../support/emulator';
 import { TEST_LISTS } from '../support/settings';
-import { forUser, noticesSettled, open, portal, postForm, snapshot, states, subscribedTo } from '../support/unsubscribe';
+import {
+  forUser,
+  noticesSettled,
+  open,
+  portal,
+  postForm,
+  snapshot,
+  states,
+  subscribedTo,
+} from '../support/unsubscribe';
 import { mapNewsletter, postEvent, settled, subscriber, uid, waitFor } from '../support/worker';
 
 const [A, B, C] = TEST_LISTS.map((l) => l.id) as [string, string, string];
@@ -31,8 +40,12 @@ describe('the reader unsubscribes by link', () => {
     expect(page).toContain('„Der Wochenüberblick“');
     expect(page).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(page).toMatch(/<form method="post">/);
-    expect(page).toContain('<button class="primary" type="submit" name="scope" value="one">Von diesem Newsletter abmelden</button>');
-    expect(page).toContain('<button class="secondary" type="submit" name="scope" value="all">Von allen meinen Newslettern abmelden</button>');
+    expect(page).toContain(
+      '<button class="primary" type="submit" name="scope" value="one">Von diesem Newsletter abmelden</button>',
+    );
+    expect(page).toContain(
+      '<button class="secondary" type="submit" name="scope" value="all">Von allen meinen Newslettern abmelden</button>',
+    );
     expect(page).not.toMatch(/<script/i);
     expect(page).not.toContain(email);
     expect(page).not.toContain(user);
@@ -64,7 +77,11 @@ describe('the reader unsubscribes by link', () => {
     expect(await emulator.find(A, email)).toMatchObject({ is_unsubscribed: true });
     expect(await emulator.find(B, email)).toMatchObject({ is_unsubscribed: false });
     const timeline = (await subscriber(user))?.timeline ?? [];
-    expect(timeline.find((t) => t.kind === 'event.received' && (t.detail as { type?: string }).type === 'subscription.cancelled')).toMatchObject({
+    expect(
+      timeline.find(
+        (t) => t.kind === 'event.received' && (t.detail as { type?: string }).type === 'subscription.cancelled',
+      ),
+    ).toMatchObject({
       outcome: 'applied',
       detail: { source: 'unsubscribe-link', newsletterId: weekly },
     });
@@ -73,9 +90,15 @@ describe('the reader unsubscribes by link', () => {
   it('"all my newsletters" unsubscribes every newsletter of the user', async () => {
     const user = uid('u');
     const { email, link } = await subscribedTo(user, [weekly, breaking, unnamed]);
-    const page = await (await postForm(link(breaking), { scope: 'all' }, 'urlencoded', { 'accept-language': 'en' })).text();
+    const page = await (
+      await postForm(link(breaking), { scope: 'all' }, 'urlencoded', { 'accept-language': 'en' })
+    ).text();
     expect(page).toContain('You have unsubscribed from all your newsletters');
-    expect(await states(user)).toEqual({ [weekly]: 'unsubscribed', [breaking]: 'unsubscribed', [unnamed]: 'unsubscribed' });
+    expect(await states(user)).toEqual({
+      [weekly]: 'unsubscribed',
+      [breaking]: 'unsubscribed',
+      [unnamed]: 'unsubscribed',
+    });
     await settled(user);
     for (const list of [A, B, C]) expect(await emulator.find(list, email)).toMatchObject({ is_unsubscribed: true });
     // One notice per newsletter left, each delivered to the portal.
@@ -116,7 +139,11 @@ describe('the reader unsubscribes by link', () => {
     const { email, link } = await subscribedTo(user, [weekly]);
     await postForm(link(weekly), { scope: 'one' });
     await settled(user);
-    await postEvent({ type: 'subscription.confirmed', occurredAt: new Date().toISOString(), data: { userId: user, newsletterId: weekly, email } });
+    await postEvent({
+      type: 'subscription.confirmed',
+      occurredAt: new Date().toISOString(),
+      data: { userId: user, newsletterId: weekly, email },
+    });
     await settled(user);
     expect(await emulator.find(A, email)).toMatchObject({ is_unsubscribed: false });
 

@@ -45,18 +45,21 @@ describe('unsubscribe links: what scanners, senders and forgers get', () => {
     expect(await portal.received(forUser(user))).toHaveLength(0);
   });
 
-  it.each(['urlencoded', 'multipart'] as const)('RFC 8058 one-click (%s): 200, no redirect, no cookie, unsubscribed', async (encoding) => {
-    const user = uid('u');
-    const { email, link } = await subscribedTo(user, [weekly, breaking]);
-    const res = await postForm(link(weekly), { 'List-Unsubscribe': 'One-Click' }, encoding);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('location')).toBeNull();
-    expect(res.headers.get('set-cookie')).toBeNull();
-    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await states(user)).toEqual({ [weekly]: 'unsubscribed', [breaking]: 'subscribed' });
-    await settled(user);
-    expect(await emulator.find(A, email)).toMatchObject({ is_unsubscribed: true });
-  });
+  it.each(['urlencoded', 'multipart'] as const)(
+    'RFC 8058 one-click (%s): 200, no redirect, no cookie, unsubscribed',
+    async (encoding) => {
+      const user = uid('u');
+      const { email, link } = await subscribedTo(user, [weekly, breaking]);
+      const res = await postForm(link(weekly), { 'List-Unsubscribe': 'One-Click' }, encoding);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('location')).toBeNull();
+      expect(res.headers.get('set-cookie')).toBeNull();
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await states(user)).toEqual({ [weekly]: 'unsubscribed', [breaking]: 'subscribed' });
+      await settled(user);
+      expect(await emulator.find(A, email)).toMatchObject({ is_unsubscribed: true });
+    },
+  );
 
   it('one-click never widens to "all", whatever else the body says', async () => {
     const user = uid('u');
@@ -91,7 +94,12 @@ describe('unsubscribe links: what scanners, senders and forgers get', () => {
     const bodies = new Set<string>();
     for (const t of bad) {
       for (const method of ['GET', 'POST']) {
-        const res = await open(`${BASE}/u/${t}`, method === 'POST' ? { method, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'scope=all' } : {});
+        const res = await open(
+          `${BASE}/u/${t}`,
+          method === 'POST'
+            ? { method, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'scope=all' }
+            : {},
+        );
         expect(res.status, `${method} ${t.slice(0, 40)}`).toBe(404);
         expect(res.headers.get('content-type')).toMatch(/^text\/html/);
         const body = await res.text();
@@ -134,7 +142,11 @@ describe('unsubscribe links: what scanners, senders and forgers get', () => {
   it('reader pages set no cookie, leak no token by referrer, are not cached or indexed', async () => {
     const user = uid('u');
     const { link } = await subscribedTo(user, [weekly]);
-    const responses = [await open(link(weekly)), await postForm(link(weekly), { scope: 'one' }), await open(`${BASE}/u/forged.token`)];
+    const responses = [
+      await open(link(weekly)),
+      await postForm(link(weekly), { scope: 'one' }),
+      await open(`${BASE}/u/forged.token`),
+    ];
     for (const res of responses) {
       expect(res.headers.get('set-cookie')).toBeNull();
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');

@@ -9,7 +9,11 @@ const updated = (userId: string, email: string, extra: Record<string, unknown> =
   occurredAt,
   data: { userId, email, ...extra },
 });
-const cancelled = (userId: string, newsletterId: string, occurredAt = at(2000)) => ({ type: 'subscription.cancelled', occurredAt, data: { userId, newsletterId } });
+const cancelled = (userId: string, newsletterId: string, occurredAt = at(2000)) => ({
+  type: 'subscription.cancelled',
+  occurredAt,
+  data: { userId, newsletterId },
+});
 const deleted = (userId: string, occurredAt = at(3000)) => ({ type: 'user.deleted', occurredAt, data: { userId } });
 
 describe('the four portal workflows', () => {
@@ -32,7 +36,12 @@ describe('the four portal workflows', () => {
     expect(after.subscriptions.map((s) => s.transfer.status)).toEqual(['synced', 'synced']);
     for (const list of [A, B]) {
       expect(await emulator.find(list, `${user}@example.com`)).toBeNull();
-      expect(await emulator.find(list, `${user}.new@example.com`)).toMatchObject({ first_name: 'New', last_name: 'Name', gender: 'm', is_unsubscribed: false });
+      expect(await emulator.find(list, `${user}.new@example.com`)).toMatchObject({
+        first_name: 'New',
+        last_name: 'Name',
+        gender: 'm',
+        is_unsubscribed: false,
+      });
     }
     expect(after.subscriptions.map((s) => s.subscriptionId)).toEqual(ids);
   });
@@ -45,7 +54,11 @@ describe('the four portal workflows', () => {
     await settled(user);
     await postEvent(updated(user, taken));
     const view = await settled(user);
-    expect(view.subscriptions[0]?.transfer).toMatchObject({ status: 'failed', attempts: 1, error: { code: '1062', httpStatus: 400 } });
+    expect(view.subscriptions[0]?.transfer).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: '1062', httpStatus: 400 },
+    });
     expect(view.subscriptions[0]?.transfer.error?.message).toMatch(/Duplicate/i);
   });
 
@@ -73,7 +86,10 @@ describe('the four portal workflows', () => {
     // The older subscriber now claims the newer one's address.
     await postEvent(updated(older, taken, { firstName: 'Older' }, at(2000)));
     const olderView = await settled(older);
-    expect(olderView.subscriptions[0]?.transfer).toMatchObject({ status: 'failed', error: { message: expect.stringContaining(newer) } });
+    expect(olderView.subscriptions[0]?.transfer).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringContaining(newer) },
+    });
     // The newer one keeps the address, and a later push of theirs is not refused for it.
     await postEvent(updated(newer, taken, { firstName: 'Newer', lastName: 'Again' }, at(3000)));
     expect((await settled(newer)).subscriptions[0]?.transfer.status).toBe('synced');
@@ -126,7 +142,10 @@ describe('the four portal workflows', () => {
 
     await postEvent(deleted(user));
     const view = await settled(user);
-    expect(view.subscriptions.map((s) => [s.state, s.transfer.status])).toEqual([['deleted', 'synced'], ['deleted', 'synced']]);
+    expect(view.subscriptions.map((s) => [s.state, s.transfer.status])).toEqual([
+      ['deleted', 'synced'],
+      ['deleted', 'synced'],
+    ]);
     for (const id of recipientIds) {
       const r = await emulator.get(id ?? '');
       expect(r).toMatchObject({ first_name: 'DELETED', last_name: 'DELETED', is_unsubscribed: true });
@@ -153,7 +172,10 @@ describe('the four portal workflows', () => {
     await postEvent(updated(user, `${user}@example.com`, { firstName: 'Again' }));
     const view = await settled(user);
     expect(view.subscriptions[0]?.transfer.status).toBe('synced');
-    expect(await emulator.find(A, `${user}@example.com`)).toMatchObject({ first_name: 'Again', is_unsubscribed: false });
+    expect(await emulator.find(A, `${user}@example.com`)).toMatchObject({
+      first_name: 'Again',
+      is_unsubscribed: false,
+    });
   });
 
   it('an unmapped newsletter shows failed naming the mapping, then syncs by itself once mapped', async () => {

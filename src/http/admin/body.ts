@@ -11,11 +11,18 @@ import type { AppEnv } from '../context';
  * the body is optional.
  */
 
-export function pathParams<E extends v.ObjectEntries>(c: Context<AppEnv>, entries: E): v.InferOutput<v.ObjectSchema<E, undefined>> {
+export function pathParams<E extends v.ObjectEntries>(
+  c: Context<AppEnv>,
+  entries: E,
+): v.InferOutput<v.ObjectSchema<E, undefined>> {
   return parseOr422(v.object(entries), c.req.param(), 'A path parameter is not valid.');
 }
 
-export async function jsonBody<S extends v.GenericSchema>(c: Context<AppEnv>, schema: S, options: { optional?: boolean } = {}): Promise<v.InferOutput<S>> {
+export async function jsonBody<S extends v.GenericSchema>(
+  c: Context<AppEnv>,
+  schema: S,
+  options: { optional?: boolean } = {},
+): Promise<v.InferOutput<S>> {
   const raw = await c.req.text();
   if (!raw.trim()) {
     if (options.optional) return parseOr422(schema, {});
@@ -28,6 +35,7 @@ export async function jsonBody<S extends v.GenericSchema>(c: Context<AppEnv>, sc
     throw problems.badRequest('The body is not valid JSON.');
   }
   // valibot's object schema takes an array for an object with no keys: say no here.
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw problems.invalid([{ path: '/', message: 'The body must be a JSON object' }]);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw problems.invalid([{ path: '/', message: 'The body must be a JSON object' }]);
   return parseOr422(schema, json);
 }

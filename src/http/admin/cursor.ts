@@ -26,6 +26,7 @@ export function decodeCursor(cursor: string): string {
     json = undefined;
   }
   const parsed = v.safeParse(CursorBody, json);
-  if (!parsed.success) throw problems.invalid([{ path: '/cursor', message: 'cursor is not one this API issued; start again without it' }]);
+  if (!parsed.success)
+    throw problems.invalid([{ path: '/cursor', message: 'cursor is not one this API issued; start again without it' }]);
   return parsed.output.after;
 }

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../context';
 import { adminAuth } from '../admin-auth';
+import type { AppEnv } from '../context';
 import { newslettersApp } from './newsletters';
 import { noticesApp } from './notices';
 import { reconciliationsApp } from './reconciliations';

@@ -3,11 +3,11 @@ import { Hono } from 'hono';
 import * as v from 'valibot';
 import { newsletters } from '../../db/schema';
 import { Problem, problems } from '../../lib/problem';
-import type { Mapping, MappingRemoved, MappingSaved } from '../../schemas/admin';
 import { ProviderError } from '../../ports/provider-errors';
-import { NewsletterId } from '../../schemas/events';
 import { ofNewsletter, repush } from '../../push/repush';
+import type { Mapping, MappingRemoved, MappingSaved } from '../../schemas/admin';
 import { MappingBody } from '../../schemas/admin-requests';
+import { NewsletterId } from '../../schemas/events';
 import type { AppEnv } from '../context';
 import { jsonBody, pathParams } from './body';
 
@@ -36,14 +36,23 @@ export const newslettersApp = new Hono<AppEnv>()
     const [after] = await db
       .insert(newsletters)
       .values({ newsletterId, listId: body.listId, name: body.name ?? null, createdAt: now, updatedAt: now })
-      .onConflictDoUpdate({ target: newsletters.newsletterId, set: { listId: body.listId, name: body.name ?? null, updatedAt: now } })
+      .onConflictDoUpdate({
+        target: newsletters.newsletterId,
+        set: { listId: body.listId, name: body.name ?? null, updatedAt: now },
+      })
       .returning();
     if (!after) throw problems.internal();
     const listChanged = !before || before.listId !== body.listId;
     // A new or changed list: every subscription of the newsletter is pushed to it; the old
     // list is left as it is and named in the answer.
-    const pushed = listChanged ? await repush(config, db, ofNewsletter(newsletterId), now) : { repushed: 0, enqueued: 0 };
-    const answer: v.InferOutput<typeof MappingSaved> = { ...view(after), previousListId: before && before.listId !== body.listId ? before.listId : null, repushed: pushed.repushed };
+    const pushed = listChanged
+      ? await repush(config, db, ofNewsletter(newsletterId), now)
+      : { repushed: 0, enqueued: 0 };
+    const answer: v.InferOutput<typeof MappingSaved> = {
+      ...view(after),
+      previousListId: before && before.listId !== body.listId ? before.listId : null,
+      repushed: pushed.repushed,
+    };
     return c.json(answer, before ? 200 : 201);
   })
   .delete('/:newsletterId', async (c) => {
@@ -54,7 +63,11 @@ export const newslettersApp = new Hono<AppEnv>()
     // Nothing is deleted at the provider; the subscriptions show failed (unmapped) until a
     // mapping returns.
     const pushed = await repush(config, db, ofNewsletter(newsletterId));
-    const answer: v.InferOutput<typeof MappingRemoved> = { newsletterId, removedListId: removed.listId, affectedSubscriptions: pushed.repushed };
+    const answer: v.InferOutput<typeof MappingRemoved> = {
+      newsletterId,
+      removedListId: removed.listId,
+      affectedSubscriptions: pushed.repushed,
+    };
     return c.json(answer);
   });
 
@@ -65,11 +78,19 @@ async function checkList(vars: AppEnv['Variables'], listId: string): Promise<voi
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
     if (error.kind === 'gone' || error.kind === 'permanent') {
-      throw problems.unprocessable(`The list ${JSON.stringify(listId)} is unknown at Newsletter2Go: ${error.failure.message}`, {
-        provider: { message: error.failure.message, code: error.failure.code, httpStatus: error.failure.httpStatus },
-      });
+      throw problems.unprocessable(
+        `The list ${JSON.stringify(listId)} is unknown at Newsletter2Go: ${error.failure.message}`,
+        {
+          provider: { message: error.failure.message, code: error.failure.code, httpStatus: error.failure.httpStatus },
+        },
+      );
     }
-    const p = new Problem(503, 'provider-unavailable', 'Provider unavailable', `The list could not be checked at Newsletter2Go: ${error.failure.message}`);
+    const p = new Problem(
+      503,
+      'provider-unavailable',
+      'Provider unavailable',
+      `The list could not be checked at Newsletter2Go: ${error.failure.message}`,
+    );
     p.headers['Retry-After'] = '60';
     throw p;
   }

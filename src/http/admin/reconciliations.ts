@@ -2,10 +2,10 @@ import { Hono } from 'hono';
 import * as v from 'valibot';
 import { Problem, problems } from '../../lib/problem';
 import { parseOr422 } from '../../lib/valibot';
-import { getRun } from '../../reconcile/run-state';
-import { RunQuery, RunsQuery, StartBody } from '../../schemas/reconciliations';
-import { startRun } from '../../reconcile/start-run';
 import { findingsOf, findingView, runsBefore, runView } from '../../reconcile/report';
+import { getRun } from '../../reconcile/run-state';
+import { startRun } from '../../reconcile/start-run';
+import { RunQuery, RunsQuery, StartBody } from '../../schemas/reconciliations';
 import type { AppEnv } from '../context';
 import { jsonBody } from './body';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -25,7 +25,12 @@ export const reconciliationsApp = new Hono<AppEnv>()
     const body = await jsonBody(c, StartBody);
     const result = await startRun(config, db, { mode: body.mode, trigger: 'admin', newsletterIds: body.newsletterIds });
     if ('unknownNewsletters' in result) {
-      throw problems.invalid(result.unknownNewsletters.map((id) => ({ path: '/newsletterIds', message: `newsletter ${JSON.stringify(id)} has no list mapped` })));
+      throw problems.invalid(
+        result.unknownNewsletters.map((id) => ({
+          path: '/newsletterIds',
+          message: `newsletter ${JSON.stringify(id)} has no list mapped`,
+        })),
+      );
     }
     if ('running' in result) {
       const r = result.running;
@@ -46,7 +51,11 @@ export const reconciliationsApp = new Hono<AppEnv>()
     const rows = await runsBefore(c.var.db, q.limit, before);
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
-    return c.json({ items: page.map((r) => runView(r)), nextCursor: rows.length > q.limit && last ? encodeCursor(last.id) : null, limit: q.limit });
+    return c.json({
+      items: page.map((r) => runView(r)),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.id) : null,
+      limit: q.limit,
+    });
   })
   .get('/:id', async (c) => {
     const { db } = c.var;
@@ -55,12 +64,24 @@ export const reconciliationsApp = new Hono<AppEnv>()
     if (!run) throw problems.notFound(`No reconciliation run with id ${JSON.stringify(id)} is known.`);
     const q = parseOr422(RunQuery, givenParams(c.req.query()), 'The query parameters are not valid.');
     const after = q.cursor ? v.safeParse(FindingAfter, decodeCursor(q.cursor)) : undefined;
-    if (after && !after.success) throw problems.invalid([{ path: '/cursor', message: 'cursor is not one this API issued; start again without it' }]);
-    const { total, rows } = await findingsOf(db, run.id, { driftClass: q.driftClass, limit: q.limit, afterId: after?.output });
+    if (after && !after.success)
+      throw problems.invalid([
+        { path: '/cursor', message: 'cursor is not one this API issued; start again without it' },
+      ]);
+    const { total, rows } = await findingsOf(db, run.id, {
+      driftClass: q.driftClass,
+      limit: q.limit,
+      afterId: after?.output,
+    });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     return c.json({
       ...runView(run),
-      findings: { total, items: page.map(findingView), nextCursor: rows.length > q.limit && last ? encodeCursor(String(last.id)) : null, limit: q.limit },
+      findings: {
+        total,
+        items: page.map(findingView),
+        nextCursor: rows.length > q.limit && last ? encodeCursor(String(last.id)) : null,
+        limit: q.limit,
+      },
     });
   });

@@ -13,9 +13,16 @@ export const statsApp = new Hono<AppEnv>().get('/', async (c) => c.json(await st
 
 export async function stats(db: Db, providerName: string, now = Date.now()): Promise<v.InferOutput<typeof Stats>> {
   const [grid, oldest, attempts, deadLettered, noticeCounts, session] = await Promise.all([
-    db.select({ state: subscriptions.state, status: subscriptions.transferStatus, n: sql<number>`count(*)` }).from(subscriptions).groupBy(subscriptions.state, subscriptions.transferStatus),
+    db
+      .select({ state: subscriptions.state, status: subscriptions.transferStatus, n: sql<number>`count(*)` })
+      .from(subscriptions)
+      .groupBy(subscriptions.state, subscriptions.transferStatus),
     oldestPendingSince(db),
-    db.select({ outcome: eventLog.outcome, n: sql<number>`count(*)` }).from(eventLog).where(and(eq(eventLog.kind, 'attempt'), gte(eventLog.at, now - HOUR_MS))).groupBy(eventLog.outcome),
+    db
+      .select({ outcome: eventLog.outcome, n: sql<number>`count(*)` })
+      .from(eventLog)
+      .where(and(eq(eventLog.kind, 'attempt'), gte(eventLog.at, now - HOUR_MS)))
+      .groupBy(eventLog.outcome),
     db.select({ n: sql<number>`count(*)` }).from(eventLog).where(eq(eventLog.kind, 'dead-letter')),
     db.select({ status: notices.status, n: sql<number>`count(*)` }).from(notices).groupBy(notices.status),
     db.select().from(providerSessions).where(eq(providerSessions.provider, providerName)).limit(1),

@@ -3,9 +3,9 @@ import { Hono } from 'hono';
 import type * as v from 'valibot';
 import { subscriptions } from '../../db/schema';
 import { problems } from '../../lib/problem';
+import { byIds, repush } from '../../push/repush';
 import type { RetryOne } from '../../schemas/admin';
 import { NewsletterId, UserId } from '../../schemas/events';
-import { byIds, repush } from '../../push/repush';
 import type { AppEnv } from '../context';
 import { pathParams } from './body';
 import { subscriberView } from './views';
@@ -30,8 +30,14 @@ export const subscribersApp = new Hono<AppEnv>()
       .from(subscriptions)
       .where(and(eq(subscriptions.userId, userId), eq(subscriptions.newsletterId, newsletterId)))
       .limit(1);
-    if (!row) throw problems.notFound(`User ${JSON.stringify(userId)} has no subscription to ${JSON.stringify(newsletterId)}.`);
+    if (!row)
+      throw problems.notFound(`User ${JSON.stringify(userId)} has no subscription to ${JSON.stringify(newsletterId)}.`);
     const pushed = await repush(config, db, byIds([row.id]));
-    const answer: v.InferOutput<typeof RetryOne> = { subscriptionId: row.id, previousStatus: row.status, status: 'pending', enqueued: pushed.enqueued > 0 };
+    const answer: v.InferOutput<typeof RetryOne> = {
+      subscriptionId: row.id,
+      previousStatus: row.status,
+      status: 'pending',
+      enqueued: pushed.enqueued > 0,
+    };
     return c.json(answer, 202);
   });

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import * as v from 'valibot';
-import { newsletters, subscribers, subscriptions, subscriptionStates, transferStatuses } from '../../db/schema';
+import { newsletters, subscribers, subscriptionStates, subscriptions, transferStatuses } from '../../db/schema';
 import { parseOr422 } from '../../lib/valibot';
 import { DEFAULT_PAGE, MAX_PAGE, SubscriptionsQuery } from '../../schemas/admin-requests';
 import type { AppEnv } from '../context';
@@ -33,7 +33,9 @@ export const subscriptionsApp = new Hono<AppEnv>().get('/', async (c) => {
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
   return c.json({
-    items: await Promise.all(page.map(async (r) => ({ userId: r.s.userId, ...(await subscriptionView(config, r.s, r.listId ?? null)) }))),
+    items: await Promise.all(
+      page.map(async (r) => ({ userId: r.s.userId, ...(await subscriptionView(config, r.s, r.listId ?? null)) })),
+    ),
     nextCursor: rows.length > q.limit && last ? encodeCursor(last.s.id) : null,
     limit: q.limit,
   });

@@ -20,10 +20,14 @@ function num(d: Detail, key: string): number | null {
   return typeof value === 'number' ? value : null;
 }
 
-export function timelineEntry(row: Row, newsletterOf: ReadonlyMap<string, string>): v.InferOutput<typeof TimelineEntry> {
+export function timelineEntry(
+  row: Row,
+  newsletterOf: ReadonlyMap<string, string>,
+): v.InferOutput<typeof TimelineEntry> {
   const detail = row.detail ?? null;
   const d = detail ?? {};
-  const newsletterId = text(d, 'newsletterId') ?? (row.subscriptionId ? newsletterOf.get(row.subscriptionId) ?? null : null);
+  const newsletterId =
+    text(d, 'newsletterId') ?? (row.subscriptionId ? (newsletterOf.get(row.subscriptionId) ?? null) : null);
   return {
     at: new Date(row.at).toISOString(),
     kind: row.kind,

@@ -2,7 +2,14 @@ import { desc, eq } from 'drizzle-orm';
 import type * as v from 'valibot';
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
-import { eventLog, newsletters, subscribers, subscriptions, type Subscription, type TransferStatus } from '../../db/schema';
+import {
+  eventLog,
+  newsletters,
+  type Subscription,
+  subscribers,
+  subscriptions,
+  type TransferStatus,
+} from '../../db/schema';
 import { noticesOfUser } from '../../notify/view';
 import type { SubscriberView, SubscriptionView, TransferView } from '../../schemas/admin';
 import { unsubscribeUrl } from '../../unsubscribe/token';
@@ -38,7 +45,11 @@ export function transferView(s: Subscription): v.InferOutput<typeof TransferView
   };
 }
 
-export async function subscriptionView(config: Config, s: Subscription, listId: string | null): Promise<v.InferOutput<typeof SubscriptionView>> {
+export async function subscriptionView(
+  config: Config,
+  s: Subscription,
+  listId: string | null,
+): Promise<v.InferOutput<typeof SubscriptionView>> {
   return {
     subscriptionId: s.id,
     newsletterId: s.newsletterId,
@@ -51,7 +62,11 @@ export async function subscriptionView(config: Config, s: Subscription, listId: 
   };
 }
 
-export async function subscriberView(config: Config, db: Db, userId: string): Promise<v.InferOutput<typeof SubscriberView> | null> {
+export async function subscriberView(
+  config: Config,
+  db: Db,
+  userId: string,
+): Promise<v.InferOutput<typeof SubscriberView> | null> {
   const [subscriber] = await db.select().from(subscribers).where(eq(subscribers.userId, userId)).limit(1);
   const rows = await db
     .select({ s: subscriptions, listId: newsletters.listId })
@@ -60,7 +75,12 @@ export async function subscriberView(config: Config, db: Db, userId: string): Pr
     .where(eq(subscriptions.userId, userId))
     .orderBy(subscriptions.newsletterId);
   if (!subscriber && rows.length === 0) return null;
-  const timeline = await db.select().from(eventLog).where(eq(eventLog.userId, userId)).orderBy(desc(eventLog.id)).limit(TIMELINE_LIMIT);
+  const timeline = await db
+    .select()
+    .from(eventLog)
+    .where(eq(eventLog.userId, userId))
+    .orderBy(desc(eventLog.id))
+    .limit(TIMELINE_LIMIT);
   const newsletterOf = new Map(rows.map((r) => [r.s.id, r.s.newsletterId]));
   return {
     userId,

@@ -1,13 +1,13 @@
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { describeError, log } from '../../lib/log';
-import { pickLanguage, type Language } from './language';
-import { choicePage, donePage, errorPage, notFoundPage } from './pages';
 import { verifyToken } from '../../unsubscribe/token';
-import { findLinkTarget, unsubscribeByLink, type Scope } from '../../unsubscribe/unsubscribe';
+import { findLinkTarget, type Scope, unsubscribeByLink } from '../../unsubscribe/unsubscribe';
 import type { AppEnv } from '../context';
+import { type Language, pickLanguage } from './language';
+import { choicePage, donePage, errorPage, notFoundPage } from './pages';
 
 /**
  * The reader's unsubscribe link (contract §2). GET (and HEAD) only shows a page: mail
@@ -24,23 +24,44 @@ export const unsubscribeApp = new Hono<AppEnv>()
     const lang = language(c);
     const target = await resolve(c);
     if (!target) return notFound(c, lang);
-    return page(c, lang, 200, choicePage(lang, { newsletterName: target.newsletterName, subscribed: target.subscription.state === 'subscribed' }));
+    return page(
+      c,
+      lang,
+      200,
+      choicePage(lang, {
+        newsletterName: target.newsletterName,
+        subscribed: target.subscription.state === 'subscribed',
+      }),
+    );
   })
-  .post('/:token', bodyLimit({ maxSize: BODY_LIMIT, onError: (c) => page(c, language(c), 413, errorPage(language(c))) }), async (c) => {
-    const lang = language(c);
-    const target = await resolve(c);
-    if (!target) return notFound(c, lang);
-    const form = await readForm(c.req.raw);
-    // One-click names exactly this subscription; "all" only ever comes from our own form.
-    const scope: Scope = !form.oneClick && form.scope === 'all' ? 'all' : 'one';
-    const result = await unsubscribeByLink(c.var.config, c.var.db, target.subscription, scope);
-    log.info('unsubscribe by link', { subscriptionId: target.subscription.id, scope, oneClick: form.oneClick, cancelled: result.cancelled, notices: result.notices });
-    return page(c, lang, 200, donePage(lang, { newsletterName: target.newsletterName, scope }));
-  })
+  .post(
+    '/:token',
+    bodyLimit({ maxSize: BODY_LIMIT, onError: (c) => page(c, language(c), 413, errorPage(language(c))) }),
+    async (c) => {
+      const lang = language(c);
+      const target = await resolve(c);
+      if (!target) return notFound(c, lang);
+      const form = await readForm(c.req.raw);
+      // One-click names exactly this subscription; "all" only ever comes from our own form.
+      const scope: Scope = !form.oneClick && form.scope === 'all' ? 'all' : 'one';
+      const result = await unsubscribeByLink(c.var.config, c.var.db, target.subscription, scope);
+      log.info('unsubscribe by link', {
+        subscriptionId: target.subscription.id,
+        scope,
+        oneClick: form.oneClick,
+        cancelled: result.cancelled,
+        notices: result.notices,
+      });
+      return page(c, lang, 200, donePage(lang, { newsletterName: target.newsletterName, scope }));
+    },
+  )
   .all('*', (c) => notFound(c, language(c)))
   .onError((error, c) => {
     // The driver's cause only: a failed query's own text carries its parameters.
-    log.error('unsubscribe page failed', { method: c.req.method, error: describeError(error instanceof Error && error.cause instanceof Error ? error.cause : error) });
+    log.error('unsubscribe page failed', {
+      method: c.req.method,
+      error: describeError(error instanceof Error && error.cause instanceof Error ? error.cause : error),
+    });
     return page(c, language(c), 500, errorPage(language(c)));
   });
 
@@ -54,7 +75,8 @@ async function resolve(c: Context<AppEnv>) {
 
 async function readForm(req: Request): Promise<{ oneClick: boolean; scope: string | null }> {
   const type = (req.headers.get('content-type') ?? '').toLowerCase();
-  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return { oneClick: false, scope: null };
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data'))
+    return { oneClick: false, scope: null };
   try {
     const form = await req.formData();
     const field = (name: string) => {
@@ -76,12 +98,18 @@ const HEADERS = {
   'cache-control': 'no-store',
   // The token is in the URL: no other site may see it as a referrer.
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'x-robots-tag': 'noindex, nofollow',
   vary: 'Accept-Language',
 };
 
-async function page(c: Context<AppEnv>, lang: Language, status: ContentfulStatusCode, body: HtmlEscapedString | Promise<HtmlEscapedString>) {
+async function page(
+  c: Context<AppEnv>,
+  lang: Language,
+  status: ContentfulStatusCode,
+  body: HtmlEscapedString | Promise<HtmlEscapedString>,
+) {
   return c.html(await body, status, { ...HEADERS, 'content-language': lang });
 }

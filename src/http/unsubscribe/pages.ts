@@ -16,12 +16,15 @@ const TEXT = {
     all: 'Von allen meinen Newslettern abmelden',
     note: 'Ihr Konto bleibt bestehen. Sie können Newsletter jederzeit wieder im Portal bestellen.',
     doneTitle: 'Abmeldung bestätigt',
-    doneOne: (name: string) => html`Sie haben den Newsletter <strong>„${name}“</strong> abbestellt und erhalten ihn nicht mehr.`,
+    doneOne: (name: string) =>
+      html`Sie haben den Newsletter <strong>„${name}“</strong> abbestellt und erhalten ihn nicht mehr.`,
     doneAll: 'Sie haben alle Ihre Newsletter abbestellt und erhalten keine weiteren Ausgaben.',
     notFoundTitle: 'Link ungültig',
-    notFound: 'Dieser Abmeldelink ist nicht gültig. Bitte verwenden Sie den Link aus einer Ausgabe des Newsletters oder melden Sie sich im Portal ab.',
+    notFound:
+      'Dieser Abmeldelink ist nicht gültig. Bitte verwenden Sie den Link aus einer Ausgabe des Newsletters oder melden Sie sich im Portal ab.',
     errorTitle: 'Vorübergehender Fehler',
-    error: 'Ihre Abmeldung konnte gerade nicht gespeichert werden. Bitte versuchen Sie es in einigen Minuten noch einmal.',
+    error:
+      'Ihre Abmeldung konnte gerade nicht gespeichert werden. Bitte versuchen Sie es in einigen Minuten noch einmal.',
   },
   en: {
     title: 'Unsubscribe from the newsletter',
@@ -31,10 +34,12 @@ const TEXT = {
     all: 'Unsubscribe from all my newsletters',
     note: 'Your account stays as it is. You can subscribe again on the portal at any time.',
     doneTitle: 'Unsubscribe confirmed',
-    doneOne: (name: string) => html`You have unsubscribed from the newsletter <strong>“${name}”</strong> and will not receive it any more.`,
+    doneOne: (name: string) =>
+      html`You have unsubscribed from the newsletter <strong>“${name}”</strong> and will not receive it any more.`,
     doneAll: 'You have unsubscribed from all your newsletters and will not receive further issues.',
     notFoundTitle: 'Invalid link',
-    notFound: 'This unsubscribe link is not valid. Please use the link in an issue of the newsletter, or unsubscribe on the portal.',
+    notFound:
+      'This unsubscribe link is not valid. Please use the link in an issue of the newsletter, or unsubscribe on the portal.',
     errorTitle: 'Temporary error',
     error: 'Your unsubscribe could not be saved just now. Please try again in a few minutes.',
   },
@@ -81,19 +86,27 @@ ${body}
  */
 export function choicePage(lang: Language, options: { newsletterName: string; subscribed: boolean }) {
   const t = TEXT[lang];
-  return layout(lang, t.title, html`<p>${t.ask(options.newsletterName)}</p>
+  return layout(
+    lang,
+    t.title,
+    html`<p>${t.ask(options.newsletterName)}</p>
 ${options.subscribed ? '' : html`<p>${t.already}</p>`}
 <form method="post">
 <button class="primary" type="submit" name="scope" value="one">${t.one}</button>
 <button class="secondary" type="submit" name="scope" value="all">${t.all}</button>
 </form>
-<p class="note">${t.note}</p>`);
+<p class="note">${t.note}</p>`,
+  );
 }
 
 export function donePage(lang: Language, options: { newsletterName: string; scope: 'one' | 'all' }) {
   const t = TEXT[lang];
-  return layout(lang, t.doneTitle, html`<p>${options.scope === 'all' ? t.doneAll : t.doneOne(options.newsletterName)}</p>
-<p class="note">${t.note}</p>`);
+  return layout(
+    lang,
+    t.doneTitle,
+    html`<p>${options.scope === 'all' ? t.doneAll : t.doneOne(options.newsletterName)}</p>
+<p class="note">${t.note}</p>`,
+  );
 }
 
 /** One page for every bad, forged or unknown token: it names nothing. */

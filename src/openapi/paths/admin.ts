@@ -1,7 +1,24 @@
-import { NoticeId, NoticesRetryBody, MappingBody, SubscriptionsQuery, TransfersRetryBody } from '../../schemas/admin-requests';
+import {
+  MappingList,
+  MappingRemoved,
+  MappingSaved,
+  NoticeRetryMany,
+  NoticeView,
+  RetryMany,
+  RetryOne,
+  Stats,
+  SubscriberView,
+  SubscriptionPage,
+} from '../../schemas/admin';
+import {
+  MappingBody,
+  NoticeId,
+  NoticesRetryBody,
+  SubscriptionsQuery,
+  TransfersRetryBody,
+} from '../../schemas/admin-requests';
 import { NewsletterId, UserId } from '../../schemas/events';
 import type { Operation } from '../operation';
-import { MappingList, MappingRemoved, MappingSaved, NoticeRetryMany, NoticeView, RetryMany, RetryOne, Stats, SubscriberView, SubscriptionPage } from '../../schemas/admin';
 
 /** `/v1/admin/*` (contract §3): every operation needs the admin bearer token. */
 
@@ -44,7 +61,7 @@ export const adminOperations: Operation[] = [
     description:
       'Ordered by `subscriptionId` and paged by keyset: `nextCursor` names the last id shown and the next page starts after it, so paging stays stable while data changes. ' +
       'Every row that existed when paging began and still matches the filters is returned exactly once; rows created meanwhile appear only if their (random) id sorts after the cursor. ' +
-      'Filters combine with AND. `email` compares the subscriber\'s current address case-insensitively, exactly, or as a prefix when it ends with `*`.',
+      "Filters combine with AND. `email` compares the subscriber's current address case-insensitively, exactly, or as a prefix when it ends with `*`.",
     query: SubscriptionsQuery,
     responses: { '200': { description: 'One page.', content: { [json]: SubscriptionPage } } },
     problems: ['validation'],
@@ -105,7 +122,8 @@ export const adminOperations: Operation[] = [
     path: '/v1/admin/newsletters/{newsletterId}',
     operationId: 'deleteNewsletter',
     summary: 'Remove a mapping',
-    description: "Nothing is deleted at Newsletter2Go. The newsletter's subscriptions show failed (code `unmapped`) until a mapping returns, which pushes them again.",
+    description:
+      "Nothing is deleted at Newsletter2Go. The newsletter's subscriptions show failed (code `unmapped`) until a mapping returns, which pushes them again.",
     pathParams: { newsletterId: NewsletterId },
     responses: { '200': { description: 'Removed.', content: { [json]: MappingRemoved } } },
     problems: ['not-found', 'validation'],
@@ -116,7 +134,8 @@ export const adminOperations: Operation[] = [
     path: '/v1/admin/notices/{noticeId}/retry',
     operationId: 'retryNotice',
     summary: 'Deliver one portal notice again, now',
-    description: 'One more delivery attempt right away; the answer is the notice afterwards. A delivered notice is left as it is.',
+    description:
+      'One more delivery attempt right away; the answer is the notice afterwards. A delivered notice is left as it is.',
     pathParams: { noticeId: NoticeId },
     responses: { '200': { description: 'The notice after the attempt.', content: { [json]: NoticeView } } },
     problems: ['not-found', 'validation'],
@@ -127,10 +146,10 @@ export const adminOperations: Operation[] = [
     path: '/v1/admin/notices/retry',
     operationId: 'retryFailedNotices',
     summary: 'Retry every failed portal notice',
-    description: 'Every failed notice (of one user when `userId` is given) becomes pending and is delivered by the queue; the body may be empty.',
+    description:
+      'Every failed notice (of one user when `userId` is given) becomes pending and is delivered by the queue; the body may be empty.',
     body: { required: false, content: { [json]: NoticesRetryBody } },
     responses: { '202': { description: 'How many were retried.', content: { [json]: NoticeRetryMany } } },
     problems: ['bad-request', 'validation'],
   },
 ];
-

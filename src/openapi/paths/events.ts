@@ -1,16 +1,27 @@
-import { PortalEvent } from '../../schemas/events';
 import { BatchAnswer, EventAccepted } from '../../schemas/common';
+import { PortalEvent } from '../../schemas/events';
 import type { Operation } from '../operation';
 
 /** `POST /v1/events` and `/v1/events/batch` (contract §1, decisions in §6). */
 
 const webhookHeaders: Operation['headers'] = [
-  { name: 'webhook-id', required: true, description: 'Unique id of this delivery: the idempotency key (single and batch ids share one id space).', schema: { type: 'string', minLength: 1 } },
-  { name: 'webhook-timestamp', required: true, description: 'Unix seconds; refused when more than 300 s from the worker clock.', schema: { type: 'string', pattern: '^[0-9]+$' } },
+  {
+    name: 'webhook-id',
+    required: true,
+    description: 'Unique id of this delivery: the idempotency key (single and batch ids share one id space).',
+    schema: { type: 'string', minLength: 1 },
+  },
+  {
+    name: 'webhook-timestamp',
+    required: true,
+    description: 'Unix seconds; refused when more than 300 s from the worker clock.',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
   {
     name: 'webhook-signature',
     required: true,
-    description: 'Space-separated `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{raw body}")>`; valid when any entry matches any configured PORTAL_SIGNING_SECRET.',
+    description:
+      'Space-separated `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{raw body}")>`; valid when any entry matches any configured PORTAL_SIGNING_SECRET.',
     schema: { type: 'string' },
   },
 ];
@@ -36,7 +47,10 @@ export const eventOperations: Operation[] = [
     body: { required: true, description: 'One event, at most 64 KiB.', content: { [json]: PortalEvent } },
     responses: {
       '202': { description: 'Accepted for sync.', content: { [json]: EventAccepted } },
-      '200': { description: 'The same webhook-id with the same body again: the first answer; nothing is applied twice.', content: { [json]: EventAccepted } },
+      '200': {
+        description: 'The same webhook-id with the same body again: the first answer; nothing is applied twice.',
+        content: { [json]: EventAccepted },
+      },
     },
     problems: ['bad-request', 'unauthorized', 'conflict', 'payload-too-large', 'validation', 'internal'],
   },
@@ -47,7 +61,7 @@ export const eventOperations: Operation[] = [
     tag: 'Portal events',
     summary: 'Deliver up to 500 events at once (initial load)',
     description: [
-      'Signed as one request (the headers sign the whole body), at most 500 events and 1 MiB. Each event carries its own `id`, its idempotency key in the same id space as single deliveries\' webhook-ids.',
+      "Signed as one request (the headers sign the whole body), at most 500 events and 1 MiB. Each event carries its own `id`, its idempotency key in the same id space as single deliveries' webhook-ids.",
       '',
       'Each event is checked on its own: one that fails its schema is `rejected` with its `errors` and does not stop the others; an id seen before with the same content is `duplicate`, with different content `rejected`. The answer lists a result per event, in request order. A body that is not `{ "events": [...] }` is a 422 for the whole batch.',
     ].join('\n'),
@@ -57,7 +71,14 @@ export const eventOperations: Operation[] = [
       required: true,
       // BatchBody reads `events` as an array of anything, so one bad event cannot fail the
       // batch; each item is then parsed as a BatchEvent. The document says both.
-      content: { [json]: { allOf: [{ $ref: '#/components/schemas/BatchBody' }, { properties: { events: { items: { $ref: '#/components/schemas/BatchEvent' } } } }] } },
+      content: {
+        [json]: {
+          allOf: [
+            { $ref: '#/components/schemas/BatchBody' },
+            { properties: { events: { items: { $ref: '#/components/schemas/BatchEvent' } } } },
+          ],
+        },
+      },
     },
     responses: { '200': { description: 'One result per event, in request order.', content: { [json]: BatchAnswer } } },
     problems: ['bad-request', 'unauthorized', 'payload-too-large', 'validation', 'internal'],

@@ -3,14 +3,22 @@ import type { Operation } from '../operation';
 
 /** Reader pages (contract §2), health and this documentation: no authentication. */
 
-const html = { 'text/html': { type: 'string', description: 'An HTML page (German by default, English by Accept-Language).' } };
+const html = {
+  'text/html': { type: 'string', description: 'An HTML page (German by default, English by Accept-Language).' },
+};
 const token = { token: { type: 'string' } } as const;
 
 const unsubscribeForm = {
   type: 'object',
   properties: {
-    'List-Unsubscribe': { const: 'One-Click', description: 'RFC 8058 one-click: unsubscribes exactly the newsletter the link names.' },
-    scope: { enum: ['one', 'all'], description: "The page's own form: `all` unsubscribes every newsletter of the user; anything else only this one." },
+    'List-Unsubscribe': {
+      const: 'One-Click',
+      description: 'RFC 8058 one-click: unsubscribes exactly the newsletter the link names.',
+    },
+    scope: {
+      enum: ['one', 'all'],
+      description: "The page's own form: `all` unsubscribes every newsletter of the user; anything else only this one.",
+    },
   },
 };
 
@@ -42,7 +50,10 @@ export const publicOperations: Operation[] = [
       'Unsubscribes and shows a confirmation page; idempotent. With the body `List-Unsubscribe=One-Click` (form-urlencoded or multipart, no cookie, no other authentication) it answers 200, never a redirect. ' +
       'The worker then tells the portal with a signed `subscription.cancelled` notice (`"source": "unsubscribe-link"`).',
     pathParams: token,
-    body: { required: false, content: { 'application/x-www-form-urlencoded': unsubscribeForm, 'multipart/form-data': unsubscribeForm } },
+    body: {
+      required: false,
+      content: { 'application/x-www-form-urlencoded': unsubscribeForm, 'multipart/form-data': unsubscribeForm },
+    },
     responses: {
       '200': { description: 'Unsubscribed; the confirmation page.', content: html },
       '404': { description: 'Unknown, bad or forged token.', content: html },
@@ -58,7 +69,7 @@ export const publicOperations: Operation[] = [
     security: 'none',
     summary: 'Can the worker do its job?',
     description:
-      'Checks that the database answers and that the Newsletter2Go login works (a stored token counts until it is refused), and reports the oldest pending transfer\'s age. ' +
+      "Checks that the database answers and that the Newsletter2Go login works (a stored token counts until it is refused), and reports the oldest pending transfer's age. " +
       'A refused login is named in `checks.provider.detail`; transfers then wait (pending, not failed) and resume once the login works. No personal data, no configuration values.',
     responses: {
       '200': { description: 'Everything works.', content: { 'application/json': Health } },
@@ -83,7 +94,8 @@ export const publicOperations: Operation[] = [
     tag: 'Service',
     security: 'none',
     summary: 'The API reference as an HTML page',
-    description: 'Rendered on the server from this document; no scripts. Problem types have anchors `#problem-<slug>`, which the `type` of every problem points at.',
+    description:
+      'Rendered on the server from this document; no scripts. Problem types have anchors `#problem-<slug>`, which the `type` of every problem points at.',
     responses: { '200': { description: 'The page.', content: { 'text/html': { type: 'string' } } } },
     problems: ['configuration'],
   },

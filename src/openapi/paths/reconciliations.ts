@@ -1,4 +1,12 @@
-import { RunDetail, RunningProblem, RunPage, RunQuery, RunsQuery, RunView, StartBody } from '../../schemas/reconciliations';
+import {
+  RunDetail,
+  RunningProblem,
+  RunPage,
+  RunQuery,
+  RunsQuery,
+  RunView,
+  StartBody,
+} from '../../schemas/reconciliations';
 import type { Operation } from '../operation';
 
 /** `/v1/admin/reconciliations` (contract §3): portal-led comparison with Newsletter2Go. */
@@ -14,13 +22,16 @@ export const reconciliationOperations: Operation[] = [
     operationId: 'startReconciliation',
     summary: 'Start a reconciliation run',
     description:
-      'Compares every mapped list (or those of `newsletterIds`) at Newsletter2Go with the portal\'s desired state. `report` changes nothing at Newsletter2Go; `heal` re-pushes the portal\'s state through the sync queue. ' +
+      "Compares every mapped list (or those of `newsletterIds`) at Newsletter2Go with the portal's desired state. `report` changes nothing at Newsletter2Go; `heal` re-pushes the portal's state through the sync queue. " +
       'A recipient the portal holds as subscribed but Newsletter2Go shows unsubscribed, blacklisted or bounced is a consent conflict: in either mode it is marked on the subscription and the portal is told (`subscription.conflict`, once per conflict); the worker never re-subscribes. ' +
       'One run at a time; the work continues in queue chunks, so the answer comes at once.',
     body: { required: true, content: { [json]: StartBody } },
     responses: {
       '202': { description: 'Started; poll the run.', content: { [json]: RunView } },
-      '409': { description: 'A run is still running; its id is named in `runningRunId`.', content: { 'application/problem+json': RunningProblem } },
+      '409': {
+        description: 'A run is still running; its id is named in `runningRunId`.',
+        content: { 'application/problem+json': RunningProblem },
+      },
     },
     problems: ['bad-request', 'validation'],
   },

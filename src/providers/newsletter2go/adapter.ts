@@ -1,11 +1,4 @@
 import * as v from 'valibot';
-import {
-  type ProviderError,
-  PermanentError,
-  RateLimitedError,
-  RecipientGoneError,
-  RetryableError,
-} from '../../ports/provider-errors';
 import type {
   ListInfo,
   NewsletterProvider,
@@ -15,6 +8,13 @@ import type {
   RemoteStatus,
   UpsertResult,
 } from '../../ports/provider';
+import {
+  PermanentError,
+  type ProviderError,
+  RateLimitedError,
+  RecipientGoneError,
+  RetryableError,
+} from '../../ports/provider-errors';
 import { safeJson, type TokenManager } from './auth';
 import { describeFailure, Envelope, IdItem, ListItem, RecipientItem, truthy } from './responses';
 import type { Transport } from './transport';
@@ -44,13 +44,18 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     // Without `_fields` (or `_expand`) Newsletter2Go answers with `{_href, id}` only.
     const env = await this.call('GET', `/lists/${enc(listId)}`, undefined, { _fields: 'id,name' });
     const item = v.safeParse(ListItem, env.value[0]);
-    if (!item.success) throw new RecipientGoneError({ message: `List ${listId} not found`, code: null, httpStatus: 404 });
+    if (!item.success)
+      throw new RecipientGoneError({ message: `List ${listId} not found`, code: null, httpStatus: 404 });
     return { listId: item.output.id, name: item.output.name ?? null };
   }
 
   async upsert(listId: string, items: RecipientData[], options: { resubscribe: boolean }): Promise<UpsertResult[]> {
     if (items.length === 0) return [];
-    const bodies = items.map((item) => ({ list_id: listId, ...fields(item), ...(options.resubscribe ? { is_unsubscribed: false } : {}) }));
+    const bodies = items.map((item) => ({
+      list_id: listId,
+      ...fields(item),
+      ...(options.resubscribe ? { is_unsubscribed: false } : {}),
+    }));
     // One item: the single form answers its id directly. Several: the array form (one call).
     const env = await this.call('POST', '/recipients', bodies.length === 1 ? bodies[0] : bodies);
     const rejected = rejectedEmails(env);
@@ -64,7 +69,11 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     // The array answer does not say which id belongs to which address: ask the list.
     const missing = accepted.filter((i) => !ids.has(i.email.toLowerCase()));
     for (let i = 0; i < missing.length; i += LOOKUP_CHUNK) {
-      for (const [email, id] of await this.idsByEmail(listId, missing.slice(i, i + LOOKUP_CHUNK).map((m) => m.email))) ids.set(email, id);
+      for (const [email, id] of await this.idsByEmail(
+        listId,
+        missing.slice(i, i + LOOKUP_CHUNK).map((m) => m.email),
+      ))
+        ids.set(email, id);
     }
     return items.map((item): UpsertResult => {
       const key = item.email.toLowerCase();
@@ -73,7 +82,11 @@ export class Newsletter2GoProvider implements NewsletterProvider {
       return {
         ok: false,
         email: item.email,
-        error: rejected.get(key) ?? { message: 'Newsletter2Go accepted the address but no recipient was found for it', code: null, httpStatus: null },
+        error: rejected.get(key) ?? {
+          message: 'Newsletter2Go accepted the address but no recipient was found for it',
+          code: null,
+          httpStatus: null,
+        },
       };
     });
   }
@@ -87,7 +100,13 @@ export class Newsletter2GoProvider implements NewsletterProvider {
   }
 
   async erase(ref: RecipientRef, dummyEmail: string): Promise<void> {
-    await this.patch(ref, { is_unsubscribed: true, email: dummyEmail, first_name: 'DELETED', last_name: 'DELETED', gender: '' });
+    await this.patch(ref, {
+      is_unsubscribed: true,
+      email: dummyEmail,
+      first_name: 'DELETED',
+      last_name: 'DELETED',
+      gender: '',
+    });
   }
 
   async findByEmail(listId: string, email: string): Promise<RecipientRef | null> {
@@ -105,7 +124,12 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     });
     const items = env.value.map((raw) => {
       const parsed = v.safeParse(RecipientItem, raw);
-      if (!parsed.success) throw new RetryableError({ message: 'Newsletter2Go listed a recipient in an unexpected shape', code: null, httpStatus: 200 });
+      if (!parsed.success)
+        throw new RetryableError({
+          message: 'Newsletter2Go listed a recipient in an unexpected shape',
+          code: null,
+          httpStatus: 200,
+        });
       const r = parsed.output;
       return {
         recipientId: r.id,
@@ -123,7 +147,8 @@ export class Newsletter2GoProvider implements NewsletterProvider {
 
   private async idsByEmail(listId: string, emails: string[]): Promise<Map<string, string>> {
     const [single] = emails;
-    const filter = emails.length === 1 && single ? `email==${quote(single)}` : `email=in=(${emails.map(quote).join(',')})`;
+    const filter =
+      emails.length === 1 && single ? `email==${quote(single)}` : `email=in=(${emails.map(quote).join(',')})`;
     const env = await this.call('GET', `/lists/${enc(listId)}/recipients`, undefined, {
       _expand: 'true',
       _fields: 'id,email',
@@ -143,13 +168,27 @@ export class Newsletter2GoProvider implements NewsletterProvider {
   }
 
   /** One authenticated call; a refused token is renewed once, then the error is classified. */
-  private async call(method: string, path: string, body?: unknown, query?: Record<string, string | number>): Promise<Envelope> {
+  private async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    query?: Record<string, string | number>,
+  ): Promise<Envelope> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.token();
-      const res = await this.transport.send(method, path, { headers: { authorization: `Bearer ${token}` }, body, query });
+      const res = await this.transport.send(method, path, {
+        headers: { authorization: `Bearer ${token}` },
+        body,
+        query,
+      });
       if (res.status >= 200 && res.status < 300) {
         const env = v.safeParse(Envelope, safeJson(res.raw));
-        if (!env.success) throw new RetryableError({ message: 'Newsletter2Go answered with an unexpected body', code: null, httpStatus: res.status });
+        if (!env.success)
+          throw new RetryableError({
+            message: 'Newsletter2Go answered with an unexpected body',
+            code: null,
+            httpStatus: res.status,
+          });
         return env.output;
       }
       if (attempt === 0 && isTokenRefused(res.status, res.raw)) {
@@ -164,7 +203,13 @@ export class Newsletter2GoProvider implements NewsletterProvider {
 const LOOKUP_CHUNK = 50;
 
 function fields(item: RecipientData): Record<string, string> {
-  return { email: item.email, first_name: item.firstName, last_name: item.lastName, gender: item.gender, ...item.attributes };
+  return {
+    email: item.email,
+    first_name: item.firstName,
+    last_name: item.lastName,
+    gender: item.gender,
+    ...item.attributes,
+  };
 }
 
 function statusOf(r: v.InferOutput<typeof RecipientItem>): RemoteStatus {
@@ -175,17 +220,34 @@ function statusOf(r: v.InferOutput<typeof RecipientItem>): RemoteStatus {
 }
 
 /** `invalid_recipients` entries may be addresses or objects naming one; both are read. */
-function rejectedEmails(env: Envelope): Map<string, { message: string; code: string | null; httpStatus: number | null }> {
+function rejectedEmails(
+  env: Envelope,
+): Map<string, { message: string; code: string | null; httpStatus: number | null }> {
   const out = new Map<string, { message: string; code: string | null; httpStatus: number | null }>();
   for (const entry of env.info?.additional?.invalid_recipients ?? []) {
     const parsed = v.safeParse(
-      v.union([v.string(), v.looseObject({ email: v.string(), message: v.optional(v.string()), errorMessage: v.optional(v.string()), reason: v.optional(v.string()) })]),
+      v.union([
+        v.string(),
+        v.looseObject({
+          email: v.string(),
+          message: v.optional(v.string()),
+          errorMessage: v.optional(v.string()),
+          reason: v.optional(v.string()),
+        }),
+      ]),
       entry,
     );
     if (!parsed.success) continue;
     const email = typeof parsed.output === 'string' ? parsed.output : parsed.output.email;
-    const reason = typeof parsed.output === 'string' ? undefined : parsed.output.message ?? parsed.output.errorMessage ?? parsed.output.reason;
-    out.set(email.toLowerCase(), { message: reason ?? `Newsletter2Go rejected the address as invalid (invalid_recipients)`, code: 'invalid_recipient', httpStatus: env.status ?? null });
+    const reason =
+      typeof parsed.output === 'string'
+        ? undefined
+        : (parsed.output.message ?? parsed.output.errorMessage ?? parsed.output.reason);
+    out.set(email.toLowerCase(), {
+      message: reason ?? `Newsletter2Go rejected the address as invalid (invalid_recipients)`,
+      code: 'invalid_recipient',
+      httpStatus: env.status ?? null,
+    });
   }
   return out;
 }

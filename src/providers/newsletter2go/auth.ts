@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { CredentialsRefusedError, RetryableError } from '../../ports/provider-errors';
-import { describeFailure, TokenResponse } from './responses';
 import type { SessionStore, StoredSession } from '../../ports/token-store';
+import { describeFailure, TokenResponse } from './responses';
 import type { Transport } from './transport';
 
 /**
@@ -71,7 +71,11 @@ export class TokenManager {
         continue;
       }
       if (this.now() > deadline) {
-        throw new RetryableError({ message: 'Another worker is logging in to Newsletter2Go; try again', code: null, httpStatus: null });
+        throw new RetryableError({
+          message: 'Another worker is logging in to Newsletter2Go; try again',
+          code: null,
+          httpStatus: null,
+        });
       }
       await sleep(WAIT_STEP_MS);
     }
@@ -91,7 +95,9 @@ export class TokenManager {
   }
 
   private recentlyRefused(session: StoredSession | null): boolean {
-    return Boolean(session?.loginError && session.loginErrorAt && this.now() - session.loginErrorAt < this.loginRetryAfterMs);
+    return Boolean(
+      session?.loginError && session.loginErrorAt && this.now() - session.loginErrorAt < this.loginRetryAfterMs,
+    );
   }
 
   private throwIfRecentlyRefused(session: StoredSession | null): void {
@@ -126,7 +132,10 @@ export class TokenManager {
 
   private async keep(body: v.InferOutput<typeof TokenResponse>): Promise<string> {
     const expiresAt = this.now() + body.expires_in * 1000;
-    await this.store.save({ accessToken: body.access_token, refreshToken: body.refresh_token ?? null, expiresAt }, this.now());
+    await this.store.save(
+      { accessToken: body.access_token, refreshToken: body.refresh_token ?? null, expiresAt },
+      this.now(),
+    );
     this.cached = { token: body.access_token, expiresAt };
     return body.access_token;
   }
@@ -143,7 +152,11 @@ export class TokenManager {
     if (res.status === 200) {
       const parsed = v.safeParse(TokenResponse, safeJson(res.raw));
       if (parsed.success) return { ok: true as const, body: parsed.output };
-      throw new RetryableError({ message: 'Newsletter2Go answered the login with an unexpected body', code: null, httpStatus: 200 });
+      throw new RetryableError({
+        message: 'Newsletter2Go answered the login with an unexpected body',
+        code: null,
+        httpStatus: 200,
+      });
     }
     return { ok: false as const, status: res.status, raw: res.raw };
   }

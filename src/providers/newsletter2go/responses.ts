@@ -74,7 +74,11 @@ export function describeFailure(httpStatus: number, rawBody: string): ProviderFa
   const b = body.output;
   const detail = validationDetail(b.moreInfo);
   const message =
-    b.errorMessage ?? b.error_message ?? b.error_description ?? b.message ?? (typeof b.error === 'string' ? b.error : undefined);
+    b.errorMessage ??
+    b.error_message ??
+    b.error_description ??
+    b.message ??
+    (typeof b.error === 'string' ? b.error : undefined);
   const code = b.code ?? (typeof b.error === 'string' ? b.error : undefined);
   return {
     message: message ?? detail ?? `HTTP ${httpStatus}`,
@@ -86,7 +90,9 @@ export function describeFailure(httpStatus: number, rawBody: string): ProviderFa
 /** 422 bodies carry field-level reasons in moreInfo.errors: the message when no other is given. */
 function validationDetail(moreInfo: unknown): string | undefined {
   const parsed = v.safeParse(
-    v.looseObject({ errors: v.array(v.looseObject({ fieldName: v.optional(v.string()), message: v.optional(v.string()) })) }),
+    v.looseObject({
+      errors: v.array(v.looseObject({ fieldName: v.optional(v.string()), message: v.optional(v.string()) })),
+    }),
     moreInfo,
   );
   if (!parsed.success) return undefined;
