@@ -13,3 +13,13 @@ export function createDb(config: Pick<Config, 'TURSO_DATABASE_URL' | 'TURSO_AUTH
   });
   return drizzle(client, { schema });
 }
+
+/** An interactive transaction's handle (drizzle's `db.transaction(async (tx) => …)`). */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * What the statement builders in db/ take: the database or an open transaction. A builder
+ * returns drizzle's unawaited query, so a caller awaits it alone or commits several together
+ * in one `db.batch([...])`.
+ */
+export type Executor = Db | Tx;
