@@ -108,8 +108,12 @@ export class ConfigError extends Error {
 
 const cache = new WeakMap<object, Config>();
 
-/** Parses the environment once per isolate (the env object is stable within one). */
-export function getConfig(env: object): Config {
+/**
+ * Parses the environment once per isolate (the env object is stable within one). `Env` is what
+ * `wrangler types` generates from wrangler.toml (src/worker-configuration.d.ts); the optional
+ * tuning settings are read from the same object, which is why the schema, not the type, decides.
+ */
+export function getConfig(env: Env): Config {
   const hit = cache.get(env);
   if (hit) return hit;
   const result = v.safeParse(ConfigSchema, env);

@@ -19,13 +19,13 @@ export async function handleQueue(config: Config, batch: MessageBatch<unknown>):
   });
 }
 
-type Job = (config: Config, db: Db, cron: string) => Promise<Record<string, number | string | null>>;
+export type Job = (config: Config, db: Db, cron: string) => Promise<Record<string, number | string | null>>;
 
 /**
  * The scheduled run's jobs. Each runs whatever the others did: a sweep that throws (the
  * database briefly down, a bug) must not keep notices from going out or logs from being pruned.
  */
-const jobs: Record<string, Job> = {
+export const scheduledJobs: Record<string, Job> = {
   sweep: async (config, db) => ({ swept: await sweepPending(config, db) }),
   notices: async (config, db) => ({ notices: await deliverDueNotices(config, db) }),
   prune: async (config, db) => {
@@ -38,24 +38,27 @@ const jobs: Record<string, Job> = {
   },
 };
 
-/** Runs every job; returns the names of those that failed (each is logged with its name). */
+/**
+ * Runs every job, one after the other (they share one database; run at once they would only
+ * contend for its writer), each whatever became of the ones before. Returns the names of those
+ * that failed; each failure is logged with the job's name.
+ */
 export async function handleScheduled(
   config: Config,
   controller: Pick<ScheduledController, 'cron' | 'scheduledTime'>,
+  jobs: Record<string, Job> = scheduledJobs,
 ): Promise<{ failed: string[] }> {
   const db = createDb(config);
-  const results = await Promise.allSettled(Object.values(jobs).map((job) => job(config, db, controller.cron)));
-  const names = Object.keys(jobs);
   const failed: string[] = [];
   const fields: Record<string, number | string | null | string[]> = { cron: controller.cron };
-  results.forEach((result, i) => {
-    const job = names[i] ?? `job ${i}`;
-    if (result.status === 'fulfilled') Object.assign(fields, result.value);
-    else {
-      failed.push(job);
-      log.error('scheduled job failed', { job, cron: controller.cron, error: describeError(result.reason) });
+  for (const [name, job] of Object.entries(jobs)) {
+    try {
+      Object.assign(fields, await job(config, db, controller.cron));
+    } catch (error) {
+      failed.push(name);
+      log.error('scheduled job failed', { job: name, cron: controller.cron, error: describeError(error) });
     }
-  });
+  }
   log.info('scheduled run', { ...fields, failed });
   return { failed };
 }

@@ -101,6 +101,7 @@ const SERIAL = [
   'test/worker/reconcile.*.test.ts',
   'test/worker/notices.*.test.ts',
   'test/worker/admin.retention.happy.test.ts',
+  'test/worker/scheduled.*.test.ts',
 ];
 
 export default defineConfig({

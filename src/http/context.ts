@@ -7,6 +7,6 @@ import type { NewsletterProvider } from '../ports/provider';
  * comes from the entry's wiring, so routes know the port, never an adapter.
  */
 export interface AppEnv {
-  Bindings: Record<string, unknown>;
+  Bindings: Env;
   Variables: { config: Config; db: Db; provider: () => NewsletterProvider; providerName: string };
 }

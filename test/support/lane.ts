@@ -1,3 +1,4 @@
+import { asWorkerEnv } from './env';
 import {
   createExecutionContext,
   createMessageBatch,
@@ -179,7 +180,7 @@ export async function openLane(options: LaneOptions = {}) {
   /** A cron run, with createScheduledController; `withEnv` for one run with other settings. */
   async function scheduled(cron = '*/5 * * * *', withEnv: Record<string, unknown> = laneEnv): Promise<void> {
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), withEnv, ctx);
+    await worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), asWorkerEnv(withEnv), ctx);
     await waitOnExecutionContext(ctx);
   }
 

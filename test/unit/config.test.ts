@@ -1,3 +1,4 @@
+import { asWorkerEnv } from '../support/env';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, getConfig } from '../../src/config';
 
@@ -19,7 +20,7 @@ const valid = () => ({
 
 function problems(env: Record<string, unknown>): string[] {
   try {
-    getConfig(env);
+    getConfig(asWorkerEnv(env));
     return [];
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

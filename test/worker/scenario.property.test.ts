@@ -1,3 +1,4 @@
+import { extraSetting } from '../support/env';
 import { env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { beforeAll, describe, it } from 'vitest';
@@ -14,8 +15,8 @@ import { mapNewsletter, postEvent, uid } from '../support/worker';
 const LISTS = [TEST_LISTS[0]!.id, TEST_LISTS[1]!.id];
 // `npm test` runs a fixed seed; PROPERTY_RUNS / PROPERTY_SEED explore further (fast-check prints
 // the seed and path of a failure, to replay it).
-const RUNS = Number((env as Record<string, unknown>).PROPERTY_RUNS ?? 40);
-const SEED = Number((env as Record<string, unknown>).PROPERTY_SEED ?? 20261129);
+const RUNS = Number(extraSetting(env, 'PROPERTY_RUNS') ?? 40);
+const SEED = Number(extraSetting(env, 'PROPERTY_SEED') ?? 20261129);
 
 const step = fc.record({
   user: fc.integer({ min: 0, max: 1 }),
