@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { emulator } from '../support/emulator';
+import { admin, at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid, waitFor } from '../support/worker';
+
+/**
+ * Consent and erasure in the corners (issue 15): shared addresses, recipients changed or deleted
+ * inside Newsletter2Go, moved lists. Each test maps its own newsletter to its own list, so nothing
+ * here reads or touches another file's recipients.
+ */
+
+const updated = (userId: string, email: string, extra: Record<string, unknown> = {}, occurredAt = at(1000)) => ({
+  type: 'subscriber.updated',
+  occurredAt,
+  data: { userId, email, ...extra },
+});
+const cancelled = (userId: string, newsletterId: string, occurredAt = at(2000)) => ({
+  type: 'subscription.cancelled',
+  occurredAt,
+  data: { userId, newsletterId },
+});
+const deleted = (userId: string, occurredAt = at(3000)) => ({ type: 'user.deleted', occurredAt, data: { userId } });
+
+async function ownNewsletter(prefix: string): Promise<{ newsletterId: string; listId: string }> {
+  const { id: listId } = await emulator.createList({ name: uid(`${prefix}-list`) });
+  const newsletterId = uid(prefix);
+  await mapNewsletter(newsletterId, listId);
+  return { newsletterId, listId };
+}
+
+async function healRun(newsletterId: string): Promise<void> {
+  const res = await admin('/v1/admin/reconciliations', {
+    method: 'POST',
+    body: JSON.stringify({ mode: 'heal', newsletterIds: [newsletterId] }),
+  });
+  expect(res.status).toBe(202);
+  const { id } = (await res.json()) as { id: string };
+  await waitFor(async () => {
+    const run = (await (await admin(`/v1/admin/reconciliations/${id}`)).json()) as { status: string };
+    return run.status !== 'running' && run;
+  }, 'the heal run');
+}
+
+async function recipientIdOf(listId: string, email: string): Promise<string> {
+  const found = await emulator.find(listId, email);
+  if (!found) throw new Error(`no recipient for the test address in list ${listId}`);
+  return found.id;
+}
+
+describe('a shared address', () => {
+  it("a later user who failed with clash cancels and is deleted: the earlier user's recipient stays as it was", async () => {
+    const { newsletterId, listId } = await ownNewsletter('share');
+    const first = uid('u');
+    const second = uid('u');
+    const email = `${uid('family')}@example.com`;
+    await postEvent(confirmed(first, newsletterId, email, { firstName: 'First', lastName: 'Holder' }));
+    await settled(first);
+    const before = await emulator.find(listId, email);
+    await postEvent(confirmed(second, newsletterId, email, { firstName: 'Second' }, at(500)));
+    expect((await settled(second)).subscriptions[0]?.transfer.error?.code).toBe('clash');
+
+    await postEvent(cancelled(second, newsletterId));
+    await settled(second);
+    await postEvent(deleted(second));
+    await settled(second);
+
+    expect(await emulator.find(listId, email)).toEqual(before);
+    expect(before).toMatchObject({ first_name: 'First', last_name: 'Holder', is_unsubscribed: false });
+    expect((await subscriber(first))?.subscriptions[0]).toMatchObject({
+      state: 'subscribed',
+      transfer: { status: 'synced' },
+    });
+  });
+
+  it('an address whose earlier holder unsubscribed still clashes: the later user does not take that recipient over', async () => {
+    const { newsletterId, listId } = await ownNewsletter('share-unsub');
+    const first = uid('u');
+    const second = uid('u');
+    const email = `${uid('family')}@example.com`;
+    await postEvent(confirmed(first, newsletterId, email, { firstName: 'First' }, at(0)));
+    await settled(first);
+    await postEvent(cancelled(first, newsletterId, at(100)));
+    await settled(first);
+    const before = await emulator.find(listId, email);
+    expect(before).toMatchObject({ is_unsubscribed: true, first_name: 'First' });
+
+    await postEvent(confirmed(second, newsletterId, email, { firstName: 'Second' }, at(500)));
+    const view = await settled(second);
+    expect(view.subscriptions[0]?.transfer).toMatchObject({ status: 'failed', error: { code: 'clash' } });
+    expect(view.subscriptions[0]?.transfer.error?.message).toContain(first);
+    expect(await emulator.find(listId, email)).toEqual(before);
+
+    // An admin retry of the clash changes nothing at the provider either.
+    expect(
+      (await admin(`/v1/admin/subscribers/${second}/subscriptions/${newsletterId}/retry`, { method: 'POST' })).status,
+    ).toBeLessThan(300);
+    expect((await settled(second)).subscriptions[0]?.transfer.error?.code).toBe('clash');
+    expect(await emulator.find(listId, email)).toEqual(before);
+  });
+
+  it('a second newsletter cannot be mapped to a list another newsletter uses: 422 naming it', async () => {
+    const { newsletterId, listId } = await ownNewsletter('one-list');
+    const other = uid('other-nl');
+    const res = await admin(`/v1/admin/newsletters/${other}`, { method: 'PUT', body: JSON.stringify({ listId }) });
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(JSON.stringify(await res.json())).toContain(newsletterId);
+    // Mapping the same newsletter to its own list again stays fine.
+    await mapNewsletter(newsletterId, listId);
+  });
+});
+
+describe('a withdrawn consent', () => {
+  async function conflicted(prefix: string) {
+    const nl = await ownNewsletter(prefix);
+    const user = uid('u');
+    const email = `${user}@example.com`;
+    await postEvent(confirmed(user, nl.newsletterId, email, { firstName: 'Reader' }));
+    await settled(user);
+    const id = await recipientIdOf(nl.listId, email);
+    await emulator.edit(id, { is_unsubscribed: true });
+    await healRun(nl.newsletterId);
+    expect((await subscriber(user))?.subscriptions[0]?.conflict).toBeTruthy();
+    return { ...nl, user, email, id };
+  }
+
+  it('a recipient deleted inside Newsletter2Go during a consent conflict is not re-created subscribed', async () => {
+    const { newsletterId, listId, user, email, id } = await conflicted('held');
+    await emulator.remove(id);
+    await postEvent(updated(user, email, { firstName: 'Renamed' }));
+    const view = await settled(user);
+    expect(view.subscriptions[0]?.transfer).toMatchObject({ status: 'failed', error: { code: 'held-for-consent' } });
+    expect(await emulator.find(listId, email)).toBeNull();
+
+    // Neither does an admin retry.
+    expect(
+      (await admin(`/v1/admin/subscribers/${user}/subscriptions/${newsletterId}/retry`, { method: 'POST' })).status,
+    ).toBeLessThan(300);
+    expect((await settled(user)).subscriptions[0]?.transfer.error?.code).toBe('held-for-consent');
+    expect(await emulator.find(listId, email)).toBeNull();
+  });
+
+  it('a mapping change does not push a conflicted subscription into the new list', async () => {
+    const { newsletterId, user, email } = await conflicted('moved');
+    const { id: newList } = await emulator.createList({ name: uid('moved-new') });
+    await mapNewsletter(newsletterId, newList);
+    const view = await settled(user);
+    expect(view.subscriptions[0]?.transfer).toMatchObject({ status: 'failed', error: { code: 'held-for-consent' } });
+    expect(await emulator.find(newList, email)).toBeNull();
+  });
+});
+
+describe('a moved newsletter', () => {
+  async function movedSubscription(prefix: string) {
+    const { newsletterId, listId: oldList } = await ownNewsletter(prefix);
+    const user = uid('u');
+    const email = `${user}@example.com`;
+    await postEvent(confirmed(user, newsletterId, email, { firstName: 'Moving', lastName: 'Reader' }));
+    await settled(user);
+    const oldId = await recipientIdOf(oldList, email);
+    const { id: newList } = await emulator.createList({ name: uid(`${prefix}-new`) });
+    await mapNewsletter(newsletterId, newList);
+    await settled(user);
+    const newId = await recipientIdOf(newList, email);
+    return { newsletterId, user, email, oldId, newId };
+  }
+
+  it('a cancellation unsubscribes the recipient in every list the subscription had', async () => {
+    const { newsletterId, user, oldId, newId } = await movedSubscription('move-cancel');
+    await postEvent(cancelled(user, newsletterId));
+    expect((await settled(user)).subscriptions[0]?.transfer.status).toBe('synced');
+    expect(await emulator.get(oldId)).toMatchObject({ is_unsubscribed: true });
+    expect(await emulator.get(newId)).toMatchObject({ is_unsubscribed: true });
+  });
+
+  it('a deletion anonymises the recipient in every list the subscription had', async () => {
+    const { user, email, oldId, newId } = await movedSubscription('move-delete');
+    await postEvent(deleted(user));
+    expect((await settled(user)).subscriptions[0]?.transfer.status).toBe('synced');
+    for (const id of [oldId, newId]) {
+      const r = await emulator.get(id);
+      expect(r).toMatchObject({ first_name: 'DELETED', last_name: 'DELETED', is_unsubscribed: true });
+      expect(r?.email).not.toBe(email);
+    }
+  });
+});
