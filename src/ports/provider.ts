@@ -70,6 +70,12 @@ export interface NewsletterProvider {
   unsubscribe(ref: RecipientRef): Promise<void>;
   /** Unsubscribes and replaces personal data with dummies; `dummyEmail` is unique and undeliverable. */
   erase(ref: RecipientRef, dummyEmail: string): Promise<void>;
+  /**
+   * Removes the recipient from its list: the erasure's fallback when the provider refuses the
+   * dummy address, so a deleted user's data never stays behind. Throws RecipientGoneError when
+   * the provider no longer has it.
+   */
+  remove(ref: RecipientRef): Promise<void>;
   findByEmail(listId: string, email: string): Promise<RecipientRef | null>;
   listRecipients(listId: string, offset: number, limit: number): Promise<RecipientPage>;
   /** Calls made through this instance (for reconciliation and benchmark figures). */

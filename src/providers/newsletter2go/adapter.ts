@@ -109,6 +109,10 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     });
   }
 
+  async remove(ref: RecipientRef): Promise<void> {
+    await this.call('DELETE', `/lists/${enc(ref.listId)}/recipients/${enc(ref.recipientId)}`);
+  }
+
   async findByEmail(listId: string, email: string): Promise<RecipientRef | null> {
     const found = await this.idsByEmail(listId, [email]);
     const id = found.get(email.toLowerCase());
