@@ -1,20 +1,12 @@
 import { and, eq, inArray, ne } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import {
-  type EventLogEntry,
-  eventLog,
-  reconciliationFindings,
-  reconciliationRuns,
-  reconciliationSeen,
-  subscriptions,
-} from '../db/schema';
+import type { Db, Tx } from '../db/client';
+import { advanceRun, insertFindings, markSeen, setRunCounts } from '../db/reconciliation';
+import { type EventLogEntry, eventLog, subscriptions } from '../db/schema';
 import { chunks } from '../lib/chunks';
 import { repushSet } from '../push/record-outcomes';
 import type { HealActions } from './decide';
 import { addTally, type Step } from './read-page';
-import { atStep, type Cursor } from './run-state';
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+import type { Cursor } from './run-state';
 
 export interface Commit {
   runId: string;
@@ -39,38 +31,25 @@ export interface Commit {
  */
 export async function commitStep(db: Db, c: Commit, now = Date.now()): Promise<string[] | null> {
   return db.transaction(async (tx) => {
-    const moved = await tx
-      .update(reconciliationRuns)
-      .set({
-        cursor: { ...c.next, step: c.fromStep + 1 },
-        counts: c.counts,
-        providerCalls: c.providerCalls,
-        updatedAt: now,
-        ...(c.error !== undefined ? { error: c.error } : {}),
-        ...(c.finished ? { status: c.status ?? 'completed', finishedAt: now } : {}),
-      })
-      .where(atStep(c.runId, c.fromStep))
-      .returning({ id: reconciliationRuns.id });
+    const moved = await advanceRun(tx, c.runId, c.fromStep, {
+      cursor: c.next,
+      counts: c.counts,
+      providerCalls: c.providerCalls,
+      updatedAt: now,
+      ...(c.error !== undefined ? { error: c.error } : {}),
+      ...(c.finished ? { status: c.status ?? 'completed', finishedAt: now } : {}),
+    });
     if (!moved.length) return null;
     if (!c.step) return [];
     for (const batch of chunks(c.step.findings, 100)) {
-      await tx
-        .insert(reconciliationFindings)
-        .values(batch.map((f) => ({ runId: c.runId, ...f, detail: { ...f.detail } })));
+      const rows = batch.map((f) => ({ runId: c.runId, ...f, detail: { ...f.detail } }));
+      await insertFindings(tx, rows);
     }
-    for (const batch of chunks(c.step.seen, 500)) {
-      await tx
-        .insert(reconciliationSeen)
-        .values(batch.map((subscriptionId) => ({ runId: c.runId, subscriptionId })))
-        .onConflictDoNothing();
-    }
+    for (const batch of chunks(c.step.seen, 500)) await markSeen(tx, c.runId, batch);
     if (!c.heal) return [];
     const repushed = await applyHeal(tx, c.runId, c.step, c.heal, now);
     // Rows that turned pending meanwhile are not re-pushed: count what was.
-    await tx
-      .update(reconciliationRuns)
-      .set({ counts: addTally(c.counts, { repushed: repushed.length }) })
-      .where(eq(reconciliationRuns.id, c.runId));
+    await setRunCounts(tx, c.runId, addTally(c.counts, { repushed: repushed.length }));
     return repushed;
   });
 }
