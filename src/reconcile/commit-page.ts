@@ -1,7 +1,12 @@
-import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client';
 import { advanceRun, insertFindings, markSeen, setRunCounts } from '../db/reconciliation';
-import { type EventLogEntry, eventLog, subscriptions } from '../db/schema';
+import {
+  clearConflicts,
+  type HealLogEntry,
+  logHeal,
+  markConflict,
+  repushUnlessPending,
+} from '../db/reconciliation-desired';
 import { chunks } from '../lib/chunks';
 import { repushSet } from '../push/record-outcomes';
 import type { HealActions } from './decide';
@@ -55,7 +60,7 @@ export async function commitStep(db: Db, c: Commit, now = Date.now()): Promise<s
 }
 
 async function applyHeal(tx: Tx, runId: string, step: Step, heal: HealActions, now: number): Promise<string[]> {
-  const log: EventLogEntry[] = [];
+  const log: HealLogEntry[] = [];
   const entry = (subscriptionId: string, outcome: string, extra: Record<string, unknown>) => {
     const row = step.rows.get(subscriptionId);
     if (row)
@@ -80,19 +85,12 @@ async function applyHeal(tx: Tx, runId: string, step: Step, heal: HealActions, n
   const repushed: string[] = [];
   for (const ids of chunks(heal.repush, 500)) {
     // A row that became pending meanwhile is pushed by its own message already.
-    const rows = await tx
-      .update(subscriptions)
-      .set(repushSet(now))
-      .where(and(inArray(subscriptions.id, ids), ne(subscriptions.transferStatus, 'pending')))
-      .returning({ id: subscriptions.id });
+    const rows = await repushUnlessPending(tx, ids, repushSet(now));
     repushed.push(...rows.map((r) => r.id));
   }
   for (const id of repushed) entry(id, 'repushed', { driftClass: classes(id) });
   for (const c of heal.conflicts) {
-    await tx
-      .update(subscriptions)
-      .set({ conflict: { reason: c.reason, foundAt: new Date(now).toISOString(), runId }, updatedAt: now })
-      .where(eq(subscriptions.id, c.subscriptionId));
+    await markConflict(tx, c.subscriptionId, { reason: c.reason, foundAt: new Date(now).toISOString(), runId }, now);
     entry(c.subscriptionId, 'conflict-marked', {
       driftClass: 'consent_conflict',
       reason: c.reason,
@@ -100,10 +98,10 @@ async function applyHeal(tx: Tx, runId: string, step: Step, heal: HealActions, n
     });
   }
   for (const ids of chunks(heal.clear, 500)) {
-    await tx.update(subscriptions).set({ conflict: null, updatedAt: now }).where(inArray(subscriptions.id, ids));
+    await clearConflicts(tx, ids, now);
   }
   for (const id of heal.clear) entry(id, 'conflict-cleared', {});
   for (const id of heal.held) entry(id, 'held-for-consent', { driftClass: classes(id) });
-  for (const batch of chunks(log, 100)) await tx.insert(eventLog).values(batch);
+  for (const batch of chunks(log, 100)) await logHeal(tx, batch);
   return repushed;
 }

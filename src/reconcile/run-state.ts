@@ -1,8 +1,8 @@
-import { asc } from 'drizzle-orm';
 import * as v from 'valibot';
 import type { Db } from '../db/client';
 import { deleteSeenMarks, insertRunIfNoneRunning, runningRun } from '../db/reconciliation';
-import { newsletters, type ReconciliationRun } from '../db/schema';
+import { mappedNewsletters } from '../db/reconciliation-desired';
+import type { ReconciliationRun } from '../db/schema';
 import { randomAlnum } from '../lib/encoding';
 
 /**
@@ -43,10 +43,7 @@ export async function listTargets(
   db: Db,
   newsletterIds?: string[],
 ): Promise<{ lists: Cursor['lists']; unknown: string[] }> {
-  const mapped = await db
-    .select({ newsletterId: newsletters.newsletterId, listId: newsletters.listId })
-    .from(newsletters)
-    .orderBy(asc(newsletters.newsletterId));
+  const mapped = await mappedNewsletters(db);
   const wanted = newsletterIds ? new Set(newsletterIds) : null;
   const unknown = (newsletterIds ?? []).filter((id) => !mapped.some((m) => m.newsletterId === id));
   const listIds = new Set(mapped.filter((m) => !wanted || wanted.has(m.newsletterId)).map((m) => m.listId));
