@@ -1,7 +1,7 @@
-import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { eventLog, type Notice, notices } from '../db/schema';
+import { claimNotice, dueNoticeIds, logNotice, noticeSchedule, recordNoticeAttempt } from '../db/notices';
+import type { Notice } from '../db/schema';
 import { describeError, log } from '../lib/log';
 import { sign, signedHeaders } from '../lib/standard-webhooks';
 import { afterFailure, LEASE_MS, waitSeconds } from './policy';
@@ -35,13 +35,9 @@ export async function deliverNotice(
   id: string,
   now = Date.now(),
 ): Promise<Disposition> {
-  const claimed = await claim(db, id, now);
+  const [claimed] = await claimNotice(db, id, now, now + LEASE_MS);
   if (!claimed) {
-    const [row] = await db
-      .select({ status: notices.status, nextAttemptAt: notices.nextAttemptAt })
-      .from(notices)
-      .where(eq(notices.id, id))
-      .limit(1);
+    const row = await noticeSchedule(db, id);
     if (row?.status !== 'pending' || row.nextAttemptAt == null) return { ack: true };
     return queueWait(waitSeconds(row.nextAttemptAt, now));
   }
@@ -50,20 +46,19 @@ export async function deliverNotice(
   const result = outcome.ok ? 'delivered' : after?.status === 'pending' ? 'retry' : 'failed';
   // The outcome and its timeline entry in one round trip and one transaction.
   await db.batch([
-    db
-      .update(notices)
-      .set(
-        outcome.ok
-          ? { status: 'delivered', deliveredAt: now, nextAttemptAt: null, lastStatus: outcome.status, lastError: null }
-          : {
-              status: after?.status ?? 'failed',
-              nextAttemptAt: after?.status === 'pending' ? after.nextAttemptAt : null,
-              lastStatus: outcome.status,
-              lastError: outcome.error,
-            },
-      )
-      .where(eq(notices.id, id)),
-    db.insert(eventLog).values({
+    recordNoticeAttempt(
+      db,
+      id,
+      outcome.ok
+        ? { status: 'delivered', deliveredAt: now, nextAttemptAt: null, lastStatus: outcome.status, lastError: null }
+        : {
+            status: after?.status ?? 'failed',
+            nextAttemptAt: after?.status === 'pending' ? after.nextAttemptAt : null,
+            lastStatus: outcome.status,
+            lastError: outcome.error,
+          },
+    ),
+    logNotice(db, {
       at: now,
       kind: 'notice.attempt',
       userId: claimed.userId,
@@ -103,27 +98,9 @@ export async function deliverDueNotices(
   now = Date.now(),
   limit = 100,
 ): Promise<number> {
-  const due = await db
-    .select({ id: notices.id })
-    .from(notices)
-    .where(and(eq(notices.status, 'pending'), lte(sql`coalesce(${notices.nextAttemptAt}, 0)`, now)))
-    .orderBy(asc(notices.nextAttemptAt))
-    .limit(limit);
-  await inParallel(
-    due.map((r) => r.id),
-    async (id) => void (await guarded(id, () => deliverNotice(config, db, id, now))),
-  );
+  const due = await dueNoticeIds(db, now, limit);
+  await inParallel(due, async (id) => void (await guarded(id, () => deliverNotice(config, db, id, now))));
   return due.length;
-}
-
-/** Takes the notice for one attempt if it is pending and due; counts the attempt. */
-async function claim(db: Db, id: string, now: number): Promise<Notice | null> {
-  const [row] = await db
-    .update(notices)
-    .set({ nextAttemptAt: now + LEASE_MS, attempts: sql`${notices.attempts} + 1` })
-    .where(and(eq(notices.id, id), eq(notices.status, 'pending'), lte(sql`coalesce(${notices.nextAttemptAt}, 0)`, now)))
-    .returning();
-  return row ?? null;
 }
 
 type SendOutcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };

@@ -1,6 +1,5 @@
-import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { eventLog, notices } from '../db/schema';
+import { insertNotice, logNotice, noticeExists } from '../db/notices';
 import { randomAlnum } from '../lib/encoding';
 import type { QueueMessage } from '../schemas/queue';
 
@@ -48,25 +47,20 @@ export function noticeBody(input: NoticeInput, now = Date.now()): string {
  */
 export async function createNotice(db: Db, input: NoticeInput, now = Date.now()): Promise<string | null> {
   const id = input.id ?? newNoticeId();
-  const exists = await db.select({ id: notices.id }).from(notices).where(eq(notices.id, id)).limit(1);
-  if (exists.length) return null;
+  if (await noticeExists(db, id)) return null;
   // One round trip, one transaction: the notice and its timeline entry.
   const [rows] = await db.batch([
-    db
-      .insert(notices)
-      .values({
-        id,
-        type: input.type,
-        userId: input.userId,
-        subscriptionId: input.subscriptionId,
-        body: noticeBody(input, now),
-        status: 'pending',
-        nextAttemptAt: now,
-        createdAt: now,
-      })
-      .onConflictDoNothing()
-      .returning({ id: notices.id }),
-    db.insert(eventLog).values({
+    insertNotice(db, {
+      id,
+      type: input.type,
+      userId: input.userId,
+      subscriptionId: input.subscriptionId,
+      body: noticeBody(input, now),
+      status: 'pending',
+      nextAttemptAt: now,
+      createdAt: now,
+    }),
+    logNotice(db, {
       at: now,
       kind: 'notice.created',
       userId: input.userId,

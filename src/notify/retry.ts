@@ -1,7 +1,6 @@
-import { and, eq, inArray } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { notices } from '../db/schema';
+import { getNotice, makeFailedNoticesDue, makeNoticeDue } from '../db/notices';
 import { enqueueAfterCommit } from '../schemas/queue';
 import { deliverNotice } from './deliver';
 import { noticeMessages } from './notices';
@@ -21,26 +20,15 @@ import { noticeView } from './view';
 export async function retryNotice(db: Db, config: Config, id: string, now = Date.now()) {
   // Due now even if a backoff was waiting. Should an attempt already be in flight, the portal
   // may get the notice twice: it drops the repeat by its webhook-id.
-  const [due] = await db
-    .update(notices)
-    .set({ status: 'pending', nextAttemptAt: now })
-    .where(and(eq(notices.id, id), inArray(notices.status, ['pending', 'failed'])))
-    .returning({ id: notices.id });
+  const [due] = await makeNoticeDue(db, id, now);
   if (due) await deliverNotice(config, db, id, now);
-  const [after] = await db.select().from(notices).where(eq(notices.id, id)).limit(1);
+  const after = await getNotice(db, id);
   return after ? noticeView(after) : null;
 }
 
 /** Every failed notice (optionally of one user) becomes pending and is enqueued. */
 export async function retryFailedNotices(db: Db, config: Config, options: { userId?: string } = {}, now = Date.now()) {
-  const where = options.userId
-    ? and(eq(notices.status, 'failed'), eq(notices.userId, options.userId))
-    : eq(notices.status, 'failed');
-  const rows = await db
-    .update(notices)
-    .set({ status: 'pending', nextAttemptAt: now })
-    .where(where)
-    .returning({ id: notices.id });
+  const rows = await makeFailedNoticesDue(db, now, options.userId);
   const ids = rows.map((r) => r.id);
   // The scheduled run delivers whatever the queue does not: these are due from now on.
   await enqueueAfterCommit(config.SYNC_QUEUE, noticeMessages(ids));

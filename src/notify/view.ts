@@ -1,6 +1,6 @@
-import { desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { type Notice, notices } from '../db/schema';
+import { noticesOf } from '../db/notices';
+import type { Notice } from '../db/schema';
 
 /** What the admin JSON shows of a notice (not its body: the ids it carries are shown elsewhere). */
 
@@ -23,11 +23,6 @@ export function noticeView(n: Notice) {
 
 /** A user's notices, newest first. */
 export async function noticesOfUser(db: Db, userId: string, limit = 100) {
-  const rows = await db
-    .select()
-    .from(notices)
-    .where(eq(notices.userId, userId))
-    .orderBy(desc(notices.createdAt), desc(notices.id))
-    .limit(limit);
+  const rows = await noticesOf(db, userId, limit);
   return rows.map(noticeView);
 }

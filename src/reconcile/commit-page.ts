@@ -1,20 +1,17 @@
-import { and, eq, inArray, ne } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import type { Db, Tx } from '../db/client';
+import { advanceRun, insertFindings, markSeen, setRunCounts } from '../db/reconciliation';
 import {
-  type EventLogEntry,
-  eventLog,
-  reconciliationFindings,
-  reconciliationRuns,
-  reconciliationSeen,
-  subscriptions,
-} from '../db/schema';
+  clearConflicts,
+  type HealLogEntry,
+  logHeal,
+  markConflict,
+  repushUnlessPending,
+} from '../db/reconciliation-desired';
 import { chunks } from '../lib/chunks';
 import { repushSet } from '../push/record-outcomes';
 import type { HealActions } from './decide';
 import { addTally, type Step } from './read-page';
-import { atStep, type Cursor } from './run-state';
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+import type { Cursor } from './run-state';
 
 export interface Commit {
   runId: string;
@@ -39,44 +36,31 @@ export interface Commit {
  */
 export async function commitStep(db: Db, c: Commit, now = Date.now()): Promise<string[] | null> {
   return db.transaction(async (tx) => {
-    const moved = await tx
-      .update(reconciliationRuns)
-      .set({
-        cursor: { ...c.next, step: c.fromStep + 1 },
-        counts: c.counts,
-        providerCalls: c.providerCalls,
-        updatedAt: now,
-        ...(c.error !== undefined ? { error: c.error } : {}),
-        ...(c.finished ? { status: c.status ?? 'completed', finishedAt: now } : {}),
-      })
-      .where(atStep(c.runId, c.fromStep))
-      .returning({ id: reconciliationRuns.id });
+    const moved = await advanceRun(tx, c.runId, c.fromStep, {
+      cursor: c.next,
+      counts: c.counts,
+      providerCalls: c.providerCalls,
+      updatedAt: now,
+      ...(c.error !== undefined ? { error: c.error } : {}),
+      ...(c.finished ? { status: c.status ?? 'completed', finishedAt: now } : {}),
+    });
     if (!moved.length) return null;
     if (!c.step) return [];
     for (const batch of chunks(c.step.findings, 100)) {
-      await tx
-        .insert(reconciliationFindings)
-        .values(batch.map((f) => ({ runId: c.runId, ...f, detail: { ...f.detail } })));
+      const rows = batch.map((f) => ({ runId: c.runId, ...f, detail: { ...f.detail } }));
+      await insertFindings(tx, rows);
     }
-    for (const batch of chunks(c.step.seen, 500)) {
-      await tx
-        .insert(reconciliationSeen)
-        .values(batch.map((subscriptionId) => ({ runId: c.runId, subscriptionId })))
-        .onConflictDoNothing();
-    }
+    for (const batch of chunks(c.step.seen, 500)) await markSeen(tx, c.runId, batch);
     if (!c.heal) return [];
     const repushed = await applyHeal(tx, c.runId, c.step, c.heal, now);
     // Rows that turned pending meanwhile are not re-pushed: count what was.
-    await tx
-      .update(reconciliationRuns)
-      .set({ counts: addTally(c.counts, { repushed: repushed.length }) })
-      .where(eq(reconciliationRuns.id, c.runId));
+    await setRunCounts(tx, c.runId, addTally(c.counts, { repushed: repushed.length }));
     return repushed;
   });
 }
 
 async function applyHeal(tx: Tx, runId: string, step: Step, heal: HealActions, now: number): Promise<string[]> {
-  const log: EventLogEntry[] = [];
+  const log: HealLogEntry[] = [];
   const entry = (subscriptionId: string, outcome: string, extra: Record<string, unknown>) => {
     const row = step.rows.get(subscriptionId);
     if (row)
@@ -101,19 +85,12 @@ async function applyHeal(tx: Tx, runId: string, step: Step, heal: HealActions, n
   const repushed: string[] = [];
   for (const ids of chunks(heal.repush, 500)) {
     // A row that became pending meanwhile is pushed by its own message already.
-    const rows = await tx
-      .update(subscriptions)
-      .set(repushSet(now))
-      .where(and(inArray(subscriptions.id, ids), ne(subscriptions.transferStatus, 'pending')))
-      .returning({ id: subscriptions.id });
+    const rows = await repushUnlessPending(tx, ids, repushSet(now));
     repushed.push(...rows.map((r) => r.id));
   }
   for (const id of repushed) entry(id, 'repushed', { driftClass: classes(id) });
   for (const c of heal.conflicts) {
-    await tx
-      .update(subscriptions)
-      .set({ conflict: { reason: c.reason, foundAt: new Date(now).toISOString(), runId }, updatedAt: now })
-      .where(eq(subscriptions.id, c.subscriptionId));
+    await markConflict(tx, c.subscriptionId, { reason: c.reason, foundAt: new Date(now).toISOString(), runId }, now);
     entry(c.subscriptionId, 'conflict-marked', {
       driftClass: 'consent_conflict',
       reason: c.reason,
@@ -121,10 +98,10 @@ async function applyHeal(tx: Tx, runId: string, step: Step, heal: HealActions, n
     });
   }
   for (const ids of chunks(heal.clear, 500)) {
-    await tx.update(subscriptions).set({ conflict: null, updatedAt: now }).where(inArray(subscriptions.id, ids));
+    await clearConflicts(tx, ids, now);
   }
   for (const id of heal.clear) entry(id, 'conflict-cleared', {});
   for (const id of heal.held) entry(id, 'held-for-consent', { driftClass: classes(id) });
-  for (const batch of chunks(log, 100)) await tx.insert(eventLog).values(batch);
+  for (const batch of chunks(log, 100)) await logHeal(tx, batch);
   return repushed;
 }

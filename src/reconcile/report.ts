@@ -1,17 +1,10 @@
-import { and, asc, count, desc, eq, gt, lt } from 'drizzle-orm';
 import type * as v from 'valibot';
-import type { Db } from '../db/client';
-import {
-  type ReconciliationFinding,
-  type ReconciliationRun,
-  reconciliationFindings,
-  reconciliationRuns,
-} from '../db/schema';
+import type { ReconciliationFinding, ReconciliationRun } from '../db/schema';
 import type { FindingView, RunView } from '../schemas/reconciliations';
 import { type DriftClass, driftClasses } from './compare';
 import { parseCursor } from './run-state';
 
-/** Runs and findings as the admin JSON shows them, and the keyset-paged reads behind it. */
+/** Runs and findings as the admin JSON shows them. */
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isDriftClass = (k: string) => (driftClasses as readonly string[]).includes(k);
@@ -59,33 +52,4 @@ export function findingView(f: ReconciliationFinding): v.InferOutput<typeof Find
     email: f.email,
     detail: f.detail ?? {},
   };
-}
-
-/** Newest first: run ids sort by start time. One row more than asked says whether more follow. */
-export function runsBefore(db: Db, limit: number, beforeId?: string) {
-  return db
-    .select()
-    .from(reconciliationRuns)
-    .where(beforeId ? lt(reconciliationRuns.id, beforeId) : undefined)
-    .orderBy(desc(reconciliationRuns.id))
-    .limit(limit + 1);
-}
-
-export async function findingsOf(
-  db: Db,
-  runId: string,
-  q: { driftClass?: DriftClass; limit: number; afterId?: number },
-) {
-  const filter = and(
-    eq(reconciliationFindings.runId, runId),
-    q.driftClass ? eq(reconciliationFindings.driftClass, q.driftClass) : undefined,
-  );
-  const [total] = await db.select({ n: count() }).from(reconciliationFindings).where(filter);
-  const rows = await db
-    .select()
-    .from(reconciliationFindings)
-    .where(and(filter, q.afterId !== undefined ? gt(reconciliationFindings.id, q.afterId) : undefined))
-    .orderBy(asc(reconciliationFindings.id))
-    .limit(q.limit + 1);
-  return { total: total?.n ?? 0, rows };
 }

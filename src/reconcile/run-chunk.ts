@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { failRun, getRun } from '../db/reconciliation';
 import { log } from '../lib/log';
 import { createNotice, noticeMessages } from '../notify/notices';
 import type { NewsletterProvider } from '../ports/provider';
@@ -8,7 +9,7 @@ import { enqueue, enqueueAfterCommit, syncMessages } from '../schemas/queue';
 import { type Commit, commitStep } from './commit-page';
 import { decideHeal, type HealActions } from './decide';
 import { addTally, type Step, takeStep } from './read-page';
-import { type Cursor, dropSeenMarks, failRun, getRun, parseCursor } from './run-state';
+import { type Cursor, dropSeenMarks, parseCursor } from './run-state';
 
 /**
  * One invocation of a run: steps from the stored cursor until the time budget or the page
@@ -41,7 +42,7 @@ export async function runChunk(
   if (run?.status !== 'running') return 'not-running';
   let cursor = parseCursor(run);
   if (!cursor) {
-    await failRun(db, runId, 'The run cursor could not be read');
+    await failRun(db, runId, 'The run cursor could not be read', Date.now());
     return 'failed';
   }
   const ctx = { db, provider, runId, startedAt: run.startedAt, pageSize: config.RECONCILE_PAGE_SIZE };

@@ -1,7 +1,8 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
 import * as v from 'valibot';
 import type { Db } from '../db/client';
-import { newsletters, type ReconciliationRun, reconciliationRuns, reconciliationSeen } from '../db/schema';
+import { deleteSeenMarks, insertRunIfNoneRunning, runningRun } from '../db/reconciliation';
+import { mappedNewsletters } from '../db/reconciliation-desired';
+import type { ReconciliationRun } from '../db/schema';
 import { randomAlnum } from '../lib/encoding';
 
 /**
@@ -42,10 +43,7 @@ export async function listTargets(
   db: Db,
   newsletterIds?: string[],
 ): Promise<{ lists: Cursor['lists']; unknown: string[] }> {
-  const mapped = await db
-    .select({ newsletterId: newsletters.newsletterId, listId: newsletters.listId })
-    .from(newsletters)
-    .orderBy(asc(newsletters.newsletterId));
+  const mapped = await mappedNewsletters(db);
   const wanted = newsletterIds ? new Set(newsletterIds) : null;
   const unknown = (newsletterIds ?? []).filter((id) => !mapped.some((m) => m.newsletterId === id));
   const listIds = new Set(mapped.filter((m) => !wanted || wanted.has(m.newsletterId)).map((m) => m.listId));
@@ -76,21 +74,17 @@ export async function createRun(
     failures: 0,
     skipped: [],
   };
-  const [created] = await db
-    .insert(reconciliationRuns)
-    .values({
-      id: newRunId(now),
-      mode: input.mode,
-      status: 'running',
-      trigger: input.trigger,
-      cursor,
-      counts: {},
-      providerCalls: 0,
-      startedAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoNothing()
-    .returning();
+  const [created] = await insertRunIfNoneRunning(db, {
+    id: newRunId(now),
+    mode: input.mode,
+    status: 'running',
+    trigger: input.trigger,
+    cursor,
+    counts: {},
+    providerCalls: 0,
+    startedAt: now,
+    updatedAt: now,
+  });
   if (created) return { created };
   const running = await runningRun(db);
   if (running) return { running };
@@ -99,32 +93,10 @@ export async function createRun(
   return createRun(db, input, now, attempt + 1);
 }
 
-export async function runningRun(db: Db): Promise<ReconciliationRun | null> {
-  const [row] = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.status, 'running')).limit(1);
-  return row ?? null;
-}
-
-export async function getRun(db: Db, id: string): Promise<ReconciliationRun | null> {
-  const [row] = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.id, id)).limit(1);
-  return row ?? null;
-}
-
 export function parseCursor(run: ReconciliationRun): Cursor | null {
   const parsed = v.safeParse(Cursor, run.cursor);
   return parsed.success ? parsed.output : null;
 }
-
-/** Ends a run that cannot go on (its cursor unreadable), whatever step it is at. */
-export async function failRun(db: Db, id: string, error: string, now = Date.now()): Promise<void> {
-  await db
-    .update(reconciliationRuns)
-    .set({ status: 'failed', error, finishedAt: now, updatedAt: now })
-    .where(sql`${reconciliationRuns.id} = ${id} and ${reconciliationRuns.status} = 'running'`);
-}
-
-/** The compare-and-set condition: still running and still at the step the chunk read. */
-export const atStep = (id: string, step: number) =>
-  sql`${reconciliationRuns.id} = ${id} and ${reconciliationRuns.status} = 'running' and json_extract(${reconciliationRuns.cursor}, '$.step') = ${step}`;
 
 /** Rows one statement deletes, and statements per call: the rest goes on the next call. */
 const SEEN_CHUNK = 5000;
@@ -132,14 +104,9 @@ const SEEN_ROUNDS = 40;
 
 /** Drops the `seen` marks of runs that have ended (their own cleanup, or a leftover of a crash). */
 export async function dropSeenMarks(db: Db, runIds?: string[]): Promise<number> {
-  const ended = runIds?.length
-    ? inArray(reconciliationSeen.runId, runIds)
-    : sql`${reconciliationSeen.runId} not in (select ${reconciliationRuns.id} from ${reconciliationRuns} where ${reconciliationRuns.status} = 'running')`;
   let total = 0;
   for (let i = 0; i < SEEN_ROUNDS; i++) {
-    const { rowsAffected } = await db.run(
-      sql`delete from ${reconciliationSeen} where rowid in (select rowid from ${reconciliationSeen} where ${ended} limit ${SEEN_CHUNK})`,
-    );
+    const { rowsAffected } = await deleteSeenMarks(db, SEEN_CHUNK, runIds);
     total += rowsAffected;
     if (rowsAffected < SEEN_CHUNK) break;
   }

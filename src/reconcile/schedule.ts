@@ -1,11 +1,10 @@
-import { and, eq, inArray, lt, ne } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { reconciliationFindings, reconciliationRuns } from '../db/schema';
+import { deleteFindingsOf, deleteRuns, endedRunIds, runningRun, stalledRunIds } from '../db/reconciliation';
 import type { NewsletterProvider } from '../ports/provider';
 import { enqueueAfterCommit } from '../schemas/queue';
 import { runChunk } from './run-chunk';
-import { dropSeenMarks, runningRun } from './run-state';
+import { dropSeenMarks } from './run-state';
 import { startRun } from './start-run';
 
 /** wrangler.toml's daily trigger: a report run (it changes nothing at the provider, so it may run unattended; the portal still hears of consent conflicts). */
@@ -37,30 +36,16 @@ const PRUNE_RUNS = 20;
  * personal data is not kept longer than the log that explains it.
  */
 export async function pruneRuns(config: Pick<Config, 'LOG_RETENTION_DAYS'>, db: Db, now = Date.now()): Promise<number> {
-  const old = await db
-    .select({ id: reconciliationRuns.id })
-    .from(reconciliationRuns)
-    .where(
-      and(
-        ne(reconciliationRuns.status, 'running'),
-        lt(reconciliationRuns.startedAt, now - config.LOG_RETENTION_DAYS * 86_400_000),
-      ),
-    )
-    .limit(PRUNE_RUNS);
-  const ids = old.map((r) => r.id);
+  const ids = await endedRunIds(db, now - config.LOG_RETENTION_DAYS * 86_400_000, PRUNE_RUNS);
   if (!ids.length) return 0;
-  await db.delete(reconciliationFindings).where(inArray(reconciliationFindings.runId, ids));
-  await db.delete(reconciliationRuns).where(inArray(reconciliationRuns.id, ids));
+  await deleteFindingsOf(db, ids);
+  await deleteRuns(db, ids);
   return ids.length;
 }
 
 /** Re-enqueues runs that stopped moving; the stored cursor says where each goes on. */
 export async function resumeStalledRuns(config: Config, db: Db, now = Date.now()): Promise<string[]> {
-  const stalled = await db
-    .select({ id: reconciliationRuns.id })
-    .from(reconciliationRuns)
-    .where(and(eq(reconciliationRuns.status, 'running'), lt(reconciliationRuns.updatedAt, now - staleAfterMs(config))));
-  const ids = stalled.map((r) => r.id);
+  const ids = await stalledRunIds(db, now - staleAfterMs(config));
   if (ids.length)
     await enqueueAfterCommit(
       config.SYNC_QUEUE,

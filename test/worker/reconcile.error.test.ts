@@ -1,9 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config';
+import { getRun } from '../../src/db/reconciliation';
 import { reconciliationFindings, reconciliationSeen, subscriptions } from '../../src/db/schema';
 import { MAX_FAILURES, runChunk } from '../../src/reconcile/run-chunk';
-import { getRun, parseCursor } from '../../src/reconcile/run-state';
+import { parseCursor } from '../../src/reconcile/run-state';
 import { resumeStalledRuns, staleAfterMs } from '../../src/reconcile/schedule';
 import { startRun } from '../../src/reconcile/start-run';
 import { createProvider } from '../../src/wiring';

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import * as v from 'valibot';
+import { findingsOf, getRun, runsBefore } from '../../db/reconciliation';
 import { Problem, problems } from '../../lib/problem';
 import { parseOr422 } from '../../lib/valibot';
-import { findingsOf, findingView, runsBefore, runView } from '../../reconcile/report';
-import { getRun } from '../../reconcile/run-state';
+import { findingView, runView } from '../../reconcile/report';
 import { startRun } from '../../reconcile/start-run';
 import { RunQuery, RunsQuery, StartBody } from '../../schemas/reconciliations';
 import type { AppEnv } from '../context';
