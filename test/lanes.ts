@@ -38,7 +38,7 @@ export async function startBackends(emulatorOptions: Record<string, unknown> = {
   await migrateDatabase(libsql.url);
   const emulator = await startEmulator({
     ...N2G_CREDENTIALS,
-    lists: TEST_LISTS,
+    lists: [...TEST_LISTS],
     attributes: ['unsubscribe_url'],
     ...emulatorOptions,
   });

@@ -11,7 +11,7 @@ import { confirmed, mapNewsletter, signedRequest, subscriber, uid } from '../sup
  * `npm run bench:load` runs it with 10,000 subscribers (LOAD_SUBSCRIBERS) and prints the figures.
  */
 
-const LIST = TEST_LISTS[1]!.id;
+const LIST = TEST_LISTS[1].id;
 type BatchAnswer = { results: { id: string; status: string }[] };
 
 const postBatch = async (events: unknown[]) =>

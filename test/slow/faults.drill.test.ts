@@ -15,7 +15,7 @@ import { mapNewsletter, postEvent, uid } from '../support/worker';
 
 const EVENTS = Number((env as Record<string, unknown>).DRILL_EVENTS ?? 300);
 const SEED = Number((env as Record<string, unknown>).DRILL_SEED ?? 30);
-const LISTS = [TEST_LISTS[0]!.id, TEST_LISTS[1]!.id];
+const LISTS = [TEST_LISTS[0].id, TEST_LISTS[1].id];
 
 describe(`${EVENTS} events under a 30% fault rate`, () => {
   const newsletters = [uid('drill-a'), uid('drill-b')];

@@ -19,7 +19,7 @@ describe('GET /v1/admin/stats', () => {
   beforeAll(async () => {
     lane = await openLane();
     tools = adminToolsFor(lane.fetch);
-    await lane.mapNewsletter(mapped, TEST_LISTS[1]!.id);
+    await lane.mapNewsletter(mapped, TEST_LISTS[1].id);
   });
   afterAll(async () => {
     await lane.close();

@@ -4,7 +4,7 @@ import { openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { at, confirmed, mapNewsletter, postEvent, settled, signedRequest, uid } from '../support/worker';
 
-const LIST = TEST_LISTS[1]!.id;
+const LIST = TEST_LISTS[1].id;
 type BatchAnswer = { results: { id: string; status: string; errors?: { path: string; message: string }[] }[] };
 
 const postBatch = async (events: unknown[], options: { secret?: string } = {}) =>

@@ -11,7 +11,7 @@ import { mapNewsletter, postEvent, uid } from '../support/worker';
  * emulator against an independent model.
  */
 
-const LISTS = [TEST_LISTS[0]!.id, TEST_LISTS[1]!.id];
+const LISTS = [TEST_LISTS[0].id, TEST_LISTS[1].id];
 // `npm test` runs a fixed seed; PROPERTY_RUNS / PROPERTY_SEED explore further (fast-check prints
 // the seed and path of a failure, to replay it).
 const RUNS = Number((env as Record<string, unknown>).PROPERTY_RUNS ?? 40);

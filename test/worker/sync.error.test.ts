@@ -10,7 +10,7 @@ import { openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid, waitFor } from '../support/worker';
 
-const LIST = TEST_LISTS[2]!.id;
+const LIST = TEST_LISTS[2].id;
 
 describe('retries that end', () => {
   const newsletterId = uid('retry');

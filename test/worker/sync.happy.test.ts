@@ -4,7 +4,7 @@ import { type Lane, openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { admin, at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid } from '../support/worker';
 
-const LIST = TEST_LISTS[0]!.id;
+const LIST = TEST_LISTS[0].id;
 
 describe('a confirmed subscription travels to Newsletter2Go', () => {
   const newsletterId = uid('weekly');
