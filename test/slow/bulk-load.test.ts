@@ -1,5 +1,6 @@
 import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../support/defined';
 import { emulator } from '../support/emulator';
 import { allSettled } from '../support/model';
 import { TEST_LISTS } from '../support/settings';
@@ -55,6 +56,6 @@ describe('bulk load', () => {
     );
     expect(calls).toBeLessThan(users.length / 5);
     expect(await emulator.find(LIST, `${users[123]}@example.com`)).toMatchObject({ first_name: 'Load' });
-    expect((await subscriber(users[0]!))?.subscriptions[0]?.transfer.status).toBe('synced');
+    expect((await subscriber(defined(users[0], 'the first user')))?.subscriptions[0]?.transfer.status).toBe('synced');
   }, 1_200_000);
 });
