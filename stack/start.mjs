@@ -103,7 +103,10 @@ stack.workerExited.then(({ code, signal }) => {
 function summarise(sources) {
   /** @type {Record<string, string[]>} */
   const by = {};
-  for (const [name, source] of Object.entries(sources)) (by[source] ??= []).push(name);
+  for (const [name, source] of Object.entries(sources)) {
+    by[source] ??= [];
+    by[source].push(name);
+  }
   return Object.entries(by)
     .map(
       ([source, names]) =>

@@ -219,7 +219,7 @@ export async function startEmulator(options = {}) {
       if (!hit) continue;
       /** @type {Record<string, string>} */
       const params = {};
-      names.forEach((n, i) => (params[n] = decodeURIComponent(String(hit[i + 1]))));
+      for (const [i, n] of names.entries()) params[n] = decodeURIComponent(String(hit[i + 1]));
       return { name, handler, params };
     }
     return null;
