@@ -99,7 +99,10 @@ stack.workerExited.then(({ code, signal }) => {
   if (!stopping) void shutdown(`wrangler exited on its own (${signal ?? `code ${code}`})`, 1);
 });
 
-/** "environment: 3, .dev.vars: 2, local defaults: 6" — names, never values. @param {Record<string, string>} sources */
+/**
+ * "environment: 3, .dev.vars: 2, local defaults: 6" — names, never values.
+ * @param {Record<string, string>} sources
+ */
 function summarise(sources) {
   /** @type {Record<string, string[]>} */
   const by = {};
