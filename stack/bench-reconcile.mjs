@@ -77,9 +77,11 @@ try {
   await emu.close();
 }
 
+const { RECONCILE_PAGE_SIZE, RECONCILE_TIME_BUDGET_MS, N2G_MAX_REQUESTS_PER_SECOND } = stack.settings;
 console.log(
-  `\nreport reconciliation, local stack (wrangler dev, libSQL, emulator), page size ${stack.settings.RECONCILE_PAGE_SIZE ?? 1000}, ` +
-    `time budget ${stack.settings.RECONCILE_TIME_BUDGET_MS ?? 20000} ms/chunk, N2G_MAX_REQUESTS_PER_SECOND ${stack.settings.N2G_MAX_REQUESTS_PER_SECOND ?? 10}, ${new Date().toISOString()}`,
+  `\nreport reconciliation, local stack (wrangler dev, libSQL, emulator), page size ${RECONCILE_PAGE_SIZE ?? 1000}, ` +
+    `time budget ${RECONCILE_TIME_BUDGET_MS ?? 20000} ms/chunk, ` +
+    `N2G_MAX_REQUESTS_PER_SECOND ${N2G_MAX_REQUESTS_PER_SECOND ?? 10}, ${new Date().toISOString()}`,
 );
 console.table(results);
 
@@ -151,8 +153,10 @@ async function bench(n) {
   if (run.status !== 'completed') throw new Error(`run ${run.id} ended ${run.status} after ${wallMs} ms: ${run.error}`);
   const expected = { missing: each, profile: each, consent_conflict: each, stale_subscribed: each, orphan: each };
   const ok = Object.entries(expected).every(([k, v]) => run.counts[k] === v);
+  const mismatch = ok ? '' : ` (expected ${JSON.stringify(expected)})`;
   console.log(
-    `[${n}] ${run.status} in ${wallMs} ms, ${run.totals.chunks} chunks, ${run.providerCalls} provider calls; findings ${JSON.stringify(run.counts)}${ok ? '' : ` (expected ${JSON.stringify(expected)})`}`,
+    `[${n}] ${run.status} in ${wallMs} ms, ${run.totals.chunks} chunks, ${run.providerCalls} provider calls; ` +
+      `findings ${JSON.stringify(run.counts)}${mismatch}`,
   );
   return {
     recipients: n,

@@ -70,7 +70,8 @@ export function readDevVars(root) {
 /**
  * Layers the given settings; an empty value counts as not given. The service URLs are left
  * open when no layer names them: the caller fills them with the servers it starts.
- * @param {{ env?: Record<string, string | undefined>, devVars?: Record<string, string>, overrides?: Record<string, string | number | undefined>, localN2gLogin: Record<string, string> }} layers
+ * @param {{ env?: Record<string, string | undefined>, devVars?: Record<string, string>,
+ *   overrides?: Record<string, string | number | undefined>, localN2gLogin: Record<string, string> }} layers
  *   `env`: only SETTING_NAMES are taken from it (it holds PATH and the like); `.dev.vars` passes
  *   through whole, as wrangler would pass it; `localN2gLogin`: the emulator's credentials, used
  *   only when the worker talks to the emulator (a real account never gets them).

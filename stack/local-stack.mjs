@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { first, provide, readDevVars, resolveSettings, writeEnvFile } from './dev-vars.mjs';
 import { startLibsqlServer } from './libsql-server/server.mjs';
 import { migrateDatabase } from './migrate.mjs';
@@ -136,7 +137,7 @@ export async function startStack(options = {}) {
         cwd: root,
         env: wranglerEnv(process.env),
         onLine: (raw) => {
-          const line = raw.replace(/\x1b\[[0-9;]*m/g, ''); // wrangler colours some lines regardless
+          const line = stripVTControlCharacters(raw); // wrangler colours some lines regardless
           tail.push(line);
           if (tail.length > 30) tail.shift();
           say('worker', line);

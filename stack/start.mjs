@@ -99,11 +99,17 @@ stack.workerExited.then(({ code, signal }) => {
   if (!stopping) void shutdown(`wrangler exited on its own (${signal ?? `code ${code}`})`, 1);
 });
 
-/** "environment: 3, .dev.vars: 2, local defaults: 6" — names, never values. @param {Record<string, string>} sources */
+/**
+ * "environment: 3, .dev.vars: 2, local defaults: 6" — names, never values.
+ * @param {Record<string, string>} sources
+ */
 function summarise(sources) {
   /** @type {Record<string, string[]>} */
   const by = {};
-  for (const [name, source] of Object.entries(sources)) (by[source] ??= []).push(name);
+  for (const [name, source] of Object.entries(sources)) {
+    by[source] ??= [];
+    by[source].push(name);
+  }
   return Object.entries(by)
     .map(
       ([source, names]) =>

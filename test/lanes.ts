@@ -38,7 +38,7 @@ export async function startBackends(emulatorOptions: Record<string, unknown> = {
   await migrateDatabase(libsql.url);
   const emulator = await startEmulator({
     ...N2G_CREDENTIALS,
-    lists: TEST_LISTS,
+    lists: [...TEST_LISTS],
     attributes: ['unsubscribe_url'],
     ...emulatorOptions,
   });
@@ -86,9 +86,9 @@ export async function startLaneServer(): Promise<LaneServer> {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(value));
     };
-    const closing = /^\/lanes\/([^/]+)$/.exec(req.url ?? '');
+    const closing = /^\/lanes\/([^/]+)$/.exec(req.url ?? '')?.[1];
     if (req.method === 'POST' && req.url === '/lanes') return reply(201, await open(text ? JSON.parse(text) : {}));
-    if (req.method === 'DELETE' && closing) return reply(200, { closed: await close(closing[1]!) });
+    if (req.method === 'DELETE' && closing) return reply(200, { closed: await close(closing) });
     return reply(404, { error: 'no such route' });
   }
 

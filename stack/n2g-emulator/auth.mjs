@@ -123,7 +123,7 @@ export class Auth {
   refresh(token) {
     if (token === undefined || token === '') return oauthError('invalid_request', 'No "refresh_token" parameter found');
     const t = this.tokens.get(token);
-    if (!t || t.kind !== 'refresh') return oauthError('invalid_grant', 'Invalid refresh token');
+    if (t?.kind !== 'refresh') return oauthError('invalid_grant', 'Invalid refresh token');
     if (t.expiresAt <= this.cfg.now().getTime()) return oauthError('invalid_grant', 'Refresh token has expired');
     // Whether a used refresh token stays valid is unconfirmed. N2G's tokens are JWTs,
     // which suggests no server-side revocation (the default: it stays valid until it
@@ -167,7 +167,7 @@ export class Auth {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!m) return refused('OAuth2 authentication required', style);
     const t = this.tokens.get(String(m[1]));
-    if (!t || t.kind !== 'access') return refused('The access token provided is invalid.', style);
+    if (t?.kind !== 'access') return refused('The access token provided is invalid.', style);
     if (t.expiresAt <= this.cfg.now().getTime()) return refused('The access token provided has expired.', style);
     return null;
   }

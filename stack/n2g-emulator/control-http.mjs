@@ -29,7 +29,7 @@ const ROUTES = [
     'POST',
     /^\/_emulator\/reset$/,
     'back to the initial lists/attributes; recipients, tokens, faults, log gone',
-    (c) => (c.reset(), { ok: true }),
+    thenOk((c) => c.reset()),
   ],
   ['POST', /^\/_emulator\/lists$/, 'create a list {id?, name}', (c, _p, b) => c.createList(b)],
   ['POST', /^\/_emulator\/attributes$/, 'create a custom attribute {name, type?}', (c, _p, b) => c.createAttribute(b)],
@@ -65,7 +65,7 @@ const ROUTES = [
     (c, p) => ({ deleted: c.deleteRecipient(String(p[0])) }),
   ],
   ['GET', /^\/_emulator\/log$/, 'call log {entries, counters}', (c) => ({ entries: c.log(), counters: c.counters() })],
-  ['DELETE', /^\/_emulator\/log$/, 'clear the call log and counters', (c) => (c.clearLog(), { ok: true })],
+  ['DELETE', /^\/_emulator\/log$/, 'clear the call log and counters', thenOk((c) => c.clearLog())],
   ['GET', /^\/_emulator\/counters$/, 'calls by route, status and fault', (c) => c.counters()],
   ['GET', /^\/_emulator\/faults$/, 'random fault settings', (c) => c.getFaults()],
   [
@@ -78,7 +78,7 @@ const ROUTES = [
     'DELETE',
     /^\/_emulator\/faults$/,
     'all faults off: random, rules, rejected e-mails',
-    (c) => (c.clearFaults(), { ok: true }),
+    thenOk((c) => c.clearFaults()),
   ],
   ['GET', /^\/_emulator\/rules$/, 'targeted fault rules', (c) => c.rules()],
   [
@@ -87,7 +87,7 @@ const ROUTES = [
     'add a rule {kind, times?, method?, pathPrefix?, pathRegex?, email?, retryAfterSeconds?, retryAfterStyle?, delayMs?, delayThen?, status?, body?}',
     (c, _p, b) => c.addRule(b),
   ],
-  ['DELETE', /^\/_emulator\/rules$/, 'remove every rule', (c) => (c.clearRules(), { ok: true })],
+  ['DELETE', /^\/_emulator\/rules$/, 'remove every rule', thenOk((c) => c.clearRules())],
   ['DELETE', /^\/_emulator\/rules\/(\d+)$/, 'remove one rule', (c, p) => ({ removed: c.removeRule(Number(p[0])) })],
   ['GET', /^\/_emulator\/rejected-emails$/, 'addresses the provider refuses', (c) => ({ emails: c.rejectedEmails() })],
   [
@@ -96,7 +96,7 @@ const ROUTES = [
     'add refused addresses {emails: [...]}',
     (c, _p, b) => ({ emails: c.rejectEmails(b?.emails) }),
   ],
-  ['DELETE', /^\/_emulator\/rejected-emails$/, 'refuse none', (c) => (c.clearRejectedEmails(), { ok: true })],
+  ['DELETE', /^\/_emulator\/rejected-emails$/, 'refuse none', thenOk((c) => c.clearRejectedEmails())],
   [
     'POST',
     /^\/_emulator\/tokens\/expire$/,
@@ -117,6 +117,18 @@ const ROUTES = [
     (c, _p, b) => c.setSettings(b),
   ],
 ];
+
+/**
+ * A route that only acts answers `{ok: true}`.
+ * @param {(c: import('./control.mjs').Control) => void} act
+ * @returns {(c: import('./control.mjs').Control) => { ok: true }}
+ */
+function thenOk(act) {
+  return (c) => {
+    act(c);
+    return { ok: true };
+  };
+}
 
 /** @param {unknown} v */
 function found(v) {

@@ -210,7 +210,10 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
       return { ...settings };
     },
 
-    /** Which key error bodies use for the message (the spec: clients read both). @param {'errorMessage' | 'error_message'} key */
+    /**
+     * Which key error bodies use for the message (the spec: clients read both).
+     * @param {'errorMessage' | 'error_message'} key
+     */
     setErrorMessageKey(key) {
       control.setSettings({ errorMessageKey: key });
     },

@@ -75,7 +75,8 @@ const ROUTES = [
 
 /**
  * @param {EmulatorOptions} [options]
- * @returns {Promise<{ url: string, port: number, close: () => Promise<void>, control: import('./control.mjs').Control }>}
+ * @returns {Promise<{ url: string, port: number, close: () => Promise<void>,
+ *   control: import('./control.mjs').Control }>}
  */
 export async function startEmulator(options = {}) {
   const o = {
@@ -211,7 +212,10 @@ export async function startEmulator(options = {}) {
     return route.handler({ store, faults, settings, url, params: route.params, body, bodyError });
   }
 
-  /** Matches a path; a known path with another method is "call not available" too. @param {string} method @param {string} path */
+  /**
+   * Matches a path; a known path with another method is "call not available" too.
+   * @param {string} method @param {string} path
+   */
   function matchRoute(method, path) {
     for (const [m, re, name, handler, names] of ROUTES) {
       if (m !== method) continue;
@@ -219,7 +223,7 @@ export async function startEmulator(options = {}) {
       if (!hit) continue;
       /** @type {Record<string, string>} */
       const params = {};
-      names.forEach((n, i) => (params[n] = decodeURIComponent(String(hit[i + 1]))));
+      for (const [i, n] of names.entries()) params[n] = decodeURIComponent(String(hit[i + 1]));
       return { name, handler, params };
     }
     return null;

@@ -37,12 +37,15 @@ const BODY_STYLES = Object.freeze(['json', 'html', 'empty']);
  * @typedef {{ kind: string, weight: number }} WeightedKind
  * @typedef {'seconds' | 'http-date'} RetryAfterStyle
  * @typedef {{ rate: number, seed: number, kinds: WeightedKind[], retryAfterSeconds: number,
- *   retryAfterStyle: RetryAfterStyle, delayMs: number, delayThen: 'normal' | '503', includeOAuth: boolean, body: 'json' | 'html' | 'empty' }} FaultConfig
+ *   retryAfterStyle: RetryAfterStyle, delayMs: number, delayThen: 'normal' | '503', includeOAuth: boolean,
+ *   body: 'json' | 'html' | 'empty' }} FaultConfig
  * @typedef {{ id: number, method: string | null, pathPrefix: string | null, pathRegex: string | null,
  *   email: string | null, kind: string, remaining: number, retryAfterSeconds: number,
- *   retryAfterStyle: RetryAfterStyle, delayMs: number, delayThen: 'normal' | '503', status: number, body: unknown, fired: number }} Rule
+ *   retryAfterStyle: RetryAfterStyle, delayMs: number, delayThen: 'normal' | '503', status: number, body: unknown,
+ *   fired: number }} Rule
  * @typedef {{ kind: string, source: 'rate' | 'rule', ruleId?: number, retryAfterSeconds: number,
- *   retryAfterStyle: RetryAfterStyle, delayMs: number, delayThen: 'normal' | '503', status?: number, body?: unknown, bodyStyle: string }} Decision
+ *   retryAfterStyle: RetryAfterStyle, delayMs: number, delayThen: 'normal' | '503', status?: number, body?: unknown,
+ *   bodyStyle: string }} Decision
  */
 
 /** @param {unknown} ok @param {string} message */

@@ -164,7 +164,10 @@ function compare(a, b) {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** `%` any run, `_` one character, whole value, case-insensitive (SQL LIKE). @param {unknown} v @param {string} pattern */
+/**
+ * `%` any run, `_` one character, whole value, case-insensitive (SQL LIKE).
+ * @param {unknown} v @param {string} pattern
+ */
 function like(v, pattern) {
   const re = text(pattern)
     .split('')
@@ -173,7 +176,10 @@ function like(v, pattern) {
   return new RegExp(`^${re}$`, 's').test(text(v));
 }
 
-/** Substring, case-insensitive (stored values are scalars, never arrays). @param {unknown} haystack @param {string} needle */
+/**
+ * Substring, case-insensitive (stored values are scalars, never arrays).
+ * @param {unknown} haystack @param {string} needle
+ */
 function contains(haystack, needle) {
   return text(haystack).includes(text(needle));
 }

@@ -1,5 +1,6 @@
 import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../support/defined';
 import { emulator } from '../support/emulator';
 import { allSettled } from '../support/model';
 import { TEST_LISTS } from '../support/settings';
@@ -11,7 +12,7 @@ import { confirmed, mapNewsletter, signedRequest, subscriber, uid } from '../sup
  * `npm run bench:load` runs it with 10,000 subscribers (LOAD_SUBSCRIBERS) and prints the figures.
  */
 
-const LIST = TEST_LISTS[1]!.id;
+const LIST = TEST_LISTS[1].id;
 type BatchAnswer = { results: { id: string; status: string }[] };
 
 const postBatch = async (events: unknown[]) =>
@@ -55,6 +56,6 @@ describe('bulk load', () => {
     );
     expect(calls).toBeLessThan(users.length / 5);
     expect(await emulator.find(LIST, `${users[123]}@example.com`)).toMatchObject({ first_name: 'Load' });
-    expect((await subscriber(users[0]!))?.subscriptions[0]?.transfer.status).toBe('synced');
+    expect((await subscriber(defined(users[0], 'the first user')))?.subscriptions[0]?.transfer.status).toBe('synced');
   }, 1_200_000);
 });

@@ -15,13 +15,13 @@ import { mapNewsletter, postEvent, uid } from '../support/worker';
 
 const EVENTS = Number((env as Record<string, unknown>).DRILL_EVENTS ?? 300);
 const SEED = Number((env as Record<string, unknown>).DRILL_SEED ?? 30);
-const LISTS = [TEST_LISTS[0]!.id, TEST_LISTS[1]!.id];
+const LISTS: [string, string] = [TEST_LISTS[0].id, TEST_LISTS[1].id];
 
 describe(`${EVENTS} events under a 30% fault rate`, () => {
-  const newsletters = [uid('drill-a'), uid('drill-b')];
+  const newsletters: [string, string] = [uid('drill-a'), uid('drill-b')];
   beforeAll(async () => {
-    await mapNewsletter(newsletters[0]!, LISTS[0]!);
-    await mapNewsletter(newsletters[1]!, LISTS[1]!);
+    await mapNewsletter(newsletters[0], LISTS[0]);
+    await mapNewsletter(newsletters[1], LISTS[1]);
   });
   afterAll(async () => {
     await emulator.clearFaults();
@@ -61,7 +61,7 @@ describe(`${EVENTS} events under a 30% fault rate`, () => {
       await emulator.clearFaults();
 
       const recipients = await recipientsOf(LISTS);
-      const lists = { [newsletters[0]!]: LISTS[0]!, [newsletters[1]!]: LISTS[1]! };
+      const lists = { [newsletters[0]]: LISTS[0], [newsletters[1]]: LISTS[1] };
       for (const u of scenario.users)
         await checkUser(u, scenario.events, scenario.pool.get(u) ?? [], lists, recipients);
 

@@ -3,8 +3,10 @@
  * plain fetch against a running instance (node environment): every endpoint, every
  * error body, paging to the end, filters, each fault kind, token expiry, the call log.
  */
+import * as v from 'valibot';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../stack/n2g-emulator/emulator.mjs';
+import { defined } from '../support/defined';
 
 const AUTH_KEY = 'key_abc_123_XyZ:s3cr3t#Pw';
 const USERNAME = 'api-user@portal.example';
@@ -15,7 +17,8 @@ const JWT = 'https://nl2go.com/jwt';
 const JWT_REFRESH = 'https://nl2go.com/jwt_refresh';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
-type Res = { status: number; headers: Headers; json: any; text: string };
+/** An answer as the test saw it; `json` is read through the schemas below (undefined when not JSON). */
+type Res = { status: number; headers: Headers; json: unknown; text: string };
 
 let emu: Emulator;
 let base: string;
@@ -50,7 +53,7 @@ async function call(
 ): Promise<Res> {
   const r = await fetch(at + path, { method, headers: init.headers, body: init.body, signal: init.signal });
   const text = await r.text();
-  let json: any;
+  let json: unknown;
   try {
     json = text === '' ? undefined : JSON.parse(text);
   } catch {
@@ -66,6 +69,90 @@ function ctl(method: string, path: string, body?: unknown, at = base) {
     body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
     at,
   );
+}
+
+// ---------------------------------------------------------------- reading answers
+
+/**
+ * What a test reads out of an answer, parsed rather than assumed: a body of another shape fails
+ * here, naming the field. The objects are loose, so every key the schema does not name is kept
+ * and the assertions still see the whole body.
+ */
+function read<S extends v.GenericSchema>(schema: S, json: unknown): v.InferOutput<S> {
+  const parsed = v.safeParse(schema, json);
+  if (!parsed.success) {
+    const issues = parsed.issues.map((i) => `${v.getDotPath(i) ?? 'body'}: ${i.message}`).join('; ');
+    throw new Error(`unexpected JSON (${issues}): ${JSON.stringify(json)}`);
+  }
+  return parsed.output;
+}
+
+/** Any JSON object, its fields read one by one. */
+const Fields = v.record(v.string(), v.unknown());
+
+/** Newsletter2Go's envelope: `{status, info: {count, additional?}, value: [{id, …}]}`. */
+const Envelope = v.looseObject({
+  status: v.number(),
+  info: v.looseObject({
+    count: v.number(),
+    additional: v.optional(v.looseObject({ invalid_recipients: v.array(v.string()) })),
+  }),
+  value: v.array(v.looseObject({ id: v.string() })),
+});
+
+/** A collection read: the envelope with the links to page on. */
+const Page = v.looseObject({
+  ...Envelope.entries,
+  info: v.looseObject({
+    ...Envelope.entries.info.entries,
+    links: v.looseObject({ _href: v.string(), _next: v.optional(v.string()), _last: v.string() }),
+  }),
+});
+
+/** The token endpoint's 200 answer. */
+const Tokens = v.looseObject({ access_token: v.string(), refresh_token: v.string() });
+
+/** `GET /_emulator/state`. */
+const State = v.looseObject({
+  accountId: v.string(),
+  lists: v.array(Fields),
+  attributes: v.array(Fields),
+  recipients: v.array(Fields),
+  tokens: Fields,
+  faults: Fields,
+  settings: Fields,
+});
+
+/** `GET /_emulator/`: the index of control routes. */
+const Index = v.looseObject({ routes: v.array(v.string()) });
+
+/** `GET /_emulator/faults`: the random fault settings. */
+const Faults = v.looseObject({ kinds: v.array(Fields) });
+
+/** `GET /_emulator/rules`. */
+const Rules = v.array(Fields);
+
+/** `GET /_emulator/log`. */
+const Log = v.looseObject({
+  entries: v.array(v.looseObject({ time: v.string() })),
+  counters: v.looseObject({ byFault: v.record(v.string(), v.number()) }),
+});
+
+const fieldsOf = (r: Res) => read(Fields, r.json);
+const envelope = (r: Res) => read(Envelope, r.json);
+const page = (r: Res) => read(Page, r.json);
+const tokens = (r: Res) => read(Tokens, r.json);
+/** `value[index]` of an envelope, which the test expects to be there. */
+const row = (r: Res, index = 0) => defined(envelope(r).value[index], `value[${index}]`);
+/** The id of an object the control interface created: `{id, …}`. */
+const idOf = (r: Res) => read(v.looseObject({ id: v.string() }), r.json).id;
+
+async function state(query = '') {
+  return read(State, (await ctl('GET', `/state${query}`)).json);
+}
+
+async function log() {
+  return read(Log, (await ctl('GET', '/log')).json);
 }
 
 const basic = (key: string) => `Basic ${btoa(key)}`;
@@ -91,7 +178,8 @@ function tokenCall(
 async function login(at = base): Promise<{ access: string; refresh: string }> {
   const r = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT }, {}, at);
   expect(r.status).toBe(200);
-  return { access: r.json.access_token, refresh: r.json.refresh_token };
+  const t = tokens(r);
+  return { access: t.access_token, refresh: t.refresh_token };
 }
 
 let token = '';
@@ -121,8 +209,8 @@ beforeEach(() => {
 async function create(listId: string, email: string, extra: Record<string, unknown> = {}): Promise<string> {
   const r = await api('POST', '/recipients', { list_id: listId, email, ...extra });
   expect(r.status).toBe(200);
-  expect(r.json.value).toHaveLength(1);
-  return r.json.value[0].id;
+  expect(envelope(r).value).toHaveLength(1);
+  return row(r).id;
 }
 
 async function readOne(
@@ -132,7 +220,7 @@ async function readOne(
 ) {
   const r = await api('GET', `/lists/${listId}/recipients/${id}?_fields=${fields}`);
   expect(r.status).toBe(200);
-  return r.json.value[0];
+  return row(r);
 }
 
 const filter = (f: string) => `_filter=${encodeURIComponent(f)}`;
@@ -164,7 +252,8 @@ describe('POST /oauth/v2/token', () => {
   it('logs in with JSON: the spec’s 200 body', async () => {
     const r = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT });
     expect(r.status).toBe(200);
-    expect(Object.keys(r.json).sort()).toEqual([
+    const body = tokens(r);
+    expect(Object.keys(body).sort()).toEqual([
       'access_token',
       'account_id',
       'expires_in',
@@ -174,17 +263,17 @@ describe('POST /oauth/v2/token', () => {
       'type',
     ]);
     expect(r.json).toMatchObject({ expires_in: 7200, token_type: 'bearer', scope: null, type: 'user' });
-    expect(r.json.access_token).toMatch(/^__eyJ/);
-    expect(r.json.refresh_token).toMatch(/^__eyJ/);
-    expect(r.json.access_token).not.toBe(r.json.refresh_token);
-    expect(r.json.account_id).toMatch(ID);
-    expect(r.json.account_id).toBe((await ctl('GET', '/state')).json.accountId);
+    expect(body.access_token).toMatch(/^__eyJ/);
+    expect(body.refresh_token).toMatch(/^__eyJ/);
+    expect(body.access_token).not.toBe(body.refresh_token);
+    expect(body.account_id).toMatch(ID);
+    expect(body.account_id).toBe((await state()).accountId);
   });
 
   it('logs in with a form-encoded body', async () => {
     const r = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT }, { form: true });
     expect(r.status).toBe(200);
-    expect(r.json.token_type).toBe('bearer');
+    expect(fieldsOf(r).token_type).toBe('bearer');
   });
 
   it('refuses a bad login with 400 invalid_grant', async () => {
@@ -219,9 +308,10 @@ describe('POST /oauth/v2/token', () => {
       const r = await tokenCall({ refresh_token: first.refresh, grant_type });
       expect(r.status, grant_type).toBe(200);
       expect(r.json).toMatchObject({ token_type: 'bearer', expires_in: 7200, scope: null, type: 'user' });
-      expect(r.json.refresh_token).not.toBe(first.refresh);
-      expect(r.json.access_token).not.toBe(first.access);
-      expect((await api('GET', '/lists', undefined, { token: r.json.access_token })).status).toBe(200);
+      const renewed = tokens(r);
+      expect(renewed.refresh_token).not.toBe(first.refresh);
+      expect(renewed.access_token).not.toBe(first.access);
+      expect((await api('GET', '/lists', undefined, { token: renewed.access_token })).status).toBe(200);
     }
   });
 
@@ -230,8 +320,8 @@ describe('POST /oauth/v2/token', () => {
     for (const refresh_token of ['__eyJnotatoken', access]) {
       const r = await tokenCall({ refresh_token, grant_type: JWT_REFRESH });
       expect(r.status).toBe(400);
-      expect(r.json.error).toBe('invalid_grant');
-      expect(r.json.error_description).toEqual(expect.any(String));
+      expect(fieldsOf(r).error).toBe('invalid_grant');
+      expect(fieldsOf(r).error_description).toEqual(expect.any(String));
     }
   });
 
@@ -240,7 +330,7 @@ describe('POST /oauth/v2/token', () => {
     await ctl('POST', '/clock/advance', { seconds: 2592000 + 1 });
     const r = await tokenCall({ refresh_token: refresh, grant_type: JWT_REFRESH });
     expect(r.status).toBe(400);
-    expect(r.json.error).toBe('invalid_grant');
+    expect(fieldsOf(r).error).toBe('invalid_grant');
   });
 
   it('answers a missing or unknown grant type with 400 and an OAuth error body', async () => {
@@ -284,16 +374,17 @@ describe('bearer tokens on API calls', () => {
     });
     try {
       const r = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT }, {}, short.url);
-      expect(r.json.expires_in).toBe(60);
+      expect(fieldsOf(r).expires_in).toBe(60);
+      const t = tokens(r);
       short.control.advanceClock(61);
-      expect((await api('GET', '/lists', undefined, { token: r.json.access_token, at: short.url })).status).toBe(401);
-      expect(
-        (await tokenCall({ refresh_token: r.json.refresh_token, grant_type: JWT_REFRESH }, {}, short.url)).status,
-      ).toBe(200);
+      expect((await api('GET', '/lists', undefined, { token: t.access_token, at: short.url })).status).toBe(401);
+      expect((await tokenCall({ refresh_token: t.refresh_token, grant_type: JWT_REFRESH }, {}, short.url)).status).toBe(
+        200,
+      );
       short.control.advanceClock(60);
-      expect(
-        (await tokenCall({ refresh_token: r.json.refresh_token, grant_type: JWT_REFRESH }, {}, short.url)).status,
-      ).toBe(400);
+      expect((await tokenCall({ refresh_token: t.refresh_token, grant_type: JWT_REFRESH }, {}, short.url)).status).toBe(
+        400,
+      );
     } finally {
       await short.close();
     }
@@ -302,14 +393,14 @@ describe('bearer tokens on API calls', () => {
   it('expires all access tokens at once, or access and refresh tokens', async () => {
     const a = await login();
     const b = await login();
-    expect((await ctl('POST', '/tokens/expire', { access: true, refresh: false })).json.expired).toBe(2);
+    expect(fieldsOf(await ctl('POST', '/tokens/expire', { access: true, refresh: false })).expired).toBe(2);
     for (const t of [a, b]) expect((await api('GET', '/lists', undefined, { token: t.access })).status).toBe(401);
     expect((await tokenCall({ refresh_token: a.refresh, grant_type: JWT_REFRESH })).status).toBe(200);
 
     await ctl('POST', '/tokens/expire', {});
     const r = await tokenCall({ refresh_token: b.refresh, grant_type: JWT_REFRESH });
     expect(r.status).toBe(400);
-    expect(r.json.error).toBe('invalid_grant');
+    expect(fieldsOf(r).error).toBe('invalid_grant');
     expect((await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT })).status).toBe(200);
   });
 });
@@ -326,7 +417,7 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
 
   it('GET shows the defaults; PUT changes any subset; a bad key or value is a 400 that changes nothing; reset restores', async () => {
     expect((await ctl('GET', '/settings')).json).toEqual(DEFAULT_SETTINGS);
-    const index = (await ctl('GET', '/')).json.routes.join('\n');
+    const index = read(Index, (await ctl('GET', '/')).json).routes.join('\n');
     for (const name of [
       'GET /_emulator/settings',
       'PUT /_emulator/settings',
@@ -349,14 +440,14 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
     ]) {
       const r = await ctl('PUT', '/settings', bad);
       expect(r.status, JSON.stringify(bad)).toBe(400);
-      expect(r.json.error).toEqual(expect.any(String));
+      expect(fieldsOf(r).error).toEqual(expect.any(String));
     }
     expect((await ctl('GET', '/settings')).json).toEqual({
       ...DEFAULT_SETTINGS,
       expiredToken: '401-empty',
       singleCreateStatus: 201,
     });
-    expect((await ctl('GET', '/state')).json.settings.expiredToken).toBe('401-empty');
+    expect((await state()).settings.expiredToken).toBe('401-empty');
     await ctl('POST', '/reset');
     expect((await ctl('GET', '/settings')).json).toEqual(DEFAULT_SETTINGS);
     expect(emu.control.setSettings({ refreshTokenReuse: false }).refreshTokenReuse).toBe(false);
@@ -412,11 +503,12 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
     expect(again.status).toBe(400);
     expect(again.json).toEqual({ error: 'invalid_grant', error_description: 'Refresh token has expired' });
     // The new refresh token works, once; the access tokens handed out stay valid.
-    const second = await tokenCall({ refresh_token: first.json.refresh_token, grant_type: JWT_REFRESH });
+    const issued = tokens(first);
+    const second = await tokenCall({ refresh_token: issued.refresh_token, grant_type: JWT_REFRESH });
     expect(second.status).toBe(200);
-    expect((await tokenCall({ refresh_token: first.json.refresh_token, grant_type: JWT_REFRESH })).status).toBe(400);
-    expect((await api('GET', '/lists', undefined, { token: first.json.access_token })).status).toBe(200);
-    expect((await ctl('GET', '/state')).json.tokens.liveRefreshTokens).toBe(1);
+    expect((await tokenCall({ refresh_token: issued.refresh_token, grant_type: JWT_REFRESH })).status).toBe(400);
+    expect((await api('GET', '/lists', undefined, { token: issued.access_token })).status).toBe(200);
+    expect((await state()).tokens.liveRefreshTokens).toBe(1);
   });
 
   it('singleCreateStatus 201: a single POST /recipients answers 201 (status and envelope); an array always 201', async () => {
@@ -426,7 +518,7 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
     expect(one.json).toMatchObject({ status: 201, info: { count: 1, additional: { invalid_recipients: [] } } });
     const again = await api('POST', '/recipients', { list_id: L1, email: 'ONE@example.com', first_name: 'Up' });
     expect(again.status).toBe(201);
-    expect(again.json.value[0].id).toBe(one.json.value[0].id);
+    expect(row(again).id).toBe(row(one).id);
     expect((await api('POST', '/recipients', [{ list_id: L1, email: 'two@example.com' }])).status).toBe(201);
     await ctl('PUT', '/settings', { singleCreateStatus: 200 });
     expect((await api('POST', '/recipients', { list_id: L1, email: 'three@example.com' })).status).toBe(200);
@@ -488,7 +580,7 @@ describe('write-side readings the spec is silent on', () => {
   it('is_blacklisted: false is accepted on write (the spec’s pitfall is for clients)', async () => {
     const r = await api('POST', '/recipients', { list_id: L1, email: 'bl@example.com', is_blacklisted: false });
     expect(r.status).toBe(200);
-    const id = r.json.value[0].id;
+    const id = row(r).id;
     expect((await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_blacklisted: false })).status).toBe(200);
     expect((await readOne(L1, id)).is_blacklisted).toBe(false);
   });
@@ -500,9 +592,9 @@ describe('write-side readings the spec is silent on', () => {
       { list_id: L1, email: 'X@example.com' },
     ]);
     expect(r.status).toBe(201);
-    expect(r.json.info).toEqual({ count: 2, additional: { invalid_recipients: ['bad'] } });
-    expect(r.json.value).toHaveLength(2);
-    expect(r.json.value[0].id).toBe(r.json.value[1].id);
+    expect(envelope(r).info).toEqual({ count: 2, additional: { invalid_recipients: ['bad'] } });
+    expect(envelope(r).value).toHaveLength(2);
+    expect(row(r).id).toBe(row(r, 1).id);
   });
 });
 
@@ -512,15 +604,15 @@ describe('lists', () => {
   it('GET /lists: envelope with {_href, id}; _expand adds the fields', async () => {
     const r = await api('GET', '/lists');
     expect(r.status).toBe(200);
-    expect(r.json.status).toBe(200);
-    expect(r.json.info.count).toBe(2);
-    expect(r.json.value).toEqual([
+    expect(envelope(r).status).toBe(200);
+    expect(envelope(r).info.count).toBe(2);
+    expect(envelope(r).value).toEqual([
       { _href: `${base}/lists/${L1}`, id: L1 },
       { _href: `${base}/lists/${L2}`, id: L2 },
     ]);
     const x = await api('GET', '/lists?_expand=true');
-    expect(x.json.value.map((l: any) => l.name)).toEqual(['Weekly', 'Offers']);
-    expect(x.json.value[0].created_at).toEqual(expect.any(String));
+    expect(envelope(x).value.map((l) => l.name)).toEqual(['Weekly', 'Offers']);
+    expect(row(x).created_at).toEqual(expect.any(String));
   });
 
   it('GET /lists/{list_id}; 404 for an unknown list', async () => {
@@ -535,11 +627,11 @@ describe('lists', () => {
   });
 
   it('a list created by control shows up with a fresh 8-character id', async () => {
-    const created = await ctl('POST', '/lists', { name: 'Daily' });
-    expect(created.status).toBe(200);
-    expect(created.json.id).toMatch(ID);
+    const list = await ctl('POST', '/lists', { name: 'Daily' });
+    expect(list.status).toBe(200);
+    expect(idOf(list)).toMatch(ID);
     const r = await api('GET', '/lists?_expand=true');
-    expect(r.json.value.map((l: any) => l.name)).toEqual(['Weekly', 'Offers', 'Daily']);
+    expect(envelope(r).value.map((l) => l.name)).toEqual(['Weekly', 'Offers', 'Daily']);
   });
 });
 
@@ -557,9 +649,9 @@ describe('POST /recipients', () => {
       unsubscribe_url: 'https://w.example/u/abc',
     });
     expect(r.status).toBe(200);
-    expect(r.json.status).toBe(200);
-    expect(r.json.info).toEqual({ count: 1, additional: { invalid_recipients: [] } });
-    const [item] = r.json.value;
+    expect(envelope(r).status).toBe(200);
+    expect(envelope(r).info).toEqual({ count: 1, additional: { invalid_recipients: [] } });
+    const item = row(r);
     expect(item.id).toMatch(ID);
     expect(item._href).toContain(item.id);
     expect(await readOne(L1, item.id)).toMatchObject({
@@ -579,7 +671,7 @@ describe('POST /recipients', () => {
     const id = await create(L1, 'new@example.com');
     const rec = await readOne(L1, id);
     expect(rec.is_unsubscribed).toBe(false);
-    expect(Date.parse(rec.created_at)).not.toBeNaN();
+    expect(Date.parse(String(rec.created_at))).not.toBeNaN();
   });
 
   it('upserts by e-mail within the list, case-insensitively, changing only the fields sent', async () => {
@@ -591,7 +683,7 @@ describe('POST /recipients', () => {
       is_unsubscribed: true,
     });
     expect(again.status).toBe(200);
-    expect(again.json.value[0].id).toBe(id);
+    expect(row(again).id).toBe(id);
     expect(await readOne(L1, id)).toMatchObject({
       email: 'mixed.case@example.com',
       first_name: 'Max',
@@ -599,8 +691,7 @@ describe('POST /recipients', () => {
       phone: '+49 1',
       is_unsubscribed: true,
     });
-    const state = (await ctl('GET', `/state?list_id=${L1}`)).json;
-    expect(state.recipients).toHaveLength(1);
+    expect((await state(`?list_id=${L1}`)).recipients).toHaveLength(1);
   });
 
   it('stores the e-mail as given; the same e-mail in another list is another recipient', async () => {
@@ -618,9 +709,9 @@ describe('POST /recipients', () => {
       '/recipients',
       Array.from({ length: 200 }, (_, i) => ({ list_id: i % 2 ? L1 : L2, email: `u${i}@example.com` })),
     );
-    const ids: string[] = r.json.value.map((v: any) => v.id);
-    const state = (await ctl('GET', '/state')).json;
-    const all = [...ids, L1, L2, state.accountId, ...state.attributes.map((a: any) => a.id)];
+    const ids = envelope(r).value.map((item) => item.id);
+    const s = await state();
+    const all = [...ids, L1, L2, s.accountId, ...s.attributes.map((a) => a.id)];
     expect(new Set(all).size).toBe(all.length);
     for (const id of ids) expect(id).toMatch(ID);
   });
@@ -633,11 +724,11 @@ describe('POST /recipients', () => {
       { list_id: L2, email: 'c@example.com', first_name: 'C' },
     ]);
     expect(r.status).toBe(201);
-    expect(r.json.status).toBe(201);
-    expect(r.json.info).toEqual({ count: 3, additional: { invalid_recipients: [] } });
-    expect(r.json.value[1].id).toBe(existing);
+    expect(envelope(r).status).toBe(201);
+    expect(envelope(r).info).toEqual({ count: 3, additional: { invalid_recipients: [] } });
+    expect(row(r, 1).id).toBe(existing);
     expect((await readOne(L1, existing)).first_name).toBe('B');
-    expect((await readOne(L2, r.json.value[2].id)).email).toBe('c@example.com');
+    expect((await readOne(L2, row(r, 2).id)).email).toBe('c@example.com');
   });
 
   it('bulk upsert: items with different keys are a 400', async () => {
@@ -646,15 +737,15 @@ describe('POST /recipients', () => {
       { list_id: L1, email: 'b@example.com', last_name: 'B' },
     ]);
     expectErrorBody(r, 400);
-    expect((await ctl('GET', '/state')).json.recipients).toHaveLength(0);
+    expect((await state()).recipients).toHaveLength(0);
     expectErrorBody(await api('POST', '/recipients', []), 400);
   });
 
   it('invalid e-mail addresses land in invalid_recipients and are not stored', async () => {
     const single = await api('POST', '/recipients', { list_id: L1, email: 'not-an-email' });
     expect(single.status).toBe(200);
-    expect(single.json.info).toEqual({ count: 0, additional: { invalid_recipients: ['not-an-email'] } });
-    expect(single.json.value).toEqual([]);
+    expect(envelope(single).info).toEqual({ count: 0, additional: { invalid_recipients: ['not-an-email'] } });
+    expect(envelope(single).value).toEqual([]);
 
     const bulk = await api('POST', '/recipients', [
       { list_id: L1, email: 'ok@example.com' },
@@ -662,9 +753,9 @@ describe('POST /recipients', () => {
       { list_id: L1, email: 'two@@example.com' },
     ]);
     expect(bulk.status).toBe(201);
-    expect(bulk.json.info.count).toBe(1);
-    expect(bulk.json.info.additional.invalid_recipients).toEqual(['DELETED', 'two@@example.com']);
-    expect((await ctl('GET', '/state')).json.recipients.map((r: any) => r.email)).toEqual(['ok@example.com']);
+    expect(envelope(bulk).info.count).toBe(1);
+    expect(envelope(bulk).info.additional?.invalid_recipients).toEqual(['DELETED', 'two@@example.com']);
+    expect((await state()).recipients.map((r) => r.email)).toEqual(['ok@example.com']);
   });
 
   it('addresses configured as rejected land in invalid_recipients', async () => {
@@ -674,9 +765,9 @@ describe('POST /recipients', () => {
       { list_id: L1, email: 'fine@example.com' },
     ]);
     expect(r.status).toBe(201);
-    expect(r.json.info.additional.invalid_recipients).toEqual(['blocked@example.com']);
-    expect(r.json.info.count).toBe(1);
-    expect((await ctl('GET', '/rejected-emails')).json.emails).toEqual(['blocked@example.com']);
+    expect(envelope(r).info.additional?.invalid_recipients).toEqual(['blocked@example.com']);
+    expect(envelope(r).info.count).toBe(1);
+    expect(fieldsOf(await ctl('GET', '/rejected-emails')).emails).toEqual(['blocked@example.com']);
   });
 
   it('an unknown list is a 404', async () => {
@@ -686,7 +777,7 @@ describe('POST /recipients', () => {
   it('writing a custom attribute that does not exist is a 422 naming it', async () => {
     const r = await api('POST', '/recipients', { list_id: L1, email: 'a@example.com', favourite_colour: 'green' });
     expectValidation(r, 'favourite_colour');
-    expect((await ctl('GET', '/state')).json.recipients).toHaveLength(0);
+    expect((await state()).recipients).toHaveLength(0);
   });
 
   it('validates fields: gender, booleans, missing e-mail or list_id, read-only fields', async () => {
@@ -746,7 +837,7 @@ describe('PATCH and POST /lists/{list_id}/recipients/{id}', () => {
     const id = await create(L1, 'old@example.com');
     expect((await api('PATCH', `/lists/${L1}/recipients/${id}`, { email: 'New@Example.com' })).status).toBe(200);
     const found = await api('GET', `/lists/${L1}/recipients?${filter('email=="new@example.com"')}`);
-    expect(found.json.value.map((v: any) => v.id)).toEqual([id]);
+    expect(envelope(found).value.map((item) => item.id)).toEqual([id]);
     const other = await create(L1, 'old@example.com');
     expect(other).not.toBe(id);
   });
@@ -757,7 +848,7 @@ describe('PATCH and POST /lists/{list_id}/recipients/{id}', () => {
     const r = await api('PATCH', `/lists/${L1}/recipients/${id}`, { email: 'TAKEN@example.com' });
     expect(r.status).toBe(400);
     expect(r.json).toMatchObject({ status: 400, code: 1062 });
-    expect(r.json.errorMessage).toMatch(/^Duplicate value/);
+    expect(fieldsOf(r).errorMessage).toMatch(/^Duplicate value/);
     // The same address in another list is no conflict.
     await create(L2, 'elsewhere@example.com');
     expect((await api('PATCH', `/lists/${L1}/recipients/${id}`, { email: 'elsewhere@example.com' })).status).toBe(200);
@@ -786,7 +877,7 @@ describe('PATCH and POST /lists/{list_id}/recipients/{id}', () => {
     const r = await api('GET', '/lists/zzzz9999');
     expect(r.status).toBe(404);
     expect(r.json).toMatchObject({ status: 404, code: expect.any(Number), error_message: expect.any(String) });
-    expect(r.json.errorMessage).toBeUndefined();
+    expect(fieldsOf(r).errorMessage).toBeUndefined();
   });
 });
 
@@ -803,7 +894,7 @@ describe('GET /lists/{list_id}/recipients/{id}', () => {
     });
 
     const named = await api('GET', `/lists/${L1}/recipients/${id}?_fields=email,first_name,unsubscribe_url`);
-    expect(named.json.value[0]).toEqual({
+    expect(row(named)).toEqual({
       _href: expect.any(String),
       id,
       email: 'g@example.com',
@@ -811,7 +902,7 @@ describe('GET /lists/{list_id}/recipients/{id}', () => {
       unsubscribe_url: 'https://w/u/g',
     });
 
-    const expanded = (await api('GET', `/lists/${L1}/recipients/${id}?_expand=true`)).json.value[0];
+    const expanded = row(await api('GET', `/lists/${L1}/recipients/${id}?_expand=true`));
     for (const f of [
       'id',
       'email',
@@ -845,15 +936,16 @@ describe('GET /lists/{list_id}/recipients: paging', () => {
       '/recipients',
       Array.from({ length: 120 }, (_, i) => ({ list_id: L1, email: `p${String(i).padStart(3, '0')}@example.com` })),
     );
-    const expected: string[] = created.json.value.map((v: any) => v.id);
+    const expected = envelope(created).value.map((item) => item.id);
 
     let next: string | undefined = `/lists/${L1}/recipients?_expand=true&_fields=id,email&_limit=50&_offset=0`;
-    const pages: any[] = [];
+    const pages: v.InferOutput<typeof Page>[] = [];
     while (next) {
       const r = await api('GET', next.startsWith('http') ? next.slice(base.length) : next);
       expect(r.status).toBe(200);
-      pages.push(r.json);
-      next = r.json.info.links._next;
+      const p = page(r);
+      pages.push(p);
+      next = p.info.links._next;
     }
     expect(pages.map((p) => p.value.length)).toEqual([50, 50, 20]);
     for (const p of pages) {
@@ -861,9 +953,13 @@ describe('GET /lists/{list_id}/recipients: paging', () => {
       expect(p.info.links._href).toEqual(expect.any(String));
       expect(new URL(p.info.links._last).searchParams.get('_offset')).toBe('100');
     }
-    expect(pages[2].info.links._next).toBeUndefined();
-    expect(pages.flatMap((p) => p.value.map((v: any) => v.id))).toEqual(expected);
-    expect(pages[0].value[0]).toEqual({ _href: expect.any(String), id: expected[0], email: 'p000@example.com' });
+    expect(defined(pages[2], 'a third page').info.links._next).toBeUndefined();
+    expect(pages.flatMap((p) => p.value.map((item) => item.id))).toEqual(expected);
+    expect(defined(pages[0]?.value[0], 'a first row')).toEqual({
+      _href: expect.any(String),
+      id: expected[0],
+      email: 'p000@example.com',
+    });
   });
 
   it('defaults to _limit 50 and {_href, id} without _expand', async () => {
@@ -873,38 +969,38 @@ describe('GET /lists/{list_id}/recipients: paging', () => {
       Array.from({ length: 60 }, (_, i) => ({ list_id: L1, email: `d${i}@example.com` })),
     );
     const r = await api('GET', `/lists/${L1}/recipients`);
-    expect(r.json.info.count).toBe(60);
-    expect(r.json.value).toHaveLength(50);
-    expect(Object.keys(r.json.value[0]).sort()).toEqual(['_href', 'id']);
-    expect(r.json.info.links._next).toEqual(expect.any(String));
+    expect(envelope(r).info.count).toBe(60);
+    expect(envelope(r).value).toHaveLength(50);
+    expect(Object.keys(row(r)).sort()).toEqual(['_href', 'id']);
+    expect(page(r).info.links._next).toEqual(expect.any(String));
     const expanded = await api('GET', `/lists/${L1}/recipients?_expand=true&_offset=50`);
-    expect(expanded.json.value).toHaveLength(10);
-    expect(expanded.json.value[0].email).toBe('d50@example.com');
-    expect(expanded.json.info.links._next).toBeUndefined();
+    expect(envelope(expanded).value).toHaveLength(10);
+    expect(row(expanded).email).toBe('d50@example.com');
+    expect(page(expanded).info.links._next).toBeUndefined();
   });
 
   it('_fields without _expand gives {_href, id} alone (the spec’s list/find row); unknown names are still a 400', async () => {
     const id = await create(L1, 'f@example.com', { first_name: 'F', unsubscribe_url: 'https://w/u/f' });
     const r = await api('GET', `/lists/${L1}/recipients?_fields=email,first_name,unsubscribe_url`);
     expect(r.status).toBe(200);
-    expect(r.json.value).toEqual([{ _href: `${base}/lists/${L1}/recipients/${id}`, id }]);
+    expect(envelope(r).value).toEqual([{ _href: `${base}/lists/${L1}/recipients/${id}`, id }]);
     const off = await api('GET', `/lists/${L1}/recipients?_expand=false&_fields=email`);
-    expect(off.json.value).toEqual([{ _href: expect.any(String), id }]);
+    expect(envelope(off).value).toEqual([{ _href: expect.any(String), id }]);
     const found = await api('GET', `/lists/${L1}/recipients?_fields=email&${filter('email=="f@example.com"')}`);
-    expect(found.json.value).toEqual([{ _href: expect.any(String), id }]);
+    expect(envelope(found).value).toEqual([{ _href: expect.any(String), id }]);
     expectErrorBody(await api('GET', `/lists/${L1}/recipients?_fields=email,shoe_size`), 400);
     const expanded = await api('GET', `/lists/${L1}/recipients?_expand=true&_fields=email,unsubscribe_url`);
-    expect(expanded.json.value).toEqual([
+    expect(envelope(expanded).value).toEqual([
       { _href: expect.any(String), id, email: 'f@example.com', unsubscribe_url: 'https://w/u/f' },
     ]);
     // Other collections alike; a read-one call honours _fields alone.
-    expect((await api('GET', '/lists?_fields=name')).json.value[0]).toEqual({ _href: `${base}/lists/${L1}`, id: L1 });
-    expect((await api('GET', '/lists?_expand=true&_fields=name')).json.value[0]).toEqual({
+    expect(row(await api('GET', '/lists?_fields=name'))).toEqual({ _href: `${base}/lists/${L1}`, id: L1 });
+    expect(row(await api('GET', '/lists?_expand=true&_fields=name'))).toEqual({
       _href: `${base}/lists/${L1}`,
       id: L1,
       name: 'Weekly',
     });
-    expect((await api('GET', `/lists/${L1}/recipients/${id}?_fields=first_name`)).json.value[0]).toEqual({
+    expect(row(await api('GET', `/lists/${L1}/recipients/${id}?_fields=first_name`))).toEqual({
       _href: expect.any(String),
       id,
       first_name: 'F',
@@ -918,17 +1014,17 @@ describe('GET /lists/{list_id}/recipients: paging', () => {
       Array.from({ length: 100 }, (_, i) => ({ list_id: L1, email: `m${i}@example.com` })),
     );
     const first = await api('GET', `/lists/${L1}/recipients?_limit=50`);
-    const second = await api('GET', first.json.info.links._next.slice(base.length));
-    expect(second.json.value).toHaveLength(50);
-    expect(second.json.info.links._next).toBeUndefined();
-    expect(second.json.info.links._last).toBe(first.json.info.links._last);
+    const second = await api('GET', defined(page(first).info.links._next, 'a next link').slice(base.length));
+    expect(envelope(second).value).toHaveLength(50);
+    expect(page(second).info.links._next).toBeUndefined();
+    expect(page(second).info.links._last).toBe(page(first).info.links._last);
   });
 
   it('an offset past the end gives an empty page; bad _limit/_offset are 400; unknown list 404', async () => {
     await create(L1, 'a@example.com');
     const r = await api('GET', `/lists/${L1}/recipients?_offset=10`);
-    expect(r.json.info.count).toBe(1);
-    expect(r.json.value).toEqual([]);
+    expect(envelope(r).info.count).toBe(1);
+    expect(envelope(r).value).toEqual([]);
     for (const q of ['_limit=0', '_limit=abc', '_offset=-1'])
       expectErrorBody(await api('GET', `/lists/${L1}/recipients?${q}`), 400);
     expectErrorBody(await api('GET', '/lists/zzzz9999/recipients'), 404);
@@ -936,10 +1032,10 @@ describe('GET /lists/{list_id}/recipients: paging', () => {
 
   it('an empty list answers count 0', async () => {
     const r = await api('GET', `/lists/${L2}/recipients?_expand=true`);
-    expect(r.json.status).toBe(200);
-    expect(r.json.info.count).toBe(0);
-    expect(r.json.value).toEqual([]);
-    expect(r.json.info.links._next).toBeUndefined();
+    expect(envelope(r).status).toBe(200);
+    expect(envelope(r).info.count).toBe(0);
+    expect(envelope(r).value).toEqual([]);
+    expect(page(r).info.links._next).toBeUndefined();
   });
 });
 
@@ -967,11 +1063,12 @@ describe('GET /lists/{list_id}/recipients: _filter (FIQL)', () => {
     await create(L2, 'anna@example.com', { first_name: 'Anna' }); // other list: never matched
   });
 
-  async function names(f: string): Promise<string[]> {
+  async function names(f: string): Promise<unknown[]> {
     const r = await api('GET', `/lists/${L1}/recipients?_expand=true&${filter(f)}`);
     expect(r.status, f).toBe(200);
-    expect(r.json.info.count).toBe(r.json.value.length);
-    return r.json.value.map((v: any) => v.first_name);
+    const { info, value } = envelope(r);
+    expect(info.count).toBe(value.length);
+    return value.map((item) => item.first_name);
   }
 
   it('== matches case-insensitively', async () => {
@@ -1016,9 +1113,9 @@ describe('GET /lists/{list_id}/recipients: _filter (FIQL)', () => {
   });
   it('counts all matches across pages', async () => {
     const r = await api('GET', `/lists/${L1}/recipients?_limit=1&${filter('email=like="%yahoo%"')}`);
-    expect(r.json.info.count).toBe(2);
-    expect(r.json.value).toEqual([{ _href: expect.any(String), id: ids.bob }]);
-    expect(r.json.info.links._next).toEqual(expect.any(String));
+    expect(envelope(r).info.count).toBe(2);
+    expect(envelope(r).value).toEqual([{ _href: expect.any(String), id: ids.bob }]);
+    expect(page(r).info.links._next).toEqual(expect.any(String));
   });
   it('an unknown field or a syntax error is a 400', async () => {
     for (const f of [
@@ -1106,9 +1203,9 @@ describe('attributes', () => {
   it('POST /attributes creates one that can then be written; a duplicate name is a 400 (1062)', async () => {
     const r = await api('POST', '/attributes', { name: 'customer_no' });
     expect(r.status).toBe(201);
-    expect(r.json.value[0].id).toMatch(ID);
+    expect(row(r).id).toMatch(ID);
     const list = await api('GET', '/attributes?_expand=true');
-    expect(list.json.value.map((a: any) => a.name)).toEqual(['unsubscribe_url', 'customer_no']);
+    expect(envelope(list).value.map((a) => a.name)).toEqual(['unsubscribe_url', 'customer_no']);
     const id = await create(L1, 'c@example.com', { customer_no: 'K-1' });
     expect((await readOne(L1, id, 'customer_no')).customer_no).toBe('K-1');
     const dup = await api('POST', '/attributes', { name: 'customer_no' });
@@ -1142,14 +1239,14 @@ describe('control over HTTP', () => {
   it('GET /_emulator/ lists the routes', async () => {
     const r = await ctl('GET', '/');
     expect(r.status).toBe(200);
-    expect(r.json.routes.length).toBeGreaterThan(10);
+    expect(read(Index, r.json).routes.length).toBeGreaterThan(10);
   });
 
   it('state shows every recipient with every field, flag and attribute', async () => {
     const id = await create(L1, 's@example.com', { first_name: 'S', unsubscribe_url: 'https://w/u/s' });
-    const s = (await ctl('GET', '/state')).json;
-    expect(s.lists.map((l: any) => l.id)).toEqual([L1, L2]);
-    expect(s.attributes.map((a: any) => a.name)).toEqual(['unsubscribe_url']);
+    const s = await state();
+    expect(s.lists.map((l) => l.id)).toEqual([L1, L2]);
+    expect(s.attributes.map((a) => a.name)).toEqual(['unsubscribe_url']);
     expect(s.recipients).toEqual([
       expect.objectContaining({
         id,
@@ -1177,10 +1274,10 @@ describe('control over HTTP', () => {
       is_bounced: true,
     });
     expect(ins.status).toBe(200);
-    const id = ins.json.id;
+    const id = idOf(ins);
     expect(id).toMatch(ID);
     expect((await readOne(L1, id)).is_bounced).toBe(true);
-    expect((await ctl('GET', `/recipients?list_id=${L1}&email=UI@example.com`)).json.id).toBe(id);
+    expect(fieldsOf(await ctl('GET', `/recipients?list_id=${L1}&email=UI@example.com`)).id).toBe(id);
 
     const ed = await ctl('PATCH', `/recipients/${id}`, {
       is_unsubscribed: true,
@@ -1223,16 +1320,16 @@ describe('control over HTTP', () => {
     await ctl('POST', '/clock/advance', { seconds: 100 });
 
     expect((await ctl('POST', '/reset')).status).toBe(200);
-    const s = (await ctl('GET', '/state')).json;
-    expect(s.lists.map((l: any) => l.id)).toEqual([L1, L2]);
-    expect(s.attributes.map((a: any) => a.name)).toEqual(['unsubscribe_url']);
+    const s = await state();
+    expect(s.lists.map((l) => l.id)).toEqual([L1, L2]);
+    expect(s.attributes.map((a) => a.name)).toEqual(['unsubscribe_url']);
     expect(s.recipients).toEqual([]);
     expect(s.tokens).toEqual({ liveAccessTokens: 0, liveRefreshTokens: 0 });
     expect(s.faults.rate).toBe(0);
     expect(s.rules).toEqual([]);
     expect(s.rejectedEmails).toEqual([]);
     expect(s.clockOffsetSeconds).toBe(0);
-    expect((await ctl('GET', '/log')).json.entries).toEqual([]);
+    expect((await log()).entries).toEqual([]);
     expect((await api('GET', '/lists', undefined, { token: access })).status).toBe(401);
   });
 
@@ -1257,8 +1354,8 @@ describe('call log', () => {
     await create(L1, 'log@example.com');
     await api('GET', `/lists/${L1}/recipients?_limit=5`);
     await api('GET', '/lists/zzzz9999');
-    const { entries, counters } = (await ctl('GET', '/log')).json;
-    expect(entries.map((e: any) => [e.method, e.path, e.status])).toEqual([
+    const { entries, counters } = await log();
+    expect(entries.map((e) => [e.method, e.path, e.status])).toEqual([
       ['POST', '/oauth/v2/token', 200],
       ['POST', '/recipients', 200],
       ['GET', `/lists/${L1}/recipients?_limit=5`, 200],
@@ -1286,7 +1383,7 @@ describe('call log', () => {
       'GET /lists/{list_id}': 1,
     });
     expect(counters.total).toBe(4);
-    expect((await ctl('GET', '/counters')).json.byStatus).toEqual({ 200: 3, 404: 1 });
+    expect(fieldsOf(await ctl('GET', '/counters')).byStatus).toEqual({ 200: 3, 404: 1 });
     await ctl('DELETE', '/log');
     expect((await ctl('GET', '/log')).json).toEqual({
       entries: [],
@@ -1313,7 +1410,7 @@ describe('call log', () => {
         { list_id: L1, email: 'private.person@example.com', first_name: 'Zelda', last_name: 'Secretname' },
         { token: t.access, at: e2.url },
       );
-      const id = e2.control.state().recipients[0]!.id;
+      const id = defined(e2.control.state().recipients[0], 'the recipient just created').id;
       await api(
         'PATCH',
         `/lists/${L1}/recipients/${id}`,
@@ -1394,10 +1491,10 @@ describe('faults: targeted rules, one per kind', () => {
     await expect(
       api('POST', '/recipients', { list_id: L1, email: 'slow@example.com' }, { signal: AbortSignal.timeout(100) }),
     ).rejects.toThrow();
-    expect((await ctl('GET', '/state')).json.recipients).toHaveLength(0);
+    expect((await state()).recipients).toHaveLength(0);
     await new Promise((r) => setTimeout(r, 500));
-    expect((await ctl('GET', '/state')).json.recipients.map((r: any) => r.email)).toEqual(['slow@example.com']);
-    const entry = (await ctl('GET', '/log')).json.entries.at(-1);
+    expect((await state()).recipients.map((r) => r.email)).toEqual(['slow@example.com']);
+    const entry = defined((await log()).entries.at(-1), 'a last log entry');
     expect(entry).toMatchObject({ method: 'POST', path: '/recipients', status: 200, fault: 'timeout' });
     expect(entry.durationMs).toBeGreaterThanOrEqual(390);
   });
@@ -1408,7 +1505,7 @@ describe('faults: targeted rules, one per kind', () => {
     const r = await api('POST', '/recipients', { list_id: L1, email: 'slow@example.com' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(r.status).toBe(503);
-    expect((await ctl('GET', '/state')).json.recipients).toHaveLength(0);
+    expect((await state()).recipients).toHaveLength(0);
   });
 
   it('5xx after the write was made', async () => {
@@ -1416,7 +1513,7 @@ describe('faults: targeted rules, one per kind', () => {
     await ctl('POST', '/rules', { kind: '500_after_write', method: 'PATCH' });
     const r = await api('PATCH', `/lists/${L1}/recipients/${id}`, { is_unsubscribed: true });
     expect(r.status).toBe(500);
-    expect((await ctl('GET', `/recipients/${id}`)).json.is_unsubscribed).toBe(true);
+    expect(fieldsOf(await ctl('GET', `/recipients/${id}`)).is_unsubscribed).toBe(true);
   });
 
   it('any status with any body', async () => {
@@ -1474,16 +1571,16 @@ describe('faults: Retry-After styles and 503 with Retry-After', () => {
     const random = await api('GET', '/lists', undefined, { token: access });
     expect(random.status).toBe(503);
     expect(random.headers.get('retry-after')).toMatch(IMF_FIXDATE);
-    expect((await ctl('GET', '/log')).json.counters.byFault).toEqual({ '503_retry_after': 2 });
+    expect((await log()).counters.byFault).toEqual({ '503_retry_after': 2 });
   });
 
   it('a bad style or seconds is a 400; default random kinds leave 503_retry_after out (old seeds replay)', async () => {
     expect((await ctl('PUT', '/faults', { retryAfterStyle: 'date' })).status).toBe(400);
     expect((await ctl('POST', '/rules', { kind: '503_retry_after', retryAfterStyle: 'minutes' })).status).toBe(400);
     expect((await ctl('POST', '/rules', { kind: '429_retry_after', retryAfterSeconds: -1 })).status).toBe(400);
-    const faults = (await ctl('GET', '/faults')).json;
+    const faults = read(Faults, (await ctl('GET', '/faults')).json);
     expect(faults.retryAfterStyle).toBe('seconds');
-    expect(faults.kinds.map((k: any) => k.kind)).toEqual([
+    expect(faults.kinds.map((k) => k.kind)).toEqual([
       '429_retry_after',
       '429',
       '500',
@@ -1497,7 +1594,7 @@ describe('faults: Retry-After styles and 503 with Retry-After', () => {
 describe('faults: rule matching and counts', () => {
   it('"fail the next 3 PATCH calls with 503"', async () => {
     const id = await create(L1, 'm@example.com');
-    const rule = (await ctl('POST', '/rules', { kind: '503', method: 'patch', times: 3 })).json;
+    const rule = fieldsOf(await ctl('POST', '/rules', { kind: '503', method: 'patch', times: 3 }));
     expect(rule).toMatchObject({ id: expect.any(Number), remaining: 3, method: 'PATCH' });
     const statuses = [];
     for (let i = 0; i < 4; i++) {
@@ -1506,9 +1603,9 @@ describe('faults: rule matching and counts', () => {
     }
     expect(statuses).toEqual([503, 503, 503, 200]);
     expect((await ctl('GET', '/rules')).json).toEqual([]);
-    const { counters, entries } = (await ctl('GET', '/log')).json;
+    const { counters, entries } = await log();
     expect(counters.byFault).toEqual({ 503: 3 });
-    expect(entries.filter((e: any) => e.ruleId === rule.id)).toHaveLength(3);
+    expect(entries.filter((e) => e.ruleId === rule.id)).toHaveLength(3);
   });
 
   it('matches by e-mail in the body (bulk too) or of the recipient the path names', async () => {
@@ -1531,7 +1628,7 @@ describe('faults: rule matching and counts', () => {
 
   it('matches by path regex and prefix; rules can be removed', async () => {
     await login().then((t) => (token = t.access));
-    const r1 = (await ctl('POST', '/rules', { kind: '503', pathRegex: '^/lists/[a-z0-9]{8}$', times: 5 })).json;
+    const r1 = fieldsOf(await ctl('POST', '/rules', { kind: '503', pathRegex: '^/lists/[a-z0-9]{8}$', times: 5 }));
     expect((await api('GET', '/lists')).status).toBe(200);
     expect((await api('GET', `/lists/${L1}`)).status).toBe(503);
     expect((await ctl('DELETE', `/rules/${r1.id}`)).json).toEqual({ removed: true });
@@ -1548,8 +1645,8 @@ describe('faults: rule matching and counts', () => {
     await ctl('PUT', '/faults', { rate: 1, seed: 1, kinds: ['503'] });
     await ctl('POST', '/rules', { kind: '500', times: 5 });
     expect((await ctl('GET', '/state')).status).toBe(200);
-    expect((await ctl('GET', '/log')).json.entries).toEqual([]);
-    expect((await ctl('GET', '/rules')).json[0].remaining).toBe(5);
+    expect((await log()).entries).toEqual([]);
+    expect(defined(read(Rules, (await ctl('GET', '/rules')).json)[0], 'a rule').remaining).toBe(5);
   });
 });
 
@@ -1580,8 +1677,8 @@ describe('faults: random rate from a seeded PRNG', () => {
     expect(faulted).toBeGreaterThan(5);
     expect(faulted).toBeLessThan(40);
     expect(new Set(a)).toEqual(new Set(['200', '429+ra', '429', '500', '503']));
-    const log = (await ctl('GET', '/log')).json;
-    expect(Object.values(log.counters.byFault).reduce((x: number, y: any) => x + y, 0)).toBe(
+    const { counters } = await log();
+    expect(Object.values(counters.byFault).reduce((x, y) => x + y, 0)).toBe(
       a.filter((s) => s !== '200').length * 2 + c.filter((s) => s !== '200').length,
     );
   });
@@ -1590,11 +1687,11 @@ describe('faults: random rate from a seeded PRNG', () => {
     await ctl('PUT', '/faults', { rate: 1, seed: 9, kinds: [{ kind: '503', weight: 1 }] });
     const t = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT });
     expect(t.status).toBe(200);
-    expect((await api('GET', '/lists', undefined, { token: t.json.access_token })).status).toBe(503);
+    expect((await api('GET', '/lists', undefined, { token: tokens(t).access_token })).status).toBe(503);
     await ctl('PUT', '/faults', { includeOAuth: true });
     expect((await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT })).status).toBe(503);
     await ctl('DELETE', '/faults');
-    expect((await api('GET', '/lists', undefined, { token: t.json.access_token })).status).toBe(200);
+    expect((await api('GET', '/lists', undefined, { token: tokens(t).access_token })).status).toBe(200);
   });
 
   it('random timeouts use the configured delay', async () => {
@@ -1619,7 +1716,7 @@ describe('scale', () => {
       }));
       const r = await api('POST', '/recipients', chunk);
       expect(r.status).toBe(201);
-      expect(r.json.info.count).toBe(20_000);
+      expect(envelope(r).info.count).toBe(20_000);
     }
     const t0 = Date.now();
     for (let i = 0; i < 200; i++)
@@ -1628,13 +1725,13 @@ describe('scale', () => {
           .status,
       ).toBe(200);
     expect(Date.now() - t0).toBeLessThan(5000);
-    const page = await api('GET', `/lists/${L1}/recipients?_limit=10000&_offset=99000`);
-    expect(page.json.info.count).toBe(total);
-    expect(page.json.value).toHaveLength(1000);
+    const last = await api('GET', `/lists/${L1}/recipients?_limit=10000&_offset=99000`);
+    expect(envelope(last).info.count).toBe(total);
+    expect(envelope(last).value).toHaveLength(1000);
     const capped = await api('GET', `/lists/${L1}/recipients?_limit=10000&_expand=true`);
-    expect(capped.json.value).toHaveLength(5000);
-    expect(new URL(capped.json.info.links._next).searchParams.get('_offset')).toBe('5000');
+    expect(envelope(capped).value).toHaveLength(5000);
+    expect(new URL(defined(page(capped).info.links._next, 'a next link')).searchParams.get('_offset')).toBe('5000');
     const found = await api('GET', `/lists/${L1}/recipients?_expand=true&${filter('last_name=="Up"')}`);
-    expect(found.json.info.count).toBe(200);
+    expect(envelope(found).info.count).toBe(200);
   }, 60_000);
 });

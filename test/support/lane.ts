@@ -190,7 +190,7 @@ export async function openLane(options: LaneOptions = {}) {
   async function settled(userId: string, opts: DrainOptions = {}): Promise<SubscriberJson> {
     await drain(opts);
     const view = await client.subscriber(userId);
-    if (!view || !view.subscriptions.length) throw new Error(`lane ${lane.id}: ${userId} has no subscriptions`);
+    if (!view?.subscriptions.length) throw new Error(`lane ${lane.id}: ${userId} has no subscriptions`);
     const pending = view.subscriptions.filter((s) => s.transfer.status === 'pending');
     if (pending.length)
       throw new Error(

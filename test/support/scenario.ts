@@ -1,4 +1,5 @@
 import { prng } from '../../stack/n2g-emulator/prng.mjs';
+import { defined } from './defined';
 import type { Profile, ScenarioEvent } from './model';
 import { uid } from './worker';
 
@@ -15,7 +16,7 @@ export interface Scenario {
  */
 export function buildScenario(eventCount: number, newsletters: string[], seed: number): Scenario {
   const random = prng(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const pick = <T>(items: readonly T[]): T => defined(items[Math.floor(random() * items.length)], 'an item to pick');
   const users: string[] = [];
   const pool = new Map<string, string[]>();
   const events: ScenarioEvent[] = [];

@@ -18,8 +18,13 @@ export const N2G_CREDENTIALS = {
   password: 'emulator-password',
 };
 
+interface TestList {
+  id: string;
+  name: string;
+}
+
 /** Lists the emulator starts with (Newsletter2Go ids: 8 lowercase alphanumerics). */
-export const TEST_LISTS = [
+export const TEST_LISTS: readonly [TestList, TestList, TestList] = [
   { id: 'wkly0001', name: 'Weekly digest' },
   { id: 'brkn0002', name: 'Breaking news' },
   { id: 'spare003', name: 'Spare list' },

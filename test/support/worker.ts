@@ -111,8 +111,7 @@ export async function settled(userId: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const view = await subscriber(userId);
-    if (view && view.subscriptions.length && view.subscriptions.every((s) => s.transfer.status !== 'pending'))
-      return view;
+    if (view?.subscriptions.length && view.subscriptions.every((s) => s.transfer.status !== 'pending')) return view;
     if (Date.now() > deadline)
       throw new Error(
         `transfers of ${userId} still pending: ${JSON.stringify(view?.subscriptions.map((s) => s.transfer))}`,

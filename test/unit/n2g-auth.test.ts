@@ -138,11 +138,22 @@ function lockedInTurn(
   const aHasFinished = signal();
   const a = manager(
     view(store, {
-      tryLock: async (now, ms) => (await bHasRead.fired, store.tryLock(now, ms)),
+      tryLock: async (now, ms) => {
+        await bHasRead.fired;
+        return store.tryLock(now, ms);
+      },
       ...(aFinishes === 'save'
-        ? { save: async (tokens, now) => (await store.save(tokens, now), aHasFinished.fire()) }
+        ? {
+            save: async (tokens, now) => {
+              await store.save(tokens, now);
+              aHasFinished.fire();
+            },
+          }
         : {
-            recordLoginError: async (message, now) => (await store.recordLoginError(message, now), aHasFinished.fire()),
+            recordLoginError: async (message, now) => {
+              await store.recordLoginError(message, now);
+              aHasFinished.fire();
+            },
           }),
     }),
   );
@@ -153,7 +164,10 @@ function lockedInTurn(
         bHasRead.fire();
         return s;
       },
-      tryLock: async (now, ms) => (await aHasFinished.fired, store.tryLock(now, ms)),
+      tryLock: async (now, ms) => {
+        await aHasFinished.fired;
+        return store.tryLock(now, ms);
+      },
     }),
   );
   return [a, b] as const;

@@ -215,7 +215,7 @@ describe('a refused access token', () => {
     await provider.unsubscribe(REF);
     expect(seen.map((s) => `${s.method} ${s.path} ${s.authorization}`)).toEqual([
       'PATCH /lists/list0001/recipients/rcpt0001 Bearer tok-1',
-      'POST /oauth/v2/token Basic ' + btoa('k:s'),
+      `POST /oauth/v2/token Basic ${btoa('k:s')}`,
       'PATCH /lists/list0001/recipients/rcpt0001 Bearer tok-2',
     ]);
     expect(seen[1]?.body).toEqual({ refresh_token: 'ref-1', grant_type: 'https://nl2go.com/jwt_refresh' });

@@ -24,7 +24,11 @@ function memoryStore(initial: Partial<StoredSession>) {
   const state = { row: { ...EMPTY, ...initial }, locked: false };
   const store: SessionStore = {
     read: async () => ({ ...state.row }),
-    tryLock: async () => !state.locked && (state.locked = true),
+    tryLock: async () => {
+      if (state.locked) return false;
+      state.locked = true;
+      return true;
+    },
     save: async (tokens) => {
       Object.assign(state.row, tokens, { loginError: null, loginErrorAt: null });
       state.locked = false;

@@ -18,7 +18,7 @@ const stamp = () => new Date(Date.now() - 60_000).toISOString();
 describe('the newsletter → list mapping', () => {
   it('creates (201), lists, renames (200, nothing pushed) a mapping', async () => {
     const newsletterId = uid('map');
-    const list = TEST_LISTS[0]!.id;
+    const list = TEST_LISTS[0].id;
     const created = await put(newsletterId, { listId: list }, 201);
     expect(created).toMatchObject({
       newsletterId,

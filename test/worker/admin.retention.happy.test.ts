@@ -28,18 +28,16 @@ describe('retention (LOG_RETENTION_DAYS)', () => {
       logIds[name] = row?.id ?? -1;
     }
     const eventIds = Object.fromEntries(Object.keys(ages).map((name) => [name, uid(`evt-${name}`)]));
-    await db
-      .insert(receivedEvents)
-      .values(
-        Object.entries(ages).map(([name, at]) => ({
-          eventId: eventIds[name] ?? '',
-          bodyHash: 'x',
-          userId: user,
-          responseStatus: 202,
-          responseBody: '{}',
-          receivedAt: at,
-        })),
-      );
+    await db.insert(receivedEvents).values(
+      Object.entries(ages).map(([name, at]) => ({
+        eventId: eventIds[name] ?? '',
+        bodyHash: 'x',
+        userId: user,
+        responseStatus: 202,
+        responseBody: '{}',
+        receivedAt: at,
+      })),
+    );
 
     await handleScheduled(config, controller());
     const logLeft = await db.select({ outcome: eventLog.outcome }).from(eventLog).where(eq(eventLog.userId, user));

@@ -38,8 +38,9 @@ describe('admin bearer authentication', () => {
   for (const { method, path } of ADMIN_ROUTES) {
     it(`${method} ${path}: refuses every missing, malformed or wrong token with 401 problem+json and no admin data`, async () => {
       for (const [what, headers] of ATTEMPTS) {
-        const url = `http://bridge.test${path}${what.includes('query') ? `?token=${TEST_SECRETS.ADMIN_API_TOKEN}&access_token=${TEST_SECRETS.ADMIN_API_TOKEN}` : ''}`;
-        const res = await SELF.fetch(url, {
+        const token = TEST_SECRETS.ADMIN_API_TOKEN;
+        const query = what.includes('query') ? `?token=${token}&access_token=${token}` : '';
+        const res = await SELF.fetch(`http://bridge.test${path}${query}`, {
           method,
           headers: { ...headers, 'content-type': 'application/json' },
           body: method === 'GET' ? undefined : '{}',

@@ -7,6 +7,7 @@ import { subscriptions } from '../../src/db/schema';
 import { handleQueue } from '../../src/handlers';
 import { Stats } from '../../src/schemas/admin';
 import { adminToolsFor } from '../support/admin';
+import { defined } from '../support/defined';
 import { type Lane, openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { uid } from '../support/worker';
@@ -19,7 +20,7 @@ describe('GET /v1/admin/stats', () => {
   beforeAll(async () => {
     lane = await openLane();
     tools = adminToolsFor(lane.fetch);
-    await lane.mapNewsletter(mapped, TEST_LISTS[1]!.id);
+    await lane.mapNewsletter(mapped, TEST_LISTS[1].id);
   });
   afterAll(async () => {
     await lane.close();
@@ -66,7 +67,7 @@ describe('GET /v1/admin/stats', () => {
 
   it('reports the age of the oldest pending transfer from when it became pending', async () => {
     const [user] = await subscribeMany(uid('stats-pending'), 1);
-    const view = await lane.settled(user!);
+    const view = await lane.settled(defined(user, 'the subscribed user'));
     const id = view.subscriptions[0]?.subscriptionId ?? '';
     const db = createDb(getConfig(lane.env));
     // An hour-old pending transfer (its queue message lost), put back as it was afterwards.

@@ -9,7 +9,7 @@ import { adminJson } from '../support/admin';
 import { TEST_LISTS } from '../support/settings';
 import { admin, confirmed, mapNewsletter, postEvent, settled, uid } from '../support/worker';
 
-const LIST = TEST_LISTS[2]!.id;
+const LIST = TEST_LISTS[2].id;
 const view = (userId: string) => adminJson(`/v1/admin/subscribers/${encodeURIComponent(userId)}`, SubscriberView);
 
 describe('GET /v1/admin/subscribers/{userId}: the timeline', () => {

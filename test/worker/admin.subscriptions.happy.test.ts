@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SubscriptionPage } from '../../src/schemas/admin';
 import { adminJson, postBatch, subscribeMany } from '../support/admin';
+import { defined } from '../support/defined';
 import { at, settled, uid } from '../support/worker';
 
 type Page = {
@@ -49,7 +50,7 @@ describe('GET /v1/admin/subscriptions', () => {
   it('answers every item like the subscription view plus its userId, 50 by default', async () => {
     const newsletterId = uid('shape');
     const [user] = await subscribeMany(newsletterId, 1);
-    const view = await settled(user!);
+    const view = await settled(defined(user, 'the subscribed user'));
     const page = await list({ newsletterId });
     expect(page.limit).toBe(50);
     expect(page.nextCursor).toBeNull();

@@ -5,7 +5,7 @@ import { emulator } from '../support/emulator';
 import { TEST_LISTS } from '../support/settings';
 import { confirmed, mapNewsletter, postEvent, settled, uid } from '../support/worker';
 
-const LIST = TEST_LISTS[0]!.id;
+const LIST = TEST_LISTS[0].id;
 
 /** A synced subscriber whose recipient the provider then shows as unsubscribed (a reader used N2G's own link). */
 async function unsubscribedAtProvider(newsletterId: string) {

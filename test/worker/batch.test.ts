@@ -1,10 +1,11 @@
 import { SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../support/defined';
 import { openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { at, confirmed, mapNewsletter, postEvent, settled, signedRequest, uid } from '../support/worker';
 
-const LIST = TEST_LISTS[1]!.id;
+const LIST = TEST_LISTS[1].id;
 type BatchAnswer = { results: { id: string; status: string; errors?: { path: string; message: string }[] }[] };
 
 const postBatch = async (events: unknown[], options: { secret?: string } = {}) =>
@@ -109,7 +110,7 @@ describe('POST /v1/events/batch', () => {
       // 3 batches of at most 100: an array upsert and its id look-ups each, no call per subscriber.
       expect(calls).toBeLessThan(users.length / 20);
       expect(await lane.emulator.find(LIST, `${users[123]}@example.com`)).toMatchObject({ first_name: 'Load' });
-      for (const u of [users[0]!, users[249]!])
+      for (const u of [defined(users[0], 'the first user'), defined(users[249], 'the last user')])
         expect((await lane.subscriber(u))?.subscriptions[0]?.transfer.status).toBe('synced');
     } finally {
       await lane.close();

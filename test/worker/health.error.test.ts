@@ -8,7 +8,7 @@ import { type Lane, openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { confirmed, uid } from '../support/worker';
 
-const LIST = TEST_LISTS[2]!.id;
+const LIST = TEST_LISTS[2].id;
 const REFUSAL = 'Invalid username and password combination';
 
 /** A refused login is account-wide: the test has a lane, so other files keep a working login. */

@@ -4,7 +4,7 @@ import { TEST_LISTS, TEST_SECRETS } from '../support/settings';
 import { forUser, noticesSettled, portal, postForm, subscribedTo } from '../support/unsubscribe';
 import { mapNewsletter, postEvent, signedRequest, uid } from '../support/worker';
 
-const B = TEST_LISTS[1]?.id ?? '';
+const B = TEST_LISTS[1].id;
 
 describe('notices cannot be turned against the worker', () => {
   const breaking = uid('breaking');

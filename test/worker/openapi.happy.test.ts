@@ -29,9 +29,13 @@ function operations(doc: Json) {
 
 /** Every `$ref` anywhere in the document. */
 function refs(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) node.forEach((n) => refs(n, out));
-  else if (typeof node === 'object' && node !== null) {
-    for (const [k, v] of Object.entries(node)) k === '$ref' && typeof v === 'string' ? out.push(v) : refs(v, out);
+  if (Array.isArray(node)) {
+    for (const n of node) refs(n, out);
+  } else if (typeof node === 'object' && node !== null) {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string') out.push(v);
+      else refs(v, out);
+    }
   }
   return out;
 }
@@ -153,8 +157,8 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(SubscriptionConfirmed.entries.data.entries).sort()).toEqual(
       Object.keys(obj(obj(obj(confirmed.properties).data).properties)).sort(),
     );
-    const list = operations(doc).find((o) => o.path === '/v1/admin/subscriptions');
-    const limit = (list?.op.parameters as Json[]).find((p) => p.name === 'limit');
+    const parameters = operations(doc).find((o) => o.path === '/v1/admin/subscriptions')?.op.parameters;
+    const limit = (Array.isArray(parameters) ? parameters : []).map(obj).find((p) => p.name === 'limit');
     expect(limit).toMatchObject({
       in: 'query',
       required: false,

@@ -10,7 +10,7 @@ import { at, confirmed, uid } from '../support/worker';
  * Readings and token expiry are account-wide, so each test has a lane: its own emulator account.
  */
 
-const LIST = TEST_LISTS[2]!.id;
+const LIST = TEST_LISTS[2].id;
 
 describe('unconfirmed provider behaviour: every reading', () => {
   let lane: Lane | undefined;

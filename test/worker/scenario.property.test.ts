@@ -2,6 +2,7 @@ import { extraSetting } from '../support/env';
 import { env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { beforeAll, describe, it } from 'vitest';
+import { defined } from '../support/defined';
 import { allSettled, checkUser, type Profile, recipientsOf, type ScenarioEvent, toPortalEvent } from '../support/model';
 import { TEST_LISTS } from '../support/settings';
 import { mapNewsletter, postEvent, uid } from '../support/worker';
@@ -12,7 +13,7 @@ import { mapNewsletter, postEvent, uid } from '../support/worker';
  * emulator against an independent model.
  */
 
-const LISTS = [TEST_LISTS[0]!.id, TEST_LISTS[1]!.id];
+const LISTS: [string, string] = [TEST_LISTS[0].id, TEST_LISTS[1].id];
 // `npm test` runs a fixed seed; PROPERTY_RUNS / PROPERTY_SEED explore further (fast-check prints
 // the seed and path of a failure, to replay it).
 const RUNS = Number(extraSetting(env, 'PROPERTY_RUNS') ?? 40);
@@ -35,11 +36,11 @@ const scenario = fc.record({
 });
 
 describe('any order, any repetition', () => {
-  const newsletters = [uid('prop-a'), uid('prop-b')];
-  const lists: Record<string, string> = { [newsletters[0]!]: LISTS[0]!, [newsletters[1]!]: LISTS[1]! };
+  const newsletters: [string, string] = [uid('prop-a'), uid('prop-b')];
+  const lists: Record<string, string> = { [newsletters[0]]: LISTS[0], [newsletters[1]]: LISTS[1] };
   beforeAll(async () => {
-    await mapNewsletter(newsletters[0]!, LISTS[0]!);
-    await mapNewsletter(newsletters[1]!, LISTS[1]!);
+    await mapNewsletter(newsletters[0], LISTS[0]);
+    await mapNewsletter(newsletters[1], LISTS[1]);
   });
 
   it(
@@ -52,10 +53,10 @@ describe('any order, any repetition', () => {
           const base = Date.now() - 10 * 60_000;
           const events: ScenarioEvent[] = [];
           steps.forEach((s, i) => {
-            const userId = users[s.user]!;
-            const newsletterId = newsletters[s.newsletter]!;
+            const userId = defined(users[s.user], `user ${s.user}`);
+            const newsletterId = defined(newsletters[s.newsletter], `newsletter ${s.newsletter}`);
             const profile: Profile = {
-              email: pool(userId)[s.email]!,
+              email: defined(pool(userId)[s.email], `email ${s.email}`),
               ...(s.firstName ? { firstName: s.firstName } : {}),
               ...(s.gender ? { gender: s.gender } : {}),
             };
@@ -77,11 +78,11 @@ describe('any order, any repetition', () => {
           const deliveries = events.map((e, i) => ({
             id: uid('evt'),
             body: toPortalEvent(e),
-            key: order[i % order.length]! + i * 1e-9,
+            key: defined(order[i % order.length], 'an order key') + i * 1e-9,
           }));
           deliveries.sort((a, b) => a.key - b.key);
           for (const r of repeats) {
-            const original = deliveries[r.index % deliveries.length]!;
+            const original = defined(deliveries[r.index % deliveries.length], 'the delivery to repeat');
             // A redelivery of the same id, or the portal sending the same event again under a new id.
             deliveries.push({ ...original, id: r.sameId ? original.id : uid('evt') });
           }

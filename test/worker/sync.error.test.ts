@@ -5,12 +5,13 @@ import { createDb } from '../../src/db/client';
 import { handleQueue } from '../../src/handlers';
 import { storeEvents } from '../../src/intake/store-events';
 import { sweepPending } from '../../src/push/sweep';
+import { defined } from '../support/defined';
 import { emulator } from '../support/emulator';
 import { openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid, waitFor } from '../support/worker';
 
-const LIST = TEST_LISTS[2]!.id;
+const LIST = TEST_LISTS[2].id;
 
 describe('retries that end', () => {
   const newsletterId = uid('retry');
@@ -99,8 +100,8 @@ describe('retries that end', () => {
       const delays = rounds.map((r) => r.retried.map((m) => m.delaySeconds ?? 0));
       expect(delays.map((d) => d.length)).toEqual([1, 1, 1, 0]);
       for (const [i, window] of [10, 20, 30].entries()) {
-        expect(delays[i]![0]).toBeGreaterThanOrEqual(window / 2);
-        expect(delays[i]![0]).toBeLessThanOrEqual(window);
+        expect(delays[i]?.[0]).toBeGreaterThanOrEqual(window / 2);
+        expect(delays[i]?.[0]).toBeLessThanOrEqual(window);
       }
       expect(rounds.at(-1)?.acked).toHaveLength(1);
     } finally {
@@ -171,22 +172,28 @@ describe('queue bodies', () => {
           occurredAt: at(1000),
           data: { userId: u, email: `${u}@example.com`, firstName: 'Neu' },
         });
-      const [first, second, ...rest] = await lane.drain();
+      const [firstRound, secondRound, ...rest] = await lane.drain();
       expect(rest).toEqual([]);
-      expect(first!.messages).toHaveLength(3);
-      const idOf = async (u: string) => (await lane.subscriber(u))!.subscriptions[0]!.subscriptionId;
+      const first = defined(firstRound, 'a first queue round');
+      const second = defined(secondRound, 'a second queue round');
+      expect(first.messages).toHaveLength(3);
+      const idOf = async (u: string) =>
+        defined((await lane.subscriber(u))?.subscriptions[0], `a subscription of ${u}`).subscriptionId;
       const ids = { done: await idOf(done), refused: await idOf(refused), later: await idOf(later) };
       const messageFor = (subscriptionId: string) =>
-        first!.messages.find((m) => (m.body as { subscriptionId: string }).subscriptionId === subscriptionId)!.id;
-      expect(first!.acked.sort()).toEqual([messageFor(ids.done), messageFor(ids.refused)].sort());
-      expect(first!.retried).toHaveLength(1);
-      expect(first!.retried[0]?.id).toBe(messageFor(ids.later));
+        defined(
+          first.messages.find((m) => (m.body as { subscriptionId: string }).subscriptionId === subscriptionId),
+          `the message for ${subscriptionId}`,
+        ).id;
+      expect(first.acked.sort()).toEqual([messageFor(ids.done), messageFor(ids.refused)].sort());
+      expect(first.retried).toHaveLength(1);
+      expect(first.retried[0]?.id).toBe(messageFor(ids.later));
       // The first retry's window is the base, 10 s, with equal jitter: at least half of it.
-      expect(first!.retried[0]?.delaySeconds).toBeGreaterThanOrEqual(5);
-      expect(first!.retried[0]?.delaySeconds).toBeLessThanOrEqual(10);
-      expect(second!.messages.map((m) => m.attempts)).toEqual([2]);
+      expect(first.retried[0]?.delaySeconds).toBeGreaterThanOrEqual(5);
+      expect(first.retried[0]?.delaySeconds).toBeLessThanOrEqual(10);
+      expect(second.messages.map((m) => m.attempts)).toEqual([2]);
       expect(await lane.emulator.find(LIST, `${done}@example.com`)).toMatchObject({ first_name: 'Neu' });
-      expect(second!.acked).toEqual([messageFor(ids.later)]);
+      expect(second.acked).toEqual([messageFor(ids.later)]);
       expect((await lane.subscriber(later))?.subscriptions[0]?.transfer).toMatchObject({
         status: 'synced',
         attempts: 2,

@@ -1,10 +1,11 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../support/defined';
 import { emulator } from '../support/emulator';
 import { type Lane, openLane } from '../support/lane';
 import { TEST_LISTS } from '../support/settings';
 import { admin, at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid } from '../support/worker';
 
-const LIST = TEST_LISTS[0]!.id;
+const LIST = TEST_LISTS[0].id;
 
 describe('a confirmed subscription travels to Newsletter2Go', () => {
   const newsletterId = uid('weekly');
@@ -57,21 +58,22 @@ describe('the login to Newsletter2Go', () => {
   });
 
   async function open() {
-    lane = await openLane();
+    const opened = await openLane();
+    lane = opened;
     const newsletterId = uid('login');
-    await lane.mapNewsletter(newsletterId, LIST);
+    await opened.mapNewsletter(newsletterId, LIST);
     const seed = async (n: number) => {
       const users = Array.from({ length: n }, () => uid('u'));
       for (const u of users)
-        expect((await lane!.postEvent(confirmed(u, newsletterId, `${u}@example.com`, {}, at()))).status).toBe(202);
+        expect((await opened.postEvent(confirmed(u, newsletterId, `${u}@example.com`, {}, at()))).status).toBe(202);
       return users;
     };
-    return { lane, seed };
+    return { lane: opened, seed };
   }
 
   it('logs in once and reuses the stored token for many transfers', async () => {
     const { lane, seed } = await open();
-    await lane.settled((await seed(1))[0]!); // a token exists after the first transfer
+    await lane.settled(defined((await seed(1))[0], 'a seeded user')); // a token exists after the first transfer
     await lane.emulator.clearLog();
     const users = await seed(5);
     // One consumer invocation per transfer, as separate queue batches would be.
@@ -84,11 +86,11 @@ describe('the login to Newsletter2Go', () => {
 
   it('logs in again after the provider expired every token, then succeeds', async () => {
     const { lane, seed } = await open();
-    await lane.settled((await seed(1))[0]!);
+    await lane.settled(defined((await seed(1))[0], 'a seeded user'));
     await lane.emulator.expireTokens({ access: true, refresh: true });
     await lane.emulator.clearLog();
     const [userId] = await seed(1);
-    const view = await lane.settled(userId!);
+    const view = await lane.settled(defined(userId, 'a seeded user'));
     expect(view.subscriptions[0]?.transfer).toMatchObject({ status: 'synced', attempts: 1 });
     const { entries } = await lane.emulator.log();
     const oauth = entries.filter((e) => e.path.startsWith('/oauth'));

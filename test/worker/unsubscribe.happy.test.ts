@@ -13,7 +13,7 @@ import {
 } from '../support/unsubscribe';
 import { mapNewsletter, postEvent, settled, subscriber, uid, waitFor } from '../support/worker';
 
-const [A, B, C] = TEST_LISTS.map((l) => l.id) as [string, string, string];
+const [A, B, C] = [TEST_LISTS[0].id, TEST_LISTS[1].id, TEST_LISTS[2].id];
 
 describe('the reader unsubscribes by link', () => {
   const weekly = uid('weekly');

@@ -3,7 +3,7 @@ import { emulator } from '../support/emulator';
 import { TEST_LISTS } from '../support/settings';
 import { at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid } from '../support/worker';
 
-const [A, B] = [TEST_LISTS[0]!.id, TEST_LISTS[1]!.id];
+const [A, B] = [TEST_LISTS[0].id, TEST_LISTS[1].id];
 const updated = (userId: string, email: string, extra: Record<string, unknown> = {}, occurredAt = at(1000)) => ({
   type: 'subscriber.updated',
   occurredAt,
