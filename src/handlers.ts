@@ -1,7 +1,7 @@
 import type { Config } from './config';
 import { createDb, type Db } from './db/client';
 import { pruneLogs } from './intake/retention';
-import { describeError, log } from './lib/log';
+import { describeError, escaping, log } from './lib/log';
 import { deliverDueNotices, deliverNotices } from './notify/deliver';
 import { consumeBatch, consumeDeadLetters } from './push/queue-consumer';
 import { sweepPending } from './push/sweep';
@@ -11,12 +11,20 @@ import { createProvider } from './wiring';
 /** Queue and cron entry points, kept apart from the wiring so tests can call them directly. */
 
 export async function handleQueue(config: Config, batch: MessageBatch<unknown>): Promise<void> {
-  if (batch.queue === config.DEAD_LETTER_QUEUE) return consumeDeadLetters(config, batch);
-  return consumeBatch(config, batch, {
-    provider: createProvider,
-    notice: deliverNotices,
-    reconcile: (cfg, db, runId) => reconcileHandler(cfg, db, createProvider(cfg, db), runId),
-  });
+  try {
+    if (batch.queue === config.DEAD_LETTER_QUEUE) return await consumeDeadLetters(config, batch);
+    return await consumeBatch(config, batch, {
+      provider: createProvider,
+      notice: deliverNotices,
+      reconcile: (cfg, db, runId) => reconcileHandler(cfg, db, createProvider(cfg, db), runId),
+    });
+  } catch (error) {
+    // Throwing is what has the queue deliver the batch again; what is thrown reaches the log.
+    throw escaping('queue batch failed; it is delivered again', error, {
+      queue: batch.queue,
+      messages: batch.messages.length,
+    });
+  }
 }
 
 export type Job = (config: Config, db: Db, cron: string) => Promise<Record<string, number | string | null>>;

@@ -5,7 +5,6 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stripVTControlCharacters } from 'node:util';
 import { first, provide, readDevVars, resolveSettings, writeEnvFile } from './dev-vars.mjs';
 import { startLibsqlServer } from './libsql-server/server.mjs';
 import { migrateDatabase } from './migrate.mjs';
@@ -13,7 +12,7 @@ import { DEFAULTS as EMULATOR, startEmulator } from './n2g-emulator/emulator.mjs
 import { startPortalReceiver } from './portal-receiver.mjs';
 import { checkPorts } from './ports.mjs';
 import { freePort, killGroupNow, spawnGroup, stopGroup, waitForHttp } from './processes.mjs';
-import { cronTimer, wranglerArgs, wranglerEnv } from './wrangler-dev.mjs';
+import { cronTimer, wranglerArgs, wranglerEnv, wranglerLine } from './wrangler-dev.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export { SCHEDULED_CRON } from './wrangler-dev.mjs';
@@ -130,14 +129,15 @@ export async function startStack(options = {}) {
     cleanups.push(() => rmSync(envFile, { force: true }));
 
     /** @type {string[]} the last lines, shown when wrangler gives up */ const tail = [];
+    const wranglerLogDir = join(workDir, 'wrangler-logs');
     const wrangler = spawnGroup(
       join(root, 'node_modules', '.bin', 'wrangler'),
       wranglerArgs({ workerPort, inspectorPort: await freePort(), envFile, stateDir: join(workDir, 'wrangler-state') }),
       {
         cwd: root,
-        env: wranglerEnv(process.env),
+        env: wranglerEnv(process.env, wranglerLogDir),
         onLine: (raw) => {
-          const line = stripVTControlCharacters(raw); // wrangler colours some lines regardless
+          const line = wranglerLine(raw);
           tail.push(line);
           if (tail.length > 30) tail.shift();
           say('worker', line);
@@ -174,6 +174,8 @@ export async function startStack(options = {}) {
       notes,
       health,
       wranglerPid: pgid,
+      /** Where wrangler writes its debug log file (removed on stop when ephemeral). */
+      wranglerLogDir,
       scheduleSeconds,
       /** Settles when wrangler exits, by stop() or on its own. */
       workerExited: wrangler.exited,

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 // How the local stack runs `wrangler dev`: local mode on 127.0.0.1, settings from one merged
 // env file (never on the command line, where `ps` would show secrets), state under the stack's
 // own directory so two stacks (npm start and a test) do not share it.
@@ -26,11 +27,14 @@ export function wranglerArgs({ workerPort, inspectorPort, envFile, stateDir }) {
  * The environment wrangler runs in. With `--env-file` wrangler ignores .dev.vars; it would
  * also add the whole process environment as worker secrets if CLOUDFLARE_INCLUDE_PROCESS_ENV
  * were set, so that is pinned off: the env file is the single source.
- * @param {NodeJS.ProcessEnv} env
+ * @param {NodeJS.ProcessEnv} env @param {string} logDir
  */
-export function wranglerEnv(env) {
+export function wranglerEnv(env, logDir) {
   return {
     ...env,
+    // wrangler's debug log file (under ~/.config/.wrangler/logs by default) keeps what it
+    // printed, so it stays with the stack's other state and goes with an ephemeral stack.
+    WRANGLER_LOG_PATH: logDir,
     CLOUDFLARE_INCLUDE_PROCESS_ENV: 'false',
     CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: 'true',
     WRANGLER_SEND_METRICS: 'false',
@@ -40,6 +44,17 @@ export function wranglerEnv(env) {
     FORCE_COLOR: '0',
     NO_COLOR: '1',
   };
+}
+
+/**
+ * One line of wrangler's output as the stack shows it: colours removed (wrangler colours some
+ * lines regardless), and in wrangler's own request log the token of an unsubscribe link, a
+ * reader's capability, replaced by `{token}`: `[wrangler:info] GET /u/{token} 200 OK (21ms)`.
+ * @param {string} raw
+ */
+export function wranglerLine(raw) {
+  const plain = stripVTControlCharacters(raw); // wrangler colours some lines regardless
+  return plain.replace(/^(\[wrangler:info\] [A-Z]+ \/u\/)\S+/, '$1{token}');
 }
 
 /** The cron the timer fires: the worker's every-5-minutes schedule (sweep, notices, pruning). */

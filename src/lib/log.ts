@@ -28,3 +28,20 @@ export function describeError(error: unknown): string {
   const cause = error.cause instanceof Error ? ` (cause: ${error.cause.name}: ${clean(error.cause.message)})` : '';
   return `${error.name}: ${clean(error.message)}${cause}`;
 }
+
+/** What a handler throws in place of an error it could not handle (see `escaping`). */
+export class HandlerError extends Error {
+  override readonly name = 'HandlerError';
+}
+
+/**
+ * For an error about to leave a handler (a queue batch re-thrown so the queue delivers it
+ * again): logs it, and returns what to throw instead. The runtime prints an uncaught error's
+ * message in a line of its own, and drizzle's message lists the statement's bound parameters;
+ * the replacement says only what `describeError` says.
+ */
+export function escaping(msg: string, error: unknown, fields: Fields = {}): HandlerError {
+  const description = describeError(error);
+  log.error(msg, { ...fields, error: description });
+  return new HandlerError(`${msg}: ${description}`);
+}
