@@ -1,4 +1,3 @@
-import { asWorkerEnv } from './env';
 import {
   createExecutionContext,
   createMessageBatch,
@@ -11,6 +10,7 @@ import { inject } from 'vitest';
 import { getConfig } from '../../src/config';
 import worker from '../../src/index';
 import { type EmulatorSettings, emulatorAt } from './emulator';
+import { asWorkerEnv } from './env';
 import { clientFor, type SubscriberJson } from './worker';
 
 /**

@@ -1,6 +1,6 @@
-import { asWorkerEnv } from '../support/env';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, getConfig } from '../../src/config';
+import { asWorkerEnv } from '../support/env';
 
 /** The settings checks that span more than one value, or carry a contract minimum. */
 

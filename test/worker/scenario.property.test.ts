@@ -1,8 +1,8 @@
-import { extraSetting } from '../support/env';
 import { env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { beforeAll, describe, it } from 'vitest';
 import { defined } from '../support/defined';
+import { extraSetting } from '../support/env';
 import { allSettled, checkUser, type Profile, recipientsOf, type ScenarioEvent, toPortalEvent } from '../support/model';
 import { TEST_LISTS } from '../support/settings';
 import { mapNewsletter, postEvent, uid } from '../support/worker';

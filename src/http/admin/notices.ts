@@ -1,9 +1,7 @@
 import { Hono } from 'hono';
-import * as v from 'valibot';
 import { problems } from '../../lib/problem';
 import { retryFailedNotices, retryNotice } from '../../notify/retry';
 import { NoticeId, NoticesRetryBody } from '../../schemas/admin-requests';
-import { UserId } from '../../schemas/events';
 import type { AppEnv } from '../context';
 import { jsonBody, pathParams } from './body';
 

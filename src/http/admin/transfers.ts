@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
-import * as v from 'valibot';
+import type * as v from 'valibot';
 import { failedOf, repush } from '../../push/repush';
 import type { RetryMany } from '../../schemas/admin';
 import { TransfersRetryBody } from '../../schemas/admin-requests';
-import { NewsletterId } from '../../schemas/events';
 import type { AppEnv } from '../context';
 import { jsonBody } from './body';
 
