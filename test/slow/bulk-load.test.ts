@@ -2,6 +2,7 @@ import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defined } from '../support/defined';
 import { emulator } from '../support/emulator';
+import { extraSetting } from '../support/env';
 import { allSettled } from '../support/model';
 import { TEST_LISTS } from '../support/settings';
 import { confirmed, mapNewsletter, signedRequest, subscriber, uid } from '../support/worker';
@@ -25,7 +26,7 @@ describe('bulk load', () => {
   });
 
   it('loads a subscriber base with far fewer provider calls than events (array upserts per list)', async () => {
-    const size = Number((env as Record<string, unknown>).LOAD_SUBSCRIBERS ?? 300);
+    const size = Number(extraSetting(env, 'LOAD_SUBSCRIBERS') ?? 300);
     const users = Array.from({ length: size }, () => uid('load'));
     await emulator.clearLog();
     const started = Date.now();

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulator } from '../support/emulator';
+import { extraSetting } from '../support/env';
 import { allSettled, checkUser, recipientsOf, toPortalEvent } from '../support/model';
 import { buildScenario, deliveries } from '../support/scenario';
 import { TEST_LISTS } from '../support/settings';
@@ -13,8 +14,8 @@ import { mapNewsletter, postEvent, uid } from '../support/worker';
  * state, with no duplicate recipient. `npm run drill` runs the same with 2,000+ events.
  */
 
-const EVENTS = Number((env as Record<string, unknown>).DRILL_EVENTS ?? 300);
-const SEED = Number((env as Record<string, unknown>).DRILL_SEED ?? 30);
+const EVENTS = Number(extraSetting(env, 'DRILL_EVENTS') ?? 300);
+const SEED = Number(extraSetting(env, 'DRILL_SEED') ?? 30);
 const LISTS: [string, string] = [TEST_LISTS[0].id, TEST_LISTS[1].id];
 
 describe(`${EVENTS} events under a 30% fault rate`, () => {
