@@ -1,7 +1,7 @@
-import { inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from './client';
 import { fromExcluded } from './excluded';
-import { subscriptions } from './schema';
+import { newsletters, subscriptions } from './schema';
 
 /**
  * Subscriptions as desired state: what intake writes, what the unsubscribe link and the admin
@@ -48,4 +48,45 @@ export function upsertToPush(db: Executor, rows: NewSubscription[]) {
 /** Upserts rows whose change the provider need not hear of: version and transfer stay. */
 export function upsertKeepingTransfer(db: Executor, rows: NewSubscription[]) {
   return db.insert(subscriptions).values(rows).onConflictDoUpdate({ target: subscriptions.id, set: desired });
+}
+
+export function subscriptionById(db: Executor, id: string) {
+  return db.select().from(subscriptions).where(eq(subscriptions.id, id));
+}
+
+export function subscriptionsOfUser(db: Executor, userId: string) {
+  return db.select().from(subscriptions).where(eq(subscriptions.userId, userId));
+}
+
+/** The subscription with its newsletter's name (null when unnamed or unmapped). */
+export function findWithNewsletterName(db: Executor, id: string) {
+  return db
+    .select({ s: subscriptions, name: newsletters.name })
+    .from(subscriptions)
+    .leftJoin(newsletters, eq(newsletters.newsletterId, subscriptions.newsletterId))
+    .where(eq(subscriptions.id, id))
+    .limit(1);
+}
+
+/** Those among `ids` whose current state is a cancellation by the unsubscribe link. */
+export function cancelledByLink(db: Executor, ids: string[]) {
+  return db
+    .select()
+    .from(subscriptions)
+    .where(
+      and(
+        inArray(subscriptions.id, ids),
+        eq(subscriptions.state, 'unsubscribed'),
+        eq(subscriptions.stateBy, 'unsubscribe-link'),
+      ),
+    );
+}
+
+/** When the oldest pending transfer became pending (ms), or null when none is. */
+export async function oldestPendingSince(db: Executor): Promise<number | null> {
+  const [row] = await db
+    .select({ oldest: sql<number | null>`min(${subscriptions.pendingSince})` })
+    .from(subscriptions)
+    .where(eq(subscriptions.transferStatus, 'pending'));
+  return row?.oldest ?? null;
 }
