@@ -58,6 +58,11 @@ export function subscriptionsOfUser(db: Executor, userId: string) {
   return db.select().from(subscriptions).where(eq(subscriptions.userId, userId));
 }
 
+/** Whose subscription it is. */
+export function findOwner(db: Executor, id: string) {
+  return db.select({ userId: subscriptions.userId }).from(subscriptions).where(eq(subscriptions.id, id)).limit(1);
+}
+
 /** The subscription with its newsletter's name (null when unnamed or unmapped). */
 export function findWithNewsletterName(db: Executor, id: string) {
   return db
