@@ -1,7 +1,8 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { SelectedFields } from 'drizzle-orm/sqlite-core';
 import type { Executor } from './client';
 import { fromExcluded } from './excluded';
-import { newsletters, subscriptions } from './schema';
+import { newsletters, type SubscriptionState, subscribers, subscriptions, type TransferStatus } from './schema';
 
 /**
  * Subscriptions as desired state: what intake writes, what the unsubscribe link and the admin
@@ -63,14 +64,17 @@ export function findOwner(db: Executor, id: string) {
   return db.select({ userId: subscriptions.userId }).from(subscriptions).where(eq(subscriptions.id, id)).limit(1);
 }
 
+/** Subscriptions with columns of their newsletter's mapping (null where unmapped). */
+function withNewsletter<F extends SelectedFields>(db: Executor, fields: F) {
+  return db
+    .select(fields)
+    .from(subscriptions)
+    .leftJoin(newsletters, eq(newsletters.newsletterId, subscriptions.newsletterId));
+}
+
 /** The subscription with its newsletter's name (null when unnamed or unmapped). */
 export function findWithNewsletterName(db: Executor, id: string) {
-  return db
-    .select({ s: subscriptions, name: newsletters.name })
-    .from(subscriptions)
-    .leftJoin(newsletters, eq(newsletters.newsletterId, subscriptions.newsletterId))
-    .where(eq(subscriptions.id, id))
-    .limit(1);
+  return withNewsletter(db, { s: subscriptions, name: newsletters.name }).where(eq(subscriptions.id, id)).limit(1);
 }
 
 /** Those among `ids` whose current state is a cancellation by the unsubscribe link. */
@@ -85,6 +89,64 @@ export function cancelledByLink(db: Executor, ids: string[]) {
         eq(subscriptions.stateBy, 'unsubscribe-link'),
       ),
     );
+}
+
+export function findUserSubscription(db: Executor, userId: string, newsletterId: string) {
+  return db
+    .select({ id: subscriptions.id, status: subscriptions.transferStatus })
+    .from(subscriptions)
+    .where(and(eq(subscriptions.userId, userId), eq(subscriptions.newsletterId, newsletterId)))
+    .limit(1);
+}
+
+/** A user's subscriptions with their mapped list, by newsletter id. */
+export function subscriptionsOfUserWithList(db: Executor, userId: string) {
+  return withNewsletter(db, { s: subscriptions, listId: newsletters.listId })
+    .where(eq(subscriptions.userId, userId))
+    .orderBy(subscriptions.newsletterId);
+}
+
+export interface SubscriptionFilter {
+  status?: TransferStatus | undefined;
+  state?: SubscriptionState | undefined;
+  newsletterId?: string | undefined;
+  /** An address, or a prefix ending in `*`; case-insensitive. */
+  email?: string | undefined;
+  /** Keyset paging: only ids after this one. */
+  after?: string | undefined;
+}
+
+/** Subscriptions matching the filter with their mapped list, by id. */
+export function listSubscriptions(db: Executor, filter: SubscriptionFilter, limit: number) {
+  return withNewsletter(db, { s: subscriptions, listId: newsletters.listId })
+    .leftJoin(subscribers, eq(subscribers.userId, subscriptions.userId))
+    .where(
+      and(
+        filter.status ? eq(subscriptions.transferStatus, filter.status) : undefined,
+        filter.state ? eq(subscriptions.state, filter.state) : undefined,
+        filter.newsletterId ? eq(subscriptions.newsletterId, filter.newsletterId) : undefined,
+        filter.email ? emailMatches(filter.email) : undefined,
+        filter.after ? gt(subscriptions.id, filter.after) : undefined,
+      ),
+    )
+    .orderBy(asc(subscriptions.id))
+    .limit(limit);
+}
+
+/** Exact or prefix, case-insensitive, as a range on lower(email) so its index serves it. */
+function emailMatches(pattern: string) {
+  const email = sql`lower(${subscribers.email})`;
+  if (!pattern.endsWith('*')) return sql`${email} = lower(${pattern})`;
+  const prefix = pattern.slice(0, -1);
+  // U+10FFFF sorts after every character, so [prefix, prefix + U+10FFFF) is "starts with prefix".
+  return sql`${email} >= lower(${prefix}) and ${email} < lower(${prefix}) || char(1114111)`;
+}
+
+export function countByStateAndStatus(db: Executor) {
+  return db
+    .select({ state: subscriptions.state, status: subscriptions.transferStatus, n: sql<number>`count(*)` })
+    .from(subscriptions)
+    .groupBy(subscriptions.state, subscriptions.transferStatus);
 }
 
 /** When the oldest pending transfer became pending (ms), or null when none is. */
