@@ -5,7 +5,7 @@ import { type EventLogEntry, eventLog } from './schema';
 /** The append-only timeline (see schema.ts): written by every area, read by the admin views. */
 
 export type { EventLogEntry };
-export type LoggedEntry = typeof eventLog.$inferSelect;
+export type EventLogRow = typeof eventLog.$inferSelect;
 
 export function insertLogEntries(db: Executor, rows: EventLogEntry[]) {
   return db.insert(eventLog).values(rows);

@@ -4,7 +4,7 @@ import { receivedEvents } from './schema';
 
 /** Idempotency records: one row per accepted `webhook-id`, with the first answer given. */
 
-export type NewReceivedEvent = typeof receivedEvents.$inferInsert;
+type NewReceivedEvent = typeof receivedEvents.$inferInsert;
 
 /** Inserts the records; an id already stored is skipped, and only the new ones come back. */
 export function insertReceived(db: Executor, rows: NewReceivedEvent[]) {

@@ -2,7 +2,7 @@ import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Executor } from './client';
 import { eventLog, reconciliationFindings, subscriptions } from './schema';
 
-export const SCRUBBED = '[deleted]';
+const SCRUBBED = '[deleted]';
 
 /**
  * The statements that remove a deleted user's address from every table that may still quote

@@ -5,8 +5,7 @@ import { subscribers } from './schema';
 
 /** Portal users' profiles, ordered by their own `occurredAt` clock (see schema.ts). */
 
-export type Subscriber = typeof subscribers.$inferSelect;
-export type NewSubscriber = typeof subscribers.$inferInsert;
+type NewSubscriber = typeof subscribers.$inferInsert;
 
 export function findSubscriber(db: Executor, userId: string) {
   return db.select().from(subscribers).where(eq(subscribers.userId, userId)).limit(1);

@@ -9,7 +9,7 @@ import { subscriptions } from './schema';
  * meanwhile, the row stays pending for the newer version's own push.
  */
 
-export interface Versioned {
+interface Versioned {
   id: string;
   version: number;
 }

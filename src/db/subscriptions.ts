@@ -10,7 +10,8 @@ import { newsletters, type SubscriptionState, subscribers, subscriptions, type T
  */
 
 export type { Subscription } from './schema';
-export type NewSubscription = typeof subscriptions.$inferInsert;
+
+type NewSubscription = typeof subscriptions.$inferInsert;
 
 export function subscriptionsOfUsers(db: Executor, userIds: string[]) {
   return db.select().from(subscriptions).where(inArray(subscriptions.userId, userIds));
@@ -106,7 +107,7 @@ export function subscriptionsOfUserWithList(db: Executor, userId: string) {
     .orderBy(subscriptions.newsletterId);
 }
 
-export interface SubscriptionFilter {
+interface SubscriptionFilter {
   status?: TransferStatus | undefined;
   state?: SubscriptionState | undefined;
   newsletterId?: string | undefined;
