@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { SessionStore, StoredSession } from '../ports/token-store';
-import type { Db } from './client';
+import type { Db, Executor } from './client';
 import { providerSessions } from './schema';
 
 /** The provider login, shared by every isolate through the database. */
@@ -49,4 +49,9 @@ export function dbSessionStore(db: Db, provider: string): SessionStore {
       await db.update(providerSessions).set({ lockUntil: sql`NULL` }).where(row);
     },
   };
+}
+
+/** The stored login of one provider, for the stats (the adapter goes through the store above). */
+export function findSession(db: Executor, provider: string) {
+  return db.select().from(providerSessions).where(eq(providerSessions.provider, provider)).limit(1);
 }

@@ -1,8 +1,7 @@
-import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
-import { receivedEvents } from '../db/schema';
+import { findReceived } from '../db/received-events';
 import { type IncomingEvent, storeEvents } from '../intake/store-events';
 import { eventDigest } from '../lib/canonical-json';
 import { sha256Hex } from '../lib/encoding';
@@ -35,7 +34,7 @@ export const eventsApp = new Hono<AppEnv>()
     // Unparsable bodies are never stored, so their raw digest can only mismatch a stored one.
     const bodyHash = json.ok ? await eventDigest(json.value) : await sha256Hex(raw);
 
-    const [known] = await db.select().from(receivedEvents).where(eq(receivedEvents.eventId, eventId)).limit(1);
+    const [known] = await findReceived(db, eventId);
     if (known) return answerKnown(known.bodyHash === bodyHash, eventId, known.responseBody);
 
     if (!json.ok) throw problems.badRequest('The body is not valid UTF-8 JSON.');

@@ -1,7 +1,6 @@
-import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type * as v from 'valibot';
-import { subscriptions } from '../db/schema';
+import { oldestPendingSince } from '../db/subscriptions';
 import { describeError, log } from '../lib/log';
 import { ProviderError } from '../ports/provider-errors';
 import type { Health } from '../schemas/common';
@@ -17,11 +16,8 @@ export const healthApp = new Hono<AppEnv>().get('/', async (c) => {
   const checks: v.InferOutput<typeof Health>['checks'] = { database: { ok: false }, provider: { ok: false } };
   let oldestPendingAgeSeconds: number | null = null;
   try {
-    const [row] = await db
-      .select({ oldest: sql<number | null>`min(${subscriptions.pendingSince})` })
-      .from(subscriptions)
-      .where(sql`${subscriptions.transferStatus} = 'pending'`);
-    oldestPendingAgeSeconds = row?.oldest ? Math.round((Date.now() - row.oldest) / 1000) : null;
+    const oldest = await oldestPendingSince(db);
+    oldestPendingAgeSeconds = oldest ? Math.round((Date.now() - oldest) / 1000) : null;
     checks.database = { ok: true };
   } catch (error) {
     log.error('health: database check failed', { error: describeError(error) });

@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { eventLog, receivedEvents } from '../db/schema';
+import { deleteLogEntriesBefore } from '../db/event-log';
+import { deleteReceivedBefore } from '../db/received-events';
 
 /** Rows one statement deletes: keeps each write short, so intake never waits long behind it. */
 const CHUNK = 5000;
@@ -15,16 +15,8 @@ const MAX_CHUNKS = 20;
  */
 export async function pruneLogs(config: Pick<Config, 'LOG_RETENTION_DAYS'>, db: Db, now = Date.now()) {
   const cutoff = now - config.LOG_RETENTION_DAYS * 86_400_000;
-  const eventLogRows = await inChunks(() =>
-    db.run(
-      sql`delete from ${eventLog} where ${eventLog.id} in (select ${eventLog.id} from ${eventLog} where ${eventLog.at} < ${cutoff} limit ${CHUNK})`,
-    ),
-  );
-  const receivedRows = await inChunks(() =>
-    db.run(
-      sql`delete from ${receivedEvents} where ${receivedEvents.eventId} in (select ${receivedEvents.eventId} from ${receivedEvents} where ${receivedEvents.receivedAt} < ${cutoff} limit ${CHUNK})`,
-    ),
-  );
+  const eventLogRows = await inChunks(() => deleteLogEntriesBefore(db, cutoff, CHUNK));
+  const receivedRows = await inChunks(() => deleteReceivedBefore(db, cutoff, CHUNK));
   return { eventLog: eventLogRows, receivedEvents: receivedRows };
 }
 

@@ -1,10 +1,5 @@
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { eventLog, reconciliationFindings, subscriptions } from '../db/schema';
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
-export const SCRUBBED = '[deleted]';
+import type { Executor } from '../db/client';
+import { scrubStatements } from '../db/scrub';
 
 /**
  * Removes what could still identify a deleted user locally. The timeline never stores
@@ -14,17 +9,6 @@ export const SCRUBBED = '[deleted]';
  * redelivery of an old event must still get its first answer (contract §1) for as long as the
  * record lives (LOG_RETENTION_DAYS, see retention.ts).
  */
-export async function scrubUser(tx: Tx | Db, userId: string, email: string | null): Promise<void> {
-  await tx.update(reconciliationFindings).set({ email: null }).where(eq(reconciliationFindings.userId, userId));
-  if (!email) return;
-  const replaced = (column: typeof eventLog.detail | typeof subscriptions.errorMessage) =>
-    sql`replace(replace(${column}, ${email}, ${SCRUBBED}), ${email.toLowerCase()}, ${SCRUBBED})`;
-  await tx
-    .update(eventLog)
-    .set({ detail: replaced(eventLog.detail) })
-    .where(and(eq(eventLog.userId, userId), isNotNull(eventLog.detail)));
-  await tx
-    .update(subscriptions)
-    .set({ errorMessage: replaced(subscriptions.errorMessage) })
-    .where(and(eq(subscriptions.userId, userId), isNotNull(subscriptions.errorMessage)));
+export async function scrubUser(tx: Executor, userId: string, email: string | null): Promise<void> {
+  for (const statement of scrubStatements(tx, userId, email)) await statement;
 }

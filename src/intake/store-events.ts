@@ -1,12 +1,12 @@
-import { inArray } from 'drizzle-orm';
 import { retryOnBusy } from '../db/busy';
-import type { Db } from '../db/client';
-import { type EventLogEntry, eventLog, receivedEvents } from '../db/schema';
+import type { Db, Tx } from '../db/client';
+import { type EventLogEntry, insertLogEntries } from '../db/event-log';
+import { insertReceived, receivedByIds } from '../db/received-events';
 import { chunks } from '../lib/chunks';
 import type { PortalEvent } from '../schemas/events';
 import { applyEvent, type EventSource } from './apply-event';
 import { scrubUser } from './scrub';
-import { applyDecision, loadUsers, newUser, type Tx, toUserState, writeUsers } from './user-rows';
+import { applyDecision, loadUsers, newUser, toUserState, writeUsers } from './user-rows';
 
 /**
  * Stores accepted events as desired state, in one transaction for a whole request (a single
@@ -47,20 +47,17 @@ async function storeOnce(db: Db, incoming: IncomingEvent[], now: number) {
       const unique = [...firsts.values()];
       const inserted = new Set<string>();
       for (const chunk of chunks(unique, 100)) {
-        const rows = await tx
-          .insert(receivedEvents)
-          .values(
-            chunk.map((e) => ({
-              eventId: e.eventId,
-              bodyHash: e.bodyHash,
-              userId: e.event.data.userId,
-              responseStatus: 202,
-              responseBody: JSON.stringify(acceptedBody(e.eventId)),
-              receivedAt: now,
-            })),
-          )
-          .onConflictDoNothing()
-          .returning({ eventId: receivedEvents.eventId });
+        const rows = await insertReceived(
+          tx,
+          chunk.map((e) => ({
+            eventId: e.eventId,
+            bodyHash: e.bodyHash,
+            userId: e.event.data.userId,
+            responseStatus: 202,
+            responseBody: JSON.stringify(acceptedBody(e.eventId)),
+            receivedAt: now,
+          })),
+        );
         for (const r of rows) inserted.add(r.eventId);
       }
       const earlier = await loadReceived(
@@ -126,7 +123,7 @@ async function storeOnce(db: Db, incoming: IncomingEvent[], now: number) {
       }
 
       const pushIds = await writeUsers(tx, [...users.values()], now);
-      for (const chunk of chunks(log, 100)) await tx.insert(eventLog).values(chunk);
+      for (const chunk of chunks(log, 100)) await insertLogEntries(tx, chunk);
       for (const d of deleted) await scrubUser(tx, d.userId, d.email);
       return { results, pushIds };
     },
@@ -141,7 +138,7 @@ export function acceptedBody(eventId: string) {
 async function loadReceived(tx: Tx, ids: string[]) {
   const out = new Map<string, { bodyHash: string; status: number; body: unknown }>();
   for (const chunk of chunks(ids, 100)) {
-    const rows = await tx.select().from(receivedEvents).where(inArray(receivedEvents.eventId, chunk));
+    const rows = await receivedByIds(tx, chunk);
     for (const r of rows)
       out.set(r.eventId, { bodyHash: r.bodyHash, status: r.responseStatus, body: JSON.parse(r.responseBody) });
   }

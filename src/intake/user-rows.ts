@@ -1,6 +1,6 @@
-import { inArray, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { subscribers, subscriptions } from '../db/schema';
+import type { Executor } from '../db/client';
+import { subscribersByIds, upsertSubscribers } from '../db/subscribers';
+import { subscriptionsOfUsers, upsertKeepingTransfer, upsertToPush } from '../db/subscriptions';
 import { chunks } from '../lib/chunks';
 import { randomAlnum } from '../lib/encoding';
 import type { Decision, SubscriberRow, SubscriptionRow, UserState } from './apply-event';
@@ -9,8 +9,6 @@ import type { Decision, SubscriberRow, SubscriptionRow, UserState } from './appl
  * The rows of the users one intake request touches: loaded once, changed in memory by each
  * event in request order, then written back with a few multi-row upserts.
  */
-
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** A user's rows as loaded, changed in memory by each event of the request, then written once. */
 export interface UserRows {
@@ -38,13 +36,13 @@ export interface UserRows {
   >;
 }
 
-export async function loadUsers(tx: Tx, userIds: string[]): Promise<Map<string, UserRows>> {
+export async function loadUsers(tx: Executor, userIds: string[]): Promise<Map<string, UserRows>> {
   const users = new Map<string, UserRows>();
   for (const chunk of chunks(userIds, 100)) {
-    for (const s of await tx.select().from(subscribers).where(inArray(subscribers.userId, chunk))) {
+    for (const s of await subscribersByIds(tx, chunk)) {
       users.set(s.userId, { userId: s.userId, subscriber: { ...s }, subscriberDirty: false, subs: new Map() });
     }
-    for (const s of await tx.select().from(subscriptions).where(inArray(subscriptions.userId, chunk))) {
+    for (const s of await subscriptionsOfUsers(tx, chunk)) {
       const user = users.get(s.userId) ?? newUser(users, s.userId);
       user.subs.set(s.newsletterId, { ...s, isNew: false, dirty: false, push: false });
     }
@@ -107,28 +105,11 @@ export function applyDecision(user: UserRows, decision: Decision, userId: string
 }
 
 /** Writes the changed rows with a few multi-row upserts; returns the ids to push. */
-export async function writeUsers(tx: Tx, users: UserRows[], now: number): Promise<string[]> {
+export async function writeUsers(tx: Executor, users: UserRows[], now: number): Promise<string[]> {
   const subscriberRows = users.flatMap((u) =>
     u.subscriberDirty && u.subscriber ? [{ userId: u.userId, ...u.subscriber, createdAt: now, updatedAt: now }] : [],
   );
-  for (const chunk of chunks(subscriberRows, 100)) {
-    await tx
-      .insert(subscribers)
-      .values(chunk)
-      .onConflictDoUpdate({
-        target: subscribers.userId,
-        set: {
-          email: sql`excluded.email`,
-          firstName: sql`excluded.first_name`,
-          lastName: sql`excluded.last_name`,
-          gender: sql`excluded.gender`,
-          profileAt: sql`excluded.profile_at`,
-          emailSince: sql`excluded.email_since`,
-          deletedAt: sql`excluded.deleted_at`,
-          updatedAt: sql`excluded.updated_at`,
-        },
-      });
-  }
+  for (const chunk of chunks(subscriberRows, 100)) await upsertSubscribers(tx, chunk);
   const changed = users.flatMap((u) => [...u.subs.values()].filter((s) => s.dirty));
   const rowOf = (s: (typeof changed)[number]) => ({
     id: s.id,
@@ -143,35 +124,8 @@ export async function writeUsers(tx: Tx, users: UserRows[], now: number): Promis
     createdAt: now,
     updatedAt: now,
   });
-  const common = {
-    state: sql`excluded.state`,
-    stateAt: sql`excluded.state_at`,
-    stateBy: sql`excluded.state_by`,
-    resubscribe: sql`excluded.resubscribe`,
-    lookupEmails: sql`excluded.lookup_email`,
-    updatedAt: sql`excluded.updated_at`,
-  };
   // Rows to push get a new version and start their transfer afresh; the others keep theirs.
-  for (const chunk of chunks(changed.filter((s) => s.push).map(rowOf), 100)) {
-    await tx
-      .insert(subscriptions)
-      .values(chunk)
-      .onConflictDoUpdate({
-        target: subscriptions.id,
-        set: {
-          ...common,
-          version: sql`${subscriptions.version} + 1`,
-          transferStatus: 'pending',
-          pendingSince: sql`excluded.updated_at`,
-          attempts: 0,
-          nextAttemptAt: null,
-          // A conflict stays until the portal changes the state it is about.
-          conflict: sql`CASE WHEN excluded.state <> ${subscriptions.state} THEN NULL ELSE ${subscriptions.conflict} END`,
-        },
-      });
-  }
-  for (const chunk of chunks(changed.filter((s) => !s.push).map(rowOf), 100)) {
-    await tx.insert(subscriptions).values(chunk).onConflictDoUpdate({ target: subscriptions.id, set: common });
-  }
+  for (const chunk of chunks(changed.filter((s) => s.push).map(rowOf), 100)) await upsertToPush(tx, chunk);
+  for (const chunk of chunks(changed.filter((s) => !s.push).map(rowOf), 100)) await upsertKeepingTransfer(tx, chunk);
   return changed.filter((s) => s.push).map((s) => s.id);
 }

@@ -1,6 +1,11 @@
-import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { newsletters, subscribers, subscriptions } from '../db/schema';
+import {
+  addressHolders,
+  clearLeases,
+  leasePendingRows,
+  pendingLeases,
+  subscriptionsForPush,
+} from '../db/subscriptions-push';
 import { chunks } from '../lib/chunks';
 import type { PlanInput } from './plan';
 
@@ -30,45 +35,26 @@ export async function leasePending(
   const unique = [...new Set(ids)];
   const leased: string[] = [];
   for (const chunk of chunks(unique, 100)) {
-    const rows = await db
-      .update(subscriptions)
-      .set({ leaseUntil: now + leaseMs })
-      .where(
-        and(
-          inArray(subscriptions.id, chunk),
-          eq(subscriptions.transferStatus, 'pending'),
-          or(isNull(subscriptions.leaseUntil), lte(subscriptions.leaseUntil, now)),
-        ),
-      )
-      .returning({ id: subscriptions.id });
+    const rows = await leasePendingRows(db, chunk, now, leaseMs);
     leased.push(...rows.map((r) => r.id));
   }
   const busy = new Map<string, number>();
   const others = unique.filter((id) => !leased.includes(id));
   for (const chunk of chunks(others, 100)) {
-    const rows = await db
-      .select({ id: subscriptions.id, leaseUntil: subscriptions.leaseUntil })
-      .from(subscriptions)
-      .where(and(inArray(subscriptions.id, chunk), eq(subscriptions.transferStatus, 'pending')));
+    const rows = await pendingLeases(db, chunk);
     for (const r of rows) busy.set(r.id, r.leaseUntil ?? now);
   }
   return { items: await loadItems(db, leased), busy };
 }
 
 export async function releaseLeases(db: Db, ids: string[]): Promise<void> {
-  for (const chunk of chunks(ids, 100))
-    await db.update(subscriptions).set({ leaseUntil: null }).where(inArray(subscriptions.id, chunk));
+  for (const chunk of chunks(ids, 100)) await clearLeases(db, chunk);
 }
 
 async function loadItems(db: Db, ids: string[]): Promise<WorkItem[]> {
   const items: WorkItem[] = [];
   for (const chunk of chunks(ids, 100)) {
-    const rows = await db
-      .select({ s: subscriptions, p: subscribers, listId: newsletters.listId })
-      .from(subscriptions)
-      .leftJoin(subscribers, eq(subscribers.userId, subscriptions.userId))
-      .leftJoin(newsletters, eq(newsletters.newsletterId, subscriptions.newsletterId))
-      .where(inArray(subscriptions.id, chunk));
+    const rows = await subscriptionsForPush(db, chunk);
     for (const { s, p, listId } of rows) {
       items.push({
         id: s.id,
@@ -118,28 +104,7 @@ export async function findClashes(db: Db, items: WorkItem[]): Promise<Map<string
     emailSince: number;
     createdAt: number;
   }[] = [];
-  for (const chunk of chunks(emails, 100)) {
-    holders.push(
-      ...(await db
-        .select({
-          id: subscriptions.id,
-          userId: subscriptions.userId,
-          newsletterId: subscriptions.newsletterId,
-          email: sql<string>`lower(${subscribers.email})`,
-          emailSince: subscribers.emailSince,
-          createdAt: subscriptions.createdAt,
-        })
-        .from(subscriptions)
-        .innerJoin(subscribers, eq(subscribers.userId, subscriptions.userId))
-        .where(
-          and(
-            eq(subscriptions.state, 'subscribed'),
-            inArray(subscriptions.newsletterId, newsletterIds),
-            inArray(sql`lower(${subscribers.email})`, chunk),
-          ),
-        )),
-    );
-  }
+  for (const chunk of chunks(emails, 100)) holders.push(...(await addressHolders(db, newsletterIds, chunk)));
   for (const item of candidates) {
     const email = (item.input.profile.email ?? '').toLowerCase();
     const earlier = holders.find(

@@ -1,8 +1,9 @@
-import { eq } from 'drizzle-orm';
 import * as v from 'valibot';
 import type { Config } from '../config';
 import { createDb, type Db } from '../db/client';
-import { eventLog, subscriptions } from '../db/schema';
+import { insertLogEntries } from '../db/event-log';
+import { findOwner } from '../db/subscriptions';
+import { markDeadLettered } from '../db/subscriptions-transfer';
 import { log } from '../lib/log';
 import type { NewsletterProvider } from '../ports/provider';
 import { QueueMessage } from '../schemas/queue';
@@ -40,14 +41,14 @@ export async function consumeBatch(
     if (!parsed.success) {
       // A body that is not ours cannot become valid by retrying: record it and let it go.
       log.warn('queue message rejected', { queue: batch.queue, issues: parsed.issues.map((i) => i.message) });
-      await db
-        .insert(eventLog)
-        .values({
+      await insertLogEntries(db, [
+        {
           at: Date.now(),
           kind: 'queue.invalid-message',
           outcome: 'dropped',
           detail: { queue: batch.queue, issues: parsed.issues.map((i) => i.message) },
-        });
+        },
+      ]);
       msg.ack();
       continue;
     }
@@ -110,34 +111,18 @@ export async function consumeDeadLetters(config: Config, batch: MessageBatch<unk
     const parsed = v.safeParse(QueueMessage, msg.body);
     const body = parsed.success ? parsed.output : null;
     const subscriptionId = body?.kind === 'sync' ? body.subscriptionId : null;
-    const [owner] = subscriptionId
-      ? await db
-          .select({ userId: subscriptions.userId })
-          .from(subscriptions)
-          .where(eq(subscriptions.id, subscriptionId))
-          .limit(1)
-      : [];
-    await db.insert(eventLog).values({
-      at: now,
-      kind: 'dead-letter',
-      userId: owner?.userId ?? null,
-      subscriptionId,
-      outcome: 'recorded',
-      detail: { queue: batch.queue, attempts: msg.attempts, body: body ?? 'unparseable' },
-    });
-    if (body?.kind === 'sync') {
-      await db
-        .update(subscriptions)
-        .set({
-          transferStatus: 'failed',
-          errorMessage: `The transfer could not be processed after ${msg.attempts} deliveries (dead-lettered)`,
-          errorCode: 'dead-letter',
-          errorHttpStatus: null,
-          errorAt: now,
-          updatedAt: now,
-        })
-        .where(eq(subscriptions.id, body.subscriptionId));
-    }
+    const [owner] = subscriptionId ? await findOwner(db, subscriptionId) : [];
+    await insertLogEntries(db, [
+      {
+        at: now,
+        kind: 'dead-letter',
+        userId: owner?.userId ?? null,
+        subscriptionId,
+        outcome: 'recorded',
+        detail: { queue: batch.queue, attempts: msg.attempts, body: body ?? 'unparseable' },
+      },
+    ]);
+    if (body?.kind === 'sync') await markDeadLettered(db, body.subscriptionId, msg.attempts, now);
     log.warn('dead letter recorded', { kind: body?.kind ?? 'unparseable', attempts: msg.attempts });
     msg.ack();
   }

@@ -1,6 +1,14 @@
-import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { eventLog, subscriptions } from '../db/schema';
+import { insertLogEntries } from '../db/event-log';
+import {
+  keepRecipient,
+  markTransferFailed,
+  markTransferSynced,
+  postponeAttempt,
+  scheduleRetry,
+  setLease,
+  setLookupEmails,
+} from '../db/subscriptions-transfer';
 import { withAddress } from '../lib/addresses';
 import { backoffSeconds } from '../lib/backoff';
 import type { Outcome } from './call-provider';
@@ -41,7 +49,6 @@ export async function recordOutcomes(
   for (const item of items) {
     const outcome = outcomes.get(item.id);
     if (!outcome) continue;
-    const same = and(eq(subscriptions.id, item.id), eq(subscriptions.version, item.version));
     const attempts = item.attempts + 1;
     let logOutcome: string = outcome.kind;
     let lease: number | null = null;
@@ -49,34 +56,9 @@ export async function recordOutcomes(
       case 'synced':
         // The recipient id is kept whatever the version: it is the only handle on a recipient
         // whose address changes later, and losing it would leave a stray recipient behind.
-        if (outcome.recipientId) {
-          statements.push(
-            db
-              .update(subscriptions)
-              .set({ recipientId: outcome.recipientId, listId: outcome.listId, lookupEmails: null })
-              .where(eq(subscriptions.id, item.id)),
-          );
-        }
-        statements.push(
-          db
-            .update(subscriptions)
-            .set({
-              transferStatus: 'synced',
-              syncedVersion: item.version,
-              syncedAt: now,
-              attempts,
-              lastAttemptAt: now,
-              nextAttemptAt: null,
-              resubscribe: false,
-              ...(item.input.state === 'deleted' ? { lookupEmails: null } : {}),
-              errorMessage: null,
-              errorCode: null,
-              errorHttpStatus: null,
-              errorAt: null,
-              updatedAt: now,
-            })
-            .where(same),
-        );
+        if (outcome.recipientId) statements.push(keepRecipient(db, item.id, outcome.listId, outcome.recipientId));
+        // An erased recipient leaves no address to look up.
+        statements.push(markTransferSynced(db, item, attempts, now, item.input.state === 'deleted'));
         dispositions.set(item.id, { ack: true });
         break;
       case 'failed':
@@ -84,38 +66,14 @@ export async function recordOutcomes(
         // profile push re-sends the profile, never the consent (contract §6); the portal must
         // confirm again. One that never reached the provider is still owed to it.
         statements.push(
-          db
-            .update(subscriptions)
-            .set({
-              transferStatus: 'failed',
-              attempts,
-              lastAttemptAt: now,
-              nextAttemptAt: null,
-              ...(outcome.unsent ? {} : { resubscribe: false }),
-              ...errorFields(outcome.failure, now),
-              updatedAt: now,
-            })
-            .where(same),
+          markTransferFailed(db, item, attempts, outcome.failure, now, { keepResubscribe: outcome.unsent === true }),
         );
         dispositions.set(item.id, { ack: true });
         break;
       case 'retry': {
         if (attempts >= policy.maxAttempts) {
           // Retries end: the last provider message is what the admin sees.
-          statements.push(
-            db
-              .update(subscriptions)
-              .set({
-                transferStatus: 'failed',
-                attempts,
-                lastAttemptAt: now,
-                nextAttemptAt: null,
-                resubscribe: false,
-                ...errorFields(outcome.failure, now),
-                updatedAt: now,
-              })
-              .where(same),
-          );
+          statements.push(markTransferFailed(db, item, attempts, outcome.failure, now, { keepResubscribe: false }));
           dispositions.set(item.id, { ack: true });
           logOutcome = 'failed-after-retries';
           break;
@@ -128,18 +86,7 @@ export async function recordOutcomes(
           maxSeconds: policy.maxSeconds,
           retryAfterMs: Math.max(outcome.retryAfterMs ?? 0, holdMs),
         });
-        statements.push(
-          db
-            .update(subscriptions)
-            .set({
-              attempts,
-              lastAttemptAt: now,
-              nextAttemptAt: now + delaySeconds * 1000,
-              ...errorFields(outcome.failure, now),
-              updatedAt: now,
-            })
-            .where(same),
-        );
+        statements.push(scheduleRetry(db, item, attempts, outcome.failure, now + delaySeconds * 1000, now));
         lease = holdMs ? now + holdMs : null;
         dispositions.set(item.id, { ack: false, delaySeconds });
         break;
@@ -147,7 +94,7 @@ export async function recordOutcomes(
       case 'defer': {
         // Not an attempt: the provider asked to slow down before this item was sent.
         const delaySeconds = Math.max(1, Math.ceil((outcome.untilMs - now) / 1000));
-        statements.push(db.update(subscriptions).set({ nextAttemptAt: outcome.untilMs, updatedAt: now }).where(same));
+        statements.push(postponeAttempt(db, item, outcome.untilMs, now));
         dispositions.set(item.id, { ack: false, delaySeconds, requeue: true });
         logOutcome = 'deferred';
         break;
@@ -155,28 +102,30 @@ export async function recordOutcomes(
       case 'wait':
         // The login was refused: not this subscriber's fault, so no attempt is counted and the
         // status stays pending; the sweep resumes the transfer once the login works.
-        statements.push(db.update(subscriptions).set({ nextAttemptAt: now, updatedAt: now }).where(same));
+        statements.push(postponeAttempt(db, item, now, now));
         dispositions.set(item.id, { ack: true });
         break;
     }
     // Released whatever the version: a newer version's own message is waiting for it.
-    statements.push(db.update(subscriptions).set({ leaseUntil: lease }).where(eq(subscriptions.id, item.id)));
+    statements.push(setLease(db, item.id, lease));
     statements.push(
-      db.insert(eventLog).values({
-        at: now,
-        kind: 'attempt',
-        userId: item.userId,
-        subscriptionId: item.id,
-        outcome: logOutcome,
-        detail: {
-          version: item.version,
-          state: item.input.state,
-          ...(outcome.kind === 'synced'
-            ? { recipientId: outcome.recipientId, ...(outcome.note ? { note: outcome.note } : {}) }
-            : {}),
-          ...('failure' in outcome ? { error: outcome.failure } : {}),
+      insertLogEntries(db, [
+        {
+          at: now,
+          kind: 'attempt',
+          userId: item.userId,
+          subscriptionId: item.id,
+          outcome: logOutcome,
+          detail: {
+            version: item.version,
+            state: item.input.state,
+            ...(outcome.kind === 'synced'
+              ? { recipientId: outcome.recipientId, ...(outcome.note ? { note: outcome.note } : {}) }
+              : {}),
+            ...('failure' in outcome ? { error: outcome.failure } : {}),
+          },
         },
-      }),
+      ]),
     );
   }
   const [first, ...rest] = statements;
@@ -196,31 +145,11 @@ export async function recordCreateIntents(
 ): Promise<void> {
   const known = new Map(items.map((i) => [i.id, i.input.lookupEmails]));
   const statements = planned.flatMap(({ id, plan }) =>
-    plan.kind === 'create'
-      ? [
-          db
-            .update(subscriptions)
-            .set({ lookupEmails: withAddress(known.get(id), plan.data.email) })
-            .where(eq(subscriptions.id, id)),
-        ]
-      : [],
+    plan.kind === 'create' ? [setLookupEmails(db, id, withAddress(known.get(id), plan.data.email))] : [],
   );
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
 }
 
-function errorFields(failure: { message: string; code: string | null; httpStatus: number | null }, now: number) {
-  return { errorMessage: failure.message, errorCode: failure.code, errorHttpStatus: failure.httpStatus, errorAt: now };
-}
-
-/** Marks rows pending again with a new version, so their next push is a fresh transfer. */
-export function repushSet(now: number) {
-  return {
-    version: sql`${subscriptions.version} + 1`,
-    transferStatus: 'pending' as const,
-    pendingSince: now,
-    attempts: 0,
-    nextAttemptAt: null,
-    updatedAt: now,
-  };
-}
+// reconcile/commit-page.ts still builds its repush from this; it moves with that file's own statements.
+export { repushSet } from '../db/subscriptions-transfer';

@@ -1,7 +1,6 @@
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { subscriptions } from '../db/schema';
+import { duePending, markSwept } from '../db/subscriptions-push';
 import { enqueueAfterCommit, syncMessages } from '../schemas/queue';
 
 /** One sweep enqueues at most this many; the next run continues where it stopped. */
@@ -14,25 +13,10 @@ export const SWEEP_LIMIT = 2000;
  */
 export async function sweepPending(config: Config, db: Db, now = Date.now()): Promise<number> {
   const cutoff = now - config.SWEEP_PENDING_AFTER_SECONDS * 1000;
-  const due = await db
-    .select({ id: subscriptions.id })
-    .from(subscriptions)
-    .where(
-      and(
-        eq(subscriptions.transferStatus, 'pending'),
-        lte(sql`coalesce(${subscriptions.nextAttemptAt}, ${subscriptions.updatedAt})`, cutoff),
-      ),
-    )
-    .orderBy(asc(sql`coalesce(${subscriptions.nextAttemptAt}, ${subscriptions.updatedAt})`))
-    .limit(SWEEP_LIMIT);
+  const due = await duePending(db, cutoff, SWEEP_LIMIT);
   if (!due.length) return 0;
   const ids = due.map((r) => r.id);
-  for (let i = 0; i < ids.length; i += 100) {
-    await db
-      .update(subscriptions)
-      .set({ nextAttemptAt: now })
-      .where(inArray(subscriptions.id, ids.slice(i, i + 100)));
-  }
+  for (let i = 0; i < ids.length; i += 100) await markSwept(db, ids.slice(i, i + 100), now);
   await enqueueAfterCommit(config.SYNC_QUEUE, syncMessages(ids));
   return ids.length;
 }

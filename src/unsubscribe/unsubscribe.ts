@@ -1,8 +1,14 @@
-import { and, eq, inArray } from 'drizzle-orm';
 import type { Config } from '../config';
 import { retryOnBusy } from '../db/busy';
 import type { Db } from '../db/client';
-import { newsletters, type Subscription, subscribers, subscriptions } from '../db/schema';
+import { findSubscriber } from '../db/subscribers';
+import {
+  cancelledByLink,
+  findWithNewsletterName,
+  type Subscription,
+  subscriptionById,
+  subscriptionsOfUser,
+} from '../db/subscriptions';
 import { storeEvents } from '../intake/store-events';
 import { randomAlnum, sha256Hex } from '../lib/encoding';
 import { createNotice, noticeMessages } from '../notify/notices';
@@ -22,12 +28,7 @@ export interface LinkTarget {
 
 /** The subscription a verified token names, with the name the page shows; null if unknown. */
 export async function findLinkTarget(db: Db, subscriptionId: string): Promise<LinkTarget | null> {
-  const [row] = await db
-    .select({ s: subscriptions, name: newsletters.name })
-    .from(subscriptions)
-    .leftJoin(newsletters, eq(newsletters.newsletterId, subscriptions.newsletterId))
-    .where(eq(subscriptions.id, subscriptionId))
-    .limit(1);
+  const [row] = await findWithNewsletterName(db, subscriptionId);
   return row ? { subscription: row.s, newsletterName: row.name || row.s.newsletterId } : null;
 }
 
@@ -44,19 +45,12 @@ export async function unsubscribeByLink(config: Config, db: Db, target: Subscrip
 }
 
 async function unsubscribeOnce(config: Config, db: Db, target: Subscription, scope: Scope, now: number) {
-  const [user] = await db
-    .select({ deletedAt: subscribers.deletedAt })
-    .from(subscribers)
-    .where(eq(subscribers.userId, target.userId))
-    .limit(1);
+  const [user] = await findSubscriber(db, target.userId);
   if (user?.deletedAt != null) return { cancelled: 0, notices: 0 };
 
   // Read afresh on every try: a try that stored its cancellation and then failed must not
   // store it again.
-  const targets = await db
-    .select()
-    .from(subscriptions)
-    .where(scope === 'all' ? eq(subscriptions.userId, target.userId) : eq(subscriptions.id, target.id));
+  const targets = await (scope === 'all' ? subscriptionsOfUser(db, target.userId) : subscriptionById(db, target.id));
   const events = await Promise.all(
     targets
       .filter((s) => s.state === 'subscribed')
@@ -96,16 +90,7 @@ async function unsubscribeOnce(config: Config, db: Db, target: Subscription, sco
  */
 async function ensureNotices(db: Db, subscriptionIds: string[], now: number): Promise<string[]> {
   if (!subscriptionIds.length) return [];
-  const rows = await db
-    .select()
-    .from(subscriptions)
-    .where(
-      and(
-        inArray(subscriptions.id, subscriptionIds),
-        eq(subscriptions.state, 'unsubscribed'),
-        eq(subscriptions.stateBy, 'unsubscribe-link'),
-      ),
-    );
+  const rows = await cancelledByLink(db, subscriptionIds);
   const created: string[] = [];
   for (const s of rows) {
     const id = await createNotice(

@@ -1,7 +1,12 @@
-import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import * as v from 'valibot';
-import { newsletters } from '../../db/schema';
+import type * as v from 'valibot';
+import {
+  deleteNewsletter,
+  findNewsletter,
+  listNewsletters,
+  type Newsletter,
+  upsertNewsletter,
+} from '../../db/newsletters';
 import { Problem, problems } from '../../lib/problem';
 import { ProviderError } from '../../ports/provider-errors';
 import { ofNewsletter, repush } from '../../push/repush';
@@ -11,7 +16,7 @@ import { NewsletterId } from '../../schemas/events';
 import type { AppEnv } from '../context';
 import { jsonBody, pathParams } from './body';
 
-const view = (n: typeof newsletters.$inferSelect): v.InferOutput<typeof Mapping> => ({
+const view = (n: Newsletter): v.InferOutput<typeof Mapping> => ({
   newsletterId: n.newsletterId,
   listId: n.listId,
   name: n.name,
@@ -22,7 +27,7 @@ const view = (n: typeof newsletters.$inferSelect): v.InferOutput<typeof Mapping>
 /** Newsletter → list mapping (contract §3, decisions in §6). */
 export const newslettersApp = new Hono<AppEnv>()
   .get('/', async (c) => {
-    const rows = await c.var.db.select().from(newsletters).orderBy(newsletters.newsletterId);
+    const rows = await listNewsletters(c.var.db);
     return c.json({ newsletters: rows.map(view) });
   })
   .put('/:newsletterId', async (c) => {
@@ -32,15 +37,8 @@ export const newslettersApp = new Hono<AppEnv>()
     await checkList(c.var, body.listId);
 
     const now = Date.now();
-    const [before] = await db.select().from(newsletters).where(eq(newsletters.newsletterId, newsletterId)).limit(1);
-    const [after] = await db
-      .insert(newsletters)
-      .values({ newsletterId, listId: body.listId, name: body.name ?? null, createdAt: now, updatedAt: now })
-      .onConflictDoUpdate({
-        target: newsletters.newsletterId,
-        set: { listId: body.listId, name: body.name ?? null, updatedAt: now },
-      })
-      .returning();
+    const [before] = await findNewsletter(db, newsletterId);
+    const [after] = await upsertNewsletter(db, { newsletterId, listId: body.listId, name: body.name ?? null }, now);
     if (!after) throw problems.internal();
     const listChanged = !before || before.listId !== body.listId;
     // A new or changed list: every subscription of the newsletter is pushed to it; the old
@@ -58,7 +56,7 @@ export const newslettersApp = new Hono<AppEnv>()
   .delete('/:newsletterId', async (c) => {
     const { config, db } = c.var;
     const { newsletterId } = pathParams(c, { newsletterId: NewsletterId });
-    const [removed] = await db.delete(newsletters).where(eq(newsletters.newsletterId, newsletterId)).returning();
+    const [removed] = await deleteNewsletter(db, newsletterId);
     if (!removed) throw problems.notFound(`Newsletter ${JSON.stringify(newsletterId)} has no mapping.`);
     // Nothing is deleted at the provider; the subscriptions show failed (unmapped) until a
     // mapping returns.

@@ -1,8 +1,10 @@
-import { and, eq, gte, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type * as v from 'valibot';
 import type { Db } from '../../db/client';
-import { eventLog, notices, providerSessions, subscriptions } from '../../db/schema';
+import { countAttemptsSince, countDeadLetters } from '../../db/event-log';
+import { countNoticesByStatus } from '../../db/notice-counts';
+import { findSession } from '../../db/provider-sessions';
+import { countByStateAndStatus, oldestPendingSince } from '../../db/subscriptions';
 import type { Stats } from '../../schemas/admin';
 import type { AppEnv } from '../context';
 
@@ -13,19 +15,12 @@ export const statsApp = new Hono<AppEnv>().get('/', async (c) => c.json(await st
 
 export async function stats(db: Db, providerName: string, now = Date.now()): Promise<v.InferOutput<typeof Stats>> {
   const [grid, oldest, attempts, deadLettered, noticeCounts, session] = await Promise.all([
-    db
-      .select({ state: subscriptions.state, status: subscriptions.transferStatus, n: sql<number>`count(*)` })
-      .from(subscriptions)
-      .groupBy(subscriptions.state, subscriptions.transferStatus),
+    countByStateAndStatus(db),
     oldestPendingSince(db),
-    db
-      .select({ outcome: eventLog.outcome, n: sql<number>`count(*)` })
-      .from(eventLog)
-      .where(and(eq(eventLog.kind, 'attempt'), gte(eventLog.at, now - HOUR_MS)))
-      .groupBy(eventLog.outcome),
-    db.select({ n: sql<number>`count(*)` }).from(eventLog).where(eq(eventLog.kind, 'dead-letter')),
-    db.select({ status: notices.status, n: sql<number>`count(*)` }).from(notices).groupBy(notices.status),
-    db.select().from(providerSessions).where(eq(providerSessions.provider, providerName)).limit(1),
+    countAttemptsSince(db, now - HOUR_MS),
+    countDeadLetters(db),
+    countNoticesByStatus(db),
+    findSession(db, providerName),
   ]);
   const byState = { subscribed: 0, unsubscribed: 0, deleted: 0 };
   const byTransferStatus = { pending: 0, synced: 0, failed: 0 };
@@ -56,13 +51,4 @@ export async function stats(db: Db, providerName: string, now = Date.now()): Pro
       reason: refused ? `transfers wait because the login is refused: ${refused}` : null,
     },
   };
-}
-
-/** When the oldest pending transfer became pending (ms), or null when none is. */
-export async function oldestPendingSince(db: Db): Promise<number | null> {
-  const [row] = await db
-    .select({ oldest: sql<number | null>`min(${subscriptions.pendingSince})` })
-    .from(subscriptions)
-    .where(eq(subscriptions.transferStatus, 'pending'));
-  return row?.oldest ?? null;
 }

@@ -1,7 +1,6 @@
-import { and, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type * as v from 'valibot';
-import { subscriptions } from '../../db/schema';
+import { findUserSubscription } from '../../db/subscriptions';
 import { problems } from '../../lib/problem';
 import { byIds, repush } from '../../push/repush';
 import type { RetryOne } from '../../schemas/admin';
@@ -25,11 +24,7 @@ export const subscribersApp = new Hono<AppEnv>()
   .post('/:userId/subscriptions/:newsletterId/retry', async (c) => {
     const { config, db } = c.var;
     const { userId, newsletterId } = pathParams(c, { userId: UserId, newsletterId: NewsletterId });
-    const [row] = await db
-      .select({ id: subscriptions.id, status: subscriptions.transferStatus })
-      .from(subscriptions)
-      .where(and(eq(subscriptions.userId, userId), eq(subscriptions.newsletterId, newsletterId)))
-      .limit(1);
+    const [row] = await findUserSubscription(db, userId, newsletterId);
     if (!row)
       throw problems.notFound(`User ${JSON.stringify(userId)} has no subscription to ${JSON.stringify(newsletterId)}.`);
     const pushed = await repush(config, db, byIds([row.id]));

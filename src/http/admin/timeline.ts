@@ -1,5 +1,5 @@
 import type * as v from 'valibot';
-import type { eventLog } from '../../db/schema';
+import type { EventLogRow } from '../../db/event-log';
 import type { TimelineEntry } from '../../schemas/admin';
 
 /**
@@ -7,7 +7,7 @@ import type { TimelineEntry } from '../../schemas/admin';
  * (never personal data), so a summary built from it carries none either.
  */
 
-type Row = typeof eventLog.$inferSelect;
+type Row = EventLogRow;
 type Detail = Record<string, unknown>;
 
 function text(d: Detail, key: string): string | null {

@@ -1,15 +1,10 @@
-import { desc, eq } from 'drizzle-orm';
 import type * as v from 'valibot';
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
-import {
-  eventLog,
-  newsletters,
-  type Subscription,
-  subscribers,
-  subscriptions,
-  type TransferStatus,
-} from '../../db/schema';
+import { timelineOf } from '../../db/event-log';
+import type { TransferStatus } from '../../db/schema';
+import { findSubscriber } from '../../db/subscribers';
+import { type Subscription, subscriptionsOfUserWithList } from '../../db/subscriptions';
 import { noticesOfUser } from '../../notify/view';
 import type { SubscriberView, SubscriptionView, TransferView } from '../../schemas/admin';
 import { unsubscribeUrl } from '../../unsubscribe/token';
@@ -67,20 +62,10 @@ export async function subscriberView(
   db: Db,
   userId: string,
 ): Promise<v.InferOutput<typeof SubscriberView> | null> {
-  const [subscriber] = await db.select().from(subscribers).where(eq(subscribers.userId, userId)).limit(1);
-  const rows = await db
-    .select({ s: subscriptions, listId: newsletters.listId })
-    .from(subscriptions)
-    .leftJoin(newsletters, eq(newsletters.newsletterId, subscriptions.newsletterId))
-    .where(eq(subscriptions.userId, userId))
-    .orderBy(subscriptions.newsletterId);
+  const [subscriber] = await findSubscriber(db, userId);
+  const rows = await subscriptionsOfUserWithList(db, userId);
   if (!subscriber && rows.length === 0) return null;
-  const timeline = await db
-    .select()
-    .from(eventLog)
-    .where(eq(eventLog.userId, userId))
-    .orderBy(desc(eventLog.id))
-    .limit(TIMELINE_LIMIT);
+  const timeline = await timelineOf(db, userId, TIMELINE_LIMIT);
   const newsletterOf = new Map(rows.map((r) => [r.s.id, r.s.newsletterId]));
   return {
     userId,

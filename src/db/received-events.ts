@@ -1,0 +1,27 @@
+import { eq, inArray, sql } from 'drizzle-orm';
+import type { Executor } from './client';
+import { receivedEvents } from './schema';
+
+/** Idempotency records: one row per accepted `webhook-id`, with the first answer given. */
+
+type NewReceivedEvent = typeof receivedEvents.$inferInsert;
+
+/** Inserts the records; an id already stored is skipped, and only the new ones come back. */
+export function insertReceived(db: Executor, rows: NewReceivedEvent[]) {
+  return db.insert(receivedEvents).values(rows).onConflictDoNothing().returning({ eventId: receivedEvents.eventId });
+}
+
+export function receivedByIds(db: Executor, eventIds: string[]) {
+  return db.select().from(receivedEvents).where(inArray(receivedEvents.eventId, eventIds));
+}
+
+export function findReceived(db: Executor, eventId: string) {
+  return db.select().from(receivedEvents).where(eq(receivedEvents.eventId, eventId)).limit(1);
+}
+
+/** Deletes up to `limit` records received before `cutoff` (one short write; run it again for more). */
+export function deleteReceivedBefore(db: Executor, cutoff: number, limit: number) {
+  return db.run(
+    sql`delete from ${receivedEvents} where ${receivedEvents.eventId} in (select ${receivedEvents.eventId} from ${receivedEvents} where ${receivedEvents.receivedAt} < ${cutoff} limit ${limit})`,
+  );
+}
