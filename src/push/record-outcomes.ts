@@ -23,7 +23,6 @@ export interface RetryPolicy {
   uncertainWindowMs: number;
 }
 
-/** What the queue should do with the message that carried a subscription. */
 /**
  * What the queue should do with the message that carried a subscription: ack, retry it (an
  * attempt was made; the queue counts it toward max_retries), or requeue it as a fresh message
@@ -152,4 +151,3 @@ export async function recordCreateIntents(
 }
 
 // reconcile/commit-page.ts still builds its repush from this; it moves with that file's own statements.
-export { repushSet } from '../db/subscriptions-transfer';

@@ -3,8 +3,6 @@ import type { Db } from '../db/client';
 import { markForRepush, type RepushFilter } from '../db/subscriptions-transfer';
 import { enqueueAfterCommit, syncMessages } from '../schemas/queue';
 
-export { byIds, failedOf, ofNewsletter } from '../db/subscriptions-transfer';
-
 /** How many ids one request enqueues directly; the sweep picks up the rest of a large set. */
 export const IMMEDIATE_ENQUEUE_LIMIT = 5000;
 

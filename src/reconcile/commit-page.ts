@@ -7,8 +7,8 @@ import {
   markConflict,
   repushUnlessPending,
 } from '../db/reconciliation-desired';
+import { repushSet } from '../db/subscriptions-transfer';
 import { chunks } from '../lib/chunks';
-import { repushSet } from '../push/record-outcomes';
 import type { HealActions } from './decide';
 import { addTally, type Step } from './read-page';
 import type { Cursor } from './run-state';

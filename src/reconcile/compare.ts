@@ -8,7 +8,6 @@ import { type DriftClass, driftClasses } from '../schemas/states';
  * for the newsletters mapped to that list. Pure: no fetch, no drizzle, no clock.
  */
 
-export { type DriftClass, driftClasses };
 export type ConflictReason = ConflictInfo['reason'];
 export type ProfileField = 'email' | 'firstName' | 'lastName' | 'gender';
 

@@ -1,7 +1,7 @@
 import type * as v from 'valibot';
 import type { ReconciliationFinding, ReconciliationRun } from '../db/schema';
 import type { FindingView, RunView } from '../schemas/reconciliations';
-import { type DriftClass, driftClasses } from './compare';
+import { type DriftClass, driftClasses } from '../schemas/states';
 import { parseCursor } from './run-state';
 
 /** Runs and findings as the admin JSON shows them. */

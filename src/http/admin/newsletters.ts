@@ -7,9 +7,10 @@ import {
   type Newsletter,
   upsertNewsletter,
 } from '../../db/newsletters';
+import { ofNewsletter } from '../../db/subscriptions-transfer';
 import { Problem, problems } from '../../lib/problem';
 import { ProviderError } from '../../ports/provider-errors';
-import { ofNewsletter, repush } from '../../push/repush';
+import { repush } from '../../push/repush';
 import type { Mapping, MappingRemoved, MappingSaved } from '../../schemas/admin';
 import { MappingBody } from '../../schemas/admin-requests';
 import { NewsletterId } from '../../schemas/events';

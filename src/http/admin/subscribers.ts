@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import type * as v from 'valibot';
 import { findUserSubscription } from '../../db/subscriptions';
+import { byIds } from '../../db/subscriptions-transfer';
 import { problems } from '../../lib/problem';
-import { byIds, repush } from '../../push/repush';
+import { repush } from '../../push/repush';
 import type { RetryOne } from '../../schemas/admin';
 import { NewsletterId, UserId } from '../../schemas/events';
 import type { AppEnv } from '../context';

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type * as v from 'valibot';
-import { failedOf, repush } from '../../push/repush';
+import { failedOf } from '../../db/subscriptions-transfer';
+import { repush } from '../../push/repush';
 import type { RetryMany } from '../../schemas/admin';
 import { TransfersRetryBody } from '../../schemas/admin-requests';
 import type { AppEnv } from '../context';
