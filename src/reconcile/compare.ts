@@ -1,7 +1,7 @@
 import type { ConflictInfo, SubscriptionState, TransferStatus } from '../db/schema';
 import type { RemoteRecipient, RemoteStatus } from '../ports/provider';
 import { dummyEmailFor } from '../push/plan';
-import { type DriftClass, driftClasses } from '../schemas/states';
+import type { DriftClass } from '../schemas/states';
 
 /**
  * Reconciliation's comparison: one page of a provider list against the portal's desired state
