@@ -69,6 +69,19 @@ export const ConfigEntries = v.object({
     v.pipe(text('UNSUBSCRIBE_ATTRIBUTE'), v.regex(/^[a-z0-9_]+$/i, 'UNSUBSCRIBE_ATTRIBUTE must be an attribute name')),
     'unsubscribe_url',
   ),
+  // The dummy address of an erased recipient is deleted-<subscription id>@ this domain. The
+  // default is reserved (RFC 2606); if the provider refuses it, use a domain you own with a null
+  // MX (RFC 7505). Either way a refused dummy ends in the recipient's removal from the list.
+  DELETED_EMAIL_DOMAIN: v.optional(
+    v.pipe(
+      text('DELETED_EMAIL_DOMAIN'),
+      v.regex(
+        /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$/i,
+        'DELETED_EMAIL_DOMAIN must be a domain name such as deleted.invalid',
+      ),
+    ),
+    'deleted.invalid',
+  ),
 
   // Below the sync queue's max_retries (30 in wrangler.toml), so the worker, not the queue, ends retries.
   SYNC_MAX_ATTEMPTS: int('SYNC_MAX_ATTEMPTS', 8, 1, 25),

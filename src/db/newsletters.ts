@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { Executor } from './client';
 import { type Newsletter, newsletters } from './schema';
 
@@ -28,6 +28,15 @@ export function upsertNewsletter(
       set: { listId: mapping.listId, name: mapping.name, updatedAt: now },
     })
     .returning();
+}
+
+/** Another newsletter mapped to `listId`, if any. */
+export function otherNewsletterOnList(db: Executor, listId: string, newsletterId: string) {
+  return db
+    .select({ newsletterId: newsletters.newsletterId })
+    .from(newsletters)
+    .where(and(eq(newsletters.listId, listId), ne(newsletters.newsletterId, newsletterId)))
+    .limit(1);
 }
 
 export function deleteNewsletter(db: Executor, newsletterId: string) {

@@ -116,6 +116,27 @@ export const subscriptions = sqliteTable(
   ],
 );
 
+/**
+ * Every recipient a subscription created or adopted, per list: the only recipients the worker
+ * writes to for it. A mapping change leaves the old list's recipient here, so a cancellation or
+ * an erasure still reaches it; a recipient found by an address another user holds never gets a
+ * row, so nothing the worker does for one user touches another's recipient.
+ */
+export const recipients = sqliteTable(
+  'recipients',
+  {
+    subscriptionId: text('subscription_id').notNull(),
+    listId: text('list_id').notNull(),
+    recipientId: text('recipient_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'recipients_pk', columns: [t.subscriptionId, t.listId] }),
+    index('recipients_list_idx').on(t.listId, t.recipientId),
+  ],
+);
+
 export interface ConflictInfo {
   reason: 'unsubscribed' | 'blacklisted' | 'bounced';
   foundAt: string;

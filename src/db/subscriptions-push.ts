@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from './client';
-import { newsletters, subscribers, subscriptions } from './schema';
+import { newsletters, recipients, subscribers, subscriptions } from './schema';
 
 /**
  * Finding the transfers to push and holding them while a consumer talks to the provider: the
@@ -44,8 +44,18 @@ export function subscriptionsForPush(db: Executor, ids: string[]) {
     .where(inArray(subscriptions.id, ids));
 }
 
-/** Subscribed rows of these newsletters whose subscriber's address, lower-cased, is in `emails`. */
-export function addressHolders(db: Executor, newsletterIds: string[], emails: string[]) {
+/**
+ * Rows whose subscriber's address, lower-cased, is in `emails`, and that have or may have a
+ * recipient under it in one of `listIds`: in one of these newsletters (mapped to those lists) or
+ * owning a recipient there (from before a mapping change), in any state but deleted, with a
+ * recipient known or possibly created (a write-ahead address, or a subscribed push still to
+ * come). `ownedLists` are the lists they own recipients in, comma-separated.
+ */
+export function addressHolders(db: Executor, newsletterIds: string[], listIds: string[], emails: string[]) {
+  const owns = (lists: string[] | null) =>
+    sql`exists (select 1 from ${recipients} where ${recipients.subscriptionId} = ${subscriptions.id}${
+      lists ? sql` and ${inArray(recipients.listId, lists)}` : sql``
+    })`;
   return db
     .select({
       id: subscriptions.id,
@@ -54,14 +64,23 @@ export function addressHolders(db: Executor, newsletterIds: string[], emails: st
       email: sql<string>`lower(${subscribers.email})`,
       emailSince: subscribers.emailSince,
       createdAt: subscriptions.createdAt,
+      ownedLists: sql<
+        string | null
+      >`(select group_concat(${recipients.listId}) from ${recipients} where ${recipients.subscriptionId} = ${subscriptions.id})`,
     })
     .from(subscriptions)
     .innerJoin(subscribers, eq(subscribers.userId, subscriptions.userId))
     .where(
       and(
-        eq(subscriptions.state, 'subscribed'),
-        inArray(subscriptions.newsletterId, newsletterIds),
+        ne(subscriptions.state, 'deleted'),
         inArray(sql`lower(${subscribers.email})`, emails),
+        or(inArray(subscriptions.newsletterId, newsletterIds), owns(listIds)),
+        or(
+          isNotNull(subscriptions.recipientId),
+          isNotNull(subscriptions.lookupEmails),
+          owns(null),
+          and(eq(subscriptions.state, 'subscribed'), ne(subscriptions.transferStatus, 'failed')),
+        ),
       ),
     );
 }

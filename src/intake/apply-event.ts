@@ -1,5 +1,4 @@
 import type { SubscriptionState } from '../db/schema';
-import { withAddress } from '../lib/addresses';
 import type { PortalEvent } from '../schemas/events';
 
 /**
@@ -180,7 +179,9 @@ function applyDeletion(state: UserState, decision: Decision, at: number): void {
       stateBy: 'user.deleted',
       resubscribe: false,
       push: true,
-      lookupEmails: sub.recipientId ? null : withAddress(sub.lookupEmails, previous?.email ?? null),
+      // The look-up addresses stay what they are: only those this subscription sent itself
+      // (its write-ahead). Adding the current address would let the erasure find, and rename,
+      // a recipient another user holds under it (a shared address that failed with clash).
     });
   }
 }

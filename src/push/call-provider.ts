@@ -134,7 +134,16 @@ export async function executePlans(
             outcomes.set(id, { kind: 'synced', listId: plan.listId, recipientId: plan.recipientId });
           } catch (error) {
             if (!(error instanceof ProviderError) || error.kind !== 'gone') throw error;
-            // Deleted inside Newsletter2Go while subscribed here: create it again (contract §6).
+            // Deleted inside Newsletter2Go while subscribed here: create it again (contract §6),
+            // unless a consent conflict stands: then the last word was "unsubscribed" (§6, consent).
+            if (plan.heldIfGone) {
+              outcomes.set(id, {
+                kind: 'failed',
+                failure: { message: plan.heldIfGone, code: 'held-for-consent', httpStatus: null },
+                unsent: true,
+              });
+              return;
+            }
             const [created] = await provider.upsert(plan.listId, [plan.data], { resubscribe: plan.resubscribe });
             outcomes.set(
               id,
@@ -160,22 +169,7 @@ export async function executePlans(
       case 'unsubscribe':
       case 'erase':
         await run([id], async () => {
-          const ref = plan.recipientId
-            ? { listId: plan.listId, recipientId: plan.recipientId }
-            : await findFirst(provider, plan.listId, plan.lookupEmails);
-          if (!ref) {
-            outcomes.set(id, { kind: 'synced', listId: null, recipientId: null, note: 'no recipient at the provider' });
-            return;
-          }
-          try {
-            if (plan.kind === 'erase') await provider.erase(ref, plan.dummyEmail);
-            else await provider.unsubscribe(ref);
-            outcomes.set(id, { kind: 'synced', listId: ref.listId, recipientId: ref.recipientId });
-          } catch (error) {
-            // Gone at the provider while unsubscribed or deleted here: nothing left to do.
-            if (!(error instanceof ProviderError) || error.kind !== 'gone') throw error;
-            outcomes.set(id, { kind: 'synced', listId: null, recipientId: null, note: 'recipient was already gone' });
-          }
+          outcomes.set(id, await withdraw(provider, plan));
         });
         break;
       default:
@@ -183,6 +177,55 @@ export async function executePlans(
     }
   }
   return outcomes;
+}
+
+/**
+ * A cancellation or an erasure, on every recipient the subscription owns (in every list it was
+ * ever in) and on one an uncertain creation of its own may have left. A recipient already gone
+ * at the provider is fine. An erasure the provider refuses (its dummy address, say) removes the
+ * recipient from the list instead, so no name or address stays behind.
+ */
+async function withdraw(
+  provider: NewsletterProvider,
+  plan: Extract<Plan, { kind: 'unsubscribe' | 'erase' }>,
+): Promise<Outcome> {
+  const found = plan.lookup ? await findFirst(provider, plan.lookup.listId, plan.lookup.emails) : null;
+  const refs = found ? [...plan.targets, found] : plan.targets;
+  const notes: string[] = [];
+  for (const ref of refs) {
+    try {
+      if (plan.kind === 'unsubscribe') await provider.unsubscribe(ref);
+      else await eraseOrRemove(provider, ref, plan.dummyEmail, notes);
+    } catch (error) {
+      if (!(error instanceof ProviderError) || error.kind !== 'gone') throw error;
+      notes.push(`recipient in list ${ref.listId} was already gone`);
+    }
+  }
+  if (!refs.length) return { kind: 'synced', listId: null, recipientId: null, note: 'no recipient at the provider' };
+  const note = [
+    refs.length > 1 ? `${refs.length} recipients in ${new Set(refs.map((r) => r.listId)).size} lists` : '',
+    ...notes,
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return {
+    kind: 'synced',
+    listId: found?.listId ?? null,
+    recipientId: found?.recipientId ?? null,
+    ...(note ? { note } : {}),
+  };
+}
+
+async function eraseOrRemove(provider: NewsletterProvider, ref: RecipientRef, dummyEmail: string, notes: string[]) {
+  try {
+    await provider.erase(ref, dummyEmail);
+  } catch (error) {
+    if (!(error instanceof ProviderError) || error.kind !== 'permanent') throw error;
+    await provider.remove(ref);
+    notes.push(
+      `recipient in list ${ref.listId} removed from the list: the provider refused the anonymisation (${error.failure.message})`,
+    );
+  }
 }
 
 async function findFirst(provider: NewsletterProvider, listId: string, emails: string[]): Promise<RecipientRef | null> {

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client';
+import { recipientsOf } from '../db/recipients';
 import {
   addressHolders,
   clearLeases,
@@ -18,7 +19,7 @@ export interface WorkItem {
   createdAt: number;
   /** When the subscriber's current address became theirs (see schema.ts). */
   emailSince: number;
-  input: Omit<PlanInput, 'unsubscribeUrl' | 'unsubscribeAttribute' | 'clashWithUserId'>;
+  input: Omit<PlanInput, 'unsubscribeUrl' | 'unsubscribeAttribute' | 'deletedEmailDomain' | 'clashWithUserId'>;
 }
 
 /**
@@ -55,6 +56,7 @@ async function loadItems(db: Db, ids: string[]): Promise<WorkItem[]> {
   const items: WorkItem[] = [];
   for (const chunk of chunks(ids, 100)) {
     const rows = await subscriptionsForPush(db, chunk);
+    const owned = await recipientsOf(db, chunk);
     for (const { s, p, listId } of rows) {
       items.push({
         id: s.id,
@@ -78,6 +80,10 @@ async function loadItems(db: Db, ids: string[]): Promise<WorkItem[]> {
             gender: p?.gender ?? '',
           },
           lookupEmails: s.lookupEmails ?? [],
+          owned: owned
+            .filter((o) => o.subscriptionId === s.id)
+            .map((o) => ({ listId: o.listId, recipientId: o.recipientId })),
+          conflict: s.conflict ?? null,
         },
       });
     }
@@ -86,9 +92,11 @@ async function loadItems(db: Db, ids: string[]): Promise<WorkItem[]> {
 }
 
 /**
- * Two portal users with one address in one newsletter: Newsletter2Go would merge them, so the
- * one who took the address later (by the profile that set it, then by subscription creation,
- * then id) fails naming the other.
+ * Two portal users with one address in one list: Newsletter2Go would merge them, so the one who
+ * took the address later (by the profile that set it, then by subscription creation, then id)
+ * fails naming the other. Every other user counts whose subscription has or may have a
+ * recipient under the address in the list, unsubscribed ones included (see addressHolders):
+ * the later one stays failed for as long as that recipient exists.
  */
 export async function findClashes(db: Db, items: WorkItem[]): Promise<Map<string, string>> {
   const candidates = items.filter((i) => i.input.state === 'subscribed' && i.input.profile.email);
@@ -96,6 +104,7 @@ export async function findClashes(db: Db, items: WorkItem[]): Promise<Map<string
   if (!candidates.length) return clashes;
   const emails = [...new Set(candidates.map((i) => (i.input.profile.email ?? '').toLowerCase()))];
   const newsletterIds = [...new Set(candidates.map((i) => i.input.newsletterId))];
+  const listIds = [...new Set(candidates.flatMap((i) => (i.input.mappedListId ? [i.input.mappedListId] : [])))];
   const holders: {
     id: string;
     userId: string;
@@ -103,13 +112,15 @@ export async function findClashes(db: Db, items: WorkItem[]): Promise<Map<string
     email: string;
     emailSince: number;
     createdAt: number;
+    ownedLists: string | null;
   }[] = [];
-  for (const chunk of chunks(emails, 100)) holders.push(...(await addressHolders(db, newsletterIds, chunk)));
+  for (const chunk of chunks(emails, 100)) holders.push(...(await addressHolders(db, newsletterIds, listIds, chunk)));
   for (const item of candidates) {
     const email = (item.input.profile.email ?? '').toLowerCase();
     const earlier = holders.find(
       (h) =>
-        h.newsletterId === item.input.newsletterId &&
+        (h.newsletterId === item.input.newsletterId ||
+          (item.input.mappedListId !== null && (h.ownedLists ?? '').split(',').includes(item.input.mappedListId))) &&
         h.email === email &&
         h.userId !== item.userId &&
         earlierClaim(h, item),

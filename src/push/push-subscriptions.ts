@@ -51,6 +51,7 @@ async function push(
         ...item.input,
         unsubscribeUrl: await unsubscribeUrl(config, item.id),
         unsubscribeAttribute: config.UNSUBSCRIBE_ATTRIBUTE,
+        deletedEmailDomain: config.DELETED_EMAIL_DOMAIN,
         clashWithUserId: clashes.get(item.id) ?? null,
       }),
     })),

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
 import { insertLogEntries } from '../db/event-log';
+import { ownRecipient } from '../db/recipients';
 import {
   keepRecipient,
   markTransferFailed,
@@ -56,6 +57,16 @@ export async function recordOutcomes(
         // The recipient id is kept whatever the version: it is the only handle on a recipient
         // whose address changes later, and losing it would leave a stray recipient behind.
         if (outcome.recipientId) statements.push(keepRecipient(db, item.id, outcome.listId, outcome.recipientId));
+        // ...and recorded as this subscription's own, so later cancellations and erasures reach
+        // it in whatever list the newsletter is mapped to by then.
+        if (outcome.recipientId && outcome.listId)
+          statements.push(
+            ownRecipient(
+              db,
+              { subscriptionId: item.id, listId: outcome.listId, recipientId: outcome.recipientId },
+              now,
+            ),
+          );
         // An erased recipient leaves no address to look up.
         statements.push(markTransferSynced(db, item, attempts, now, item.input.state === 'deleted'));
         dispositions.set(item.id, { ack: true });

@@ -1,6 +1,6 @@
 import type { ConflictInfo, SubscriptionState, TransferStatus } from '../db/schema';
 import type { RemoteRecipient, RemoteStatus } from '../ports/provider';
-import { dummyEmailFor } from '../push/plan';
+import { dummyEmailFor, isDummyEmailFor } from '../push/plan';
 import type { DriftClass } from '../schemas/states';
 
 /**
@@ -171,10 +171,9 @@ export function profileDiff(
 
 /** What a deleted user's recipient must look like: the dummies erase() writes (plan.ts). */
 function erasureDiff(subscriptionId: string, recipient: RemoteRecipient): ProfileField[] {
-  return profileDiff(
-    { email: dummyEmailFor(subscriptionId), firstName: 'DELETED', lastName: 'DELETED', gender: '' },
-    recipient,
-  );
+  // The dummy's domain is a setting (DELETED_EMAIL_DOMAIN) that may have changed since.
+  const email = isDummyEmailFor(subscriptionId, recipient.email) ? recipient.email : dummyEmailFor(subscriptionId);
+  return profileDiff({ email, firstName: 'DELETED', lastName: 'DELETED', gender: '' }, recipient);
 }
 
 const normalGender = (g: string): 'm' | 'f' | '' => (g === 'm' || g === 'f' ? g : '');

@@ -5,6 +5,7 @@ import {
   findNewsletter,
   listNewsletters,
   type Newsletter,
+  otherNewsletterOnList,
   upsertNewsletter,
 } from '../../db/newsletters';
 import { ofNewsletter } from '../../db/subscriptions-transfer';
@@ -35,6 +36,14 @@ export const newslettersApp = new Hono<AppEnv>()
     const { config, db } = c.var;
     const { newsletterId } = pathParams(c, { newsletterId: NewsletterId });
     const body = await jsonBody(c, MappingBody);
+    // Newsletter2Go merges recipients per list by address: two newsletters on one list would let
+    // two subscriptions (and two users' consents) share one recipient.
+    const [other] = await otherNewsletterOnList(db, body.listId, newsletterId);
+    if (other)
+      throw problems.unprocessable(
+        `List ${JSON.stringify(body.listId)} is already mapped to newsletter ${JSON.stringify(other.newsletterId)}; one list serves one newsletter.`,
+        { listId: body.listId, mappedTo: other.newsletterId },
+      );
     await checkList(c.var, body.listId);
 
     const now = Date.now();

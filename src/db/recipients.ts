@@ -1,0 +1,32 @@
+import { inArray, sql } from 'drizzle-orm';
+import type { Executor } from './client';
+import { recipients } from './schema';
+
+/** A recipient a subscription owns (created or adopted through its own write-ahead address). */
+export interface OwnedRecipient {
+  subscriptionId: string;
+  listId: string;
+  recipientId: string;
+}
+
+/** Records (or moves, when the provider gave a new id) the subscription's recipient in a list. */
+export function ownRecipient(db: Executor, owned: OwnedRecipient, now: number) {
+  return db
+    .insert(recipients)
+    .values({ ...owned, createdAt: now, updatedAt: now })
+    .onConflictDoUpdate({
+      target: [recipients.subscriptionId, recipients.listId],
+      set: { recipientId: sql`excluded.recipient_id`, updatedAt: now },
+    });
+}
+
+export function recipientsOf(db: Executor, subscriptionIds: string[]) {
+  return db
+    .select({
+      subscriptionId: recipients.subscriptionId,
+      listId: recipients.listId,
+      recipientId: recipients.recipientId,
+    })
+    .from(recipients)
+    .where(inArray(recipients.subscriptionId, subscriptionIds));
+}
