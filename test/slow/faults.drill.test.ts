@@ -2,9 +2,9 @@ import { env } from 'cloudflare:test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulator } from '../support/emulator';
 import { extraSetting } from '../support/env';
+import { ownList } from '../support/lists';
 import { allSettled, checkUser, recipientsOf, toPortalEvent } from '../support/model';
 import { buildScenario, deliveries } from '../support/scenario';
-import { TEST_LISTS } from '../support/settings';
 import { mapNewsletter, postEvent, uid } from '../support/worker';
 
 /**
@@ -16,13 +16,14 @@ import { mapNewsletter, postEvent, uid } from '../support/worker';
 
 const EVENTS = Number(extraSetting(env, 'DRILL_EVENTS') ?? 300);
 const SEED = Number(extraSetting(env, 'DRILL_SEED') ?? 30);
-const LISTS: [string, string] = [TEST_LISTS[0].id, TEST_LISTS[1].id];
 
 describe(`${EVENTS} events under a 30% fault rate`, () => {
   const newsletters: [string, string] = [uid('drill-a'), uid('drill-b')];
+  let listIds: [string, string] = ['', ''];
   beforeAll(async () => {
-    await mapNewsletter(newsletters[0], LISTS[0]);
-    await mapNewsletter(newsletters[1], LISTS[1]);
+    listIds = [await ownList('drill-a'), await ownList('drill-b')];
+    await mapNewsletter(newsletters[0], listIds[0]);
+    await mapNewsletter(newsletters[1], listIds[1]);
   });
   afterAll(async () => {
     await emulator.clearFaults();
@@ -61,8 +62,8 @@ describe(`${EVENTS} events under a 30% fault rate`, () => {
       const settledAt = Date.now();
       await emulator.clearFaults();
 
-      const recipients = await recipientsOf(LISTS);
-      const lists = { [newsletters[0]]: LISTS[0], [newsletters[1]]: LISTS[1] };
+      const recipients = await recipientsOf(listIds);
+      const lists = { [newsletters[0]]: listIds[0], [newsletters[1]]: listIds[1] };
       for (const u of scenario.users)
         await checkUser(u, scenario.events, scenario.pool.get(u) ?? [], lists, recipients);
 

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { MappingList, MappingRemoved, MappingSaved } from '../../src/schemas/admin';
 import { adminJson } from '../support/admin';
 import { emulator } from '../support/emulator';
-import { TEST_LISTS } from '../support/settings';
 import { confirmed, postEvent, settled, uid } from '../support/worker';
 
 const put = (newsletterId: string, body: unknown, status: number) =>
@@ -18,7 +17,7 @@ const stamp = () => new Date(Date.now() - 60_000).toISOString();
 describe('the newsletter → list mapping', () => {
   it('creates (201), lists, renames (200, nothing pushed) a mapping', async () => {
     const newsletterId = uid('map');
-    const list = TEST_LISTS[0].id;
+    const list = await newList();
     const created = await put(newsletterId, { listId: list }, 201);
     expect(created).toMatchObject({
       newsletterId,

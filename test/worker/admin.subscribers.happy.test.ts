@@ -6,16 +6,15 @@ import { handleQueue } from '../../src/handlers';
 import { createNotice } from '../../src/notify/notices';
 import { RetryOne, SubscriberView } from '../../src/schemas/admin';
 import { adminJson } from '../support/admin';
-import { TEST_LISTS } from '../support/settings';
+import { ownList } from '../support/lists';
 import { admin, confirmed, mapNewsletter, postEvent, settled, uid } from '../support/worker';
 
-const LIST = TEST_LISTS[2].id;
 const view = (userId: string) => adminJson(`/v1/admin/subscribers/${encodeURIComponent(userId)}`, SubscriberView);
 
 describe('GET /v1/admin/subscribers/{userId}: the timeline', () => {
   const newsletterId = uid('timeline');
   beforeAll(async () => {
-    await mapNewsletter(newsletterId, LIST);
+    await mapNewsletter(newsletterId, await ownList('timeline'));
   });
 
   it('shows events with their outcome (applied or stale, with notes), attempts, dead letters and notices, newest first', async () => {
@@ -113,7 +112,7 @@ describe('GET /v1/admin/subscribers/{userId}: the timeline', () => {
 describe('POST /v1/admin/subscribers/{userId}/subscriptions/{newsletterId}/retry', () => {
   const newsletterId = uid('retry-one');
   beforeAll(async () => {
-    await mapNewsletter(newsletterId, LIST);
+    await mapNewsletter(newsletterId, await ownList('retry-one'));
   });
 
   it('re-pushes a dead-lettered transfer and says what it did', async () => {

@@ -2,18 +2,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RetryMany, RetryOne } from '../../src/schemas/admin';
 import { adminJson } from '../support/admin';
 import { emulator } from '../support/emulator';
-import { TEST_LISTS } from '../support/settings';
+import { ownList } from '../support/lists';
 import { confirmed, mapNewsletter, postEvent, settled, uid } from '../support/worker';
 
-const LIST = TEST_LISTS[0].id;
-
 /** A synced subscriber whose recipient the provider then shows as unsubscribed (a reader used N2G's own link). */
-async function unsubscribedAtProvider(newsletterId: string) {
+async function unsubscribedAtProvider(newsletterId: string, list: string) {
   const user = uid('u');
   const email = `${user}@example.com`;
   await postEvent(confirmed(user, newsletterId, email, {}, new Date(Date.now() - 60_000).toISOString()));
   await settled(user);
-  const recipient = await emulator.find(LIST, email);
+  const recipient = await emulator.find(list, email);
   expect(recipient).toMatchObject({ is_unsubscribed: false });
   await emulator.edit(recipient?.id ?? '', { is_unsubscribed: true });
   return { user, email, recipientId: recipient?.id ?? '' };
@@ -21,12 +19,14 @@ async function unsubscribedAtProvider(newsletterId: string) {
 
 describe('retries respect consent (contract §6)', () => {
   const newsletterId = uid('consent');
+  let list = '';
   beforeAll(async () => {
-    await mapNewsletter(newsletterId, LIST);
+    list = await ownList('consent');
+    await mapNewsletter(newsletterId, list);
   });
 
   it('retrying one transfer does not re-subscribe a recipient the provider shows as unsubscribed', async () => {
-    const { user, recipientId } = await unsubscribedAtProvider(newsletterId);
+    const { user, recipientId } = await unsubscribedAtProvider(newsletterId, list);
     const answer = await adminJson(
       `/v1/admin/subscribers/${user}/subscriptions/${newsletterId}/retry`,
       RetryOne,
@@ -46,7 +46,7 @@ describe('retries respect consent (contract §6)', () => {
     await settled(user);
     await postEvent({ type: 'subscription.cancelled', occurredAt: t(2), data: { userId: user, newsletterId } });
     await settled(user);
-    const recipient = await emulator.find(LIST, email);
+    const recipient = await emulator.find(list, email);
     expect(recipient).toMatchObject({ is_unsubscribed: true });
     // The portal's re-subscription reaches Newsletter2Go, which refuses it.
     await emulator.rule({
@@ -74,7 +74,7 @@ describe('retries respect consent (contract §6)', () => {
   });
 
   it('retrying every failed transfer of a newsletter re-pushes them without re-subscribing anyone', async () => {
-    const { user, recipientId } = await unsubscribedAtProvider(newsletterId);
+    const { user, recipientId } = await unsubscribedAtProvider(newsletterId, list);
     const newEmail = `${user}.new@example.com`;
     // The profile update is refused once: the transfer ends failed with the provider's words.
     await emulator.rule({

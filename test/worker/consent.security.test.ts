@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emulator } from '../support/emulator';
+import { ownList, ownNewsletter } from '../support/lists';
 import { admin, at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid, waitFor } from '../support/worker';
 
 /**
@@ -19,13 +20,6 @@ const cancelled = (userId: string, newsletterId: string, occurredAt = at(2000)) 
   data: { userId, newsletterId },
 });
 const deleted = (userId: string, occurredAt = at(3000)) => ({ type: 'user.deleted', occurredAt, data: { userId } });
-
-async function ownNewsletter(prefix: string): Promise<{ newsletterId: string; listId: string }> {
-  const { id: listId } = await emulator.createList({ name: uid(`${prefix}-list`) });
-  const newsletterId = uid(prefix);
-  await mapNewsletter(newsletterId, listId);
-  return { newsletterId, listId };
-}
 
 async function healRun(newsletterId: string): Promise<void> {
   const res = await admin('/v1/admin/reconciliations', {
@@ -141,7 +135,7 @@ describe('a withdrawn consent', () => {
 
   it('a mapping change does not push a conflicted subscription into the new list', async () => {
     const { newsletterId, user, email } = await conflicted('moved');
-    const { id: newList } = await emulator.createList({ name: uid('moved-new') });
+    const newList = await ownList('moved-new');
     await mapNewsletter(newsletterId, newList);
     const view = await settled(user);
     expect(view.subscriptions[0]?.transfer).toMatchObject({ status: 'failed', error: { code: 'held-for-consent' } });
@@ -157,7 +151,7 @@ describe('a moved newsletter', () => {
     await postEvent(confirmed(user, newsletterId, email, { firstName: 'Moving', lastName: 'Reader' }));
     await settled(user);
     const oldId = await recipientIdOf(oldList, email);
-    const { id: newList } = await emulator.createList({ name: uid(`${prefix}-new`) });
+    const newList = await ownList(`${prefix}-new`);
     await mapNewsletter(newsletterId, newList);
     await settled(user);
     const newId = await recipientIdOf(newList, email);

@@ -7,7 +7,7 @@ import { deliverDueNotices } from '../../src/notify/deliver';
 import { createNotice, noticeMessages } from '../../src/notify/notices';
 import { CancelledNotice, ConflictNotice } from '../../src/schemas/notices';
 import { enqueue } from '../../src/schemas/queue';
-import { TEST_LISTS } from '../support/settings';
+import { ownList } from '../support/lists';
 import {
   config,
   database,
@@ -20,12 +20,10 @@ import {
 } from '../support/unsubscribe';
 import { mapNewsletter, subscriber, uid, waitFor } from '../support/worker';
 
-const A = TEST_LISTS[0].id;
-
 describe('the worker tells the portal (contract §4)', () => {
   const weekly = uid('weekly');
   beforeAll(async () => {
-    await mapNewsletter(weekly, A, 'Weekly');
+    await mapNewsletter(weekly, await ownList('weekly'), 'Weekly');
   });
 
   it('an unsubscribe by link reaches the portal as a signed subscription.cancelled, webhook-id = notice id', async () => {

@@ -1,15 +1,14 @@
 import { SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TEST_LISTS, TEST_SECRETS } from '../support/settings';
+import { ownList } from '../support/lists';
+import { TEST_SECRETS } from '../support/settings';
 import { forUser, noticesSettled, portal, postForm, subscribedTo } from '../support/unsubscribe';
 import { mapNewsletter, postEvent, signedRequest, uid } from '../support/worker';
-
-const B = TEST_LISTS[1].id;
 
 describe('notices cannot be turned against the worker', () => {
   const breaking = uid('breaking');
   beforeAll(async () => {
-    await mapNewsletter(breaking, B);
+    await mapNewsletter(breaking, await ownList('breaking'));
   });
 
   it('a notice replayed at /v1/events is refused with 401: it is signed with the notify secret', async () => {

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { beforeAll, describe, it } from 'vitest';
 import { defined } from '../support/defined';
 import { extraSetting } from '../support/env';
+import { ownList } from '../support/lists';
 import { allSettled, checkUser, type Profile, recipientsOf, type ScenarioEvent, toPortalEvent } from '../support/model';
-import { TEST_LISTS } from '../support/settings';
 import { mapNewsletter, postEvent, uid } from '../support/worker';
 
 /**
@@ -13,7 +13,6 @@ import { mapNewsletter, postEvent, uid } from '../support/worker';
  * emulator against an independent model.
  */
 
-const LISTS: [string, string] = [TEST_LISTS[0].id, TEST_LISTS[1].id];
 // `npm test` runs a fixed seed; PROPERTY_RUNS / PROPERTY_SEED explore further (fast-check prints
 // the seed and path of a failure, to replay it).
 const RUNS = Number(extraSetting(env, 'PROPERTY_RUNS') ?? 40);
@@ -37,10 +36,13 @@ const scenario = fc.record({
 
 describe('any order, any repetition', () => {
   const newsletters: [string, string] = [uid('prop-a'), uid('prop-b')];
-  const lists: Record<string, string> = { [newsletters[0]]: LISTS[0], [newsletters[1]]: LISTS[1] };
+  let listIds: [string, string] = ['', ''];
+  let lists: Record<string, string> = {};
   beforeAll(async () => {
-    await mapNewsletter(newsletters[0], LISTS[0]);
-    await mapNewsletter(newsletters[1], LISTS[1]);
+    listIds = [await ownList('prop-a'), await ownList('prop-b')];
+    lists = { [newsletters[0]]: listIds[0], [newsletters[1]]: listIds[1] };
+    await mapNewsletter(newsletters[0], listIds[0]);
+    await mapNewsletter(newsletters[1], listIds[1]);
   });
 
   it(
@@ -93,7 +95,7 @@ describe('any order, any repetition', () => {
           }
 
           await allSettled(users, 30_000);
-          const recipients = await recipientsOf(LISTS);
+          const recipients = await recipientsOf(listIds);
           for (const u of users) await checkUser(u, events, pool(u), lists, recipients);
         }),
         { numRuns: RUNS, seed: SEED, endOnFailure: true },

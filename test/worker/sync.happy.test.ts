@@ -2,15 +2,19 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defined } from '../support/defined';
 import { emulator } from '../support/emulator';
 import { type Lane, openLane } from '../support/lane';
+import { ownList } from '../support/lists';
 import { TEST_LISTS } from '../support/settings';
 import { admin, at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid } from '../support/worker';
 
-const LIST = TEST_LISTS[0].id;
+/** In a lane (an account of its own) one newsletter may use a seeded list. */
+const LANE_LIST = TEST_LISTS[0].id;
 
 describe('a confirmed subscription travels to Newsletter2Go', () => {
   const newsletterId = uid('weekly');
+  let list = '';
   beforeAll(async () => {
-    await mapNewsletter(newsletterId, LIST, 'Wöchentlicher Überblick');
+    list = await ownList('weekly');
+    await mapNewsletter(newsletterId, list, 'Wöchentlicher Überblick');
   });
 
   it('creates the recipient in the mapped list and shows it synced in the admin JSON', async () => {
@@ -24,11 +28,11 @@ describe('a confirmed subscription travels to Newsletter2Go', () => {
 
     const view = await settled(userId);
     const [sub] = view.subscriptions;
-    expect(sub).toMatchObject({ newsletterId, listId: LIST, state: 'subscribed', conflict: null });
+    expect(sub).toMatchObject({ newsletterId, listId: list, state: 'subscribed', conflict: null });
     expect(sub?.transfer).toMatchObject({ status: 'synced', label: 'Übertragen', error: null, attempts: 1 });
     expect(sub?.unsubscribeUrl).toMatch(/^http:\/\/bridge\.test\/u\/sub_[a-z0-9]{20}\.[A-Za-z0-9_-]+$/);
 
-    const recipient = await emulator.find(LIST, email);
+    const recipient = await emulator.find(list, email);
     expect(recipient).toMatchObject({
       email,
       first_name: 'Erika',
@@ -42,10 +46,10 @@ describe('a confirmed subscription travels to Newsletter2Go', () => {
   it('never sends is_unsubscribed=false on a first confirmation: an address unsubscribed at the provider stays unsubscribed', async () => {
     const userId = uid('u');
     const email = `${userId}@example.com`;
-    await emulator.insert({ list_id: LIST, email, is_unsubscribed: true });
+    await emulator.insert({ list_id: list, email, is_unsubscribed: true });
     await postEvent(confirmed(userId, newsletterId, email));
     await settled(userId);
-    expect(await emulator.find(LIST, email)).toMatchObject({ is_unsubscribed: true });
+    expect(await emulator.find(list, email)).toMatchObject({ is_unsubscribed: true });
   });
 });
 
@@ -61,7 +65,7 @@ describe('the login to Newsletter2Go', () => {
     const opened = await openLane();
     lane = opened;
     const newsletterId = uid('login');
-    await opened.mapNewsletter(newsletterId, LIST);
+    await opened.mapNewsletter(newsletterId, LANE_LIST);
     const seed = async (n: number) => {
       const users = Array.from({ length: n }, () => uid('u'));
       for (const u of users)
@@ -102,8 +106,10 @@ describe('the login to Newsletter2Go', () => {
 
 describe('a transfer the provider refuses', () => {
   const newsletterId = uid('refused');
+  let list = '';
   beforeAll(async () => {
-    await mapNewsletter(newsletterId, LIST);
+    list = await ownList('refused');
+    await mapNewsletter(newsletterId, list);
   });
 
   it("ends failed with Newsletter2Go's own message, code and status", async () => {
@@ -134,7 +140,7 @@ describe('a transfer the provider refuses', () => {
     const view = await settled(userId);
     expect(view.subscriptions[0]?.transfer.status).toBe('failed');
     expect(view.subscriptions[0]?.transfer.error?.code).toBe('invalid_recipient');
-    expect(await emulator.find(LIST, email)).toBeNull();
+    expect(await emulator.find(list, email)).toBeNull();
   });
 });
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emulator } from '../support/emulator';
-import { TEST_LISTS } from '../support/settings';
+import { ownList } from '../support/lists';
 import {
   forUser,
   noticesSettled,
@@ -13,13 +13,13 @@ import {
 } from '../support/unsubscribe';
 import { mapNewsletter, postEvent, settled, subscriber, uid, waitFor } from '../support/worker';
 
-const [A, B, C] = [TEST_LISTS[0].id, TEST_LISTS[1].id, TEST_LISTS[2].id];
-
 describe('the reader unsubscribes by link', () => {
   const weekly = uid('weekly');
   const breaking = uid('breaking');
   const unnamed = uid('unnamed');
+  let [A, B, C] = ['', '', ''];
   beforeAll(async () => {
+    [A, B, C] = await Promise.all([ownList('weekly'), ownList('breaking'), ownList('unnamed')]);
     await mapNewsletter(weekly, A, 'Der Wochenüberblick');
     await mapNewsletter(breaking, B, 'Eilmeldungen');
     await mapNewsletter(unnamed, C);

@@ -1,27 +1,29 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/unsubscribe/token';
 import { emulator } from '../support/emulator';
-import { TEST_LISTS, TEST_SECRETS } from '../support/settings';
+import { ownList } from '../support/lists';
+import { TEST_SECRETS } from '../support/settings';
 import { forUser, open, portal, postForm, snapshot, states, subscribedTo } from '../support/unsubscribe';
 import { mapNewsletter, settled, uid } from '../support/worker';
 
-const [A, B] = [TEST_LISTS[0].id, TEST_LISTS[1].id];
 const BASE = 'http://bridge.test';
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('unsubscribe links: what scanners, senders and forgers get', () => {
   const weekly = uid('weekly');
   const breaking = uid('breaking');
+  let weeklyList = '';
   beforeAll(async () => {
-    await mapNewsletter(weekly, A, 'Weekly');
-    await mapNewsletter(breaking, B, 'Breaking');
+    weeklyList = await ownList('weekly');
+    await mapNewsletter(weekly, weeklyList, 'Weekly');
+    await mapNewsletter(breaking, await ownList('breaking'), 'Breaking');
   });
 
   it('GET and HEAD never change anything, however often and however sent', async () => {
     const user = uid('u');
     const { email, link } = await subscribedTo(user, [weekly, breaking]);
     const before = await snapshot(user);
-    const recipient = await emulator.find(A, email);
+    const recipient = await emulator.find(weeklyList, email);
 
     const variants: RequestInit[] = [
       {},
@@ -41,7 +43,7 @@ describe('unsubscribe links: what scanners, senders and forgers get', () => {
     }
     await pause(1500);
     expect(await snapshot(user)).toEqual(before);
-    expect(await emulator.find(A, email)).toEqual(recipient);
+    expect(await emulator.find(weeklyList, email)).toEqual(recipient);
     expect(await portal.received(forUser(user))).toHaveLength(0);
   });
 
@@ -57,7 +59,7 @@ describe('unsubscribe links: what scanners, senders and forgers get', () => {
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       expect(await states(user)).toEqual({ [weekly]: 'unsubscribed', [breaking]: 'subscribed' });
       await settled(user);
-      expect(await emulator.find(A, email)).toMatchObject({ is_unsubscribed: true });
+      expect(await emulator.find(weeklyList, email)).toMatchObject({ is_unsubscribed: true });
     },
   );
 
@@ -130,7 +132,7 @@ describe('unsubscribe links: what scanners, senders and forgers get', () => {
 
   it('escapes what it shows: a newsletter name is text, never markup', async () => {
     const newsletter = uid('evil');
-    await mapNewsletter(newsletter, B, '<script>alert("x")</script> & <b>Co</b>');
+    await mapNewsletter(newsletter, await ownList('evil'), '<script>alert("x")</script> & <b>Co</b>');
     const user = uid('u');
     const { link } = await subscribedTo(user, [newsletter]);
     const page = await (await open(link(newsletter))).text();

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emulator } from '../support/emulator';
-import { TEST_LISTS } from '../support/settings';
+import { ownList } from '../support/lists';
 import { at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid } from '../support/worker';
 
-const [A, B] = [TEST_LISTS[0].id, TEST_LISTS[1].id];
 const updated = (userId: string, email: string, extra: Record<string, unknown> = {}, occurredAt = at(1000)) => ({
   type: 'subscriber.updated',
   occurredAt,
@@ -19,7 +18,9 @@ const deleted = (userId: string, occurredAt = at(3000)) => ({ type: 'user.delete
 describe('the four portal workflows', () => {
   const nlA = uid('nl-a');
   const nlB = uid('nl-b');
+  let [A, B] = ['', ''];
   beforeAll(async () => {
+    [A, B] = await Promise.all([ownList('nl-a'), ownList('nl-b')]);
     await mapNewsletter(nlA, A);
     await mapNewsletter(nlB, B);
   });
@@ -184,10 +185,11 @@ describe('the four portal workflows', () => {
     await postEvent(confirmed(user, newsletterId, `${user}@example.com`));
     const failed = await settled(user);
     expect(failed.subscriptions[0]?.transfer).toMatchObject({ status: 'failed', error: { code: 'unmapped' } });
-    await mapNewsletter(newsletterId, B);
+    const list = await ownList('later');
+    await mapNewsletter(newsletterId, list);
     await new Promise((r) => setTimeout(r, 50));
     const view = await settled(user);
-    expect(view.subscriptions[0]).toMatchObject({ listId: B, transfer: { status: 'synced' } });
-    expect(await emulator.find(B, `${user}@example.com`)).not.toBeNull();
+    expect(view.subscriptions[0]).toMatchObject({ listId: list, transfer: { status: 'synced' } });
+    expect(await emulator.find(list, `${user}@example.com`)).not.toBeNull();
   });
 });
