@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dummyEmailFor, type PlanInput, planTransfer } from '../../src/push/plan';
+import { dummyEmailFor, isDummyEmailFor, type PlanInput, planTransfer } from '../../src/push/plan';
 
 const base: PlanInput = {
   subscriptionId: 'sub_abc',
@@ -11,10 +11,15 @@ const base: PlanInput = {
   recipientId: null,
   profile: { email: 'a@example.com', firstName: 'A', lastName: 'B', gender: 'f' },
   lookupEmails: [],
+  owned: [],
+  conflict: null,
   unsubscribeUrl: 'https://bridge.example/u/tok',
   unsubscribeAttribute: 'unsubscribe_url',
+  deletedEmailDomain: 'deleted.invalid',
   clashWithUserId: null,
 };
+const conflict = { reason: 'unsubscribed' as const, foundAt: '2026-12-01T03:17:00.000Z', runId: 'run_1' };
+const elsewhere = { listId: 'oldlist1', recipientId: 'r0' };
 const known = { recipientListId: 'list0001', recipientId: 'r1' };
 
 describe('planTransfer', () => {
@@ -82,28 +87,43 @@ describe('planTransfer', () => {
     });
   });
 
-  it('unsubscribes by id, or finds the recipient by address, or has nothing to do', () => {
+  it('unsubscribes by id, or finds its own uncertain creation by the addresses it sent, or has nothing to do', () => {
     expect(planTransfer({ ...base, ...known, state: 'unsubscribed' })).toEqual({
       kind: 'unsubscribe',
-      listId: 'list0001',
-      recipientId: 'r1',
-      lookupEmails: [],
+      targets: [{ listId: 'list0001', recipientId: 'r1' }],
+      lookup: null,
     });
-    expect(planTransfer({ ...base, state: 'unsubscribed' })).toEqual({
+    expect(planTransfer({ ...base, state: 'unsubscribed', lookupEmails: ['old@example.com'] })).toEqual({
       kind: 'unsubscribe',
-      listId: 'list0001',
-      recipientId: null,
-      lookupEmails: ['a@example.com'],
+      targets: [],
+      lookup: { listId: 'list0001', emails: ['old@example.com'] },
     });
-    expect(planTransfer({ ...base, state: 'unsubscribed', lookupEmails: ['old@example.com'] })).toMatchObject({
-      lookupEmails: ['old@example.com', 'a@example.com'],
-    });
-    expect(planTransfer({ ...base, state: 'unsubscribed', profile: { ...base.profile, email: null } })).toMatchObject({
-      kind: 'nothing',
-    });
+    // The current address alone is never a handle: another user may hold it (a clash).
+    expect(planTransfer({ ...base, state: 'unsubscribed' })).toMatchObject({ kind: 'nothing' });
   });
 
-  it('erases with a unique undeliverable dummy address, by id or by the kept lookup address', () => {
+  it('reaches every recipient the subscription owns, in every list, after a mapping change too', () => {
+    expect(
+      planTransfer({
+        ...base,
+        ...known,
+        state: 'unsubscribed',
+        owned: [elsewhere, { listId: 'list0001', recipientId: 'r1' }],
+      }),
+    ).toEqual({ kind: 'unsubscribe', targets: [{ listId: 'list0001', recipientId: 'r1' }, elsewhere], lookup: null });
+    // Unmapped meanwhile: the owned recipients are still reached.
+    expect(planTransfer({ ...base, mappedListId: null, state: 'deleted', owned: [elsewhere] })).toMatchObject({
+      kind: 'erase',
+      targets: [elsewhere],
+      lookup: null,
+    });
+    // Owned elsewhere, an uncertain creation in the current list: both.
+    expect(
+      planTransfer({ ...base, state: 'unsubscribed', owned: [elsewhere], lookupEmails: ['a@example.com'] }),
+    ).toEqual({ kind: 'unsubscribe', targets: [elsewhere], lookup: { listId: 'list0001', emails: ['a@example.com'] } });
+  });
+
+  it('erases with a unique undeliverable dummy address under DELETED_EMAIL_DOMAIN', () => {
     expect(
       planTransfer({
         ...base,
@@ -113,21 +133,40 @@ describe('planTransfer', () => {
       }),
     ).toEqual({
       kind: 'erase',
-      listId: 'list0001',
-      recipientId: 'r1',
-      lookupEmails: [],
+      targets: [{ listId: 'list0001', recipientId: 'r1' }],
+      lookup: null,
       dummyEmail: 'deleted-sub_abc@deleted.invalid',
     });
     expect(planTransfer({ ...base, state: 'deleted', lookupEmails: ['a@example.com'] })).toMatchObject({
       kind: 'erase',
-      recipientId: null,
-      lookupEmails: ['a@example.com'],
+      targets: [],
+      lookup: { emails: ['a@example.com'] },
     });
+    expect(
+      planTransfer({ ...base, ...known, state: 'deleted', deletedEmailDomain: 'erased.example.org' }),
+    ).toMatchObject({ dummyEmail: 'deleted-sub_abc@erased.example.org' });
     expect(planTransfer({ ...base, state: 'deleted' })).toMatchObject({ kind: 'nothing' });
+  });
+
+  it('holds a subscription with an open consent conflict: no creation in any list, no re-creation if gone', () => {
+    const held = planTransfer({ ...base, conflict });
+    expect(held).toMatchObject({ kind: 'fail', reason: 'held-for-consent' });
+    expect(held.kind === 'fail' && held.message).toContain('run_1');
+    // A mapping change: the old list's recipient does not make the new list's creation safe.
+    expect(planTransfer({ ...base, conflict, owned: [elsewhere] })).toMatchObject({ reason: 'held-for-consent' });
+    // A known recipient is updated (never re-subscribed), but not re-created when gone.
+    expect(planTransfer({ ...base, ...known, conflict })).toMatchObject({
+      kind: 'update',
+      resubscribe: false,
+      heldIfGone: expect.stringContaining('run_1'),
+    });
+    expect(planTransfer({ ...base, ...known })).toMatchObject({ kind: 'update', heldIfGone: null });
   });
 
   it('makes dummy addresses that differ per subscription and are syntactically valid', () => {
     expect(dummyEmailFor('sub_a')).not.toBe(dummyEmailFor('sub_b'));
     expect(dummyEmailFor('sub_a')).toMatch(/^[a-z0-9_.-]+@deleted\.invalid$/);
+    expect(isDummyEmailFor('sub_a', 'Deleted-SUB_A@other.example')).toBe(true);
+    expect(isDummyEmailFor('sub_a', 'deleted-sub_ab@deleted.invalid')).toBe(false);
   });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { dummyEmailFor } from '../../src/push/plan';
+import { defined } from '../support/defined';
 import { emulator } from '../support/emulator';
+import { openLane } from '../support/lane';
 import { ownList, ownNewsletter } from '../support/lists';
+import { TEST_LISTS } from '../support/settings';
 import { admin, at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid, waitFor } from '../support/worker';
 
 /**
@@ -8,6 +12,8 @@ import { admin, at, confirmed, mapNewsletter, postEvent, settled, subscriber, ui
  * inside Newsletter2Go, moved lists. Each test maps its own newsletter to its own list, so nothing
  * here reads or touches another file's recipients.
  */
+
+const LANE_LIST = TEST_LISTS[0].id;
 
 const updated = (userId: string, email: string, extra: Record<string, unknown> = {}, occurredAt = at(1000)) => ({
   type: 'subscriber.updated',
@@ -174,6 +180,42 @@ describe('a moved newsletter', () => {
       const r = await emulator.get(id);
       expect(r).toMatchObject({ first_name: 'DELETED', last_name: 'DELETED', is_unsubscribed: true });
       expect(r?.email).not.toBe(email);
+    }
+  });
+});
+
+describe('an erasure', () => {
+  it('removes the recipient from the list when Newsletter2Go refuses the dummy address; the timeline says so', async () => {
+    const { newsletterId, listId } = await ownNewsletter('refused-dummy');
+    const user = uid('u');
+    const email = `${user}@example.com`;
+    await postEvent(confirmed(user, newsletterId, email, { firstName: 'Refused', lastName: 'Dummy' }));
+    const view = await settled(user);
+    const id = await recipientIdOf(listId, email);
+    await emulator.rejectEmails([dummyEmailFor(defined(view.subscriptions[0], 'the subscription').subscriptionId)]);
+    await postEvent(deleted(user));
+    expect((await settled(user)).subscriptions[0]?.transfer.status).toBe('synced');
+    expect(await emulator.get(id)).toBeNull();
+    expect(await emulator.find(listId, email)).toBeNull();
+    const timeline = (await subscriber(user))?.timeline ?? [];
+    expect(JSON.stringify(timeline)).toContain('removed from the list');
+  });
+
+  it('writes the dummy address under DELETED_EMAIL_DOMAIN', async () => {
+    const lane = await openLane({ settings: { DELETED_EMAIL_DOMAIN: 'erased.example.org' } });
+    try {
+      const newsletterId = uid('domain');
+      await lane.mapNewsletter(newsletterId, LANE_LIST);
+      const user = uid('u');
+      const email = `${user}@example.com`;
+      await lane.postEvent(confirmed(user, newsletterId, email));
+      await lane.settled(user);
+      const id = defined(await lane.emulator.find(LANE_LIST, email), 'the recipient').id;
+      await lane.postEvent(deleted(user));
+      await lane.settled(user);
+      expect((await lane.emulator.get(id))?.email).toMatch(/^deleted-[^@]+@erased\.example\.org$/);
+    } finally {
+      await lane.close();
     }
   });
 });
