@@ -6,6 +6,17 @@ import { receivedEvents } from './schema';
 
 type NewReceivedEvent = typeof receivedEvents.$inferInsert;
 
+/**
+ * What a deleted user's digests become (db/scrub.ts): no digest of a body that held an address
+ * stays behind, and a redelivery of such an id is answered as the duplicate it most likely is.
+ */
+export const ERASED_DIGEST = 'erased';
+
+/** Whether an incoming body's digest matches the stored one: same body, or the stored one erased. */
+export function sameBody(stored: string, incoming: string): boolean {
+  return stored === incoming || stored === ERASED_DIGEST;
+}
+
 /** Inserts the records; an id already stored is skipped, and only the new ones come back. */
 export function insertReceived(db: Executor, rows: NewReceivedEvent[]) {
   return db.insert(receivedEvents).values(rows).onConflictDoNothing().returning({ eventId: receivedEvents.eventId });

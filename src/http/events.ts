@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
-import { findReceived } from '../db/received-events';
+import { findReceived, sameBody } from '../db/received-events';
 import { type IncomingEvent, storeEvents } from '../intake/store-events';
 import { eventDigest } from '../lib/canonical-json';
 import { sha256Hex } from '../lib/encoding';
@@ -35,7 +35,7 @@ export const eventsApp = new Hono<AppEnv>()
     const bodyHash = json.ok ? await eventDigest(json.value) : await sha256Hex(raw);
 
     const [known] = await findReceived(db, eventId);
-    if (known) return answerKnown(known.bodyHash === bodyHash, eventId, known.responseBody);
+    if (known) return answerKnown(sameBody(known.bodyHash, bodyHash), eventId, known.responseBody);
 
     if (!json.ok) throw problems.badRequest('The body is not valid UTF-8 JSON.');
     const event = parsePortalEvent(json.value);

@@ -1,11 +1,11 @@
 import { retryOnBusy } from '../db/busy';
 import type { Db, Tx } from '../db/client';
 import { type EventLogEntry, insertLogEntries } from '../db/event-log';
-import { insertReceived, receivedByIds } from '../db/received-events';
+import { insertReceived, receivedByIds, sameBody } from '../db/received-events';
+import { eraseDigests, scrubUser } from '../db/scrub';
 import { chunks } from '../lib/chunks';
 import type { PortalEvent } from '../schemas/events';
 import { applyEvent, type EventSource } from './apply-event';
-import { scrubUser } from './scrub';
 import { applyDecision, loadUsers, newUser, toUserState, writeUsers } from './user-rows';
 
 /**
@@ -84,7 +84,7 @@ async function storeOnce(db: Db, incoming: IncomingEvent[], now: number) {
         } else {
           const known = earlier.get(e.eventId);
           result =
-            known && known.bodyHash === e.bodyHash
+            known && sameBody(known.bodyHash, e.bodyHash)
               ? { eventId: e.eventId, status: 'duplicate', response: { status: known.status, body: known.body } }
               : { eventId: e.eventId, status: 'conflict' };
         }
@@ -94,15 +94,15 @@ async function storeOnce(db: Db, incoming: IncomingEvent[], now: number) {
 
       const users = await loadUsers(tx, [...new Set(fresh.map((e) => e.event.data.userId))]);
       const log: EventLogEntry[] = [];
-      const deleted: { userId: string; email: string | null }[] = [];
+      const deleted: { userId: string; names: string[] }[] = [];
       for (const e of fresh) {
         const userId = e.event.data.userId;
         const user = users.get(userId) ?? newUser(users, userId);
-        const emailBefore = user.subscriber?.email ?? null;
+        const namesBefore = [user.subscriber?.firstName ?? '', user.subscriber?.lastName ?? ''];
         const decision = applyEvent(toUserState(user), e.event, e.source);
         applyDecision(user, decision, userId);
         if (e.event.type === 'user.deleted' && decision.outcome === 'applied')
-          deleted.push({ userId, email: emailBefore });
+          deleted.push({ userId, names: namesBefore });
         const newsletterId = 'newsletterId' in e.event.data ? e.event.data.newsletterId : undefined;
         log.push({
           at: now,
@@ -124,7 +124,10 @@ async function storeOnce(db: Db, incoming: IncomingEvent[], now: number) {
 
       const pushIds = await writeUsers(tx, [...users.values()], now);
       for (const chunk of chunks(log, 100)) await insertLogEntries(tx, chunk);
-      for (const d of deleted) await scrubUser(tx, d.userId, d.email);
+      for (const d of deleted) await scrubUser(tx, d.userId, d.names);
+      // Events that arrive after a deletion may carry the address too: no digest of theirs stays.
+      const gone = [...users.values()].filter((u) => u.subscriber?.deletedAt).map((u) => u.userId);
+      if (gone.length) await eraseDigests(tx, gone);
       return { results, pushIds };
     },
     { behavior: 'immediate' },

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { scrubUser } from '../db/scrub';
 import type { NewsletterProvider } from '../ports/provider';
 import { unsubscribeUrl } from '../unsubscribe/token';
 import { executePlans } from './call-provider';
@@ -64,6 +65,12 @@ async function push(
     maxSeconds: config.SYNC_BACKOFF_MAX_SECONDS,
     uncertainWindowMs: 2 * config.N2G_TIMEOUT_MS,
   });
+  // An erasure confirmed at the provider: what was said about the user meanwhile (an attempt's
+  // error quoting the address, a finding) goes too, and the look-up addresses went with the record.
+  const erased = new Set(
+    items.filter((i) => i.input.state === 'deleted' && outcomes.get(i.id)?.kind === 'synced').map((i) => i.userId),
+  );
+  for (const userId of erased) await scrubUser(db, userId);
   // Held by another consumer: look again soon (it releases the lease when it records), or when
   // a kept lease (after a timeout) ends.
   for (const [id, until] of busy)

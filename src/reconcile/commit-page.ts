@@ -7,6 +7,7 @@ import {
   markConflict,
   repushUnlessPending,
 } from '../db/reconciliation-desired';
+import { forgetDeletedInFindings } from '../db/scrub';
 import { repushSet } from '../db/subscriptions-transfer';
 import { chunks } from '../lib/chunks';
 import type { HealActions } from './decide';
@@ -51,6 +52,7 @@ export async function commitStep(db: Db, c: Commit, now = Date.now()): Promise<s
       await insertFindings(tx, rows);
     }
     for (const batch of chunks(c.step.seen, 500)) await markSeen(tx, c.runId, batch);
+    await forgetDeletedInFindings(tx, c.runId);
     if (!c.heal) return [];
     const repushed = await applyHeal(tx, c.runId, c.step, c.heal, now);
     // Rows that turned pending meanwhile are not re-pushed: count what was.
