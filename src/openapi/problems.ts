@@ -73,9 +73,10 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
   },
   {
     slug: 'configuration',
-    status: 500,
+    status: 503,
     title: 'Worker misconfigured',
-    description: 'A required setting is missing or malformed; `detail` names it (never its value).',
+    description:
+      'A required setting is missing or malformed (a secret that does not decode, one too short, …); `detail` names each such setting, never its value. Every route answers this, `/health` included, until the setting is fixed.',
   },
   {
     slug: 'http',
