@@ -7,7 +7,7 @@ import { type IncomingEvent, storeEvents } from '../intake/store-events';
 import { eventDigest } from '../lib/canonical-json';
 import { sha256Hex } from '../lib/encoding';
 import { problems } from '../lib/problem';
-import { verify } from '../lib/standard-webhooks';
+import { MAX_SIGNATURES, verify } from '../lib/standard-webhooks';
 import { toFieldErrors } from '../lib/valibot';
 import { BatchBody, EventId, parsePortalEvent } from '../schemas/events';
 import { enqueueAfterCommit, syncMessages } from '../schemas/queue';
@@ -113,6 +113,7 @@ async function readSigned(req: Request, secrets: string[]): Promise<Uint8Array> 
 
 const UNAUTHORIZED = {
   'missing-headers': 'The webhook-id, webhook-timestamp and webhook-signature headers are required.',
+  'too-many-signatures': `webhook-signature holds more than ${MAX_SIGNATURES} entries.`,
   'bad-timestamp': 'webhook-timestamp must be Unix seconds.',
   'stale-timestamp': 'webhook-timestamp is more than 300 seconds from the worker clock.',
   'no-match': 'No webhook-signature entry matches the body.',

@@ -1,0 +1,80 @@
+import { SELF } from 'cloudflare:test';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sign, verify } from '../../src/lib/standard-webhooks';
+import { TEST_SECRETS } from '../support/settings';
+import { at, confirmed, signedRequest, uid } from '../support/worker';
+
+/**
+ * Intake limits (contract §1, §6): bounded work whatever a caller without a secret sends, and
+ * a clear 4xx for every limit, in the contract's order (size → signature → known id → JSON →
+ * schema → stored).
+ */
+
+const event = (extra: Record<string, unknown> = {}) => ({
+  ...confirmed(uid('u'), uid('nl'), 'reader@example.com', {}, at()),
+  ...extra,
+});
+const bogusEntry = (i: number) => `v1,${btoa(String(i).padStart(32, '0'))}`;
+
+/** A delivery signed with the test secret whose signature header carries `entries` first. */
+async function withEntries(entries: string[], body: string, path = '/v1/events') {
+  const req = await signedRequest(body, { path });
+  const good = req.headers.get('webhook-signature') ?? '';
+  const headers = new Headers(req.headers);
+  headers.set('webhook-signature', [...entries, good].join(' '));
+  return SELF.fetch(new Request(req, { headers }));
+}
+
+type Problem = { status: number; detail: string; errors?: { path: string; message: string }[] };
+
+describe('webhook-signature: bounded work for a caller who holds no secret', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('refuses more than 8 entries with 401 before any MAC, even when one of them matches', async () => {
+    const res = await withEntries(
+      Array.from({ length: 8 }, (_, i) => bogusEntry(i)),
+      JSON.stringify(event()),
+    );
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as Problem).detail).toBe('webhook-signature holds more than 8 entries.');
+  });
+
+  it('still accepts 8 entries with the matching one last', async () => {
+    const res = await withEntries(
+      Array.from({ length: 7 }, (_, i) => bogusEntry(i)),
+      JSON.stringify(event()),
+    );
+    expect(res.status).toBe(202);
+  });
+
+  it('refuses 2,000 bogus entries on a 60 KiB body at once, single and batch', async () => {
+    const entries = Array.from({ length: 2000 }, (_, i) => bogusEntry(i));
+    const padded = JSON.stringify(event({ pad: 'x'.repeat(60 * 1024) }));
+    for (const path of ['/v1/events', '/v1/events/batch']) {
+      const res = await withEntries(entries, padded, path);
+      expect(res.status, path).toBe(401);
+      expect(((await res.json()) as Problem).detail, path).toMatch(/more than 8 entries/);
+    }
+  });
+
+  it('computes the expected MAC once per configured secret and compares it with each entry', async () => {
+    const body = new TextEncoder().encode('x'.repeat(60 * 1024));
+    const ts = Math.floor(Date.now() / 1000);
+    const secrets = [TEST_SECRETS.PORTAL_SIGNING_SECRET, TEST_SECRETS.PORTAL_SIGNING_SECRET_ROTATED];
+    const good = await sign(TEST_SECRETS.PORTAL_SIGNING_SECRET_ROTATED, 'msg-1', ts, body);
+    const macs = vi.spyOn(crypto.subtle, 'sign');
+    const verifies = vi.spyOn(crypto.subtle, 'verify');
+    const headers = (entries: string[]) => ({ id: 'msg-1', timestamp: String(ts), signature: entries.join(' ') });
+
+    const bogus = Array.from({ length: 8 }, (_, i) => bogusEntry(i));
+    expect(await verify(secrets, headers(bogus), body)).toBe('no-match');
+    expect(macs).toHaveBeenCalledTimes(secrets.length);
+    expect(await verify(secrets, headers([...bogus.slice(1), good]), body)).toBeNull();
+    expect(macs).toHaveBeenCalledTimes(2 * secrets.length);
+
+    macs.mockClear();
+    expect(await verify(secrets, headers([...bogus, good]), body)).toBe('too-many-signatures');
+    expect(macs).not.toHaveBeenCalled();
+    expect(verifies).not.toHaveBeenCalled();
+  });
+});
