@@ -4,9 +4,9 @@ import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
 import { receivedEvents } from '../db/schema';
 import { type IncomingEvent, storeEvents } from '../intake/store-events';
-import { eventDigest } from '../lib/canonical-json';
+import { eventDigest, nestedDeeperThan } from '../lib/canonical-json';
 import { sha256Hex } from '../lib/encoding';
-import { problems } from '../lib/problem';
+import { type FieldError, problems } from '../lib/problem';
 import { MAX_SIGNATURES, verify } from '../lib/standard-webhooks';
 import { toFieldErrors } from '../lib/valibot';
 import { BatchBody, EventId, parsePortalEvent } from '../schemas/events';
@@ -15,6 +15,8 @@ import type { AppEnv } from './context';
 
 export const SINGLE_LIMIT = 64 * 1024;
 export const BATCH_LIMIT = 1024 * 1024;
+/** Events nest 2 levels, a batch 4: anything near this is not an event (the README says so). */
+export const MAX_DEPTH = 32;
 
 const BatchItemId = v.object({ id: EventId });
 
@@ -39,6 +41,7 @@ export const eventsApp = new Hono<AppEnv>()
     if (known) return answerKnown(known.bodyHash === bodyHash, eventId, known.responseBody);
 
     if (!json.ok) throw problems.badRequest('The body is not valid UTF-8 JSON.');
+    if (nestedDeeperThan(json.value, MAX_DEPTH)) throw problems.invalid([tooDeep]);
     const event = parsePortalEvent(json.value);
     if (!event.ok) throw problems.invalid(event.errors);
 
@@ -52,7 +55,10 @@ export const eventsApp = new Hono<AppEnv>()
   .post('/batch', bodyLimit({ maxSize: BATCH_LIMIT, onError: tooLarge(BATCH_LIMIT) }), async (c) => {
     const { config, db } = c.var;
     const raw = await readSigned(c.req.raw, config.PORTAL_SIGNING_SECRET);
-    const body = v.safeParse(BatchBody, parseJson(raw), { abortEarly: false });
+    const json = parseJson(raw);
+    // The whole batch, as for a body that is not { events: [...] }: no item is walked first.
+    if (nestedDeeperThan(json, MAX_DEPTH)) throw problems.invalid([tooDeep]);
+    const body = v.safeParse(BatchBody, json, { abortEarly: false });
     if (!body.success) throw problems.invalid(toFieldErrors(body.issues));
 
     const answers: {
@@ -118,6 +124,8 @@ const UNAUTHORIZED = {
   'stale-timestamp': 'webhook-timestamp is more than 300 seconds from the worker clock.',
   'no-match': 'No webhook-signature entry matches the body.',
 } as const;
+
+const tooDeep: FieldError = { path: '/', message: `the body must not nest deeper than ${MAX_DEPTH} levels` };
 
 function tryJson(raw: Uint8Array): { ok: true; value: unknown } | { ok: false } {
   try {

@@ -2,7 +2,7 @@ import { SELF } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sign, verify } from '../../src/lib/standard-webhooks';
 import { TEST_SECRETS } from '../support/settings';
-import { at, confirmed, signedRequest, uid } from '../support/worker';
+import { at, confirmed, postEvent, signedRequest, uid } from '../support/worker';
 
 /**
  * Intake limits (contract §1, §6): bounded work whatever a caller without a secret sends, and
@@ -14,6 +14,12 @@ const event = (extra: Record<string, unknown> = {}) => ({
   ...confirmed(uid('u'), uid('nl'), 'reader@example.com', {}, at()),
   ...extra,
 });
+const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+/** JSON text of `value` with `extra` holding an array nested `levels` deep (JSON.stringify recurses). */
+const withNesting = (value: object, levels: number) =>
+  JSON.stringify({ ...value, extra: 0 }).replace('"extra":0', `"extra":${nested(levels)}`);
+const postText = async (body: string, options: { id?: string; path?: string } = {}) =>
+  SELF.fetch(await signedRequest(body, options));
 const bogusEntry = (i: number) => `v1,${btoa(String(i).padStart(32, '0'))}`;
 
 /** A delivery signed with the test secret whose signature header carries `entries` first. */
@@ -76,5 +82,34 @@ describe('webhook-signature: bounded work for a caller who holds no secret', () 
     expect(await verify(secrets, headers([...bogus, good]), body)).toBe('too-many-signatures');
     expect(macs).not.toHaveBeenCalled();
     expect(verifies).not.toHaveBeenCalled();
+  });
+});
+
+describe('nesting: no recursive step sees a body deeper than 32 levels', () => {
+  const tooDeep = { path: '/', message: 'the body must not nest deeper than 32 levels' };
+
+  it('answers a signed event nested 20,000 levels deep with 422, not 500', async () => {
+    const res = await postText(withNesting(event(), 20_000));
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as Problem).errors).toEqual([tooDeep]);
+  });
+
+  it('draws the line at 32 levels: the event itself is 1, so 31 more are allowed and 32 are not', async () => {
+    expect((await postText(withNesting(event(), 31))).status).toBe(202);
+    const res = await postText(withNesting(event(), 32));
+    expect(res.status).toBe(422);
+  });
+
+  it('answers a deep body reusing a known id with 409: the known-id step comes before the schema', async () => {
+    const id = uid('msg');
+    expect((await postEvent(event(), { id })).status).toBe(202);
+    expect((await postText(withNesting(event(), 20_000), { id })).status).toBe(409);
+  });
+
+  it('refuses a batch nested too deep as a whole, with 422', async () => {
+    const body = `{"events":[${withNesting({ id: uid('b'), ...event() }, 20_000)}]}`;
+    const res = await postText(body, { path: '/v1/events/batch' });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as Problem).errors).toEqual([tooDeep]);
   });
 });
