@@ -9,7 +9,7 @@ import { sha256Hex } from '../lib/encoding';
 import { type FieldError, problems } from '../lib/problem';
 import { MAX_SIGNATURES, verify } from '../lib/standard-webhooks';
 import { toFieldErrors } from '../lib/valibot';
-import { BatchBody, EventId, parsePortalEvent } from '../schemas/events';
+import { BatchBody, EventId, parsePortalEvent, WebhookId } from '../schemas/events';
 import { enqueueAfterCommit, syncMessages } from '../schemas/queue';
 import type { AppEnv } from './context';
 
@@ -37,13 +37,17 @@ export const eventsApp = new Hono<AppEnv>()
     // Unparsable bodies are never stored, so their raw digest can only mismatch a stored one.
     const bodyHash = json.ok ? await eventDigest(json.value) : await sha256Hex(raw);
 
-    const [known] = await db.select().from(receivedEvents).where(eq(receivedEvents.eventId, eventId)).limit(1);
-    if (known) return answerKnown(known.bodyHash === bodyHash, eventId, known.responseBody);
+    // An id too long to be stored cannot be known: it is a schema violation, reported below.
+    const idErrors = webhookIdErrors(eventId);
+    if (!idErrors.length) {
+      const [known] = await db.select().from(receivedEvents).where(eq(receivedEvents.eventId, eventId)).limit(1);
+      if (known) return answerKnown(known.bodyHash === bodyHash, eventId, known.responseBody);
+    }
 
     if (!json.ok) throw problems.badRequest('The body is not valid UTF-8 JSON.');
-    if (nestedDeeperThan(json.value, MAX_DEPTH)) throw problems.invalid([tooDeep]);
+    if (nestedDeeperThan(json.value, MAX_DEPTH)) throw problems.invalid([...idErrors, tooDeep]);
     const event = parsePortalEvent(json.value);
-    if (!event.ok) throw problems.invalid(event.errors);
+    if (!event.ok || idErrors.length) throw problems.invalid([...idErrors, ...(event.ok ? [] : event.errors)]);
 
     const { results, pushIds } = await storeEvents(db, [{ eventId, bodyHash, event: event.event }]);
     await enqueueAfterCommit(config.SYNC_QUEUE, syncMessages(pushIds));
@@ -126,6 +130,12 @@ const UNAUTHORIZED = {
 } as const;
 
 const tooDeep: FieldError = { path: '/', message: `the body must not nest deeper than ${MAX_DEPTH} levels` };
+
+/** A single delivery's webhook-id is the same id space as a batch item's `id` (contract §6). */
+function webhookIdErrors(eventId: string): FieldError[] {
+  const id = v.safeParse(WebhookId, eventId);
+  return id.success ? [] : toFieldErrors(id.issues).map((e) => ({ ...e, path: '/webhook-id' }));
+}
 
 function tryJson(raw: Uint8Array): { ok: true; value: unknown } | { ok: false } {
   try {

@@ -85,6 +85,29 @@ describe('webhook-signature: bounded work for a caller who holds no secret', () 
   });
 });
 
+describe('webhook-id: the same 256-character limit as a batch id', () => {
+  it('answers an id over 256 characters with 422 at /webhook-id, and takes 256', async () => {
+    for (const length of [257, 10_000]) {
+      const res = await postEvent(event(), { id: 'i'.repeat(length) });
+      expect(res.status, `${length}`).toBe(422);
+      expect(((await res.json()) as Problem).errors).toEqual([
+        { path: '/webhook-id', message: 'webhook-id must be at most 256 characters' },
+      ]);
+    }
+    const longest = `${uid('id')}-`.padEnd(256, 'i');
+    expect((await postEvent(event(), { id: longest })).status).toBe(202);
+  });
+
+  it('keeps the contract order: not JSON is 400 first; schema violations are listed with the id', async () => {
+    const long = 'i'.repeat(300);
+    expect((await SELF.fetch(await signedRequest('not json', { id: long }))).status).toBe(400);
+    const res = await postEvent({ ...event(), type: 'nope' }, { id: long });
+    expect(res.status).toBe(422);
+    const paths = ((await res.json()) as Problem).errors?.map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['/webhook-id', '/type']));
+  });
+});
+
 describe('nesting: no recursive step sees a body deeper than 32 levels', () => {
   const tooDeep = { path: '/', message: 'the body must not nest deeper than 32 levels' };
 
