@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
 import { receivedEvents } from '../db/schema';
 import { type IncomingEvent, storeEvents } from '../intake/store-events';
 import { eventDigest, nestedDeeperThan } from '../lib/canonical-json';
 import { sha256Hex } from '../lib/encoding';
 import { type FieldError, problems } from '../lib/problem';
+import { readBody } from '../lib/read-body';
 import { MAX_SIGNATURES, verify } from '../lib/standard-webhooks';
 import { toFieldErrors } from '../lib/valibot';
 import { BatchBody, EventId, parsePortalEvent, WebhookId } from '../schemas/events';
@@ -20,18 +20,14 @@ export const MAX_DEPTH = 32;
 
 const BatchItemId = v.object({ id: EventId });
 
-const tooLarge = (limit: number) => () => {
-  throw problems.tooLarge(limit);
-};
-
 /**
  * Portal events (contract §1). The intake order is fixed by §6: size → signature →
  * known webhook-id → JSON → schema → stored and enqueued. Only accepted events are stored.
  */
 export const eventsApp = new Hono<AppEnv>()
-  .post('/', bodyLimit({ maxSize: SINGLE_LIMIT, onError: tooLarge(SINGLE_LIMIT) }), async (c) => {
+  .post('/', async (c) => {
     const { config, db } = c.var;
-    const raw = await readSigned(c.req.raw, config.PORTAL_SIGNING_SECRET);
+    const raw = await readSigned(c.req.raw, SINGLE_LIMIT, config.PORTAL_SIGNING_SECRET);
     const eventId = c.req.header('webhook-id') ?? '';
     const json = tryJson(raw);
     // Unparsable bodies are never stored, so their raw digest can only mismatch a stored one.
@@ -56,9 +52,9 @@ export const eventsApp = new Hono<AppEnv>()
     // A concurrent delivery of the same id that lost the race gets the winner's answer.
     return c.json(result.response.body, result.status === 'accepted' ? 202 : 200);
   })
-  .post('/batch', bodyLimit({ maxSize: BATCH_LIMIT, onError: tooLarge(BATCH_LIMIT) }), async (c) => {
+  .post('/batch', async (c) => {
     const { config, db } = c.var;
-    const raw = await readSigned(c.req.raw, config.PORTAL_SIGNING_SECRET);
+    const raw = await readSigned(c.req.raw, BATCH_LIMIT, config.PORTAL_SIGNING_SECRET);
     const json = parseJson(raw);
     // The whole batch, as for a body that is not { events: [...] }: no item is walked first.
     if (nestedDeeperThan(json, MAX_DEPTH)) throw problems.invalid([tooDeep]);
@@ -105,9 +101,9 @@ export const eventsApp = new Hono<AppEnv>()
     return c.json({ results: answers }, 200);
   });
 
-/** Reads the raw body and checks its Standard Webhooks signature, or throws 401. */
-async function readSigned(req: Request, secrets: string[]): Promise<Uint8Array> {
-  const raw = new Uint8Array(await req.arrayBuffer());
+/** Reads the raw body (or throws 413) and checks its Standard Webhooks signature, or throws 401. */
+async function readSigned(req: Request, limit: number, secrets: string[]): Promise<Uint8Array> {
+  const raw = await readBody(req, limit);
   const failure = await verify(
     secrets,
     {

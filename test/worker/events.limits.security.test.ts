@@ -1,5 +1,6 @@
-import { SELF } from 'cloudflare:test';
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import worker from '../../src/index';
 import { sign, verify } from '../../src/lib/standard-webhooks';
 import { TEST_SECRETS } from '../support/settings';
 import { at, confirmed, postEvent, signedRequest, uid } from '../support/worker';
@@ -134,5 +135,69 @@ describe('nesting: no recursive step sees a body deeper than 32 levels', () => {
     const res = await postText(body, { path: '/v1/events/batch' });
     expect(res.status).toBe(422);
     expect(((await res.json()) as Problem).errors).toEqual([tooDeep]);
+  });
+});
+
+describe('a body streamed without Content-Length past the limit', () => {
+  /**
+   * An endless byte stream that counts what the reader takes: it answers BYOB reads with at
+   * most what they ask for, and default reads with 16 KiB chunks.
+   */
+  function endless() {
+    const seen = { produced: 0, cancelled: false };
+    const stream = new ReadableStream({
+      type: 'bytes',
+      pull(controller) {
+        const request = controller.byobRequest;
+        if (request?.view) {
+          const n = Math.min(request.view.byteLength, 16 * 1024);
+          new Uint8Array(request.view.buffer, request.view.byteOffset, n).fill(0x20);
+          request.respond(n);
+          seen.produced += n;
+        } else {
+          controller.enqueue(new Uint8Array(16 * 1024).fill(0x20));
+          seen.produced += 16 * 1024;
+        }
+      },
+      cancel() {
+        seen.cancelled = true;
+      },
+    });
+    return { stream, seen };
+  }
+
+  /** The worker's own fetch handler, so the test's stream is the body the worker reads. */
+  async function direct(request: Request): Promise<Response> {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  }
+
+  it.each([
+    ['/v1/events', 64 * 1024],
+    ['/v1/events/batch', 1024 * 1024],
+  ])('%s: 413 after reading at most the limit and a byte, then the rest is cancelled', async (path, limit) => {
+    const { stream, seen } = endless();
+    const res = await direct(new Request(`http://bridge.test${path}`, { method: 'POST', body: stream }));
+    expect(res.status).toBe(413);
+    expect(seen.produced).toBeLessThanOrEqual(limit + 1);
+    expect(seen.cancelled).toBe(true);
+  });
+
+  it('answers 413 over the network too, and the next request at once', async () => {
+    let sent = 0;
+    const body = new ReadableStream({
+      pull(controller) {
+        if (sent >= 1024 * 1024) return controller.close();
+        controller.enqueue(new Uint8Array(16 * 1024).fill(0x20));
+        sent += 16 * 1024;
+      },
+    });
+    const res = await SELF.fetch('http://bridge.test/v1/events', { method: 'POST', body });
+    expect(res.status).toBe(413);
+    const started = Date.now();
+    expect((await SELF.fetch('http://bridge.test/health')).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
