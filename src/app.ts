@@ -35,7 +35,9 @@ export function createApp() {
     if (error instanceof Problem) return problemResponse(error);
     if (error instanceof ConfigError) {
       log.error('configuration invalid', { problems: error.problems });
-      return problemResponse(new Problem(500, 'configuration', 'Worker misconfigured', error.message));
+      // 503, not 500: nothing failed inside a request; every request, /health included, says
+      // which setting to fix (never its value), and the portal retries once it is fixed.
+      return problemResponse(new Problem(503, 'configuration', 'Worker misconfigured', error.message));
     }
     if (error instanceof HTTPException) {
       const res = error.getResponse();

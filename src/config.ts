@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { MIN_SECRET_BYTES, secretProblem } from './lib/webhook-secret';
 
 /**
  * Every binding, variable and secret the worker reads, parsed once per isolate.
@@ -17,13 +18,35 @@ const list = (name: string) =>
     v.transform((s) => s.split(/\s+/).filter(Boolean)),
   );
 
-const webhookSecrets = (name: string) =>
+/** "the 2nd of 3 values": which one is wrong, never what it holds. */
+const which = (index: number, count: number) => (count === 1 ? 'the value' : `value ${index + 1} of ${count}`);
+
+/** A list whose every item must pass `problem`; each bad item is one issue naming the setting. */
+const checkedList = (name: string, problem: (item: string) => string | null) =>
   v.pipe(
     list(name),
-    v.check(
-      (items) => items.every((s) => /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s)),
-      `${name} must be Standard Webhooks secrets of the form whsec_<base64>`,
-    ),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      dataset.value.forEach((item, i, all) => {
+        const found = problem(item);
+        if (found) addIssue({ message: `${name}: ${which(i, all.length)} ${found}` });
+      });
+    }),
+  );
+
+// A secret that does not decode, or a short one, would otherwise pass here and fail every
+// signature at run time (a 500 per event); Standard Webhooks asks for at least 24 bytes.
+const webhookSecrets = (name: string) =>
+  checkedList(name, (s) => {
+    const found = secretProblem(s);
+    return found && `${found} (Standard Webhooks secrets are whsec_<base64> of at least ${MIN_SECRET_BYTES} bytes)`;
+  });
+
+/** Unsubscribe links never expire, so their key must resist guessing: 32 characters at least. */
+const MIN_UNSUBSCRIBE_KEY_LENGTH = 32;
+const unsubscribeKeys = (name: string) =>
+  checkedList(name, (key) =>
+    key.length < MIN_UNSUBSCRIBE_KEY_LENGTH ? `is shorter than ${MIN_UNSUBSCRIBE_KEY_LENGTH} characters` : null,
   );
 
 const int = (name: string, fallback: number, min: number, max: number) =>
@@ -61,7 +84,7 @@ export const ConfigEntries = v.object({
   PORTAL_SIGNING_SECRET: webhookSecrets('PORTAL_SIGNING_SECRET'),
   NOTIFY_SIGNING_SECRET: webhookSecrets('NOTIFY_SIGNING_SECRET'),
   ADMIN_API_TOKEN: list('ADMIN_API_TOKEN'),
-  UNSUBSCRIBE_SIGNING_KEY: list('UNSUBSCRIBE_SIGNING_KEY'),
+  UNSUBSCRIBE_SIGNING_KEY: unsubscribeKeys('UNSUBSCRIBE_SIGNING_KEY'),
 
   PUBLIC_BASE_URL: url('PUBLIC_BASE_URL'),
   PORTAL_WEBHOOK_URL: url('PORTAL_WEBHOOK_URL'),

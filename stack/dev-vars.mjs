@@ -48,7 +48,7 @@ export const LOCAL_SECRETS = Object.freeze({
   PORTAL_SIGNING_SECRET: 'whsec_AcWsj46nhd/b8+KoozIaAsN3EVXQHeh2mFwmqR6eZkA=',
   NOTIFY_SIGNING_SECRET: 'whsec_8nJ5EYpdTPJWiW7MNgHuVAbWXySSaqygaILe7l/4p/Y=',
   ADMIN_API_TOKEN: 'local-admin-token',
-  UNSUBSCRIBE_SIGNING_KEY: 'local-unsubscribe-key-dev-only',
+  UNSUBSCRIBE_SIGNING_KEY: 'local-unsubscribe-signing-key-dev-only',
 });
 
 /** Settings whose local default is a server the stack starts; given elsewhere, it is not started. */

@@ -156,7 +156,9 @@ export async function startStack(options = {}) {
       throw new Error(`${error.message}\n--- wrangler's last lines ---\n${tail.join('\n')}`);
     });
     const health = { status: answer.status, body: parseJson(answer.body) };
-    if (answer.status >= 500 && answer.status !== 503)
+    // A setting the worker refuses is a 503 like a degraded dependency, but no waiting fixes it.
+    const misconfigured = String(health.body?.type ?? '').endsWith('#problem-configuration');
+    if (misconfigured || (answer.status >= 500 && answer.status !== 503))
       throw new Error(`the worker refuses to run: ${health.body?.detail ?? answer.body}`);
 
     const cron = cronTimer(workerUrl, scheduleSeconds, (line) => say('cron', line));

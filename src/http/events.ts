@@ -1,45 +1,48 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import * as v from 'valibot';
 import { findReceived, sameBody } from '../db/received-events';
 import { type IncomingEvent, storeEvents } from '../intake/store-events';
-import { eventDigest } from '../lib/canonical-json';
+import { eventDigest, nestedDeeperThan } from '../lib/canonical-json';
 import { sha256Hex } from '../lib/encoding';
-import { problems } from '../lib/problem';
-import { verify } from '../lib/standard-webhooks';
+import { type FieldError, problems } from '../lib/problem';
+import { readBody } from '../lib/read-body';
+import { MAX_SIGNATURES, verify } from '../lib/standard-webhooks';
 import { toFieldErrors } from '../lib/valibot';
-import { BatchBody, EventId, parsePortalEvent } from '../schemas/events';
+import { BatchBody, EventId, parsePortalEvent, WebhookId } from '../schemas/events';
 import { enqueueAfterCommit, syncMessages } from '../schemas/queue';
 import type { AppEnv } from './context';
 
 export const SINGLE_LIMIT = 64 * 1024;
 export const BATCH_LIMIT = 1024 * 1024;
+/** Events nest 2 levels, a batch 4: anything near this is not an event (the README says so). */
+export const MAX_DEPTH = 32;
 
 const BatchItemId = v.object({ id: EventId });
-
-const tooLarge = (limit: number) => () => {
-  throw problems.tooLarge(limit);
-};
 
 /**
  * Portal events (contract §1). The intake order is fixed by §6: size → signature →
  * known webhook-id → JSON → schema → stored and enqueued. Only accepted events are stored.
  */
 export const eventsApp = new Hono<AppEnv>()
-  .post('/', bodyLimit({ maxSize: SINGLE_LIMIT, onError: tooLarge(SINGLE_LIMIT) }), async (c) => {
+  .post('/', async (c) => {
     const { config, db } = c.var;
-    const raw = await readSigned(c.req.raw, config.PORTAL_SIGNING_SECRET);
+    const raw = await readSigned(c.req.raw, SINGLE_LIMIT, config.PORTAL_SIGNING_SECRET);
     const eventId = c.req.header('webhook-id') ?? '';
     const json = tryJson(raw);
     // Unparsable bodies are never stored, so their raw digest can only mismatch a stored one.
     const bodyHash = json.ok ? await eventDigest(json.value) : await sha256Hex(raw);
 
-    const [known] = await findReceived(db, eventId);
-    if (known) return answerKnown(sameBody(known.bodyHash, bodyHash), eventId, known.responseBody);
+    // An id too long to be stored cannot be known: it is a schema violation, reported below.
+    const idErrors = webhookIdErrors(eventId);
+    if (!idErrors.length) {
+      const [known] = await findReceived(db, eventId);
+      if (known) return answerKnown(sameBody(known.bodyHash, bodyHash), eventId, known.responseBody);
+    }
 
     if (!json.ok) throw problems.badRequest('The body is not valid UTF-8 JSON.');
+    if (nestedDeeperThan(json.value, MAX_DEPTH)) throw problems.invalid([...idErrors, tooDeep]);
     const event = parsePortalEvent(json.value);
-    if (!event.ok) throw problems.invalid(event.errors);
+    if (!event.ok || idErrors.length) throw problems.invalid([...idErrors, ...(event.ok ? [] : event.errors)]);
 
     const { results, pushIds } = await storeEvents(db, [{ eventId, bodyHash, event: event.event }]);
     await enqueueAfterCommit(config.SYNC_QUEUE, syncMessages(pushIds));
@@ -48,10 +51,13 @@ export const eventsApp = new Hono<AppEnv>()
     // A concurrent delivery of the same id that lost the race gets the winner's answer.
     return c.json(result.response.body, result.status === 'accepted' ? 202 : 200);
   })
-  .post('/batch', bodyLimit({ maxSize: BATCH_LIMIT, onError: tooLarge(BATCH_LIMIT) }), async (c) => {
+  .post('/batch', async (c) => {
     const { config, db } = c.var;
-    const raw = await readSigned(c.req.raw, config.PORTAL_SIGNING_SECRET);
-    const body = v.safeParse(BatchBody, parseJson(raw), { abortEarly: false });
+    const raw = await readSigned(c.req.raw, BATCH_LIMIT, config.PORTAL_SIGNING_SECRET);
+    const json = parseJson(raw);
+    // The whole batch, as for a body that is not { events: [...] }: no item is walked first.
+    if (nestedDeeperThan(json, MAX_DEPTH)) throw problems.invalid([tooDeep]);
+    const body = v.safeParse(BatchBody, json, { abortEarly: false });
     if (!body.success) throw problems.invalid(toFieldErrors(body.issues));
 
     const answers: {
@@ -94,9 +100,9 @@ export const eventsApp = new Hono<AppEnv>()
     return c.json({ results: answers }, 200);
   });
 
-/** Reads the raw body and checks its Standard Webhooks signature, or throws 401. */
-async function readSigned(req: Request, secrets: string[]): Promise<Uint8Array> {
-  const raw = new Uint8Array(await req.arrayBuffer());
+/** Reads the raw body (or throws 413) and checks its Standard Webhooks signature, or throws 401. */
+async function readSigned(req: Request, limit: number, secrets: string[]): Promise<Uint8Array> {
+  const raw = await readBody(req, limit);
   const failure = await verify(
     secrets,
     {
@@ -112,10 +118,19 @@ async function readSigned(req: Request, secrets: string[]): Promise<Uint8Array> 
 
 const UNAUTHORIZED = {
   'missing-headers': 'The webhook-id, webhook-timestamp and webhook-signature headers are required.',
+  'too-many-signatures': `webhook-signature holds more than ${MAX_SIGNATURES} entries.`,
   'bad-timestamp': 'webhook-timestamp must be Unix seconds.',
   'stale-timestamp': 'webhook-timestamp is more than 300 seconds from the worker clock.',
   'no-match': 'No webhook-signature entry matches the body.',
 } as const;
+
+const tooDeep: FieldError = { path: '/', message: `the body must not nest deeper than ${MAX_DEPTH} levels` };
+
+/** A single delivery's webhook-id is the same id space as a batch item's `id` (contract §6). */
+function webhookIdErrors(eventId: string): FieldError[] {
+  const id = v.safeParse(WebhookId, eventId);
+  return id.success ? [] : toFieldErrors(id.issues).map((e) => ({ ...e, path: '/webhook-id' }));
+}
 
 function tryJson(raw: Uint8Array): { ok: true; value: unknown } | { ok: false } {
   try {

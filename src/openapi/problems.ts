@@ -23,7 +23,7 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
     title: 'Unauthorized',
     description:
       'Admin routes: no `Authorization: Bearer <token>` header, or a token that is not one of ADMIN_API_TOKEN (the answer carries `WWW-Authenticate`). ' +
-      'Portal events: a missing webhook header, a timestamp more than 300 s from the worker clock, or no matching signature.',
+      'Portal events: a missing webhook header, a timestamp more than 300 s from the worker clock, more than 8 `webhook-signature` entries, or no matching signature.',
   },
   {
     slug: 'not-found',
@@ -42,7 +42,8 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
     slug: 'payload-too-large',
     status: 413,
     title: 'Payload too large',
-    description: 'The body exceeds 64 KiB (single event) or 1 MiB (batch).',
+    description:
+      'The body exceeds 64 KiB (single event) or 1 MiB (batch), by its Content-Length or, streamed without one, once one byte more than the limit has arrived.',
   },
   {
     slug: 'unsupported-media-type',
@@ -73,9 +74,10 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
   },
   {
     slug: 'configuration',
-    status: 500,
+    status: 503,
     title: 'Worker misconfigured',
-    description: 'A required setting is missing or malformed; `detail` names it (never its value).',
+    description:
+      'A required setting is missing or malformed (a secret that does not decode, one too short, …); `detail` names each such setting, never its value. Every route answers this, `/health` included, until the setting is fixed.',
   },
   {
     slug: 'http',

@@ -18,12 +18,17 @@ const opaqueId = (what: string) =>
 
 export const UserId = opaqueId('userId');
 
+const eventId = (what: string) =>
+  v.pipe(
+    v.string(`${what} must be a string`),
+    v.minLength(1, `${what} must not be empty`),
+    v.maxLength(256, `${what} must be at most 256 characters`),
+  );
+
 /** A batch item's id: the same id space as a single delivery's `webhook-id` (contract §6). */
-export const EventId = v.pipe(
-  v.string('id must be a string'),
-  v.minLength(1, 'id must not be empty'),
-  v.maxLength(256, 'id must be at most 256 characters'),
-);
+export const EventId = eventId('id');
+/** A single delivery's `webhook-id` header, held to the same limit. */
+export const WebhookId = eventId('webhook-id');
 export const NewsletterId = opaqueId('newsletterId');
 
 export const Email = v.pipe(

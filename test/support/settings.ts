@@ -8,8 +8,8 @@ export const TEST_SECRETS = {
   NOTIFY_SIGNING_SECRET: 'whsec_dGVzdC1ub3RpZnktc2lnbmluZy1zZWNyZXQtMDAwMDM=',
   ADMIN_API_TOKEN: 'test-admin-token-1',
   ADMIN_API_TOKEN_2: 'test-admin-token-2',
-  UNSUBSCRIBE_SIGNING_KEY: 'test-unsubscribe-key-new',
-  UNSUBSCRIBE_SIGNING_KEY_OLD: 'test-unsubscribe-key-old',
+  UNSUBSCRIBE_SIGNING_KEY: 'test-unsubscribe-signing-key-new-0001',
+  UNSUBSCRIBE_SIGNING_KEY_OLD: 'test-unsubscribe-signing-key-old-0001',
 };
 
 export const N2G_CREDENTIALS = {

@@ -9,8 +9,8 @@ const valid = () => ({
   N2G_AUTH_KEY: 'key_abc:def',
   N2G_USERNAME: 'owner@example.org',
   N2G_PASSWORD: 'secret',
-  PORTAL_SIGNING_SECRET: 'whsec_cG9ydGFsLXNlY3JldC0wMDAwMDAwMQ==',
-  NOTIFY_SIGNING_SECRET: 'whsec_bm90aWZ5LXNlY3JldC0wMDAwMDAwMQ==',
+  PORTAL_SIGNING_SECRET: 'whsec_cG9ydGFsLXNlY3JldC0wMDAwMDAwMDAwMDAwMDAx',
+  NOTIFY_SIGNING_SECRET: 'whsec_bm90aWZ5LXNlY3JldC0wMDAwMDAwMDAwMDAwMDAx',
   ADMIN_API_TOKEN: 'admin-token-0000000000000000',
   UNSUBSCRIBE_SIGNING_KEY: 'unsubscribe-key-0000000000000000',
   PUBLIC_BASE_URL: 'https://bridge.example.org',
@@ -36,7 +36,10 @@ describe('configuration', () => {
   it('refuses a notify secret that the portal intake would also accept, without echoing it', () => {
     const env = valid();
     const shared = env.PORTAL_SIGNING_SECRET;
-    const found = problems({ ...env, NOTIFY_SIGNING_SECRET: `whsec_b3RoZXItc2VjcmV0LTAwMDAwMDAwMDE= ${shared}` });
+    const found = problems({
+      ...env,
+      NOTIFY_SIGNING_SECRET: `whsec_b3RoZXItc2VjcmV0LTAwMDAwMDAwMDAwMDAwMDAx ${shared}`,
+    });
     expect(found).toEqual([
       expect.stringMatching(/^NOTIFY_SIGNING_SECRET must differ from every PORTAL_SIGNING_SECRET/),
     ]);
@@ -46,5 +49,47 @@ describe('configuration', () => {
   it("keeps notices retried for at least the contract's 72 hours", () => {
     expect(problems({ ...valid(), NOTICE_RETRY_HOURS: '24' })).toEqual(['NOTICE_RETRY_HOURS must be at least 72']);
     expect(problems({ ...valid(), NOTICE_RETRY_HOURS: '96' })).toEqual([]);
+  });
+
+  describe('secrets that would fail every request are refused at start, by name and never by value', () => {
+    const refused = (name: string, value: string) => {
+      const found = problems({ ...valid(), [name]: value });
+      for (const part of value.split(' ')) expect(found.join(' ')).not.toContain(part);
+      return found;
+    };
+
+    it.each(['PORTAL_SIGNING_SECRET', 'NOTIFY_SIGNING_SECRET'])('%s: a whsec_ value that is not base64', (name) => {
+      // whsec_A passes a pattern of base64 characters, but no decoder takes one character.
+      expect(refused(name, 'whsec_A')).toEqual([
+        expect.stringMatching(new RegExp(`^${name}: the value does not decode as base64`)),
+      ]);
+      expect(refused(name, 'whsec_AB=')).toEqual([expect.stringMatching(/does not decode as base64/)]);
+    });
+
+    it.each(['PORTAL_SIGNING_SECRET', 'NOTIFY_SIGNING_SECRET'])('%s: a secret of fewer than 24 bytes', (name) => {
+      const short = `whsec_${btoa('x'.repeat(23))}`;
+      expect(refused(name, short)).toEqual([
+        expect.stringMatching(new RegExp(`^${name}: the value decodes to fewer than 24 bytes`)),
+      ]);
+      expect(problems({ ...valid(), [name]: `whsec_${btoa(`${name}-${'x'.repeat(24)}`)}` })).toEqual([]);
+    });
+
+    it('says which of several rotated secrets is wrong', () => {
+      const good = valid().PORTAL_SIGNING_SECRET;
+      expect(refused('PORTAL_SIGNING_SECRET', `${good} whsec_A`)).toEqual([
+        expect.stringMatching(/^PORTAL_SIGNING_SECRET: value 2 of 2 does not decode as base64/),
+      ]);
+    });
+
+    it('an unsubscribe key of fewer than 32 characters', () => {
+      const short = 'k'.repeat(31);
+      expect(refused('UNSUBSCRIBE_SIGNING_KEY', short)).toEqual([
+        'UNSUBSCRIBE_SIGNING_KEY: the value is shorter than 32 characters',
+      ]);
+      expect(refused('UNSUBSCRIBE_SIGNING_KEY', `${'k'.repeat(32)} ${short}`)).toEqual([
+        'UNSUBSCRIBE_SIGNING_KEY: value 2 of 2 is shorter than 32 characters',
+      ]);
+      expect(problems({ ...valid(), UNSUBSCRIBE_SIGNING_KEY: 'k'.repeat(32) })).toEqual([]);
+    });
   });
 });
