@@ -25,11 +25,11 @@ export const CHOICES: { topic: string; text: string }[] = [
   },
   {
     topic: 'Transfer error codes',
-    text: "`transfer.error.code` is Newsletter2Go's code as a string, or the worker's own reason when no call could succeed: `unmapped` (no list for the newsletter), `clash` (another user holds the address in that newsletter), `no-email`, `dead-letter`.",
+    text: "`transfer.error.code` is Newsletter2Go's code as a string, or the worker's own reason when no call could succeed: `unmapped` (no list for the newsletter), `clash` (another user holds the address in that list), `no-email`, `held-for-consent` (a consent conflict stands and the recipient is gone at the provider or the newsletter moved: it is not created subscribed again), `dead-letter`.",
   },
   {
     topic: 'One address, two users',
-    text: 'Of two users with one address in one newsletter, the one who took the address later (by the `occurredAt` of the profile that set it, then by subscription creation) fails with error code `clash`, naming the other user; Newsletter2Go would merge them.',
+    text: "Of two users with one address in one list, the one who took the address later (by the `occurredAt` of the profile that set it, then by subscription creation) fails with error code `clash`, naming the other user; Newsletter2Go would merge them. Every user counts who has or may have a recipient under the address in the list, unsubscribed ones included, and the failed one sends nothing: its cancellation or deletion leaves the other user's recipient as it is. One list serves one newsletter: mapping a second newsletter to it is a 422. Cancellations and erasures reach every recipient the subscription ever had, in every list.",
   },
   {
     topic: 'Retries',

@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { failRun, getRun } from '../db/reconciliation';
 import { log } from '../lib/log';
+import { scrubText } from '../lib/personal-data';
 import { createNotice, noticeMessages } from '../notify/notices';
 import type { NewsletterProvider } from '../ports/provider';
 import { ProviderError, RateLimitedError } from '../ports/provider-errors';
@@ -148,7 +149,8 @@ async function retryLater(
   const listId = cursor.lists[cursor.index]?.listId ?? '';
   const error = `${failed ? 'Gave up' : `Attempt ${failures} of ${MAX_FAILURES} failed`} at list ${listId}: ${describe(failure)}`;
   const saved = await commit(cursor, { next: { ...cursor, failures }, finished: failed, status: 'failed', error });
-  log.warn('reconciliation step failed', { runId, failures, final: failed, error: describe(failure) });
+  // The provider's words may quote an address: the log line carries none (the run keeps them).
+  log.warn('reconciliation step failed', { runId, failures, final: failed, error: scrubText(describe(failure)) });
   if (saved === null) return 'superseded';
   if (failed) {
     await dropSeenMarks(db, [runId]);

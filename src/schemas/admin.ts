@@ -24,7 +24,7 @@ export const TransferView = v.object({
         ),
         code: describe(
           v.nullable(v.string()),
-          "The provider's code as a string (it sends numbers and words), or the worker's reason code (unmapped, clash, no-email, dead-letter)",
+          "The provider's code as a string (it sends numbers and words), or the worker's reason code (unmapped, clash, no-email, held-for-consent, dead-letter)",
         ),
         httpStatus: v.nullable(v.number()),
         at: NullableTimestamp,

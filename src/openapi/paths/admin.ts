@@ -105,8 +105,9 @@ export const adminOperations: Operation[] = [
     operationId: 'putNewsletter',
     summary: 'Map a newsletter to a Newsletter2Go list',
     description:
+      'A list serves one newsletter: a list another newsletter is mapped to is a 422 naming it (`mappedTo`), since Newsletter2Go merges recipients per list by address. ' +
       "The list is checked with `GET /lists/{id}` at Newsletter2Go first: an unknown list is a 422 carrying the provider's message. " +
-      'A new mapping or a changed list pushes every subscription of the newsletter to the list; the previous list is left as it is at Newsletter2Go and named in `previousListId`. ' +
+      'A new mapping or a changed list pushes every subscription of the newsletter to the list (a subscription with an open consent conflict is not created there: `held-for-consent`); the previous list is left as it is at Newsletter2Go and named in `previousListId`, and its recipients stay on record, so later cancellations and erasures reach them. ' +
       'Changing only `name` (what the unsubscribe page shows) pushes nothing.',
     pathParams: { newsletterId: NewsletterId },
     body: { required: true, content: { [json]: MappingBody } },
