@@ -11,4 +11,8 @@ describe('canonicalJson and eventDigest', () => {
     expect(await eventDigest(item)).toBe(await eventDigest(single));
     expect(await eventDigest({ ...single, occurredAt: 'y' })).not.toBe(await eventDigest(single));
   });
+  it('serialises a value nested deeper than the call stack (a 1 MiB batch can nest 500 000 arrays)', () => {
+    const deep = `${'['.repeat(500_000)}{"b":1,"a":2}${']'.repeat(500_000)}`;
+    expect(canonicalJson(JSON.parse(deep))).toBe(deep.replace('{"b":1,"a":2}', '{"a":2,"b":1}'));
+  });
 });
