@@ -15,7 +15,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  *   what is account-wide opens a lane (test/lanes.ts) with an account and a database of its own;
  * - worker-serial: the files whose work reaches the whole database (SERIAL below): they run one
  *   after another over servers of their own;
- * - slow (`npm run test:slow`): the fault drill, the property test's long run, the bulk load.
+ * - slow (`npm run test:slow`): the fault drill, the property test's and the fuzz files' long runs,
+ *   the bulk load.
  * `npm test` runs the first three; each worker project's global setup starts its own servers.
  */
 /**
@@ -104,6 +105,9 @@ const SERIAL = [
   'test/worker/scheduled.*.test.ts',
 ];
 
+/** The long runs: the drill and the bulk load, and the property test's and the fuzz files' long runs. */
+const SLOW = ['test/slow/**/*.test.ts', 'test/worker/scenario.property.test.ts', 'test/worker/fuzz.*.test.ts'];
+
 export default defineConfig({
   test: {
     root,
@@ -124,10 +128,13 @@ export default defineConfig({
         bindings: {
           PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '8',
           PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129',
+          // The fuzz files' short run (test/support/fuzz.ts); the slow project runs them long.
+          FUZZ_RUNS: process.env.FUZZ_RUNS ?? '100',
+          FUZZ_SEED: process.env.FUZZ_SEED ?? '20261130',
         },
       }),
       workerProject('worker-serial', SERIAL, { parallel: false, batchTimeoutSeconds: 0 }),
-      workerProject('slow', ['test/slow/**/*.test.ts', 'test/worker/scenario.property.test.ts'], {
+      workerProject('slow', SLOW, {
         parallel: false,
         timeoutMs: 60_000,
         bindings: {
@@ -138,6 +145,9 @@ export default defineConfig({
           // The property test's long run, with a fixed seed; vary both to explore.
           PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '40',
           PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129',
+          // The fuzz files' long run, with the same fixed seed.
+          FUZZ_RUNS: process.env.FUZZ_RUNS ?? '1000',
+          FUZZ_SEED: process.env.FUZZ_SEED ?? '20261130',
         },
       }),
     ],

@@ -9,11 +9,20 @@ import { toFieldErrors } from '../lib/valibot';
 
 export const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 
+/**
+ * JSON can carry an unpaired UTF-16 surrogate (`"\ud800"`), the database's UTF-8 text cannot: it
+ * would store U+FFFD instead, so the stored id would differ from the one given and two ids
+ * could become one.
+ */
+const wellFormed = (what: string) =>
+  v.check((s: string) => !/\p{Cs}/u.test(s), `${what} must be well-formed Unicode (no unpaired surrogate)`);
+
 const opaqueId = (what: string) =>
   v.pipe(
     v.string(`${what} must be a string`),
     v.minLength(1, `${what} must not be empty`),
     v.maxLength(128, `${what} must be at most 128 characters`),
+    wellFormed(what),
   );
 
 export const UserId = opaqueId('userId');
@@ -23,6 +32,7 @@ const eventId = (what: string) =>
     v.string(`${what} must be a string`),
     v.minLength(1, `${what} must not be empty`),
     v.maxLength(256, `${what} must be at most 256 characters`),
+    wellFormed(what),
   );
 
 /** A batch item's id: the same id space as a single delivery's `webhook-id` (contract §6). */
@@ -38,7 +48,13 @@ export const Email = v.pipe(
 );
 
 const name = (what: string) =>
-  v.optional(v.pipe(v.string(`${what} must be a string`), v.maxLength(256, `${what} must be at most 256 characters`)));
+  v.optional(
+    v.pipe(
+      v.string(`${what} must be a string`),
+      v.maxLength(256, `${what} must be at most 256 characters`),
+      wellFormed(what),
+    ),
+  );
 
 const profileFields = {
   userId: UserId,
