@@ -1,6 +1,6 @@
-import { inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from './client';
-import { recipients } from './schema';
+import { recipients, subscriptions } from './schema';
 
 /** A recipient a subscription owns (created or adopted through its own write-ahead address). */
 export interface OwnedRecipient {
@@ -29,4 +29,17 @@ export function recipientsOf(db: Executor, subscriptionIds: string[]) {
     })
     .from(recipients)
     .where(inArray(recipients.subscriptionId, subscriptionIds));
+}
+
+/** Who owns these recipients of one list (an owner is a subscription, with its user). */
+export function ownersOf(db: Executor, listId: string, recipientIds: string[]) {
+  return db
+    .select({
+      subscriptionId: recipients.subscriptionId,
+      recipientId: recipients.recipientId,
+      userId: subscriptions.userId,
+    })
+    .from(recipients)
+    .innerJoin(subscriptions, eq(subscriptions.id, recipients.subscriptionId))
+    .where(and(eq(recipients.listId, listId), inArray(recipients.recipientId, recipientIds)));
 }

@@ -64,6 +64,8 @@ export function addressHolders(db: Executor, newsletterIds: string[], listIds: s
       email: sql<string>`lower(${subscribers.email})`,
       emailSince: subscribers.emailSince,
       createdAt: subscriptions.createdAt,
+      listId: subscriptions.listId,
+      recipientId: subscriptions.recipientId,
       ownedLists: sql<
         string | null
       >`(select group_concat(${recipients.listId}) from ${recipients} where ${recipients.subscriptionId} = ${subscriptions.id})`,

@@ -69,7 +69,7 @@ export interface NewsletterProvider {
   update(ref: RecipientRef, data: RecipientData, options: { resubscribe: boolean }): Promise<void>;
   unsubscribe(ref: RecipientRef): Promise<void>;
   /** Unsubscribes and replaces personal data with dummies; `dummyEmail` is unique and undeliverable. */
-  erase(ref: RecipientRef, dummyEmail: string): Promise<void>;
+  erase(ref: RecipientRef, dummyEmail: string, attributes?: Record<string, string>): Promise<void>;
   /**
    * Removes the recipient from its list: the erasure's fallback when the provider refuses the
    * dummy address, so a deleted user's data never stays behind. Throws RecipientGoneError when

@@ -195,7 +195,7 @@ async function withdraw(
   for (const ref of refs) {
     try {
       if (plan.kind === 'unsubscribe') await provider.unsubscribe(ref);
-      else await eraseOrRemove(provider, ref, plan.dummyEmail, notes);
+      else await eraseOrRemove(provider, ref, plan, notes);
     } catch (error) {
       if (!(error instanceof ProviderError) || error.kind !== 'gone') throw error;
       notes.push(`recipient in list ${ref.listId} was already gone`);
@@ -216,9 +216,14 @@ async function withdraw(
   };
 }
 
-async function eraseOrRemove(provider: NewsletterProvider, ref: RecipientRef, dummyEmail: string, notes: string[]) {
+async function eraseOrRemove(
+  provider: NewsletterProvider,
+  ref: RecipientRef,
+  plan: Extract<Plan, { kind: 'erase' }>,
+  notes: string[],
+) {
   try {
-    await provider.erase(ref, dummyEmail);
+    await provider.erase(ref, plan.dummyEmail, plan.attributes);
   } catch (error) {
     if (!(error instanceof ProviderError) || error.kind !== 'permanent') throw error;
     await provider.remove(ref);

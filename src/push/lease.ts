@@ -112,18 +112,29 @@ export async function findClashes(db: Db, items: WorkItem[]): Promise<Map<string
     email: string;
     emailSince: number;
     createdAt: number;
+    listId: string | null;
+    recipientId: string | null;
     ownedLists: string | null;
   }[] = [];
   for (const chunk of chunks(emails, 100)) holders.push(...(await addressHolders(db, newsletterIds, listIds, chunk)));
   for (const item of candidates) {
     const email = (item.input.profile.email ?? '').toLowerCase();
+    const list = item.input.mappedListId;
+    const ownsHere = (h: (typeof holders)[number]) =>
+      list !== null &&
+      ((h.ownedLists ?? '').split(',').includes(list) || (h.listId === list && h.recipientId !== null));
+    const itemOwnsHere =
+      list !== null &&
+      (item.input.owned.some((o) => o.listId === list) ||
+        (item.input.recipientListId === list && !!item.input.recipientId));
     const earlier = holders.find(
       (h) =>
-        (h.newsletterId === item.input.newsletterId ||
-          (item.input.mappedListId !== null && (h.ownedLists ?? '').split(',').includes(item.input.mappedListId))) &&
+        (h.newsletterId === item.input.newsletterId || ownsHere(h)) &&
         h.email === email &&
         h.userId !== item.userId &&
-        earlierClaim(h, item),
+        // A recipient that exists wins over one that would be created (Newsletter2Go would merge
+        // the creation into it), whoever claimed the address first; between two, the earlier claim.
+        ((ownsHere(h) && !itemOwnsHere) || earlierClaim(h, item)),
     );
     if (earlier) clashes.set(item.id, earlier.userId);
   }

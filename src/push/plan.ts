@@ -54,7 +54,14 @@ export type Plan =
     }
   /** `targets`: every owned recipient, in every list; `lookup`: an uncertain creation's addresses. */
   | { kind: 'unsubscribe'; targets: RecipientRef[]; lookup: Lookup | null }
-  | { kind: 'erase'; targets: RecipientRef[]; lookup: Lookup | null; dummyEmail: string }
+  /** `attributes`: this subscription's own link, written back: a merged creation's may be there. */
+  | {
+      kind: 'erase';
+      targets: RecipientRef[];
+      lookup: Lookup | null;
+      dummyEmail: string;
+      attributes: Record<string, string>;
+    }
   | { kind: 'nothing'; why: string };
 
 export function planTransfer(input: PlanInput): Plan {
@@ -75,6 +82,7 @@ export function planTransfer(input: PlanInput): Plan {
       targets,
       lookup,
       dummyEmail: dummyEmailFor(input.subscriptionId, input.deletedEmailDomain),
+      attributes: { [input.unsubscribeAttribute]: input.unsubscribeUrl },
     };
   }
 

@@ -136,6 +136,7 @@ describe('planTransfer', () => {
       targets: [{ listId: 'list0001', recipientId: 'r1' }],
       lookup: null,
       dummyEmail: 'deleted-sub_abc@deleted.invalid',
+      attributes: { unsubscribe_url: 'https://bridge.example/u/tok' },
     });
     expect(planTransfer({ ...base, state: 'deleted', lookupEmails: ['a@example.com'] })).toMatchObject({
       kind: 'erase',

@@ -99,8 +99,9 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     await this.patch(ref, { is_unsubscribed: true });
   }
 
-  async erase(ref: RecipientRef, dummyEmail: string): Promise<void> {
+  async erase(ref: RecipientRef, dummyEmail: string, attributes: Record<string, string> = {}): Promise<void> {
     await this.patch(ref, {
+      ...attributes,
       is_unsubscribed: true,
       email: dummyEmail,
       first_name: 'DELETED',
