@@ -98,6 +98,19 @@ function workerProject(name: string, include: string[], options: ProjectOptions)
  * reads every newsletter), notice delivery and retries (they send every due notice, other files'
  * too) and retention (the scheduled run does both).
  */
+/**
+ * How many cases the property test (test/worker/scenario.property.test.ts) and the fuzz files
+ * (test/support/fuzz.ts) generate, with fixed seeds; the environment overrides either to explore.
+ */
+function generatedRuns(runs: { property: string; fuzz: string }): Record<string, string> {
+  return {
+    PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? runs.property,
+    PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129',
+    FUZZ_RUNS: process.env.FUZZ_RUNS ?? runs.fuzz,
+    FUZZ_SEED: process.env.FUZZ_SEED ?? '20261130',
+  };
+}
+
 const SERIAL = [
   'test/worker/reconcile.*.test.ts',
   'test/worker/notices.*.test.ts',
@@ -124,14 +137,8 @@ export default defineConfig({
         parallel: true,
         exclude: SERIAL,
         batchTimeoutSeconds: 0,
-        // The property test's short run; the slow project runs it long.
-        bindings: {
-          PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '8',
-          PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129',
-          // The fuzz files' short run (test/support/fuzz.ts); the slow project runs them long.
-          FUZZ_RUNS: process.env.FUZZ_RUNS ?? '100',
-          FUZZ_SEED: process.env.FUZZ_SEED ?? '20261130',
-        },
+        // The property test's and the fuzz files' short runs; the slow project runs them long.
+        bindings: generatedRuns({ property: '8', fuzz: '100' }),
       }),
       workerProject('worker-serial', SERIAL, { parallel: false, batchTimeoutSeconds: 0 }),
       workerProject('slow', SLOW, {
@@ -142,12 +149,8 @@ export default defineConfig({
           DRILL_EVENTS: process.env.DRILL_EVENTS ?? '300',
           DRILL_SEED: process.env.DRILL_SEED ?? '30',
           LOAD_SUBSCRIBERS: process.env.LOAD_SUBSCRIBERS ?? '2000',
-          // The property test's long run, with a fixed seed; vary both to explore.
-          PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? '40',
-          PROPERTY_SEED: process.env.PROPERTY_SEED ?? '20261129',
-          // The fuzz files' long run, with the same fixed seed.
-          FUZZ_RUNS: process.env.FUZZ_RUNS ?? '1000',
-          FUZZ_SEED: process.env.FUZZ_SEED ?? '20261130',
+          // The property test's and the fuzz files' long runs, with the same fixed seeds.
+          ...generatedRuns({ property: '40', fuzz: '1000' }),
         },
       }),
     ],

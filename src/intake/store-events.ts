@@ -4,6 +4,7 @@ import { type EventLogEntry, insertLogEntries } from '../db/event-log';
 import { insertReceived, receivedByIds, sameBody } from '../db/received-events';
 import { eraseDigests, scrubUser } from '../db/scrub';
 import { chunks } from '../lib/chunks';
+import { describeError, log } from '../lib/log';
 import type { PortalEvent } from '../schemas/events';
 import { applyEvent, type EventSource } from './apply-event';
 import { applyDecision, loadUsers, newUser, toUserState, writeUsers } from './user-rows';
@@ -35,7 +36,16 @@ export interface StoredAnswer {
 
 export async function storeEvents(db: Db, incoming: IncomingEvent[], now = Date.now()) {
   // The transaction is all-or-nothing, so a try refused as busy can simply run again.
-  return retryOnBusy(() => storeOnce(db, incoming, now));
+  const { results, pushIds, deleted } = await retryOnBusy(() => storeOnce(db, incoming, now));
+  // Outside the transaction: its write lock is not held across the scrub's round trips. A scrub
+  // that fails here is done again when the erasure is confirmed (push-subscriptions.ts).
+  for (const d of deleted)
+    await scrubUser(db, d.userId, d.names).catch((error: unknown) =>
+      log.warn('scrub after deletion failed; it runs again once the erasure is confirmed', {
+        error: describeError(error),
+      }),
+    );
+  return { results, pushIds };
 }
 
 async function storeOnce(db: Db, incoming: IncomingEvent[], now: number) {
@@ -124,11 +134,10 @@ async function storeOnce(db: Db, incoming: IncomingEvent[], now: number) {
 
       const pushIds = await writeUsers(tx, [...users.values()], now);
       for (const chunk of chunks(log, 100)) await insertLogEntries(tx, chunk);
-      for (const d of deleted) await scrubUser(tx, d.userId, d.names);
       // Events that arrive after a deletion may carry the address too: no digest of theirs stays.
       const gone = [...users.values()].filter((u) => u.subscriber?.deletedAt).map((u) => u.userId);
       if (gone.length) await eraseDigests(tx, gone);
-      return { results, pushIds };
+      return { results, pushIds, deleted };
     },
     { behavior: 'immediate' },
   );

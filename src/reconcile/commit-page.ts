@@ -52,7 +52,9 @@ export async function commitStep(db: Db, c: Commit, now = Date.now()): Promise<s
       await insertFindings(tx, rows);
     }
     for (const batch of chunks(c.step.seen, 500)) await markSeen(tx, c.runId, batch);
-    await forgetDeletedInFindings(tx, c.runId);
+    // Only this page's findings that name an address: the page's rows were read before it.
+    const named = [...new Set(c.step.findings.flatMap((f) => (f.email && f.subscriptionId ? [f.subscriptionId] : [])))];
+    for (const batch of chunks(named, 500)) await forgetDeletedInFindings(tx, c.runId, batch);
     if (!c.heal) return [];
     const repushed = await applyHeal(tx, c.runId, c.step, c.heal, now);
     // Rows that turned pending meanwhile are not re-pushed: count what was.

@@ -17,23 +17,18 @@ export const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 const wellFormed = (what: string) =>
   v.check((s: string) => !/\p{Cs}/u.test(s), `${what} must be well-formed Unicode (no unpaired surrogate)`);
 
-const opaqueId = (what: string) =>
+/** A non-empty, well-formed string id of at most `max` characters. */
+const boundedId = (what: string, max: number) =>
   v.pipe(
     v.string(`${what} must be a string`),
     v.minLength(1, `${what} must not be empty`),
-    v.maxLength(128, `${what} must be at most 128 characters`),
+    v.maxLength(max, `${what} must be at most ${max} characters`),
     wellFormed(what),
   );
+const opaqueId = (what: string) => boundedId(what, 128);
+const eventId = (what: string) => boundedId(what, 256);
 
 export const UserId = opaqueId('userId');
-
-const eventId = (what: string) =>
-  v.pipe(
-    v.string(`${what} must be a string`),
-    v.minLength(1, `${what} must not be empty`),
-    v.maxLength(256, `${what} must be at most 256 characters`),
-    wellFormed(what),
-  );
 
 /** A batch item's id: the same id space as a single delivery's `webhook-id` (contract §6). */
 export const EventId = eventId('id');

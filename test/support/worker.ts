@@ -47,6 +47,18 @@ export function confirmed(
   return { type: 'subscription.confirmed', occurredAt, data: { userId, newsletterId, email, ...extra } };
 }
 
+export function updated(userId: string, email: string, extra: Record<string, unknown> = {}, occurredAt = at(1000)) {
+  return { type: 'subscriber.updated', occurredAt, data: { userId, email, ...extra } };
+}
+
+export function cancelled(userId: string, newsletterId: string, occurredAt = at(2000)) {
+  return { type: 'subscription.cancelled', occurredAt, data: { userId, newsletterId } };
+}
+
+export function deleted(userId: string, occurredAt = at(3000)) {
+  return { type: 'user.deleted', occurredAt, data: { userId } };
+}
+
 /** The worker as something that answers requests: `SELF`, or a lane's worker with its own env. */
 export type WorkerFetch = (request: Request) => Promise<Response>;
 
@@ -132,4 +144,18 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Starts a reconciliation of these newsletters and waits until it has left `running`. */
+export async function reconciled(mode: 'report' | 'heal', newsletterIds: string[]): Promise<void> {
+  const res = await admin('/v1/admin/reconciliations', {
+    method: 'POST',
+    body: JSON.stringify({ mode, newsletterIds }),
+  });
+  expect(res.status).toBe(202);
+  const { id } = (await res.json()) as { id: string };
+  await waitFor(async () => {
+    const run = (await (await admin(`/v1/admin/reconciliations/${id}`)).json()) as { status: string };
+    return run.status !== 'running' && run;
+  }, `reconciliation ${id}`);
 }

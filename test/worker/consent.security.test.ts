@@ -5,7 +5,20 @@ import { emulator } from '../support/emulator';
 import { openLane } from '../support/lane';
 import { ownList, ownNewsletter } from '../support/lists';
 import { TEST_LISTS } from '../support/settings';
-import { admin, at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid, waitFor } from '../support/worker';
+import {
+  admin,
+  at,
+  cancelled,
+  confirmed,
+  deleted,
+  mapNewsletter,
+  postEvent,
+  reconciled,
+  settled,
+  subscriber,
+  uid,
+  updated,
+} from '../support/worker';
 
 /**
  * Consent and erasure in the corners (issue 15): shared addresses, recipients changed or deleted
@@ -14,31 +27,6 @@ import { admin, at, confirmed, mapNewsletter, postEvent, settled, subscriber, ui
  */
 
 const LANE_LIST = TEST_LISTS[0].id;
-
-const updated = (userId: string, email: string, extra: Record<string, unknown> = {}, occurredAt = at(1000)) => ({
-  type: 'subscriber.updated',
-  occurredAt,
-  data: { userId, email, ...extra },
-});
-const cancelled = (userId: string, newsletterId: string, occurredAt = at(2000)) => ({
-  type: 'subscription.cancelled',
-  occurredAt,
-  data: { userId, newsletterId },
-});
-const deleted = (userId: string, occurredAt = at(3000)) => ({ type: 'user.deleted', occurredAt, data: { userId } });
-
-async function healRun(newsletterId: string): Promise<void> {
-  const res = await admin('/v1/admin/reconciliations', {
-    method: 'POST',
-    body: JSON.stringify({ mode: 'heal', newsletterIds: [newsletterId] }),
-  });
-  expect(res.status).toBe(202);
-  const { id } = (await res.json()) as { id: string };
-  await waitFor(async () => {
-    const run = (await (await admin(`/v1/admin/reconciliations/${id}`)).json()) as { status: string };
-    return run.status !== 'running' && run;
-  }, 'the heal run');
-}
 
 async function recipientIdOf(listId: string, email: string): Promise<string> {
   const found = await emulator.find(listId, email);
@@ -118,7 +106,7 @@ describe('a withdrawn consent', () => {
     await settled(user);
     const id = await recipientIdOf(nl.listId, email);
     await emulator.edit(id, { is_unsubscribed: true });
-    await healRun(nl.newsletterId);
+    await reconciled('heal', [nl.newsletterId]);
     expect((await subscriber(user))?.subscriptions[0]?.conflict).toBeTruthy();
     return { ...nl, user, email, id };
   }

@@ -3,7 +3,7 @@ import { eventDigest } from '../../src/lib/canonical-json';
 import { emulator } from '../support/emulator';
 import { ownList, ownNewsletter } from '../support/lists';
 import { database } from '../support/unsubscribe';
-import { admin, at, confirmed, mapNewsletter, postEvent, settled, uid, waitFor } from '../support/worker';
+import { at, confirmed, deleted, mapNewsletter, postEvent, reconciled, settled, uid, waitFor } from '../support/worker';
 
 /**
  * A deleted user leaves no personal data behind (issue 15): after an address change, a provider
@@ -76,15 +76,7 @@ describe('a deleted user', () => {
 
     // A reconciliation finding that names the address.
     await emulator.edit(recipientId, { first_name: 'Edited inside Newsletter2Go' });
-    const run = await admin('/v1/admin/reconciliations', {
-      method: 'POST',
-      body: JSON.stringify({ mode: 'report', newsletterIds: [newsletterId] }),
-    });
-    const { id: runId } = (await run.json()) as { id: string };
-    await waitFor(async () => {
-      const r = (await (await admin(`/v1/admin/reconciliations/${runId}`)).json()) as { status: string };
-      return r.status !== 'running' && r;
-    }, 'the reconciliation');
+    await reconciled('report', [newsletterId]);
     expect((await textsHolding([a3])).some((h) => h.table === 'reconciliation_findings')).toBe(true);
 
     // The newsletter moves to another list.
@@ -94,7 +86,7 @@ describe('a deleted user', () => {
     const before = await textsHolding([a1, taken, a3, first, last]);
     expect(before.length).toBeGreaterThan(0); // the walk sees what is there
 
-    await send({ type: 'user.deleted', occurredAt: at(9000), data: { userId: user } });
+    await send(deleted(user, at(9000)));
     await settled(user);
 
     const digests = await Promise.all(events.map((e) => eventDigest(e)));

@@ -1,19 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emulator } from '../support/emulator';
 import { ownList } from '../support/lists';
-import { at, confirmed, mapNewsletter, postEvent, settled, subscriber, uid } from '../support/worker';
-
-const updated = (userId: string, email: string, extra: Record<string, unknown> = {}, occurredAt = at(1000)) => ({
-  type: 'subscriber.updated',
-  occurredAt,
-  data: { userId, email, ...extra },
-});
-const cancelled = (userId: string, newsletterId: string, occurredAt = at(2000)) => ({
-  type: 'subscription.cancelled',
-  occurredAt,
-  data: { userId, newsletterId },
-});
-const deleted = (userId: string, occurredAt = at(3000)) => ({ type: 'user.deleted', occurredAt, data: { userId } });
+import {
+  at,
+  cancelled,
+  confirmed,
+  deleted,
+  mapNewsletter,
+  postEvent,
+  settled,
+  subscriber,
+  uid,
+  updated,
+} from '../support/worker';
 
 describe('the four portal workflows', () => {
   const nlA = uid('nl-a');
