@@ -20,9 +20,22 @@ export interface RecipientRef {
   recipientId: string;
 }
 
+/**
+ * One item of an upsert: `stored` with its id; `written` when the provider took the write but
+ * its id could not be read back yet (only the read-back is retried: `findByEmails`); `refused`
+ * with the provider's words.
+ */
 export type UpsertResult =
-  | { ok: true; email: string; recipientId: string }
-  | { ok: false; email: string; error: ProviderFailure };
+  | { status: 'stored'; email: string; recipientId: string }
+  | { status: 'written'; email: string; failure: ProviderFailure }
+  | { status: 'refused'; email: string; error: ProviderFailure };
+
+/** What making sure a list has a custom attribute took (see `ensureAttribute`). */
+export type AttributeSetup =
+  | { action: 'present' }
+  /** The account's attribute of that name now also belongs to this list (`lists`: how many it has). */
+  | { action: 'added-to-list'; attributeId: string; lists: number }
+  | { action: 'created'; attributeId: string | null; lists: 1 };
 
 /** A provider's refusal of one item, with its own words kept verbatim. */
 export interface ProviderFailure {
@@ -65,6 +78,10 @@ export interface NewsletterProvider {
    * provider's own unsubscribe state is left as it is.
    */
   upsert(listId: string, items: RecipientData[], options: { resubscribe: boolean }): Promise<UpsertResult[]>;
+  /*
+   * Every write that carries custom attributes may meet a list that lost one: the adapter adds it
+   * back (ensureAttribute) and writes once more, or throws the refusal naming it.
+   */
   /** Updates a known recipient; throws RecipientGoneError when the provider no longer has it. */
   update(ref: RecipientRef, data: RecipientData, options: { resubscribe: boolean }): Promise<void>;
   unsubscribe(ref: RecipientRef): Promise<void>;
@@ -76,7 +93,14 @@ export interface NewsletterProvider {
    * the provider no longer has it.
    */
   remove(ref: RecipientRef): Promise<void>;
-  findByEmail(listId: string, email: string): Promise<RecipientRef | null>;
+  /** Recipients of a list by address, keyed by the lower-cased address; absent ones are left out. */
+  findByEmails(listId: string, emails: readonly string[]): Promise<Map<string, RecipientRef>>;
+  /**
+   * Makes sure the list has the custom attribute the worker writes (the unsubscribe link), adding
+   * it for this list when missing. Reads before it writes, so a repeat after a failure writes only
+   * what is still missing. A refusal is a PermanentError with the provider's words.
+   */
+  ensureAttribute(listId: string, name: string): Promise<AttributeSetup>;
   listRecipients(listId: string, offset: number, limit: number): Promise<RecipientPage>;
   /** Calls made through this instance (for reconciliation and benchmark figures). */
   readonly callCount: number;

@@ -129,7 +129,7 @@ describe('refusals that repeating will not change', () => {
         errorMessage: 'Error during input validation',
         moreInfo: { errors: [{ code: 10003, fieldName: 'email', message: 'is invalid' }] },
       },
-      'Error during input validation',
+      'Error during input validation: email is invalid',
       '10003',
     ],
     [

@@ -234,7 +234,7 @@ describe('upsert: one recipient', () => {
   it('posts the single form and keeps value[0].id; the unsubscribe flag only on resubscribe', async () => {
     const { provider, seen } = setup(() => envelope([{ _href: 'x', id: 'rc000001' }], { count: 1 }));
     expect(await provider.upsert(LIST, [person('anna@example.de')], { resubscribe: false })).toEqual([
-      { ok: true, email: 'anna@example.de', recipientId: 'rc000001' },
+      { status: 'stored', email: 'anna@example.de', recipientId: 'rc000001' },
     ]);
     await provider.upsert(LIST, [person('anna@example.de')], { resubscribe: true });
     const base = {
@@ -256,7 +256,7 @@ describe('upsert: one recipient', () => {
       req.method === 'POST' ? envelope([], { count: 1 }) : envelope([{ id: 'rc000002', email: 'anna@example.de' }]),
     );
     expect(await provider.upsert(LIST, [person('Anna@Example.de')], { resubscribe: false })).toEqual([
-      { ok: true, email: 'Anna@Example.de', recipientId: 'rc000002' },
+      { status: 'stored', email: 'Anna@Example.de', recipientId: 'rc000002' },
     ]);
     expect(seen[1]).toMatchObject({
       path: `/lists/${LIST}/recipients`,
@@ -264,13 +264,13 @@ describe('upsert: one recipient', () => {
     });
   });
 
-  it('named in invalid_recipients: a failed item and no lookup', async () => {
+  it('named in invalid_recipients: a refused item and no lookup', async () => {
     const { provider, seen } = setup(() =>
       envelope([], { count: 0, additional: { invalid_recipients: ['anna@example.de'] } }),
     );
     expect(await provider.upsert(LIST, [person('anna@example.de')], { resubscribe: false })).toEqual([
       {
-        ok: false,
+        status: 'refused',
         email: 'anna@example.de',
         error: {
           message: 'Newsletter2Go rejected the address as invalid (invalid_recipients)',
@@ -281,25 +281,59 @@ describe('upsert: one recipient', () => {
     ]);
     expect(seen).toHaveLength(1);
   });
+
+  it('a 2xx whose body cannot be read: the write stands, the id is looked up', async () => {
+    const { provider, seen } = setup((req) =>
+      req.method === 'POST'
+        ? new Response('<html>ok</html>', { status: 200 })
+        : envelope([{ id: 'rc000003', email: 'anna@example.de' }]),
+    );
+    expect(await provider.upsert(LIST, [person('anna@example.de')], { resubscribe: false })).toEqual([
+      { status: 'stored', email: 'anna@example.de', recipientId: 'rc000003' },
+    ]);
+    expect(seen.map((s) => s.method)).toEqual(['POST', 'GET']);
+  });
 });
 
 describe('upsert: the array form', () => {
-  it('posts one array, then finds the ids of the accepted addresses in the list', async () => {
+  it('posts one array, then reads the returned ids back in one call: `id=="…",id=="…"`', async () => {
+    const { provider, seen } = setup((req) =>
+      req.method === 'POST'
+        ? envelope([{ id: 'rc1' }, { id: 'rc2' }], { count: 2 }, 201)
+        : envelope([
+            { id: 'rc2', email: 'bert@example.de' },
+            { id: 'rc1', email: 'anna@example.de' },
+          ]),
+    );
+    expect(
+      await provider.upsert(LIST, [person('Anna@Example.de'), person('bert@example.de')], { resubscribe: false }),
+    ).toEqual([
+      { status: 'stored', email: 'Anna@Example.de', recipientId: 'rc1' },
+      { status: 'stored', email: 'bert@example.de', recipientId: 'rc2' },
+    ]);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toMatchObject({
+      method: 'GET',
+      path: `/lists/${LIST}/recipients`,
+      query: { _expand: 'true', _fields: 'id,email', _filter: 'id=="rc1",id=="rc2"', _limit: '2' },
+    });
+  });
+
+  it('reads every documented shape of invalid_recipients; the rest is looked up, never written again', async () => {
     const invalid = [
       'BAD@example.de', // a bare address, in another case
       { email: 'msg@example.de', message: 'Invalid email' },
       { email: 'err@example.de', errorMessage: 'Invalid domain' },
       { email: 'why@example.de', reason: 'Blocked' },
-      42, // shapes naming no address are skipped, not fatal
+      42, // shapes naming no address: the affected addresses are looked up instead
       { reason: 'no address' },
     ];
     const { provider, seen } = setup((req) =>
       req.method === 'POST'
-        ? envelope([{ id: 'ignored' }], { count: 2, additional: { invalid_recipients: invalid } }, 201)
-        : envelope([
-            { id: 'rc1', email: 'anna@example.de' },
-            { id: 'rcX', email: 'stranger@example.de' },
-          ]),
+        ? envelope([{ id: 'rc1' }], { count: 2, additional: { invalid_recipients: invalid } }, 201)
+        : req.query._filter?.startsWith('id==')
+          ? envelope([{ id: 'rc1', email: 'anna@example.de' }])
+          : envelope([]),
     );
     const emails = [
       'Anna@Example.de',
@@ -311,17 +345,17 @@ describe('upsert: the array form', () => {
     ];
     const rejected = (message: string) => ({ message, code: 'invalid_recipient', httpStatus: 201 });
     expect(await provider.upsert(LIST, emails.map(person), { resubscribe: false })).toEqual([
-      { ok: true, email: 'Anna@Example.de', recipientId: 'rc1' },
+      { status: 'stored', email: 'Anna@Example.de', recipientId: 'rc1' },
       {
-        ok: false,
+        status: 'refused',
         email: 'bad@example.de',
         error: rejected('Newsletter2Go rejected the address as invalid (invalid_recipients)'),
       },
-      { ok: false, email: 'msg@example.de', error: rejected('Invalid email') },
-      { ok: false, email: 'err@example.de', error: rejected('Invalid domain') },
-      { ok: false, email: 'why@example.de', error: rejected('Blocked') },
+      { status: 'refused', email: 'msg@example.de', error: rejected('Invalid email') },
+      { status: 'refused', email: 'err@example.de', error: rejected('Invalid domain') },
+      { status: 'refused', email: 'why@example.de', error: rejected('Blocked') },
       {
-        ok: false,
+        status: 'refused',
         email: 'lost@example.de',
         error: {
           message: 'Newsletter2Go accepted the address but no recipient was found for it',
@@ -330,13 +364,38 @@ describe('upsert: the array form', () => {
         },
       },
     ]);
-    expect(seen[0]?.body).toHaveLength(6);
-    // Only the two accepted addresses are looked up. The filter's operator is not pinned here:
-    // see the report on `=in=`; both addresses must be in it, quoted.
-    expect(seen.slice(1)).toHaveLength(1);
-    expect(seen[1]).toMatchObject({ method: 'GET', query: { _expand: 'true', _fields: 'id,email', _limit: '2' } });
-    expect(seen[1]?.query._filter).toContain('"Anna@Example.de"');
-    expect(seen[1]?.query._filter).toContain('"lost@example.de"');
+    expect(seen.map((s) => [s.method, s.query._filter])).toEqual([
+      ['POST', undefined],
+      ['GET', 'id=="rc1"'],
+      ['GET', 'email=="lost@example.de"'],
+    ]);
+  });
+
+  it('invalid_recipients keyed by index: read, not fatal', async () => {
+    const { provider } = setup((req) =>
+      req.method === 'POST'
+        ? envelope([{ id: 'rc1' }], { additional: { invalid_recipients: { '1': { message: 'Nope' } } } }, 201)
+        : envelope([{ id: 'rc1', email: 'a@x.de' }]),
+    );
+    const out = await provider.upsert(LIST, [person('a@x.de'), person('b@x.de')], { resubscribe: false });
+    expect(out).toEqual([
+      { status: 'stored', email: 'a@x.de', recipientId: 'rc1' },
+      { status: 'refused', email: 'b@x.de', error: { message: 'Nope', code: 'invalid_recipient', httpStatus: 201 } },
+    ]);
+  });
+
+  it('the read-back fails after a 2xx: every item is `written`, and nothing is posted again', async () => {
+    const { provider, seen } = setup((req) =>
+      req.method === 'POST'
+        ? envelope([{ id: 'rc1' }, { id: 'rc2' }], {}, 201)
+        : new Response(JSON.stringify({ status: 503, errorMessage: 'busy' }), { status: 503 }),
+    );
+    const out = await provider.upsert(LIST, [person('a@x.de'), person('b@x.de')], { resubscribe: false });
+    expect(out).toEqual([
+      { status: 'written', email: 'a@x.de', failure: { message: 'busy', code: null, httpStatus: 503 } },
+      { status: 'written', email: 'b@x.de', failure: { message: 'busy', code: null, httpStatus: 503 } },
+    ]);
+    expect(seen.filter((s) => s.method === 'POST')).toHaveLength(1);
   });
 
   it('every address rejected: no lookup at all', async () => {
@@ -344,19 +403,21 @@ describe('upsert: the array form', () => {
       envelope([], { additional: { invalid_recipients: ['a@x.de', 'b@x.de'] } }, 201),
     );
     const out = await provider.upsert(LIST, [person('a@x.de'), person('b@x.de')], { resubscribe: false });
-    expect(out.map((r) => r.ok)).toEqual([false, false]);
+    expect(out.map((r) => r.status)).toEqual(['refused', 'refused']);
     expect(seen).toHaveLength(1);
   });
 
-  it('looks up at most 50 addresses per call', async () => {
+  it('no ids in the answer: the addresses are looked up, as many per call as fit in 4,096 bytes', async () => {
     const { provider, seen } = setup((req) => (req.method === 'POST' ? envelope([], {}, 201) : envelope([])));
     await provider.upsert(
       LIST,
-      items(51).map((i) => person(i.email)),
+      items(300).map((i) => person(i.email)),
       { resubscribe: false },
     );
-    expect(seen.slice(1).map((s) => s.query._limit)).toEqual(['50', '1']);
-    expect(seen[2]?.query._filter).toBe('email=="u50@example.de"');
+    const gets = seen.slice(1);
+    expect(gets.length).toBeGreaterThan(1);
+    expect(gets.flatMap((g) => (g.query._filter ?? '').split(','))).toHaveLength(300);
+    for (const g of gets) expect(g.query._limit).toBe(String((g.query._filter ?? '').split(',').length));
   });
 
   it('no items: no call', async () => {

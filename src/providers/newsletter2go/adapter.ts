@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type {
+  AttributeSetup,
   ListInfo,
   NewsletterProvider,
   RecipientData,
@@ -10,12 +11,15 @@ import type {
 } from '../../ports/provider';
 import {
   PermanentError,
-  type ProviderError,
+  ProviderError,
   RateLimitedError,
   RecipientGoneError,
   RetryableError,
 } from '../../ports/provider-errors';
+import { ensureAttribute, refusedAttributes } from './attributes';
 import { safeJson, type TokenManager } from './auth';
+import { anyOf, chunkByUrlLength } from './filters';
+import { readRejections } from './invalid-recipients';
 import { describeFailure, Envelope, IdItem, ListItem, RecipientItem, truthy } from './responses';
 import type { Transport } from './transport';
 
@@ -57,32 +61,57 @@ export class Newsletter2GoProvider implements NewsletterProvider {
       ...(options.resubscribe ? { is_unsubscribed: false } : {}),
     }));
     // One item: the single form answers its id directly. Several: the array form (one call).
-    const env = await this.call('POST', '/recipients', bodies.length === 1 ? bodies[0] : bodies);
-    const rejected = rejectedEmails(env);
-    const accepted = items.filter((i) => !rejected.has(i.email.toLowerCase()));
+    let env: Envelope | null;
+    try {
+      env = await this.healing(listId, attributeNames(items), () =>
+        this.call('POST', '/recipients', bodies.length === 1 ? bodies[0] : bodies, undefined, { written: true }),
+      );
+    } catch (error) {
+      if (!(error instanceof WrittenUnreadable)) throw error;
+      env = null;
+    }
+    const emails = items.map((i) => i.email);
+    // A 2xx whose body cannot be read still wrote: look every address up rather than write again.
+    const rejected = env
+      ? readRejections(env.info?.additional?.invalid_recipients, emails, env.status ?? null)
+      : { byIndex: new Map(), unreadable: true };
     const ids = new Map<string, string>();
-    const [only] = accepted;
-    if (items.length === 1 && only) {
-      const id = v.safeParse(IdItem, env.value[0]);
-      if (id.success) ids.set(only.email.toLowerCase(), id.output.id);
-    }
-    // The array answer does not say which id belongs to which address: ask the list.
-    const missing = accepted.filter((i) => !ids.has(i.email.toLowerCase()));
-    for (let i = 0; i < missing.length; i += LOOKUP_CHUNK) {
-      for (const [email, id] of await this.idsByEmail(
+    const returned = (env?.value ?? []).flatMap((raw) => {
+      const id = v.safeParse(IdItem, raw);
+      return id.success ? [id.output.id] : [];
+    });
+    const [only] = items;
+    const [onlyId] = returned;
+    try {
+      if (items.length === 1 && only && onlyId && !rejected.byIndex.size) ids.set(only.email.toLowerCase(), onlyId);
+      // The array answer does not say which id belongs to which address: read the ids back
+      // (one filter on ids fits a whole batch in one URL), then any address still without one.
+      else if (returned.length) for (const [email, id] of await this.byIds(listId, returned)) ids.set(email, id);
+      const missing = items.filter((item, i) => !rejected.byIndex.has(i) && !ids.has(item.email.toLowerCase()));
+      for (const [email, ref] of await this.findByEmails(
         listId,
-        missing.slice(i, i + LOOKUP_CHUNK).map((m) => m.email),
+        missing.map((m) => m.email),
       ))
-        ids.set(email, id);
+        ids.set(email, ref.recipientId);
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      // The write stands: only the read-back is owed, and is retried on its own.
+      return items.map((item, i): UpsertResult => {
+        const id = ids.get(item.email.toLowerCase());
+        const refusal = rejected.byIndex.get(i);
+        if (id) return { status: 'stored', email: item.email, recipientId: id };
+        if (refusal) return { status: 'refused', email: item.email, error: refusal };
+        return { status: 'written', email: item.email, failure: error.failure };
+      });
     }
-    return items.map((item): UpsertResult => {
-      const key = item.email.toLowerCase();
-      const id = ids.get(key);
-      if (id) return { ok: true, email: item.email, recipientId: id };
+    return items.map((item, i): UpsertResult => {
+      const id = ids.get(item.email.toLowerCase());
+      const refusal = rejected.byIndex.get(i);
+      if (id && !refusal) return { status: 'stored', email: item.email, recipientId: id };
       return {
-        ok: false,
+        status: 'refused',
         email: item.email,
-        error: rejected.get(key) ?? {
+        error: refusal ?? {
           message: 'Newsletter2Go accepted the address but no recipient was found for it',
           code: null,
           httpStatus: null,
@@ -92,7 +121,9 @@ export class Newsletter2GoProvider implements NewsletterProvider {
   }
 
   async update(ref: RecipientRef, data: RecipientData, options: { resubscribe: boolean }): Promise<void> {
-    await this.patch(ref, { ...fields(data), ...(options.resubscribe ? { is_unsubscribed: false } : {}) });
+    await this.healing(ref.listId, Object.keys(data.attributes), () =>
+      this.patch(ref, { ...fields(data), ...(options.resubscribe ? { is_unsubscribed: false } : {}) }),
+    );
   }
 
   async unsubscribe(ref: RecipientRef): Promise<void> {
@@ -100,24 +131,32 @@ export class Newsletter2GoProvider implements NewsletterProvider {
   }
 
   async erase(ref: RecipientRef, dummyEmail: string, attributes: Record<string, string> = {}): Promise<void> {
-    await this.patch(ref, {
-      ...attributes,
-      is_unsubscribed: true,
-      email: dummyEmail,
-      first_name: 'DELETED',
-      last_name: 'DELETED',
-      gender: '',
-    });
+    await this.healing(ref.listId, Object.keys(attributes), () =>
+      this.patch(ref, {
+        ...attributes,
+        is_unsubscribed: true,
+        email: dummyEmail,
+        first_name: 'DELETED',
+        last_name: 'DELETED',
+        gender: '',
+      }),
+    );
   }
 
   async remove(ref: RecipientRef): Promise<void> {
     await this.call('DELETE', `/lists/${enc(ref.listId)}/recipients/${enc(ref.recipientId)}`);
   }
 
-  async findByEmail(listId: string, email: string): Promise<RecipientRef | null> {
-    const found = await this.idsByEmail(listId, [email]);
-    const id = found.get(email.toLowerCase());
-    return id ? { listId, recipientId: id } : null;
+  async findByEmails(listId: string, emails: readonly string[]): Promise<Map<string, RecipientRef>> {
+    const out = new Map<string, RecipientRef>();
+    // Matched case-insensitively by the provider: each address once, as spelled first.
+    const unique = [...new Map(emails.map((e) => [e.toLowerCase(), e] as const)).values()];
+    for (const [email, id] of await this.lookup(listId, 'email', unique)) out.set(email, { listId, recipientId: id });
+    return out;
+  }
+
+  async ensureAttribute(listId: string, name: string): Promise<AttributeSetup> {
+    return ensureAttribute((method, path, body, query) => this.call(method, path, body, query), listId, name);
   }
 
   async listRecipients(listId: string, offset: number, limit: number): Promise<RecipientPage> {
@@ -150,22 +189,53 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     return { items, next: hasNext && items.length > 0 ? offset + items.length : null, total };
   }
 
-  private async idsByEmail(listId: string, emails: string[]): Promise<Map<string, string>> {
-    const [single] = emails;
-    const filter =
-      emails.length === 1 && single ? `email==${quote(single)}` : `email=in=(${emails.map(quote).join(',')})`;
-    const env = await this.call('GET', `/lists/${enc(listId)}/recipients`, undefined, {
+  /** email → id of the recipients with these ids (the read-back after an array upsert). */
+  private async byIds(listId: string, ids: string[]): Promise<Map<string, string>> {
+    return this.lookup(listId, 'id', ids);
+  }
+
+  /**
+   * Recipients whose `field` is one of `values`, as email → id: `field=="a",field=="b"` (the docs'
+   * OR), in as few requests as fit in a 4,096-byte URL each.
+   */
+  private async lookup(listId: string, field: 'email' | 'id', values: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (!values.length) return out;
+    const path = `/lists/${enc(listId)}/recipients`;
+    const query = (filter: string, limit: number) => ({
       _expand: 'true',
       _fields: 'id,email',
       _filter: filter,
-      _limit: Math.max(emails.length, 1),
+      _limit: Math.max(limit, 1),
     });
-    const out = new Map<string, string>();
-    for (const raw of env.value) {
-      const r = v.safeParse(RecipientItem, raw);
-      if (r.success && r.output.email) out.set(r.output.email.toLowerCase(), r.output.id);
+    const runs = chunkByUrlLength(field, values, (f) => this.transport.url(path, query(f, values.length)).href, {
+      maxPerRun: LOOKUP_MAX,
+    });
+    for (const run of runs) {
+      const env = await this.call('GET', path, undefined, query(anyOf(field, run), run.length));
+      for (const raw of env.value) {
+        const r = v.safeParse(RecipientItem, raw);
+        if (r.success && r.output.email) out.set(r.output.email.toLowerCase(), r.output.id);
+      }
     }
     return out;
+  }
+
+  /**
+   * A write carrying custom attributes that the list refuses for lacking one: the attribute is
+   * added back to the list and the write made once more; still refused, the refusal names it.
+   */
+  private async healing<T>(listId: string, attributes: string[], write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      const missing = refusedAttributes(error, attributes);
+      if (!missing.length) throw error;
+      let added = false;
+      for (const name of missing) added = (await this.ensureAttribute(listId, name)).action !== 'present' || added;
+      if (!added) throw error;
+      return write();
+    }
   }
 
   private async patch(ref: RecipientRef, body: Record<string, unknown>): Promise<void> {
@@ -178,6 +248,7 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     path: string,
     body?: unknown,
     query?: Record<string, string | number>,
+    options: { written?: boolean } = {},
   ): Promise<Envelope> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.token();
@@ -188,6 +259,7 @@ export class Newsletter2GoProvider implements NewsletterProvider {
       });
       if (res.status >= 200 && res.status < 300) {
         const env = v.safeParse(Envelope, safeJson(res.raw));
+        if (!env.success && options.written) throw new WrittenUnreadable(res.status);
         if (!env.success)
           throw new RetryableError({
             message: 'Newsletter2Go answered with an unexpected body',
@@ -205,7 +277,17 @@ export class Newsletter2GoProvider implements NewsletterProvider {
   }
 }
 
-const LOOKUP_CHUNK = 50;
+/** Addresses or ids per look-up: a page's worth, well under the 5,000 clients have used. */
+const LOOKUP_MAX = 500;
+
+/** A 2xx answer to a write whose body could not be read: the write happened, its result is unknown. */
+class WrittenUnreadable extends Error {
+  constructor(readonly status: number) {
+    super(`Newsletter2Go answered ${status} with a body that could not be read`);
+  }
+}
+
+const attributeNames = (items: RecipientData[]) => [...new Set(items.flatMap((i) => Object.keys(i.attributes)))];
 
 function fields(item: RecipientData): Record<string, string> {
   return {
@@ -222,39 +304,6 @@ function statusOf(r: v.InferOutput<typeof RecipientItem>): RemoteStatus {
   if (truthy(r.is_bounced)) return 'bounced';
   if (truthy(r.is_unsubscribed)) return 'unsubscribed';
   return 'subscribed';
-}
-
-/** `invalid_recipients` entries may be addresses or objects naming one; both are read. */
-function rejectedEmails(
-  env: Envelope,
-): Map<string, { message: string; code: string | null; httpStatus: number | null }> {
-  const out = new Map<string, { message: string; code: string | null; httpStatus: number | null }>();
-  for (const entry of env.info?.additional?.invalid_recipients ?? []) {
-    const parsed = v.safeParse(
-      v.union([
-        v.string(),
-        v.looseObject({
-          email: v.string(),
-          message: v.optional(v.string()),
-          errorMessage: v.optional(v.string()),
-          reason: v.optional(v.string()),
-        }),
-      ]),
-      entry,
-    );
-    if (!parsed.success) continue;
-    const email = typeof parsed.output === 'string' ? parsed.output : parsed.output.email;
-    const reason =
-      typeof parsed.output === 'string'
-        ? undefined
-        : (parsed.output.message ?? parsed.output.errorMessage ?? parsed.output.reason);
-    out.set(email.toLowerCase(), {
-      message: reason ?? `Newsletter2Go rejected the address as invalid (invalid_recipients)`,
-      code: 'invalid_recipient',
-      httpStatus: env.status ?? null,
-    });
-  }
-  return out;
 }
 
 /** Newsletter2Go's clients re-authenticate on 401 and on a body saying `invalid_grant`. */
@@ -285,5 +334,3 @@ function retryAfterMs(header: string | null): number | null {
 }
 
 const enc = encodeURIComponent;
-/** A FIQL value in double quotes; a backslash or double quote inside is escaped. */
-const quote = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`;

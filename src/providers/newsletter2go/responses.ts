@@ -9,7 +9,8 @@ export const Envelope = v.object({
     v.looseObject({
       count: v.optional(v.number()),
       links: v.optional(v.looseObject({ _next: v.optional(v.nullable(v.string())) })),
-      additional: v.optional(v.looseObject({ invalid_recipients: v.optional(v.array(v.unknown())) })),
+      // Its shape is unconfirmed (an array, or an object keyed by index): read in invalid-recipients.ts.
+      additional: v.optional(v.looseObject({ invalid_recipients: v.optional(v.unknown()) })),
     }),
   ),
   value: v.optional(v.array(v.unknown()), []),
@@ -80,14 +81,16 @@ export function describeFailure(httpStatus: number, rawBody: string): ProviderFa
     b.message ??
     (typeof b.error === 'string' ? b.error : undefined);
   const code = b.code ?? (typeof b.error === 'string' ? b.error : undefined);
+  // The field-level reasons name what was refused (an attribute the list lacks, say): kept after
+  // a general message such as "Error during input validation".
   return {
-    message: message ?? detail ?? `HTTP ${httpStatus}`,
+    message: message && detail ? `${message}: ${detail}` : (message ?? detail ?? `HTTP ${httpStatus}`),
     code: code === undefined ? null : String(code),
     httpStatus,
   };
 }
 
-/** 422 bodies carry field-level reasons in moreInfo.errors: the message when no other is given. */
+/** 422 bodies carry field-level reasons in moreInfo.errors. */
 function validationDetail(moreInfo: unknown): string | undefined {
   const parsed = v.safeParse(
     v.looseObject({

@@ -31,8 +31,7 @@ export class Transport {
     init: { headers?: Record<string, string>; body?: unknown; query?: Record<string, string | number> } = {},
   ): Promise<RawResponse> {
     await this.pace();
-    const url = new URL(path, this.options.baseUrl);
-    for (const [k, val] of Object.entries(init.query ?? {})) url.searchParams.set(k, String(val));
+    const url = this.url(path, init.query);
     const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     this.calls++;
@@ -55,6 +54,13 @@ export class Transport {
         httpStatus: null,
       });
     }
+  }
+
+  /** The request URL as sent: the query URL-encoded as a whole (application/x-www-form-urlencoded). */
+  url(path: string, query: Record<string, string | number> = {}): URL {
+    const url = new URL(path, this.options.baseUrl);
+    for (const [k, val] of Object.entries(query)) url.searchParams.set(k, String(val));
+    return url;
   }
 
   private async pace(): Promise<void> {
