@@ -43,3 +43,16 @@ export function ownersOf(db: Executor, listId: string, recipientIds: string[]) {
     .innerJoin(subscriptions, eq(subscriptions.id, recipients.subscriptionId))
     .where(and(eq(recipients.listId, listId), inArray(recipients.recipientId, recipientIds)));
 }
+
+/** A recipient the provider answered 404 for: no longer this subscription's in that list. */
+export function disownRecipient(db: Executor, owned: OwnedRecipient) {
+  return db
+    .delete(recipients)
+    .where(
+      and(
+        eq(recipients.subscriptionId, owned.subscriptionId),
+        eq(recipients.listId, owned.listId),
+        eq(recipients.recipientId, owned.recipientId),
+      ),
+    );
+}

@@ -51,6 +51,12 @@ export const subscribers = sqliteTable(
 
 export { type SubscriptionState, subscriptionStates, type TransferStatus, transferStatuses };
 
+/** See subscriptions.written. */
+export interface WrittenCreation {
+  listId: string;
+  version: number;
+}
+
 /** One row per (user, newsletter): desired state plus where its transfer stands. */
 export const subscriptions = sqliteTable(
   'subscriptions',
@@ -83,6 +89,12 @@ export const subscriptions = sqliteTable(
      * recipient behind.
      */
     lookupEmails: text('lookup_email', { mode: 'json' }).$type<string[]>(),
+    /**
+     * A creation the provider took (a 2xx) whose recipient id could not be read back yet: the list
+     * and the version written (JSON, no personal data; the address is in lookupEmails). The next
+     * attempt reads the id back instead of writing again; cleared once synced.
+     */
+    written: text('written', { mode: 'json' }).$type<WrittenCreation | null>(),
     /**
      * One consumer at a time works on a subscription: it holds this lease while it talks to the
      * provider. After a request went unanswered (a timeout) the lease is kept for a while, so no

@@ -1,7 +1,7 @@
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { ProviderFailure } from '../ports/provider';
 import type { Executor } from './client';
-import { subscriptions } from './schema';
+import { subscriptions, type WrittenCreation } from './schema';
 
 /**
  * How a transfer ended, written back to its subscription. A result only lands on the version
@@ -49,6 +49,7 @@ export function markTransferSynced(
       nextAttemptAt: null,
       resubscribe: false,
       ...(clearLookupEmails ? { lookupEmails: null } : {}),
+      written: null,
       errorMessage: null,
       errorCode: null,
       errorHttpStatus: null,
@@ -86,11 +87,24 @@ export function scheduleRetry(
   failure: ProviderFailure,
   nextAttemptAt: number,
   now: number,
+  written?: WrittenCreation,
 ) {
   return db
     .update(subscriptions)
-    .set({ ...attempted(attempts, now), nextAttemptAt, ...errorFields(failure, now) })
+    .set({ ...attempted(attempts, now), nextAttemptAt, ...errorFields(failure, now), ...(written ? { written } : {}) })
     .where(sameVersion(row));
+}
+
+export function setWritten(db: Executor, row: Versioned, written: WrittenCreation) {
+  return db.update(subscriptions).set({ written }).where(sameVersion(row));
+}
+
+/** The provider no longer has this recipient (a 404): it is no handle any more. */
+export function forgetRecipient(db: Executor, id: string, recipientId: string) {
+  return db
+    .update(subscriptions)
+    .set({ recipientId: null, listId: null })
+    .where(and(eq(subscriptions.id, id), eq(subscriptions.recipientId, recipientId)));
 }
 
 /** Moves the next attempt without counting one: nothing was sent. */

@@ -33,7 +33,7 @@ export const CHOICES: { topic: string; text: string }[] = [
   },
   {
     topic: 'Retries',
-    text: 'Retryable provider failures (5xx and 429, after their Retry-After when given, and timeouts) are tried SYNC_MAX_ATTEMPTS times with exponential backoff, then shown failed with the last provider message. A refused login counts no attempt: transfers stay pending until it works.',
+    text: 'Retryable provider failures (5xx and 429, after their Retry-After when given, and timeouts) are tried SYNC_MAX_ATTEMPTS times with exponential backoff, then shown failed with the last provider message. A refused login counts no attempt: transfers stay pending until it works. A write the provider took is never repeated because a later step failed: a creation whose id could not be read back is retried as a read-back only, a recipient found by look-up is kept even when the write after it failed, and one the provider answered 404 for is forgotten before it is created again.',
   },
   {
     topic: 'Admin retries',
@@ -41,7 +41,7 @@ export const CHOICES: { topic: string; text: string }[] = [
   },
   {
     topic: 'Mapping answers',
-    text: '`PUT /v1/admin/newsletters/{id}` answers 201 for a new mapping and 200 for a changed one, with `previousListId` and the number of subscriptions pushed (`repushed`). `DELETE` answers 200 with the number of subscriptions that now show failed (unmapped).',
+    text: '`PUT /v1/admin/newsletters/{id}` answers 201 for a new mapping and 200 for a changed one, with `previousListId`, the number of subscriptions pushed (`repushed`) and `attribute`: what making sure the list has the unsubscribe attribute took (`present`, `added-to-list` by `PATCH /attributes/{id}` with the union of its lists, or `created` by `POST /attributes`), since Newsletter2Go defines custom attributes per list. A provider refusing the list or the attribute is a 422 carrying its message; the provider unreachable is a 503 with Retry-After, and repeating the mapping writes only what is still missing. `DELETE` answers 200 with the number of subscriptions that now show failed (unmapped).',
   },
   {
     topic: 'Paging',

@@ -1,4 +1,4 @@
-import type { NewsletterProvider, ProviderFailure, RecipientData, RecipientRef } from '../ports/provider';
+import type { NewsletterProvider, ProviderFailure, RecipientRef, UpsertResult } from '../ports/provider';
 import { CredentialsRefusedError, ProviderError, RateLimitedError } from '../ports/provider-errors';
 import type { Plan } from './plan';
 
@@ -8,14 +8,27 @@ import type { Plan } from './plan';
  * refused login stops the batch early instead of spending calls that would fail alike.
  */
 
-export type Outcome =
+export type Outcome = (
   | { kind: 'synced'; listId: string | null; recipientId: string | null; note?: string }
   /** `unsent`: refused before reaching the provider (no mapping, no address, a clash). */
   | { kind: 'failed'; failure: ProviderFailure; unsent?: true }
   /** `uncertain`: the request went unanswered (timeout, network), so its write may still land. */
   | { kind: 'retry'; failure: ProviderFailure; retryAfterMs: number | null; uncertain: boolean }
   | { kind: 'wait'; failure: ProviderFailure }
-  | { kind: 'defer'; untilMs: number };
+  | { kind: 'defer'; untilMs: number }
+) & { learned?: Learned };
+
+/**
+ * What the first step of a two-step operation established, kept whatever the second did, so a
+ * retry does only the step still missing: a recipient found by the subscription's own address
+ * (adopted, or to be erased), one the provider answered 404 for, or a creation the provider took
+ * whose id is still to be read back.
+ */
+export interface Learned {
+  found?: RecipientRef;
+  gone?: RecipientRef;
+  writtenIn?: string;
+}
 
 /** How long the rest of a batch waits after a 429 that named no Retry-After. */
 const RATE_LIMIT_PAUSE_MS = 5_000;
@@ -31,6 +44,8 @@ export async function executePlans(
   bulkSize: number,
 ): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
+  const learned = new Map<string, Learned>();
+  const learn = (id: string, fact: Learned) => learned.set(id, { ...learned.get(id), ...fact });
   let halt: Outcome | null = null;
 
   const run = async (ids: string[], work: () => Promise<void>) => {
@@ -42,7 +57,7 @@ export async function executePlans(
       await work();
     } catch (error) {
       const outcome = outcomeOf(error);
-      for (const id of ids) if (!outcomes.has(id)) outcomes.set(id, outcome);
+      for (const id of ids) if (!outcomes.has(id)) outcomes.set(id, { ...outcome, learned: learned.get(id) });
       // Stop spending calls that would fail alike. Items never sent are not charged an attempt:
       // after a rate limit they wait for the provider's window, after a refused login for the sweep.
       if (error instanceof CredentialsRefusedError) halt = outcome;
@@ -61,37 +76,50 @@ export async function executePlans(
     if (plan.kind === 'nothing') outcomes.set(id, { kind: 'synced', listId: null, recipientId: null, note: plan.why });
   }
 
-  // An earlier creation whose outcome was uncertain may exist under another address: find it
-  // and update it rather than create a second recipient.
-  const creates: { id: string; plan: Extract<Plan, { kind: 'create' }> }[] = [];
-  for (const { id, plan } of planned) {
-    if (plan.kind !== 'create') continue;
-    if (!plan.adoptFrom.length) {
-      creates.push({ id, plan });
-      continue;
-    }
-    await run([id], async () => {
-      const ref = await findFirst(provider, plan.listId, plan.adoptFrom);
-      if (!ref) return void creates.push({ id, plan });
-      await provider.update(ref, plan.data, { resubscribe: plan.resubscribe });
-      outcomes.set(id, {
-        kind: 'synced',
-        listId: ref.listId,
-        recipientId: ref.recipientId,
-        note: 'adopted an earlier uncertain creation',
-      });
-    });
+  // A creation that may already exist (an earlier write of its own, confirmed or uncertain) is
+  // looked for first, all of a list's in one look-up: found, it is updated, or left alone when
+  // this very version is what was written; only the rest is created.
+  const creates: Creation[] = planned.flatMap(({ id, plan }) => (plan.kind === 'create' ? [{ id, plan }] : []));
+  const toCreate: Creation[] = [];
+  for (const [listId, group] of byList(creates.filter((c) => probeEmails(c.plan).length))) {
+    await run(
+      group.map((c) => c.id),
+      async () => {
+        const found = await provider.findByEmails(listId, [...new Set(group.flatMap((c) => probeEmails(c.plan)))]);
+        for (const c of group) {
+          const here = found.get(c.plan.data.email.toLowerCase());
+          const earlier = c.plan.adoptFrom.map((e) => found.get(e.toLowerCase())).find(Boolean);
+          if (c.plan.written && here) {
+            outcomes.set(c.id, { kind: 'synced', listId, recipientId: here.recipientId, note: 'id read back' });
+            continue;
+          }
+          const ref = earlier ?? here;
+          if (!ref) {
+            toCreate.push(c);
+            continue;
+          }
+          learn(c.id, { found: ref });
+          await run([c.id], async () => {
+            await provider.update(ref, c.plan.data, { resubscribe: c.plan.resubscribe });
+            outcomes.set(c.id, {
+              kind: 'synced',
+              listId,
+              recipientId: ref.recipientId,
+              note: earlier ? 'adopted an earlier uncertain creation' : 'updated the recipient an earlier write left',
+            });
+          });
+        }
+      },
+    );
   }
+  toCreate.push(...creates.filter((c) => !probeEmails(c.plan).length));
 
   // Creations, in bulk per list (and per resubscribe flag: array items must share their keys).
-  const groups = new Map<
-    string,
-    { listId: string; resubscribe: boolean; items: { id: string; data: RecipientData }[] }
-  >();
-  for (const { id, plan } of creates) {
-    const key = `${plan.listId}|${plan.resubscribe}`;
-    const group = groups.get(key) ?? { listId: plan.listId, resubscribe: plan.resubscribe, items: [] };
-    group.items.push({ id, data: plan.data });
+  const groups = new Map<string, { listId: string; resubscribe: boolean; items: Creation[] }>();
+  for (const c of toCreate) {
+    const key = `${c.plan.listId}|${c.plan.resubscribe}`;
+    const group = groups.get(key) ?? { listId: c.plan.listId, resubscribe: c.plan.resubscribe, items: [] };
+    group.items.push(c);
     groups.set(key, group);
   }
   for (const group of groups.values()) {
@@ -102,21 +130,11 @@ export async function executePlans(
         async () => {
           const results = await provider.upsert(
             group.listId,
-            slice.map((s) => s.data),
+            slice.map((s) => s.plan.data),
             { resubscribe: group.resubscribe },
           );
           slice.forEach((s, index) => {
-            const r = results[index];
-            if (r?.ok) outcomes.set(s.id, { kind: 'synced', listId: group.listId, recipientId: r.recipientId });
-            else
-              outcomes.set(s.id, {
-                kind: 'failed',
-                failure: r?.error ?? {
-                  message: 'The provider gave no result for this recipient',
-                  code: null,
-                  httpStatus: null,
-                },
-              });
+            outcomes.set(s.id, upserted(results[index], group.listId));
           });
         },
       );
@@ -134,6 +152,9 @@ export async function executePlans(
             outcomes.set(id, { kind: 'synced', listId: plan.listId, recipientId: plan.recipientId });
           } catch (error) {
             if (!(error instanceof ProviderError) || error.kind !== 'gone') throw error;
+            // The stale id is dropped whatever comes next, so a retry does not ask for it again.
+            const gone = { listId: plan.listId, recipientId: plan.recipientId };
+            learn(id, { gone });
             // Deleted inside Newsletter2Go while subscribed here: create it again (contract §6),
             // unless a consent conflict stands: then the last word was "unsubscribed" (§6, consent).
             if (plan.heldIfGone) {
@@ -141,35 +162,23 @@ export async function executePlans(
                 kind: 'failed',
                 failure: { message: plan.heldIfGone, code: 'held-for-consent', httpStatus: null },
                 unsent: true,
+                learned: { gone },
               });
               return;
             }
             const [created] = await provider.upsert(plan.listId, [plan.data], { resubscribe: plan.resubscribe });
-            outcomes.set(
-              id,
-              created?.ok
-                ? {
-                    kind: 'synced',
-                    listId: plan.listId,
-                    recipientId: created.recipientId,
-                    note: 'recipient was gone; re-created',
-                  }
-                : {
-                    kind: 'failed',
-                    failure: created?.error ?? {
-                      message: 'The provider did not re-create the recipient',
-                      code: null,
-                      httpStatus: null,
-                    },
-                  },
-            );
+            const outcome = upserted(created, plan.listId);
+            outcomes.set(id, {
+              ...(outcome.kind === 'synced' ? { ...outcome, note: 'recipient was gone; re-created' } : outcome),
+              learned: { ...outcome.learned, gone },
+            });
           }
         });
         break;
       case 'unsubscribe':
       case 'erase':
         await run([id], async () => {
-          outcomes.set(id, await withdraw(provider, plan));
+          outcomes.set(id, await withdraw(provider, plan, (found) => learn(id, { found })));
         });
         break;
       default:
@@ -188,8 +197,10 @@ export async function executePlans(
 async function withdraw(
   provider: NewsletterProvider,
   plan: Extract<Plan, { kind: 'unsubscribe' | 'erase' }>,
+  onFound: (ref: RecipientRef) => void,
 ): Promise<Outcome> {
   const found = plan.lookup ? await findFirst(provider, plan.lookup.listId, plan.lookup.emails) : null;
+  if (found) onFound(found);
   const refs = found ? [...plan.targets, found] : plan.targets;
   const notes: string[] = [];
   for (const ref of refs) {
@@ -233,12 +244,51 @@ async function eraseOrRemove(
   }
 }
 
+/** The recipient under the first of `emails` the list holds (one look-up for all). */
 async function findFirst(provider: NewsletterProvider, listId: string, emails: string[]): Promise<RecipientRef | null> {
+  const found = await provider.findByEmails(listId, emails);
   for (const email of emails) {
-    const ref = await provider.findByEmail(listId, email);
+    const ref = found.get(email.toLowerCase());
     if (ref) return ref;
   }
   return null;
+}
+
+type Creation = { id: string; plan: Extract<Plan, { kind: 'create' }> };
+
+/** The addresses to look a creation up by before writing it (none: it is simply created). */
+const probeEmails = (plan: Creation['plan']) => (plan.written ? [plan.data.email, ...plan.adoptFrom] : plan.adoptFrom);
+
+function byList(creations: Creation[]): Map<string, Creation[]> {
+  const out = new Map<string, Creation[]>();
+  for (const c of creations) out.set(c.plan.listId, [...(out.get(c.plan.listId) ?? []), c]);
+  return out;
+}
+
+/** One upsert item's outcome: a write the provider took without an id yet is retried as a read-back. */
+function upserted(result: UpsertResult | undefined, listId: string): Outcome {
+  switch (result?.status) {
+    case 'stored':
+      return { kind: 'synced', listId, recipientId: result.recipientId };
+    case 'written':
+      return {
+        kind: 'retry',
+        failure: {
+          ...result.failure,
+          message: `Newsletter2Go took the write; reading its id back failed: ${result.failure.message}`,
+        },
+        retryAfterMs: null,
+        uncertain: false,
+        learned: { writtenIn: listId },
+      };
+    case 'refused':
+      return { kind: 'failed', failure: result.error };
+    case undefined:
+      return {
+        kind: 'failed',
+        failure: { message: 'The provider gave no result for this recipient', code: null, httpStatus: null },
+      };
+  }
 }
 
 function outcomeOf(error: unknown): Outcome {

@@ -80,6 +80,8 @@ async function loadItems(db: Db, ids: string[]): Promise<WorkItem[]> {
             gender: p?.gender ?? '',
           },
           lookupEmails: s.lookupEmails ?? [],
+          version: s.version,
+          written: s.written ?? null,
           owned: owned
             .filter((o) => o.subscriptionId === s.id)
             .map((o) => ({ listId: o.listId, recipientId: o.recipientId })),

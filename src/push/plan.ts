@@ -1,4 +1,4 @@
-import type { ConflictInfo, SubscriptionState } from '../db/schema';
+import type { ConflictInfo, SubscriptionState, WrittenCreation } from '../db/schema';
 import { otherAddresses } from '../lib/addresses';
 import type { RecipientData, RecipientRef } from '../ports/provider';
 
@@ -25,6 +25,10 @@ export interface PlanInput {
   profile: { email: string | null; firstName: string; lastName: string; gender: 'm' | 'f' | '' };
   /** Addresses this subscription itself sent while the id stayed unknown (its write-ahead). */
   lookupEmails: string[];
+  /** The version being pushed. */
+  version: number;
+  /** A creation the provider took whose id is still to be read back, or null. */
+  written: WrittenCreation | null;
   unsubscribeUrl: string;
   unsubscribeAttribute: string;
   /** The domain of the dummy address an erasure writes (DELETED_EMAIL_DOMAIN). */
@@ -41,8 +45,19 @@ export interface Lookup {
 
 export type Plan =
   | { kind: 'fail'; reason: 'unmapped' | 'clash' | 'no-email' | 'held-for-consent'; message: string }
-  /** `adoptFrom`: addresses under which an earlier, uncertain creation may exist; found, it is updated. */
-  | { kind: 'create'; listId: string; data: RecipientData; resubscribe: boolean; adoptFrom: string[] }
+  /**
+   * `adoptFrom`: addresses under which an earlier, uncertain creation may exist; found, it is
+   * updated. `written`: this very version was already taken by the provider under `data.email`;
+   * found there, only its id was missing and nothing is written again.
+   */
+  | {
+      kind: 'create';
+      listId: string;
+      data: RecipientData;
+      resubscribe: boolean;
+      adoptFrom: string[];
+      written: boolean;
+    }
   /** `heldIfGone`: set while a consent conflict stands; a recipient gone at the provider then stays gone. */
   | {
       kind: 'update';
@@ -126,7 +141,8 @@ export function planTransfer(input: PlanInput): Plan {
   // Creation is an upsert by address: only an uncertain earlier one under another address
   // needs finding first, or it would stay behind as a second recipient.
   const adoptFrom = otherAddresses(input.lookupEmails, data.email);
-  return { kind: 'create', listId, data, resubscribe: input.resubscribe, adoptFrom };
+  const written = input.written?.listId === listId && input.written.version === input.version;
+  return { kind: 'create', listId, data, resubscribe: input.resubscribe, adoptFrom, written };
 }
 
 /** The stored recipient and every owned one, each list once (the stored one is the newest). */

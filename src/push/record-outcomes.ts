@@ -1,7 +1,8 @@
 import type { Db } from '../db/client';
 import { insertLogEntries } from '../db/event-log';
-import { ownRecipient } from '../db/recipients';
+import { disownRecipient, ownRecipient } from '../db/recipients';
 import {
+  forgetRecipient,
   keepRecipient,
   markTransferFailed,
   markTransferSynced,
@@ -9,6 +10,7 @@ import {
   scheduleRetry,
   setLease,
   setLookupEmails,
+  setWritten,
 } from '../db/subscriptions-transfer';
 import { withAddress } from '../lib/addresses';
 import { backoffSeconds } from '../lib/backoff';
@@ -52,6 +54,16 @@ export async function recordOutcomes(
     const attempts = item.attempts + 1;
     let logOutcome: string = outcome.kind;
     let lease: number | null = null;
+    // What a first step established stands, whatever the second did (see Learned).
+    const { found, gone, writtenIn } = outcome.learned ?? {};
+    if (gone) {
+      statements.push(forgetRecipient(db, item.id, gone.recipientId));
+      statements.push(disownRecipient(db, { subscriptionId: item.id, ...gone }));
+    }
+    if (found && outcome.kind !== 'synced') {
+      statements.push(keepRecipient(db, item.id, found.listId, found.recipientId));
+      statements.push(ownRecipient(db, { subscriptionId: item.id, ...found }, now));
+    }
     switch (outcome.kind) {
       case 'synced':
         // The recipient id is kept whatever the version: it is the only handle on a recipient
@@ -82,8 +94,10 @@ export async function recordOutcomes(
         break;
       case 'retry': {
         if (attempts >= policy.maxAttempts) {
-          // Retries end: the last provider message is what the admin sees.
+          // Retries end: the last provider message is what the admin sees. A write the provider
+          // took is remembered still, so an admin retry only reads its id back.
           statements.push(markTransferFailed(db, item, attempts, outcome.failure, now, { keepResubscribe: false }));
+          if (writtenIn) statements.push(setWritten(db, item, { listId: writtenIn, version: item.version }));
           dispositions.set(item.id, { ack: true });
           logOutcome = 'failed-after-retries';
           break;
@@ -96,7 +110,17 @@ export async function recordOutcomes(
           maxSeconds: policy.maxSeconds,
           retryAfterMs: Math.max(outcome.retryAfterMs ?? 0, holdMs),
         });
-        statements.push(scheduleRetry(db, item, attempts, outcome.failure, now + delaySeconds * 1000, now));
+        statements.push(
+          scheduleRetry(
+            db,
+            item,
+            attempts,
+            outcome.failure,
+            now + delaySeconds * 1000,
+            now,
+            writtenIn ? { listId: writtenIn, version: item.version } : undefined,
+          ),
+        );
         lease = holdMs ? now + holdMs : null;
         dispositions.set(item.id, { ack: false, delaySeconds });
         break;

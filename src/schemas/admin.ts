@@ -154,6 +154,17 @@ export const MappingSaved = v.object({
     'The list the newsletter was mapped to before, left as it is at Newsletter2Go',
   ),
   repushed: describe(v.number(), 'Subscriptions pushed to the (new) list; 0 when the list did not change'),
+  attribute: describe(
+    v.object({
+      name: describe(v.string(), 'The custom attribute the unsubscribe link is written to (UNSUBSCRIBE_ATTRIBUTE)'),
+      action: describe(
+        v.picklist(['present', 'added-to-list', 'created']),
+        '`present`: the list had it; `added-to-list`: the account had it for other lists and it now belongs to this one too (PATCH /attributes/{id} with the union of its lists); `created`: a new text attribute for this list (POST /attributes)',
+      ),
+      attributeId: describe(v.nullable(v.string()), "The provider's id of the attribute, when it was added or created"),
+    }),
+    'What making sure the list has the unsubscribe attribute took: Newsletter2Go defines custom attributes per list, and a field the list lacks is refused or dropped',
+  ),
 });
 
 export const MappingRemoved = v.object({

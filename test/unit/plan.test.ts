@@ -11,6 +11,8 @@ const base: PlanInput = {
   recipientId: null,
   profile: { email: 'a@example.com', firstName: 'A', lastName: 'B', gender: 'f' },
   lookupEmails: [],
+  version: 3,
+  written: null,
   owned: [],
   conflict: null,
   unsubscribeUrl: 'https://bridge.example/u/tok',
@@ -35,6 +37,7 @@ describe('planTransfer', () => {
       listId: 'list0001',
       resubscribe: false,
       adoptFrom: [],
+      written: false,
       data: {
         email: 'a@example.com',
         firstName: 'A',
@@ -43,6 +46,16 @@ describe('planTransfer', () => {
         attributes: { unsubscribe_url: 'https://bridge.example/u/tok' },
       },
     });
+  });
+
+  it('a creation the provider took for this very version, in this list: only its id is read back', () => {
+    const written = { listId: 'list0001', version: 3 };
+    expect(planTransfer({ ...base, written })).toMatchObject({ kind: 'create', written: true });
+    // A newer version, or another list: the data or the place differs, so it is written again.
+    expect(planTransfer({ ...base, written: { ...written, version: 2 } })).toMatchObject({ written: false });
+    expect(planTransfer({ ...base, written: { ...written, listId: 'other001' } })).toMatchObject({ written: false });
+    // A recipient already known wins: it is updated through its id.
+    expect(planTransfer({ ...base, ...known, written })).toMatchObject({ kind: 'update', recipientId: 'r1' });
   });
 
   it('updates a known recipient through its id; passes resubscribe only when set', () => {

@@ -10,6 +10,7 @@ import {
 } from '../../db/newsletters';
 import { ofNewsletter } from '../../db/subscriptions-transfer';
 import { Problem, problems } from '../../lib/problem';
+import type { AttributeSetup } from '../../ports/provider';
 import { ProviderError } from '../../ports/provider-errors';
 import { repush } from '../../push/repush';
 import type { Mapping, MappingRemoved, MappingSaved } from '../../schemas/admin';
@@ -45,6 +46,7 @@ export const newslettersApp = new Hono<AppEnv>()
         { listId: body.listId, mappedTo: other.newsletterId },
       );
     await checkList(c.var, body.listId);
+    const setup = await checkAttribute(c.var, body.listId, config.UNSUBSCRIBE_ATTRIBUTE);
 
     const now = Date.now();
     const [before] = await findNewsletter(db, newsletterId);
@@ -60,6 +62,11 @@ export const newslettersApp = new Hono<AppEnv>()
       ...view(after),
       previousListId: before && before.listId !== body.listId ? before.listId : null,
       repushed: pushed.repushed,
+      attribute: {
+        name: config.UNSUBSCRIBE_ATTRIBUTE,
+        action: setup.action,
+        attributeId: setup.action === 'present' ? null : setup.attributeId,
+      },
     };
     return c.json(answer, before ? 200 : 201);
   })
@@ -81,23 +88,46 @@ export const newslettersApp = new Hono<AppEnv>()
 
 /** The list must exist at the provider; its refusal is a 422 carrying the provider's words. */
 async function checkList(vars: AppEnv['Variables'], listId: string): Promise<void> {
+  await atProvider(
+    () => vars.provider().getList(listId),
+    (message) => `The list ${JSON.stringify(listId)} is unknown at Newsletter2Go: ${message}`,
+    'The list could not be checked at Newsletter2Go',
+  );
+}
+
+/**
+ * The unsubscribe link is written to a custom attribute, and Newsletter2Go defines those per list:
+ * the list gets it now, before any push writes it. A refusal is a 422 with the provider's words.
+ */
+async function checkAttribute(vars: AppEnv['Variables'], listId: string, name: string): Promise<AttributeSetup> {
+  return atProvider(
+    () => vars.provider().ensureAttribute(listId, name),
+    (message) =>
+      `Newsletter2Go refused to add the attribute ${JSON.stringify(name)} to the list ${JSON.stringify(listId)}: ${message}`,
+    `The attribute ${JSON.stringify(name)} could not be set up for the list at Newsletter2Go`,
+  );
+}
+
+/** A provider call of the mapping: refused → 422 naming the provider's words; unavailable → 503. */
+async function atProvider<T>(
+  work: () => Promise<T>,
+  refused: (message: string) => string,
+  unavailable: string,
+): Promise<T> {
   try {
-    await vars.provider().getList(listId);
+    return await work();
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
     if (error.kind === 'gone' || error.kind === 'permanent') {
-      throw problems.unprocessable(
-        `The list ${JSON.stringify(listId)} is unknown at Newsletter2Go: ${error.failure.message}`,
-        {
-          provider: { message: error.failure.message, code: error.failure.code, httpStatus: error.failure.httpStatus },
-        },
-      );
+      throw problems.unprocessable(refused(error.failure.message), {
+        provider: { message: error.failure.message, code: error.failure.code, httpStatus: error.failure.httpStatus },
+      });
     }
     const p = new Problem(
       503,
       'provider-unavailable',
       'Provider unavailable',
-      `The list could not be checked at Newsletter2Go: ${error.failure.message}`,
+      `${unavailable}: ${error.failure.message}`,
     );
     p.headers['Retry-After'] = '60';
     throw p;
