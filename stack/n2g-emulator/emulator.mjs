@@ -39,6 +39,7 @@ import { Store } from './store.mjs';
  *   expiredToken?: '401-invalid_grant' | '401-empty' | '400-invalid_grant',
  *   refreshTokenReuse?: boolean,
  *   singleCreateStatus?: 200 | 201,
+ *   unquotedValue?: 'field' | 'field-or-literal',
  *   logLimit?: number,
  *   log?: (entry: import('./calllog.mjs').LogEntry) => void,
  * }} EmulatorOptions
@@ -98,6 +99,7 @@ export async function startEmulator(options = {}) {
       expiredToken: o.expiredToken,
       refreshTokenReuse: o.refreshTokenReuse,
       singleCreateStatus: o.singleCreateStatus,
+      unquotedValue: o.unquotedValue,
     }),
   );
   if ('error' in chosen) throw new Error(chosen.error);
