@@ -13,6 +13,7 @@
  *   refreshTokenReuse: boolean,
  *   singleCreateStatus: 200 | 201,
  *   unquotedValue: 'field' | 'field-or-literal',
+ *   maxUrlBytes: null | 4096,
  * }} Settings
  */
 
@@ -30,6 +31,8 @@ export const SETTING_VALUES = Object.freeze({
   // The docs: values in quotes, an unquoted one names a field; their like example is unquoted
   // (`email=like=%yahoo.com`). 'field-or-literal' reads a token that names no field as a value.
   unquotedValue: ['field', 'field-or-literal'],
+  // No URL limit is published; 4096: a longer request-target (path + query) answers 414.
+  maxUrlBytes: [null, 4096],
 });
 
 /** @returns {Settings} */

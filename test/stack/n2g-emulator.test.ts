@@ -414,6 +414,7 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
     refreshTokenReuse: true,
     singleCreateStatus: 200,
     unquotedValue: 'field',
+    maxUrlBytes: null,
   };
 
   it('GET shows the defaults; PUT changes any subset; a bad key or value is a 400 that changes nothing; reset restores', async () => {
@@ -543,6 +544,7 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
         refreshTokenReuse: false,
         singleCreateStatus: 201,
         unquotedValue: 'field',
+        maxUrlBytes: null,
       };
       expect((await ctl('GET', '/settings', undefined, e2.url)).json).toEqual(initial);
       await ctl('PUT', '/settings', { expiredToken: '400-invalid_grant' }, e2.url);

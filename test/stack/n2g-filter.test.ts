@@ -2,7 +2,7 @@
  * The emulator's `_filter` language against Newsletter2Go's published operator table (API docs,
  * "Filter language"; /work/shared/spec/newsletter2go-api.md, "Filters"), example by example:
  * first the parser and evaluator alone, then over HTTP through a running emulator, with the
- * unquotedValue switch.
+ * unquotedValue switch and the `maxUrlBytes` one (414 for a request-target over 4096 bytes).
  */
 import * as v from 'valibot';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -529,5 +529,59 @@ describe('GET /lists and GET /attributes: no array fields', () => {
     await expect400(`/attributes?${filter('"x"=in=name')}`);
     const a = await api(`/attributes?_expand=true&${filter('name=="unsubscribe_url"')}`);
     expect(v.parse(Envelope, a.json).info.count).toBe(1);
+  });
+});
+
+describe('maxUrlBytes: a request-target over the limit is a 414', () => {
+  /** 254-character addresses, the longest an address may be: a 64-character local part, 63-character labels. */
+  const longAddress = (i: number) =>
+    `${String(i).padStart(3, '0')}${'x'.repeat(61)}@${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(58)}.de`;
+  /** `/lists/L1/recipients?…_filter=<n addresses OR'ed>`, padded to exactly `bytes` when given. */
+  function target(n: number, bytes?: number) {
+    const f = Array.from({ length: n }, (_, i) => `email=="${longAddress(i)}"`).join(',');
+    const t = `/lists/${L1}/recipients?_expand=true&${filter(f)}`;
+    if (bytes === undefined) return t;
+    const pad = bytes - t.length - '&pad='.length;
+    expect(pad).toBeGreaterThanOrEqual(0);
+    return `${t}&pad=${'p'.repeat(pad)}`;
+  }
+
+  it('default null: no limit of the emulator’s own (Newsletter2Go publishes none)', async () => {
+    expect(emu.control.getSettings().maxUrlBytes).toBeNull();
+    expect(longAddress(1)).toHaveLength(254);
+    expect((await api(target(20))).status).toBe(200); // 20 addresses: about 5.5 kB
+    // 100 of them, 27 kB: past Node's default 16 KiB header limit, which the emulator lifts.
+    expect((await api(target(100))).status).toBe(200);
+  });
+
+  it('4096: 4096 bytes answer 200, 4097 bytes 414 {status, code, errorMessage}, before routing and auth', async () => {
+    emu.control.setSettings({ maxUrlBytes: 4096 });
+    await create(L1, longAddress(0));
+    const ok = await api(target(14, 4096));
+    expect(ok.status).toBe(200);
+    expect(v.parse(Envelope, ok.json).info.count).toBe(1);
+    const tooLong = await api(target(14, 4097));
+    expect(tooLong.status).toBe(414);
+    expect(v.parse(ErrorBody, tooLong.json)).toEqual({ status: 414, code: 414, errorMessage: expect.any(String) });
+    // How many 254-character addresses fit in one look-up: 14, not 15.
+    expect(target(14).length).toBeLessThanOrEqual(4096);
+    expect((await api(target(15))).status).toBe(414);
+    expect((await raw(`/nowhere?${'q'.repeat(5000)}`)).status).toBe(414);
+    // Control routes are not the provider's and have no limit.
+    expect((await raw(`/_emulator/settings?${'q'.repeat(5000)}`)).status).toBe(200);
+  });
+
+  it('startEmulator takes it as an option; reset restores it', async () => {
+    const other = await startEmulator({ authKey: AUTH_KEY, username: USERNAME, password: PASSWORD, maxUrlBytes: 4096 });
+    try {
+      expect(other.control.getSettings().maxUrlBytes).toBe(4096);
+      expect((await fetch(`${other.url}/lists?${'q'.repeat(4096)}`)).status).toBe(414);
+      other.control.setSettings({ maxUrlBytes: null });
+      other.control.reset();
+      expect(other.control.getSettings().maxUrlBytes).toBe(4096);
+    } finally {
+      await other.close();
+    }
+    await expect(startEmulator({ maxUrlBytes: 2048 as never })).rejects.toThrow(/maxUrlBytes/);
   });
 });
