@@ -39,6 +39,8 @@ import { Store } from './store.mjs';
  *   expiredToken?: '401-invalid_grant' | '401-empty' | '400-invalid_grant',
  *   refreshTokenReuse?: boolean,
  *   singleCreateStatus?: 200 | 201,
+ *   unquotedValue?: 'field' | 'field-or-literal',
+ *   maxUrlBytes?: null | 4096,
  *   logLimit?: number,
  *   log?: (entry: import('./calllog.mjs').LogEntry) => void,
  * }} EmulatorOptions
@@ -98,6 +100,8 @@ export async function startEmulator(options = {}) {
       expiredToken: o.expiredToken,
       refreshTokenReuse: o.refreshTokenReuse,
       singleCreateStatus: o.singleCreateStatus,
+      unquotedValue: o.unquotedValue,
+      maxUrlBytes: o.maxUrlBytes,
     }),
   );
   if ('error' in chosen) throw new Error(chosen.error);
@@ -146,14 +150,18 @@ export async function startEmulator(options = {}) {
       return send(res, { status: r.status, body: r.body });
     }
 
-    const route = matchRoute(method, url.pathname);
+    // maxUrlBytes (settings.mjs): a request-target longer than the limit, as sent, is a 414.
+    const tooLong = settings.maxUrlBytes !== null && Buffer.byteLength(String(req.url)) > settings.maxUrlBytes;
+    const route = tooLong ? null : matchRoute(method, url.pathname);
     const { body, bodyError } = parseBody(raw, req.headers['content-type'], route?.handler === 'oauth');
-    const decision = faults.decide({
-      method,
-      pathWithQuery: url.pathname + url.search,
-      emails: emailsOf(body, route?.params),
-      isOAuth: route?.handler === 'oauth',
-    });
+    const decision = tooLong
+      ? null
+      : faults.decide({
+          method,
+          pathWithQuery: url.pathname + url.search,
+          emails: emailsOf(body, route?.params),
+          isOAuth: route?.handler === 'oauth',
+        });
 
     /** @type {Reply | null} */
     let reply = null;
@@ -175,6 +183,7 @@ export async function startEmulator(options = {}) {
         if (decision.delayThen === '503') reply = faultReply(503, decision.bodyStyle);
       }
     }
+    if (!reply && tooLong) reply = fail(414, 414, `Request-URI too long (over ${settings.maxUrlBytes} bytes)`);
     if (!reply) reply = serve(route, url, req.headers.authorization, body, bodyError);
     if (decision?.kind === '500_after_write') reply = faultReply(500, decision.bodyStyle);
     send(res, reply);
@@ -259,7 +268,9 @@ export async function startEmulator(options = {}) {
     res.end(text);
   }
 
-  const server = http.createServer((req, res) => {
+  // Node's own 16 KiB header limit (a 431) would be a URL limit Newsletter2Go does not publish;
+  // maxUrlBytes is the emulator's switch for one, so the server itself takes up to 1 MiB.
+  const server = http.createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
     handle(req, res).catch((e) => {
       console.error('[n2g-emulator] internal error', e);
       if (!res.headersSent) send(res, fail(500, 500, 'Emulator internal error'));

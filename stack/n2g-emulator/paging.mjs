@@ -17,11 +17,15 @@ export const MAX_LIMIT = 5000;
  * `url` is the request URL (origin + path + query), `isField` says which names `_fields`
  * and `_filter` may use, `defaults` are the fields of `_expand=true`. Items are
  * `{_href, id}` unless `_expand=true`; then `_fields`, when given, names what comes back.
+ * `fieldKind` tells `_filter` what a name is (a scalar or an array field, or none); without
+ * it every `isField` name is a scalar. `unquotedValue` is the filter reading (settings.mjs).
  * @template T
  * @param {{
  *   items: Iterable<T>,
  *   url: URL,
  *   isField: (name: string) => boolean,
+ *   fieldKind?: import('./fiql.mjs').KindOf,
+ *   unquotedValue?: import('./fiql.mjs').UnquotedValue,
  *   defaults: readonly string[],
  *   read: (item: T, name: string) => unknown,
  *   idOf: (item: T) => string,
@@ -42,7 +46,8 @@ export function page(a) {
   let filter = null;
   if (rawFilter !== null && rawFilter.trim() !== '') {
     try {
-      filter = parseFilter(rawFilter, a.isField);
+      const kindOf = a.fieldKind ?? ((/** @type {string} */ n) => (a.isField(n) ? 'scalar' : null));
+      filter = parseFilter(rawFilter, kindOf, { unquotedValue: a.unquotedValue });
     } catch (e) {
       if (e instanceof FiqlError) return badRequest(e.message);
       throw e;

@@ -17,14 +17,14 @@ import {
   validationFailed,
 } from './envelope.mjs';
 import { page } from './paging.mjs';
-import { BUILT_IN_FIELDS, isValidEmail, LIST_FIELDS, RECIPIENT_DEFAULTS } from './store.mjs';
+import { BUILT_IN_FIELDS, isValidEmail, LIST_FIELDS, RECIPIENT_ARRAY_FIELDS, RECIPIENT_DEFAULTS } from './store.mjs';
 
 /**
  * @typedef {import('./envelope.mjs').Reply} Reply
  * @typedef {import('./store.mjs').Store} Store
  * @typedef {import('./store.mjs').Recipient} Recipient
  * @typedef {{ store: Store, faults: import('./faults.mjs').Faults,
- *   settings: Pick<import('./settings.mjs').Settings, 'singleCreateStatus'>, url: URL,
+ *   settings: Pick<import('./settings.mjs').Settings, 'singleCreateStatus' | 'unquotedValue'>, url: URL,
  *   params: Record<string, string>, body: unknown, bodyError: string | null }} Ctx
  */
 
@@ -40,6 +40,7 @@ export function getLists(c) {
     url: c.url,
     defaults: LIST_FIELDS,
     isField: (n) => LIST_FIELDS.includes(n),
+    unquotedValue: c.settings.unquotedValue,
     read: (l, n) => /** @type {Record<string, unknown>} */ (l)[n],
     idOf: (l) => l.id,
     hrefOf: (l) => `${c.url.origin}/lists/${l.id}`,
@@ -70,6 +71,7 @@ export function getAttributes(c) {
     url: c.url,
     defaults: ATTRIBUTE_FIELDS,
     isField: (n) => ATTRIBUTE_FIELDS.includes(n),
+    unquotedValue: c.settings.unquotedValue,
     read: (a, n) => /** @type {Record<string, unknown>} */ (a)[n],
     idOf: (a) => a.id,
     hrefOf: (a) => `${c.url.origin}/attributes/${a.id}`,
@@ -232,6 +234,8 @@ export function getRecipients(c) {
     url: c.url,
     defaults: RECIPIENT_DEFAULTS,
     isField: (n) => c.store.isRecipientField(n),
+    fieldKind: (n) => (RECIPIENT_ARRAY_FIELDS.includes(n) ? 'array' : c.store.isRecipientField(n) ? 'scalar' : null),
+    unquotedValue: c.settings.unquotedValue,
     read: (r, n) => c.store.read(r, n),
     idOf: (r) => r.id,
     hrefOf: (r) => recipientHref(c.url, listId, r.id),

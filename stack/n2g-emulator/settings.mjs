@@ -12,6 +12,8 @@
  *   expiredToken: '401-invalid_grant' | '401-empty' | '400-invalid_grant',
  *   refreshTokenReuse: boolean,
  *   singleCreateStatus: 200 | 201,
+ *   unquotedValue: 'field' | 'field-or-literal',
+ *   maxUrlBytes: null | 4096,
  * }} Settings
  */
 
@@ -26,6 +28,11 @@ export const SETTING_VALUES = Object.freeze({
   refreshTokenReuse: [true, false],
   // The table says 200 for one recipient, the pitfalls "200 or 201 on create".
   singleCreateStatus: [200, 201],
+  // The docs: values in quotes, an unquoted one names a field; their like example is unquoted
+  // (`email=like=%yahoo.com`). 'field-or-literal' reads a token that names no field as a value.
+  unquotedValue: ['field', 'field-or-literal'],
+  // No URL limit is published; 4096: a longer request-target (path + query) answers 414.
+  maxUrlBytes: [null, 4096],
 });
 
 /** @returns {Settings} */

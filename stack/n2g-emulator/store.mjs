@@ -16,7 +16,7 @@ import { isValidId, newId } from './envelope.mjs';
  *   id: string, list_id: string, email: string,
  *   first_name: string | null, last_name: string | null, gender: string | null, phone: string | null,
  *   is_unsubscribed: boolean, is_blacklisted: boolean, is_bounced: boolean,
- *   created_at: string, updated_at: string,
+ *   created_at: string, updated_at: string, group_ids: string[],
  *   attributes: Record<string, unknown>
  * }} Recipient
  */
@@ -32,7 +32,7 @@ export const WRITABLE = Object.freeze([
   'is_blacklisted',
 ]);
 /** Fields only a user of the provider's UI can set (the emulator's control interface). */
-export const UI_ONLY = Object.freeze(['is_bounced', 'created_at']);
+export const UI_ONLY = Object.freeze(['is_bounced', 'created_at', 'group_ids']);
 /** Fields `_expand=true` returns; custom attributes only come back when named in `_fields`. */
 export const RECIPIENT_DEFAULTS = Object.freeze([
   'id',
@@ -53,7 +53,9 @@ export const RECIPIENT_DEFAULTS = Object.freeze([
  */
 export const RECIPIENT_FIELDS = RECIPIENT_DEFAULTS;
 /** Built-in names of the stored record, exposed or not: never custom attribute names. */
-export const BUILT_IN_FIELDS = Object.freeze([...RECIPIENT_FIELDS, 'list_id', 'updated_at']);
+/** The array fields a `_filter` may name (docs' table: `group_ids=contains=…`); `list_ids` is `[list_id]`. */
+export const RECIPIENT_ARRAY_FIELDS = Object.freeze(['list_ids', 'group_ids']);
+export const BUILT_IN_FIELDS = Object.freeze([...RECIPIENT_FIELDS, 'list_id', 'updated_at', ...RECIPIENT_ARRAY_FIELDS]);
 export const LIST_FIELDS = Object.freeze(['id', 'name', 'created_at']);
 const BOOLEAN_FIELDS = new Set(['is_unsubscribed', 'is_blacklisted', 'is_bounced']);
 const TEXT_FIELDS = new Set(['first_name', 'last_name', 'phone']);
@@ -171,6 +173,7 @@ export class Store {
       is_bounced: false,
       created_at: stamp,
       updated_at: stamp,
+      group_ids: [],
       attributes: {},
     };
     this.assign(rec, fields);
@@ -222,6 +225,8 @@ export class Store {
    * @param {Recipient} rec @param {string} name
    */
   read(rec, name) {
+    if (name === 'list_ids') return [rec.list_id];
+    if (name === 'group_ids') return rec.group_ids;
     if (RECIPIENT_FIELDS.includes(name))
       return /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (rec))[name];
     return rec.attributes[name] ?? null;
@@ -269,6 +274,8 @@ function checkValue(k, v, isAttribute) {
   if (k === 'gender') return v === null || v === 'm' || v === 'f' || v === '' ? null : 'Gender must be "m", "f" or ""';
   if (BOOLEAN_FIELDS.has(k)) return typeof v === 'boolean' || v === 0 || v === 1 ? null : `${k} must be a boolean`;
   if (TEXT_FIELDS.has(k)) return v === null || typeof v === 'string' ? null : `${k} must be a string`;
+  if (k === 'group_ids')
+    return Array.isArray(v) && v.every((g) => typeof g === 'string') ? null : 'group_ids must be strings';
   if (k === 'created_at')
     return typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? null : 'created_at must be a date';
   if (isAttribute)
