@@ -31,8 +31,18 @@ const ROUTES = [
     'back to the initial lists/attributes; recipients, tokens, faults, log gone',
     thenOk((c) => c.reset()),
   ],
-  ['POST', /^\/_emulator\/lists$/, 'create a list {id?, name}', (c, _p, b) => c.createList(b)],
-  ['POST', /^\/_emulator\/attributes$/, 'create a custom attribute {name, type?}', (c, _p, b) => c.createAttribute(b)],
+  [
+    'POST',
+    /^\/_emulator\/lists$/,
+    'create a list {id?, name, attributes?: [names of existing attributes to put on it]}',
+    (c, _p, b) => c.createList(b),
+  ],
+  [
+    'POST',
+    /^\/_emulator\/attributes$/,
+    'create a custom attribute {name, type?, list_ids?: [] (default none), is_global?: false}',
+    (c, _p, b) => c.createAttribute(b),
+  ],
   [
     'POST',
     /^\/_emulator\/recipients$/,

@@ -1199,23 +1199,30 @@ describe('DELETE /lists/{list_id}/recipients/{id}', () => {
   });
 });
 
-describe('attributes', () => {
-  it('POST /attributes creates one that can then be written; a duplicate name is a 400 (1062)', async () => {
-    const r = await api('POST', '/attributes', { name: 'customer_no' });
+describe('attributes (more in n2g-attributes.test.ts)', () => {
+  it('POST /attributes creates one for its lists that can then be written there; a duplicate name is a 400 (1062)', async () => {
+    const r = await api('POST', '/attributes', { list_ids: [L1], name: 'customer_no' });
     expect(r.status).toBe(201);
     expect(row(r).id).toMatch(ID);
     const list = await api('GET', '/attributes?_expand=true');
-    expect(envelope(list).value.map((a) => a.name)).toEqual(['unsubscribe_url', 'customer_no']);
+    expect(envelope(list).value.map((a) => [a.name, a.list_ids])).toEqual([
+      ['unsubscribe_url', [L1, L2]],
+      ['customer_no', [L1]],
+    ]);
     const id = await create(L1, 'c@example.com', { customer_no: 'K-1' });
     expect((await readOne(L1, id, 'customer_no')).customer_no).toBe('K-1');
-    const dup = await api('POST', '/attributes', { name: 'customer_no' });
+    expectValidation(
+      await api('POST', '/recipients', { list_id: L2, email: 'c@example.com', customer_no: 'K' }),
+      'customer_no',
+    );
+    const dup = await api('POST', '/attributes', { list_ids: [L2], name: 'customer_no' });
     expect(dup.status).toBe(400);
     expect(dup.json).toEqual({
       status: 400,
       code: 1062,
       errorMessage: 'Duplicate value "customer_no" for column "name"',
     });
-    expectValidation(await api('POST', '/attributes', { name: 'no spaces' }), 'name');
+    expectValidation(await api('POST', '/attributes', { list_ids: [L1], name: 'no spaces' }), 'name');
   });
 });
 
