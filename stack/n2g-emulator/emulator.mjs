@@ -39,8 +39,10 @@ import { Store } from './store.mjs';
  *   accountId?: string,
  *   errorMessageKey?: 'errorMessage' | 'error_message',
  *   expiredToken?: '401-invalid_grant' | '401-empty' | '400-invalid_grant',
+ *   invalidRecipientsShape?: 'strings' | 'objects' | 'indexed',
  *   refreshTokenReuse?: boolean,
  *   singleCreateStatus?: 200 | 201,
+ *   unknownAttribute?: 'refuse' | 'drop',
  *   logLimit?: number,
  *   log?: (entry: import('./calllog.mjs').LogEntry) => void,
  * }} EmulatorOptions
@@ -118,8 +120,10 @@ export async function startEmulator(options = {}) {
     stripUndefined({
       errorMessageKey: o.errorMessageKey,
       expiredToken: o.expiredToken,
+      invalidRecipientsShape: o.invalidRecipientsShape,
       refreshTokenReuse: o.refreshTokenReuse,
       singleCreateStatus: o.singleCreateStatus,
+      unknownAttribute: o.unknownAttribute,
     }),
   );
   if ('error' in chosen) throw new Error(chosen.error);

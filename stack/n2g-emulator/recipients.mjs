@@ -24,7 +24,7 @@ import { isValidEmail, LIST_FIELDS, RECIPIENT_DEFAULTS } from './store.mjs';
  * @typedef {import('./store.mjs').Store} Store
  * @typedef {import('./store.mjs').Recipient} Recipient
  * @typedef {{ store: Store, faults: import('./faults.mjs').Faults,
- *   settings: Pick<import('./settings.mjs').Settings, 'singleCreateStatus'>, url: URL,
+ *   settings: Pick<import('./settings.mjs').Settings, 'singleCreateStatus' | 'unknownAttribute' | 'invalidRecipientsShape'>, url: URL,
  *   params: Record<string, string>, body: unknown, bodyError: string | null }} Ctx
  */
 
@@ -65,11 +65,12 @@ export function getList(c) {
  * `POST /recipients`: upsert by e-mail within `list_id`. One object answers 200 (or 201,
  * per `settings.singleCreateStatus`), an array 201. Addresses that are not valid e-mails,
  * or that the emulator was told to reject, are not stored: they are left out of `value`
- * and come back in `info.additional.invalid_recipients` (as the addresses given; whether
- * N2G lists strings or objects there is unconfirmed). `value` holds one `{_href, id}` per
- * stored item in the order sent; `info.count` is their number. A field that is no
- * attribute of the item's list is refused. Any other invalid input fails the whole
- * request before anything is written.
+ * and come back in `info.additional.invalid_recipients`, in the shape
+ * `settings.invalidRecipientsShape` picks (unconfirmed; see `invalidRecipients`). `value`
+ * holds one `{_href, id}` per stored item in the order sent; `info.count` is their number.
+ * A field that is no attribute of the item's list is refused or dropped per
+ * `settings.unknownAttribute`. Any other invalid input fails the whole request before
+ * anything is written.
  * @param {Ctx} c @returns {Reply}
  */
 export function postRecipients(c) {
@@ -90,7 +91,7 @@ export function postRecipients(c) {
   }
   /** @type {{ fieldName: string, message: string }[]} */
   const errors = [];
-  /** @type {{ listId: string, fields: Record<string, unknown> }[]} */
+  /** @type {{ index: number, listId: string, fields: Record<string, unknown> }[]} */
   const writes = [];
   for (const [i, r] of recs.entries()) {
     const where = isBulk ? `recipient ${i}: ` : '';
@@ -104,20 +105,20 @@ export function postRecipients(c) {
       continue;
     }
     const { email, ...rest } = r;
-    const checked = c.store.checkWrite(r.list_id, rest, 'api');
+    const checked = c.store.checkWrite(r.list_id, rest, 'api', c.settings.unknownAttribute);
     for (const e of checked.errors) errors.push({ fieldName: e.fieldName, message: where + e.message });
-    writes.push({ listId: r.list_id, fields: { ...checked.fields, email } });
+    writes.push({ index: i, listId: r.list_id, fields: { ...checked.fields, email } });
   }
   if (errors.length) return validationFailed(errors);
 
-  /** @type {string[]} */
+  /** @type {Invalid[]} */
   const invalid = [];
   /** @type {{ _href: string, id: string }[]} */
   const value = [];
-  for (const { listId, fields } of writes) {
+  for (const { index, listId, fields } of writes) {
     const email = String(fields.email);
     if (!isValidEmail(email) || c.faults.isRejected(email)) {
-      invalid.push(email);
+      invalid.push({ index, email, message: 'Invalid email address' });
       continue;
     }
     const existing = c.store.findByEmail(listId, email);
@@ -130,8 +131,25 @@ export function postRecipients(c) {
   // The table: 200 single, 201 array; the pitfalls "200 or 201 on create": switchable.
   return ok(isBulk ? 201 : c.settings.singleCreateStatus, value, {
     count: value.length,
-    additional: { invalid_recipients: invalid },
+    additional: { invalid_recipients: invalidRecipients(c.settings.invalidRecipientsShape, invalid) },
   });
+}
+
+/** @typedef {{ index: number, email: string, message: string }} Invalid an item not stored; index: its place in the request */
+
+/**
+ * `info.additional.invalid_recipients` in one of the readings the spec calls plausible
+ * ("strings, objects with `email`, or an object keyed by index"): the addresses as sent;
+ * `{email, message}` objects (`message` as in the entries of `moreInfo.errors`); or an
+ * object from the item's 0-based index in the request to the address as sent, which is
+ * `[]` when empty, as PHP's json_encode writes an empty array (the published value).
+ * @param {import('./settings.mjs').Settings['invalidRecipientsShape']} shape @param {Invalid[]} invalid
+ */
+function invalidRecipients(shape, invalid) {
+  if (shape === 'objects') return invalid.map(({ email, message }) => ({ email, message }));
+  if (shape === 'indexed')
+    return invalid.length ? Object.fromEntries(invalid.map(({ index, email }) => [String(index), email])) : [];
+  return invalid.map(({ email }) => email);
 }
 
 /**
@@ -160,7 +178,7 @@ export function patchRecipient(c) {
   if (listId !== undefined && listId !== t.rec.list_id) {
     return validationFailed([{ fieldName: 'list_id', message: 'A recipient cannot be moved to another list' }]);
   }
-  const checked = c.store.checkWrite(t.rec.list_id, rest, 'api');
+  const checked = c.store.checkWrite(t.rec.list_id, rest, 'api', c.settings.unknownAttribute);
   // A syntactically invalid e-mail is an input-validation error (422, like the other
   // fields); an address the provider refuses is a 400 naming it. Codes unconfirmed.
   if (checked.errors.length) return validationFailed(checked.errors);

@@ -344,14 +344,16 @@ export class Store {
   /**
    * Validates and normalises a write to a recipient of `listId`. `mode` 'api' allows what a
    * client may send, 'ui' also the fields only the provider's UI sets (is_bounced,
-   * created_at). A field that is no attribute of the list is refused. Returns normalised
-   * fields or validation errors (field name + message).
+   * created_at). A field that is no attribute of the list is refused, or with
+   * `unknownAttribute` 'drop' left out without a word (settings.mjs); built-in read-only
+   * fields are refused either way. Returns normalised fields or validation errors.
    * @param {string} listId
    * @param {Record<string, unknown>} body
    * @param {'api' | 'ui'} mode
+   * @param {'refuse' | 'drop'} [unknownAttribute]
    * @returns {{ fields: Record<string, unknown>, errors: { fieldName: string, message: string }[] }}
    */
-  checkWrite(listId, body, mode) {
+  checkWrite(listId, body, mode, unknownAttribute = 'refuse') {
     /** @type {Record<string, unknown>} */
     const fields = {};
     /** @type {{ fieldName: string, message: string }[]} */
@@ -363,6 +365,7 @@ export class Store {
       if (!allowed) {
         // No attribute of this list: "refused, or dropped without a word" is unconfirmed
         // (the spec); refused, the emulator answers 422 naming the field.
+        if (unknownAttribute === 'drop' && !BUILT_IN_FIELDS.includes(k)) continue;
         errors.push({
           fieldName: k,
           message: BUILT_IN_FIELDS.includes(k) ? `Field "${k}" is read-only` : `Attribute "${k}" does not exist`,

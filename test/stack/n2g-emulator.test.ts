@@ -411,8 +411,10 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
   const DEFAULT_SETTINGS = {
     errorMessageKey: 'errorMessage',
     expiredToken: '401-invalid_grant',
+    invalidRecipientsShape: 'strings',
     refreshTokenReuse: true,
     singleCreateStatus: 200,
+    unknownAttribute: 'refuse',
   };
 
   it('GET shows the defaults; PUT changes any subset; a bad key or value is a 400 that changes nothing; reset restores', async () => {
@@ -424,6 +426,8 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
       'expiredToken',
       'refreshTokenReuse',
       'singleCreateStatus',
+      'unknownAttribute: "refuse" | "drop"',
+      'invalidRecipientsShape: "strings" | "objects" | "indexed"',
       'retryAfterStyle',
     ])
       expect(index).toContain(name);
@@ -437,6 +441,8 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
       { errorMessageKey: 'message' },
       { refreshTokenReuse: false, shoeSize: 42 },
       { refreshTokenReuse: false, singleCreateStatus: '201' },
+      { unknownAttribute: 'ignore' },
+      { invalidRecipientsShape: 'object' },
     ]) {
       const r = await ctl('PUT', '/settings', bad);
       expect(r.status, JSON.stringify(bad)).toBe(400);
@@ -534,13 +540,17 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
       refreshTokenReuse: false,
       singleCreateStatus: 201,
       errorMessageKey: 'error_message',
+      unknownAttribute: 'drop',
+      invalidRecipientsShape: 'indexed',
     });
     try {
       const initial = {
         errorMessageKey: 'error_message',
         expiredToken: '401-empty',
+        invalidRecipientsShape: 'indexed',
         refreshTokenReuse: false,
         singleCreateStatus: 201,
+        unknownAttribute: 'drop',
       };
       expect((await ctl('GET', '/settings', undefined, e2.url)).json).toEqual(initial);
       await ctl('PUT', '/settings', { expiredToken: '400-invalid_grant' }, e2.url);
@@ -552,6 +562,7 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
       await e2.close();
     }
     await expect(startEmulator({ expiredToken: '418' as never })).rejects.toThrow(/expiredToken/);
+    await expect(startEmulator({ unknownAttribute: 'ignore' as never })).rejects.toThrow(/unknownAttribute/);
   });
 });
 
