@@ -35,7 +35,10 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
     if (!rec) throw new ControlError(404, `no recipient ${id}`);
     return rec;
   };
-  /** A UI user can only fill in the attributes of the recipient's list. @param {string} listId @param {Record<string, unknown>} patch */
+  /**
+   * A UI user can only fill in the attributes of the recipient's list (always refused otherwise).
+   * @param {string} listId @param {Record<string, unknown>} patch
+   */
   const checked = (listId, patch) => {
     const { fields, errors } = store.checkWrite(listId, patch, 'ui');
     if (errors.length) throw new ControlError(400, errors.map((e) => `${e.fieldName}: ${e.message}`).join('; '));
