@@ -7,7 +7,8 @@
 //
 // Without them it says so and exits 0, having contacted nothing. With them it starts an
 // isolated stack (temp database, free ports, no emulator; .dev.vars is not read), maps a
-// throw-away newsletter to the list, subscribes one recipient, cancels, deletes the user
+// throw-away newsletter to the list (adding the unsubscribe attribute to it when missing, and
+// checking a second mapping finds it there), subscribes one recipient, cancels, deletes the user
 // (the recipient's personal data becomes DELETED at Newsletter2Go) and removes the mapping.
 
 const REQUIRED = ['N2G_AUTH_KEY', 'N2G_USERNAME', 'N2G_PASSWORD', 'N2G_SMOKE_LIST_ID'];
@@ -83,6 +84,16 @@ try {
       `mapping to list ${env.N2G_SMOKE_LIST_ID} refused: ${mapped.status} ${JSON.stringify(mapped.body)}`,
     );
   step(`newsletter ${newsletterId} mapped to list ${env.N2G_SMOKE_LIST_ID}`);
+  // Custom attributes are per list at Newsletter2Go: the mapping adds the unsubscribe attribute
+  // when the list lacks it, and mapping again must then find it on the list.
+  step(`unsubscribe attribute on the list: ${JSON.stringify(mapped.body.attribute)}`);
+  const again = await client.admin(`/v1/admin/newsletters/${newsletterId}`, {
+    method: 'PUT',
+    body: JSON.stringify({ listId: env.N2G_SMOKE_LIST_ID, name: 'newsletter-bridge smoke test' }),
+  });
+  if (again.status !== 200 || again.body.attribute?.action !== 'present')
+    throw new Error(`the list does not show the unsubscribe attribute after mapping: ${JSON.stringify(again.body)}`);
+  step('mapping again finds the attribute on the list (action "present")');
   await transfer(
     'subscription.confirmed',
     { userId, newsletterId, email, firstName: 'Smoke', lastName: 'Test' },

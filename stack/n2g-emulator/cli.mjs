@@ -5,11 +5,13 @@
  *
  *   node stack/n2g-emulator/cli.mjs [--port 8788] [--host 127.0.0.1]
  *     [--auth-key 'key_abc:secret'] [--username a@b.de] [--password pw]
- *     [--list abcd1234:Weekly]... [--attribute unsubscribe_url]...
+ *     [--list abcd1234:Weekly]... [--attribute unsubscribe_url]... [--global-attribute NAME]...
  *     [--access-ttl 7200] [--refresh-ttl 2592000] [--quiet]
  *
  * Credentials fall back to N2G_AUTH_KEY / N2G_USERNAME / N2G_PASSWORD, then to built-in
- * defaults, so it starts with no arguments (two lists, attribute unsubscribe_url).
+ * defaults, so it starts with no arguments (two lists, attribute unsubscribe_url on both).
+ * `--attribute` makes an attribute of each configured list (lists created later lack it);
+ * `--global-attribute` a global one, on every list.
  * The port falls back to N2G_EMULATOR_PORT, then 8788. Stops on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
@@ -17,7 +19,10 @@ import { DEFAULTS, startEmulator } from './emulator.mjs';
 
 const USAGE = `usage: node stack/n2g-emulator/cli.mjs [--port 8788] [--host 127.0.0.1]
   [--auth-key KEY] [--username EMAIL] [--password PW]
-  [--list ID:NAME]... [--attribute NAME]... [--access-ttl S] [--refresh-ttl S] [--quiet]
+  [--list ID:NAME]... [--attribute NAME]... [--global-attribute NAME]...
+  [--access-ttl S] [--refresh-ttl S] [--quiet]
+--attribute: an attribute of each --list (default unsubscribe_url); lists created later lack it
+--global-attribute: an attribute of every list, those created later too
 env fallbacks: N2G_AUTH_KEY, N2G_USERNAME, N2G_PASSWORD, N2G_EMULATOR_PORT`;
 
 /** @param {string} message */
@@ -37,6 +42,7 @@ try {
       password: { type: 'string' },
       list: { type: 'string', multiple: true },
       attribute: { type: 'string', multiple: true },
+      'global-attribute': { type: 'string', multiple: true },
       'access-ttl': { type: 'string' },
       'refresh-ttl': { type: 'string' },
       quiet: { type: 'boolean' },
@@ -74,6 +80,7 @@ try {
     password: args.password ?? (process.env.N2G_PASSWORD || DEFAULTS.password),
     lists: lists.length ? lists : DEFAULTS.lists,
     attributes: args.attribute?.length ? args.attribute : DEFAULTS.attributes,
+    globalAttributes: args['global-attribute'] ?? DEFAULTS.globalAttributes,
     accessTokenTtlSeconds: whole(args['access-ttl'], 'access-ttl', 7200),
     refreshTokenTtlSeconds: whole(args['refresh-ttl'], 'refresh-ttl', 2592000),
     // Method, path, status and timing only: the log never holds bodies or tokens.
@@ -92,7 +99,9 @@ const state = emulator.control.state();
 console.log(`Newsletter2Go emulator listening on ${emulator.url}`);
 console.log(`  account ${state.accountId}; control: ${emulator.url}/_emulator/`);
 for (const l of state.lists) console.log(`  list ${l.id}  ${l.name}`);
-console.log(`  attributes: ${state.attributes.map((a) => a.name).join(', ') || '(none)'}`);
+const attributeText = (/** @type {{ name: string, is_global: boolean, list_ids: string[] }} */ a) =>
+  `${a.name} (${a.is_global ? 'global' : a.list_ids.join(', ') || 'no list'})`;
+console.log(`  attributes: ${state.attributes.map(attributeText).join('; ') || '(none)'}`);
 
 let stopping = false;
 /** @param {string} signal */

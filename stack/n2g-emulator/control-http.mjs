@@ -5,6 +5,7 @@
  * errors are `{"error": "…"}` with 400, 404 or 409. `GET /_emulator/` lists the routes.
  */
 import { ControlError } from './control.mjs';
+import { SETTING_VALUES } from './settings.mjs';
 
 /** @typedef {{ status: number, body: unknown }} ControlReply */
 
@@ -31,8 +32,18 @@ const ROUTES = [
     'back to the initial lists/attributes; recipients, tokens, faults, log gone',
     thenOk((c) => c.reset()),
   ],
-  ['POST', /^\/_emulator\/lists$/, 'create a list {id?, name}', (c, _p, b) => c.createList(b)],
-  ['POST', /^\/_emulator\/attributes$/, 'create a custom attribute {name, type?}', (c, _p, b) => c.createAttribute(b)],
+  [
+    'POST',
+    /^\/_emulator\/lists$/,
+    'create a list {id?, name, attributes?: [names of existing attributes to put on it]}',
+    (c, _p, b) => c.createList(b),
+  ],
+  [
+    'POST',
+    /^\/_emulator\/attributes$/,
+    'create a custom attribute {name, type?, list_ids?: [] (default none), is_global?: false}',
+    (c, _p, b) => c.createAttribute(b),
+  ],
   [
     'POST',
     /^\/_emulator\/recipients$/,
@@ -113,7 +124,9 @@ const ROUTES = [
   [
     'PUT',
     /^\/_emulator\/settings$/,
-    'switch readings (any subset) {errorMessageKey: "errorMessage" | "error_message", expiredToken: "401-invalid_grant" | "401-empty" | "400-invalid_grant", refreshTokenReuse: true | false, singleCreateStatus: 200 | 201}; reset restores them',
+    `switch readings (any subset) {${Object.entries(SETTING_VALUES)
+      .map(([k, vs]) => `${k}: ${vs.map((x) => JSON.stringify(x)).join(' | ')}`)
+      .join(', ')}}; reset restores them`,
     (c, _p, b) => c.setSettings(b),
   ],
 ];

@@ -8,7 +8,7 @@
  */
 
 import { checkSettings } from './settings.mjs';
-import { isValidEmail } from './store.mjs';
+import { ATTRIBUTE_NAME, BUILT_IN_FIELDS, isValidEmail } from './store.mjs';
 
 export class ControlError extends Error {
   /** @param {number} status @param {string} message */
@@ -35,16 +35,20 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
     if (!rec) throw new ControlError(404, `no recipient ${id}`);
     return rec;
   };
-  /** @param {Record<string, unknown>} patch */
-  const checked = (patch) => {
-    const { fields, errors } = store.checkWrite(patch, 'ui');
+  /**
+   * A UI user can only fill in the attributes of the recipient's list (always refused otherwise).
+   * @param {string} listId @param {Record<string, unknown>} patch
+   */
+  const checked = (listId, patch) => {
+    const { fields, errors } = store.checkWrite(listId, patch, 'ui');
     if (errors.length) throw new ControlError(400, errors.map((e) => `${e.fieldName}: ${e.message}`).join('; '));
     return fields;
   };
 
   const control = {
     /**
-     * The whole state; recipients with every field, flag and attribute.
+     * The whole state; attributes with their `list_ids` (every list for a global one);
+     * recipients with every field, flag and attribute value.
      * @param {{ listId?: string }} [opts]
      */
     state({ listId } = {}) {
@@ -53,7 +57,7 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
       return {
         accountId,
         lists: copy([...store.lists.values()]),
-        attributes: copy([...store.attributes.values()]),
+        attributes: copy([...store.attributes.values()].map((a) => store.attributeView(a))),
         recipients: copy(recipients),
         tokens: auth.counts(),
         faults: copy(faults.config),
@@ -74,23 +78,52 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
       Object.assign(settings, initialSettings);
     },
 
-    /** @param {{ id?: string, name: string }} spec */
+    /**
+     * A new list; `attributes` names existing attributes to put on it (global ones are on it
+     * anyway). An unknown name is a 400 and creates nothing.
+     * @param {{ id?: string, name: string, attributes?: string[] }} spec
+     */
     createList(spec) {
       if (!spec || typeof spec.name !== 'string' || spec.name === '') throw new ControlError(400, 'name is required');
+      const names = spec.attributes ?? [];
+      if (!Array.isArray(names)) throw new ControlError(400, 'attributes must be a list of attribute names');
+      const attrs = names.map((n) => {
+        const attr = store.attributes.get(String(n));
+        if (!attr) throw new ControlError(400, `no attribute ${String(n)}`);
+        return attr;
+      });
       try {
-        return copy(store.createList(spec));
+        const { attributes: _names, ...listSpec } = spec;
+        const list = store.createList(listSpec);
+        for (const a of attrs) if (!store.onList(a, list.id)) a.list_ids.push(list.id);
+        return copy(list);
       } catch (e) {
         throw new ControlError(400, /** @type {Error} */ (e).message);
       }
     },
 
-    /** @param {{ name: string, type?: string }} spec */
+    /**
+     * A custom attribute of the lists in `list_ids` (none when absent), or of every list
+     * with `is_global`. Bad name 400, unknown list 404, a name in use 409.
+     * @param {{ name: string, type?: string, list_ids?: string[], is_global?: boolean }} spec
+     */
     createAttribute(spec) {
-      if (!spec || typeof spec.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(spec.name))
-        throw new ControlError(400, 'name must be letters, digits and underscores');
-      const attr = store.createAttribute(spec.name, spec.type);
+      if (!spec || typeof spec.name !== 'string' || !ATTRIBUTE_NAME.test(spec.name))
+        throw new ControlError(400, 'name must match [0-9a-zA-Z_]+');
+      if (spec.type !== undefined && typeof spec.type !== 'string')
+        throw new ControlError(400, 'type must be a string');
+      if (spec.is_global !== undefined && typeof spec.is_global !== 'boolean')
+        throw new ControlError(400, 'is_global must be a boolean');
+      const listIds = spec.list_ids ?? [];
+      if (!Array.isArray(listIds) || !listIds.every((id) => typeof id === 'string'))
+        throw new ControlError(400, 'list_ids must be a list of list ids');
+      const unknown = listIds.find((id) => !store.lists.has(id));
+      if (unknown !== undefined) throw new ControlError(404, `no list ${unknown}`);
+      const attr = BUILT_IN_FIELDS.includes(spec.name)
+        ? null
+        : store.createAttribute({ name: spec.name, type: spec.type, list_ids: listIds, is_global: spec.is_global });
       if (!attr) throw new ControlError(409, `attribute ${spec.name} exists`);
-      return copy(attr);
+      return copy(store.attributeView(attr));
     },
 
     /**
@@ -103,7 +136,7 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
         throw new ControlError(404, `no list ${String(listId)}`);
       if (!isValidEmail(rest.email)) throw new ControlError(400, 'a valid email is required');
       if (store.findByEmail(listId, String(rest.email))) throw new ControlError(409, 'email already in this list');
-      return copy(store.insert(listId, checked(rest)));
+      return copy(store.insert(listId, checked(listId, rest)));
     },
 
     /** @param {string} id */
@@ -125,7 +158,7 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
     editRecipient(id, patch) {
       const rec = mustGet(id);
       const { list_id: _ignored, ...rest } = patch ?? {};
-      const res = store.update(rec, checked(rest));
+      const res = store.update(rec, checked(rec.list_id, rest));
       if ('duplicate' in res) throw new ControlError(409, 'email already in this list');
       return copy(rec);
     },

@@ -11,10 +11,11 @@
  *
  * One request: control routes under /_emulator/ are served directly; every other call
  * is matched to a route, may draw a fault (faults.mjs), is authenticated (auth.mjs),
- * handled (recipients.mjs) and written to the call log (calllog.mjs).
+ * handled (recipients.mjs, attributes.mjs) and written to the call log (calllog.mjs).
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import * as attributes from './attributes.mjs';
 import { Auth } from './auth.mjs';
 import { CallLog } from './calllog.mjs';
 import { createControl } from './control.mjs';
@@ -32,18 +33,24 @@ import { Store } from './store.mjs';
  *   port?: number, host?: string,
  *   authKey?: string, username?: string, password?: string,
  *   lists?: { id?: string, name: string }[],
- *   attributes?: string[],
+ *   attributes?: (string | import('./store.mjs').AttributeSpec)[],
+ *   globalAttributes?: string[],
  *   accessTokenTtlSeconds?: number, refreshTokenTtlSeconds?: number,
  *   accountId?: string,
  *   errorMessageKey?: 'errorMessage' | 'error_message',
  *   expiredToken?: '401-invalid_grant' | '401-empty' | '400-invalid_grant',
+ *   invalidRecipientsShape?: 'strings' | 'objects' | 'indexed',
  *   refreshTokenReuse?: boolean,
  *   singleCreateStatus?: 200 | 201,
  *   unquotedValue?: 'field' | 'field-or-literal',
  *   maxUrlBytes?: null | 4096,
+ *   unknownAttribute?: 'refuse' | 'drop',
  *   logLimit?: number,
  *   log?: (entry: import('./calllog.mjs').LogEntry) => void,
  * }} EmulatorOptions
+ * attributes: a name is a (non-global) attribute of every configured list; an object
+ * `{name, type?, list_ids?, is_global?}` names its own lists (default: the configured ones).
+ * globalAttributes: names of global attributes, on every list, those created later too.
  */
 
 /** Defaults, so the emulator starts with no configuration at all (the CLI shares them). */
@@ -56,6 +63,7 @@ export const DEFAULTS = Object.freeze({
     { id: 'offers01', name: 'Special offers' },
   ],
   attributes: ['unsubscribe_url'],
+  globalAttributes: [],
 });
 
 /** [method, path pattern, route name, handler, parameter names]; 'oauth' is the token endpoint. */
@@ -71,8 +79,24 @@ const ROUTES = [
   ['POST', RECIPIENT, 'POST /lists/{list_id}/recipients/{id}', api.patchRecipient, ['list_id', 'id']],
   ['DELETE', RECIPIENT, 'DELETE /lists/{list_id}/recipients/{id}', api.deleteRecipient, ['list_id', 'id']],
   ['POST', /^\/recipients$/, 'POST /recipients', api.postRecipients, []],
-  ['GET', /^\/attributes$/, 'GET /attributes', api.getAttributes, []],
-  ['POST', /^\/attributes$/, 'POST /attributes', api.postAttribute, []],
+  ['GET', /^\/attributes$/, 'GET /attributes', attributes.getAttributes, []],
+  ['POST', /^\/attributes$/, 'POST /attributes', attributes.postAttribute, []],
+  ['GET', /^\/attributes\/([^/]+)$/, 'GET /attributes/{id}', attributes.getAttribute, ['id']],
+  ['PATCH', /^\/attributes\/([^/]+)$/, 'PATCH /attributes/{id}', attributes.patchAttribute, ['id']],
+  [
+    'GET',
+    /^\/lists\/([^/]+)\/attributes$/,
+    'GET /lists/{list_id}/attributes',
+    attributes.getListAttributes,
+    ['list_id'],
+  ],
+  [
+    'DELETE',
+    /^\/lists\/([^/]+)\/attributes\/([^/]+)$/,
+    'DELETE /lists/{list_id}/attributes/{id}',
+    attributes.deleteListAttribute,
+    ['list_id', 'id'],
+  ],
 ];
 
 /**
@@ -98,17 +122,25 @@ export async function startEmulator(options = {}) {
     stripUndefined({
       errorMessageKey: o.errorMessageKey,
       expiredToken: o.expiredToken,
+      invalidRecipientsShape: o.invalidRecipientsShape,
       refreshTokenReuse: o.refreshTokenReuse,
       singleCreateStatus: o.singleCreateStatus,
       unquotedValue: o.unquotedValue,
       maxUrlBytes: o.maxUrlBytes,
+      unknownAttribute: o.unknownAttribute,
     }),
   );
   if ('error' in chosen) throw new Error(chosen.error);
   const initialSettings = Object.freeze({ ...defaultSettings(), ...chosen.ok });
   const settings = { ...initialSettings };
   const accountId = o.accountId ?? newId(new Set());
-  const store = new Store({ lists: o.lists, attributes: o.attributes, now, reservedIds: [accountId] });
+  const store = new Store({
+    lists: o.lists,
+    attributes: o.attributes,
+    globalAttributes: o.globalAttributes,
+    now,
+    reservedIds: [accountId],
+  });
   const auth = new Auth({
     authKey: o.authKey,
     username: o.username,

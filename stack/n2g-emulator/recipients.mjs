@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * API handlers: lists, attributes and recipients, as the spec describes them.
+ * API handlers: lists and recipients, as the spec describes them (attributes: attributes.mjs).
  * Every handler receives the parsed call and returns a Reply; auth, faults and the
  * call log are handled around them in emulator.mjs.
  */
@@ -17,18 +17,16 @@ import {
   validationFailed,
 } from './envelope.mjs';
 import { page } from './paging.mjs';
-import { BUILT_IN_FIELDS, isValidEmail, LIST_FIELDS, RECIPIENT_ARRAY_FIELDS, RECIPIENT_DEFAULTS } from './store.mjs';
+import { isValidEmail, LIST_FIELDS, RECIPIENT_ARRAY_FIELDS, RECIPIENT_DEFAULTS } from './store.mjs';
 
 /**
  * @typedef {import('./envelope.mjs').Reply} Reply
  * @typedef {import('./store.mjs').Store} Store
  * @typedef {import('./store.mjs').Recipient} Recipient
  * @typedef {{ store: Store, faults: import('./faults.mjs').Faults,
- *   settings: Pick<import('./settings.mjs').Settings, 'singleCreateStatus' | 'unquotedValue'>, url: URL,
+ *   settings: Pick<import('./settings.mjs').Settings, 'singleCreateStatus' | 'unquotedValue' | 'unknownAttribute' | 'invalidRecipientsShape'>, url: URL,
  *   params: Record<string, string>, body: unknown, bodyError: string | null }} Ctx
  */
-
-const ATTRIBUTE_FIELDS = Object.freeze(['id', 'name', 'type', 'created_at']);
 
 /** @param {URL} url @param {string} listId @param {string} id */
 export const recipientHref = (url, listId, id) => `${url.origin}/lists/${listId}/recipients/${id}`;
@@ -64,46 +62,16 @@ export function getList(c) {
   return ok(200, [item]);
 }
 
-/** @param {Ctx} c @returns {Reply} */
-export function getAttributes(c) {
-  return page({
-    items: c.store.attributes.values(),
-    url: c.url,
-    defaults: ATTRIBUTE_FIELDS,
-    isField: (n) => ATTRIBUTE_FIELDS.includes(n),
-    unquotedValue: c.settings.unquotedValue,
-    read: (a, n) => /** @type {Record<string, unknown>} */ (a)[n],
-    idOf: (a) => a.id,
-    hrefOf: (a) => `${c.url.origin}/attributes/${a.id}`,
-  });
-}
-
-/**
- * `POST /attributes {name, type?}`: the spec names it as the way to create a custom
- * attribute. A name already in use is the spec's own 1062 example (column "name").
- * @param {Ctx} c @returns {Reply}
- */
-export function postAttribute(c) {
-  const body = objectBody(c);
-  if ('error' in body) return body.error;
-  const name = body.value.name;
-  if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    return validationFailed([{ fieldName: 'name', message: 'name must be letters, digits and underscores' }]);
-  }
-  if (c.store.attributes.has(name) || BUILT_IN_FIELDS.includes(name)) return duplicate(name, 'name');
-  const type = typeof body.value.type === 'string' ? body.value.type : 'text';
-  const attr = /** @type {import('./store.mjs').Attribute} */ (c.store.createAttribute(name, type));
-  return ok(201, [{ _href: `${c.url.origin}/attributes/${attr.id}`, id: attr.id }]);
-}
-
 /**
  * `POST /recipients`: upsert by e-mail within `list_id`. One object answers 200 (or 201,
  * per `settings.singleCreateStatus`), an array 201. Addresses that are not valid e-mails,
  * or that the emulator was told to reject, are not stored: they are left out of `value`
- * and come back in `info.additional.invalid_recipients` (as the addresses given; whether
- * N2G lists strings or objects there is unconfirmed). `value` holds one `{_href, id}` per
- * stored item in the order sent; `info.count` is their number.
- * Any other invalid input fails the whole request before anything is written.
+ * and come back in `info.additional.invalid_recipients`, in the shape
+ * `settings.invalidRecipientsShape` picks (unconfirmed; see `invalidRecipients`). `value`
+ * holds one `{_href, id}` per stored item in the order sent; `info.count` is their number.
+ * A field that is no attribute of the item's list is refused or dropped per
+ * `settings.unknownAttribute`. Any other invalid input fails the whole request before
+ * anything is written.
  * @param {Ctx} c @returns {Reply}
  */
 export function postRecipients(c) {
@@ -124,7 +92,7 @@ export function postRecipients(c) {
   }
   /** @type {{ fieldName: string, message: string }[]} */
   const errors = [];
-  /** @type {Record<string, unknown>[]} */
+  /** @type {{ index: number, listId: string, fields: Record<string, unknown> }[]} */
   const writes = [];
   for (const [i, r] of recs.entries()) {
     const where = isBulk ? `recipient ${i}: ` : '';
@@ -138,24 +106,23 @@ export function postRecipients(c) {
       continue;
     }
     const { email, ...rest } = r;
-    const checked = c.store.checkWrite(rest, 'api');
+    const checked = c.store.checkWrite(r.list_id, rest, 'api', c.settings.unknownAttribute);
     for (const e of checked.errors) errors.push({ fieldName: e.fieldName, message: where + e.message });
-    writes.push({ ...checked.fields, email, list_id: r.list_id });
+    writes.push({ index: i, listId: r.list_id, fields: { ...checked.fields, email } });
   }
   if (errors.length) return validationFailed(errors);
 
-  /** @type {string[]} */
+  /** @type {Invalid[]} */
   const invalid = [];
   /** @type {{ _href: string, id: string }[]} */
   const value = [];
-  for (const w of writes) {
-    const listId = String(w.list_id);
-    const { list_id: _l, ...fields } = w;
-    if (!isValidEmail(w.email) || c.faults.isRejected(w.email)) {
-      invalid.push(String(w.email));
+  for (const { index, listId, fields } of writes) {
+    const email = String(fields.email);
+    if (!isValidEmail(email) || c.faults.isRejected(email)) {
+      invalid.push({ index, email, message: 'Invalid email address' });
       continue;
     }
-    const existing = c.store.findByEmail(listId, String(w.email));
+    const existing = c.store.findByEmail(listId, email);
     // An upsert changes only the fields it carries (same e-mail ignoring case, so the
     // index cannot collide; the stored spelling becomes the one sent).
     const rec = existing ?? c.store.insert(listId, fields);
@@ -165,8 +132,25 @@ export function postRecipients(c) {
   // The table: 200 single, 201 array; the pitfalls "200 or 201 on create": switchable.
   return ok(isBulk ? 201 : c.settings.singleCreateStatus, value, {
     count: value.length,
-    additional: { invalid_recipients: invalid },
+    additional: { invalid_recipients: invalidRecipients(c.settings.invalidRecipientsShape, invalid) },
   });
+}
+
+/** @typedef {{ index: number, email: string, message: string }} Invalid an item not stored; index: its place in the request */
+
+/**
+ * `info.additional.invalid_recipients` in one of the readings the spec calls plausible
+ * ("strings, objects with `email`, or an object keyed by index"): the addresses as sent;
+ * `{email, message}` objects (`message` as in the entries of `moreInfo.errors`); or an
+ * object from the item's 0-based index in the request to the address as sent, which is
+ * `[]` when empty, as PHP's json_encode writes an empty array (the published value).
+ * @param {import('./settings.mjs').Settings['invalidRecipientsShape']} shape @param {Invalid[]} invalid
+ */
+function invalidRecipients(shape, invalid) {
+  if (shape === 'objects') return invalid.map(({ email, message }) => ({ email, message }));
+  if (shape === 'indexed')
+    return invalid.length ? Object.fromEntries(invalid.map(({ index, email }) => [String(index), email])) : [];
+  return invalid.map(({ email }) => email);
 }
 
 /**
@@ -195,7 +179,7 @@ export function patchRecipient(c) {
   if (listId !== undefined && listId !== t.rec.list_id) {
     return validationFailed([{ fieldName: 'list_id', message: 'A recipient cannot be moved to another list' }]);
   }
-  const checked = c.store.checkWrite(rest, 'api');
+  const checked = c.store.checkWrite(t.rec.list_id, rest, 'api', c.settings.unknownAttribute);
   // A syntactically invalid e-mail is an input-validation error (422, like the other
   // fields); an address the provider refuses is a 400 naming it. Codes unconfirmed.
   if (checked.errors.length) return validationFailed(checked.errors);
@@ -210,7 +194,7 @@ export function patchRecipient(c) {
 export function getRecipient(c) {
   const t = target(c);
   if ('error' in t) return t.error;
-  const f = parseFields(c.url.searchParams.get('_fields'), (n) => c.store.isRecipientField(n));
+  const f = parseFields(c.url.searchParams.get('_fields'), (n) => c.store.isRecipientField(t.rec.list_id, n));
   if ('error' in f) return f.error;
   const rec = t.rec;
   const item = project(
@@ -233,8 +217,9 @@ export function getRecipients(c) {
     items: members.values(),
     url: c.url,
     defaults: RECIPIENT_DEFAULTS,
-    isField: (n) => c.store.isRecipientField(n),
-    fieldKind: (n) => (RECIPIENT_ARRAY_FIELDS.includes(n) ? 'array' : c.store.isRecipientField(n) ? 'scalar' : null),
+    isField: (n) => c.store.isRecipientField(listId, n),
+    fieldKind: (n) =>
+      RECIPIENT_ARRAY_FIELDS.includes(n) ? 'array' : c.store.isRecipientField(listId, n) ? 'scalar' : null,
     unquotedValue: c.settings.unquotedValue,
     read: (r, n) => c.store.read(r, n),
     idOf: (r) => r.id,
@@ -251,7 +236,7 @@ export function deleteRecipient(c) {
 }
 
 /** @param {Ctx} c @returns {{ value: Record<string, unknown> } | { error: Reply }} */
-function objectBody(c) {
+export function objectBody(c) {
   if (c.bodyError) return { error: badRequest(c.bodyError) };
   if (c.body === null || typeof c.body !== 'object' || Array.isArray(c.body))
     return { error: badRequest('The body must be a JSON object') };

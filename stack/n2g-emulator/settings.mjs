@@ -10,10 +10,12 @@
  * @typedef {{
  *   errorMessageKey: 'errorMessage' | 'error_message',
  *   expiredToken: '401-invalid_grant' | '401-empty' | '400-invalid_grant',
+ *   invalidRecipientsShape: 'strings' | 'objects' | 'indexed',
  *   refreshTokenReuse: boolean,
  *   singleCreateStatus: 200 | 201,
  *   unquotedValue: 'field' | 'field-or-literal',
  *   maxUrlBytes: null | 4096,
+ *   unknownAttribute: 'refuse' | 'drop',
  * }} Settings
  */
 
@@ -24,6 +26,10 @@ export const SETTING_VALUES = Object.freeze({
   // "An expired or unknown token gets 401 (exact body unconfirmed …)"; N2G's own clients
   // also re-authenticate on a body with "error": "invalid_grant", whatever the status.
   expiredToken: ['401-invalid_grant', '401-empty', '400-invalid_grant'],
+  // "invalid_recipients has only ever been published empty ([]); the shape of its entries is
+  // unconfirmed (strings, objects with email, or an object keyed by index are all plausible
+  // readings)": the addresses as sent; {email, message}; or {"<index in the request>": address}.
+  invalidRecipientsShape: ['strings', 'objects', 'indexed'],
   // Whether a refresh token still works after it was used once: not published.
   refreshTokenReuse: [true, false],
   // The table says 200 for one recipient, the pitfalls "200 or 201 on create".
@@ -33,6 +39,9 @@ export const SETTING_VALUES = Object.freeze({
   unquotedValue: ['field', 'field-or-literal'],
   // No URL limit is published; 4096: a longer request-target (path + query) answers 414.
   maxUrlBytes: [null, 4096],
+  // "What the API does with a recipient field that is no attribute of the list (refused, or
+  // dropped without a word) is unconfirmed": a 422 naming it, or the rest written without it.
+  unknownAttribute: ['refuse', 'drop'],
 });
 
 /** @returns {Settings} */

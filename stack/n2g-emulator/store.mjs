@@ -2,6 +2,11 @@
 /**
  * The account's data: lists (address books), custom attributes and recipients.
  *
+ * Custom attributes are defined per list (the Postman collection's "Attributes" folder):
+ * an attribute belongs to the lists in its `list_ids`, a global one (`is_global`) to every
+ * list, those created later included. Names are unique across the account. A recipient
+ * may only be read or written through the attributes of its own list.
+ *
  * A recipient belongs to exactly one list (the same e-mail in two lists is two
  * recipients with two ids). Recipients live in one Map by id, plus per list a Map by id
  * (insertion order = creation order, which gives stable paging) and a Map by lowercased
@@ -11,7 +16,13 @@ import { isValidId, newId } from './envelope.mjs';
 
 /**
  * @typedef {{ id: string, name: string, created_at: string }} List
- * @typedef {{ id: string, name: string, type: string, created_at: string }} Attribute
+ * @typedef {{
+ *   id: string, name: string, type: string, is_global: boolean, list_ids: string[],
+ *   display: string, sub_type: string, is_enum: boolean, is_public: boolean, is_multiselect: boolean,
+ *   html_element_type: string, default_value: unknown, created_at: string
+ * }} Attribute `list_ids` is kept empty for a global attribute: it belongs to every list
+ * @typedef {{ name: string, type?: string, list_ids?: string[], is_global?: boolean } & Record<string, unknown>} AttributeSpec
+ *   what a configuration or a `POST /attributes` gives; absent fields take ATTRIBUTE_DEFAULTS
  * @typedef {{
  *   id: string, list_id: string, email: string,
  *   first_name: string | null, last_name: string | null, gender: string | null, phone: string | null,
@@ -57,6 +68,29 @@ export const RECIPIENT_FIELDS = RECIPIENT_DEFAULTS;
 export const RECIPIENT_ARRAY_FIELDS = Object.freeze(['list_ids', 'group_ids']);
 export const BUILT_IN_FIELDS = Object.freeze([...RECIPIENT_FIELDS, 'list_id', 'updated_at', ...RECIPIENT_ARRAY_FIELDS]);
 export const LIST_FIELDS = Object.freeze(['id', 'name', 'created_at']);
+/** An attribute's fields besides id, name, is_global and list_ids, as the Postman body gives them. */
+export const ATTRIBUTE_DEFAULTS = Object.freeze({
+  type: 'text',
+  display: 'all',
+  sub_type: 'text',
+  is_enum: false,
+  is_public: false,
+  is_multiselect: false,
+  html_element_type: 'input',
+  default_value: '',
+});
+/** What `_fields` may name on an attribute, and what `_expand=true` gives. */
+export const ATTRIBUTE_FIELDS = Object.freeze([
+  'id',
+  'name',
+  'type',
+  'is_global',
+  'list_ids',
+  ...Object.keys(ATTRIBUTE_DEFAULTS).filter((k) => k !== 'type'),
+  'created_at',
+]);
+/** Attribute names, as the Postman collection gives them. */
+export const ATTRIBUTE_NAME = /^[0-9a-zA-Z_]+$/;
 const BOOLEAN_FIELDS = new Set(['is_unsubscribed', 'is_blacklisted', 'is_bounced']);
 const TEXT_FIELDS = new Set(['first_name', 'last_name', 'phone']);
 
@@ -82,8 +116,11 @@ export class Store {
   /** @type {Map<string, Map<string, string>>} lowercased e-mail → id, per list */ emailIndex = new Map();
 
   /**
-   * @param {{ lists: { id?: string, name: string }[], attributes: string[], now: () => Date,
-   *   reservedIds?: string[] }} init reservedIds: ids taken elsewhere (the account id)
+   * @param {{ lists: { id?: string, name: string }[], attributes: (string | AttributeSpec)[],
+   *   globalAttributes?: string[], now: () => Date, reservedIds?: string[] }} init
+   *   attributes: a name is an attribute of every configured list, an object names its own
+   *   `list_ids` (default: the configured lists) or `is_global`; globalAttributes: names of
+   *   global ones; reservedIds: ids taken elsewhere (the account id)
    */
   constructor(init) {
     this.init = init;
@@ -99,8 +136,22 @@ export class Store {
     this.recipients = new Map();
     this.members = new Map();
     this.emailIndex = new Map();
-    for (const l of this.init.lists) this.createList(l);
-    for (const a of this.init.attributes) this.createAttribute(a);
+    const configured = this.init.lists.map((l) => this.createList(l).id);
+    /** @type {AttributeSpec[]} */
+    const specs = [
+      ...this.init.attributes.map((a) => (typeof a === 'string' ? { name: a } : a)),
+      ...(this.init.globalAttributes ?? []).map((name) => ({ name, is_global: true })),
+    ];
+    for (const spec of specs) {
+      const name = String(spec.name);
+      if (!ATTRIBUTE_NAME.test(name) || BUILT_IN_FIELDS.includes(name))
+        throw new Error(`attribute name must match [0-9a-zA-Z_]+ and not be a built-in field: ${JSON.stringify(name)}`);
+      const listIds = spec.is_global ? [] : (spec.list_ids ?? configured);
+      const unknown = listIds.find((id) => !this.lists.has(id));
+      if (unknown !== undefined) throw new Error(`attribute ${name}: no list ${unknown}`);
+      if (!this.createAttribute({ ...spec, name, list_ids: listIds }))
+        throw new Error(`attribute ${name} is configured twice`);
+    }
   }
 
   stamp() {
@@ -128,17 +179,80 @@ export class Store {
     return list;
   }
 
-  /** @param {string} name @param {string} [type] @returns {Attribute | null} null when the name exists */
-  createAttribute(name, type = 'text') {
-    if (this.attributes.has(name)) return null;
-    const attr = { id: newId(this.usedIds), name, type, created_at: this.stamp() };
-    this.attributes.set(name, attr);
+  /**
+   * Creates an attribute; the caller has checked the spec (name, fields, that the lists exist).
+   * @param {AttributeSpec} spec @returns {Attribute | null} null when the name exists
+   */
+  createAttribute(spec) {
+    if (this.attributes.has(spec.name)) return null;
+    const isGlobal = spec.is_global === true;
+    /** @type {Attribute} */
+    const attr = {
+      id: newId(this.usedIds),
+      name: spec.name,
+      type: String(spec.type ?? ATTRIBUTE_DEFAULTS.type),
+      is_global: isGlobal,
+      list_ids: isGlobal ? [] : [...new Set(spec.list_ids ?? [])],
+      display: ATTRIBUTE_DEFAULTS.display,
+      sub_type: ATTRIBUTE_DEFAULTS.sub_type,
+      is_enum: ATTRIBUTE_DEFAULTS.is_enum,
+      is_public: ATTRIBUTE_DEFAULTS.is_public,
+      is_multiselect: ATTRIBUTE_DEFAULTS.is_multiselect,
+      html_element_type: ATTRIBUTE_DEFAULTS.html_element_type,
+      default_value: ATTRIBUTE_DEFAULTS.default_value,
+      created_at: this.stamp(),
+    };
+    const r = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (attr));
+    for (const k of Object.keys(ATTRIBUTE_DEFAULTS)) if (k !== 'type' && spec[k] !== undefined) r[k] = spec[k];
+    this.attributes.set(attr.name, attr);
     return attr;
   }
 
-  /** @param {string} name */
-  isRecipientField(name) {
-    return RECIPIENT_FIELDS.includes(name) || this.attributes.has(name);
+  /** @param {string} id @returns {Attribute | undefined} */
+  attributeById(id) {
+    for (const a of this.attributes.values()) if (a.id === id) return a;
+    return undefined;
+  }
+
+  /** Whether the attribute belongs to the list (a global one belongs to every list). @param {Attribute} attr @param {string} listId */
+  onList(attr, listId) {
+    return attr.is_global ? this.lists.has(listId) : attr.list_ids.includes(listId);
+  }
+
+  /** The list's attribute of that name, if the list has one. @param {string} listId @param {string} name */
+  listAttribute(listId, name) {
+    const attr = this.attributes.get(name);
+    return attr && this.onList(attr, listId) ? attr : undefined;
+  }
+
+  /** The list's attributes, in creation order. @param {string} listId */
+  attributesOf(listId) {
+    return [...this.attributes.values()].filter((a) => this.onList(a, listId));
+  }
+
+  /** The lists an attribute belongs to: every list for a global one. @param {Attribute} attr */
+  listIdsOf(attr) {
+    return attr.is_global ? [...this.lists.keys()] : [...attr.list_ids];
+  }
+
+  /** One field of an attribute for output. @param {Attribute} attr @param {string} name */
+  readAttribute(attr, name) {
+    if (name === 'list_ids') return this.listIdsOf(attr);
+    return /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (attr))[name];
+  }
+
+  /** An attribute as the control interface shows it (list_ids filled in for a global one). @param {Attribute} attr */
+  attributeView(attr) {
+    return { ...attr, list_ids: this.listIdsOf(attr) };
+  }
+
+  /**
+   * Whether `_fields` or `_filter` may name the field on the list's recipients: a built-in
+   * field, or an attribute of that list.
+   * @param {string} listId @param {string} name
+   */
+  isRecipientField(listId, name) {
+    return RECIPIENT_FIELDS.includes(name) || this.listAttribute(listId, name) !== undefined;
   }
 
   /** @param {string} listId @param {string} email @returns {Recipient | undefined} */
@@ -233,31 +347,37 @@ export class Store {
   }
 
   /**
-   * Validates and normalises a write. `mode` 'api' allows what a client may send,
-   * 'ui' also the fields only the provider's UI sets (is_bounced, created_at).
-   * Returns normalised fields or validation errors (field name + message).
+   * Validates and normalises a write to a recipient of `listId`. `mode` 'api' allows what a
+   * client may send, 'ui' also the fields only the provider's UI sets (is_bounced,
+   * created_at). A field that is no attribute of the list is refused, or with
+   * `unknownAttribute` 'drop' left out without a word (settings.mjs); built-in read-only
+   * fields are refused either way. Returns normalised fields or validation errors.
+   * @param {string} listId
    * @param {Record<string, unknown>} body
    * @param {'api' | 'ui'} mode
+   * @param {'refuse' | 'drop'} [unknownAttribute]
    * @returns {{ fields: Record<string, unknown>, errors: { fieldName: string, message: string }[] }}
    */
-  checkWrite(body, mode) {
+  checkWrite(listId, body, mode, unknownAttribute = 'refuse') {
     /** @type {Record<string, unknown>} */
     const fields = {};
     /** @type {{ fieldName: string, message: string }[]} */
     const errors = [];
     for (const [k, v] of Object.entries(body)) {
       if (k === 'list_id') continue; // the callers check the list themselves
-      const allowed = WRITABLE.includes(k) || this.attributes.has(k) || (mode === 'ui' && UI_ONLY.includes(k));
+      const isAttribute = this.listAttribute(listId, k) !== undefined;
+      const allowed = WRITABLE.includes(k) || isAttribute || (mode === 'ui' && UI_ONLY.includes(k));
       if (!allowed) {
-        // Unknown custom attribute: the spec says "writing an unknown one is an error";
-        // status and wording are unconfirmed, the emulator answers 422 naming the field.
+        // No attribute of this list: "refused, or dropped without a word" is unconfirmed
+        // (the spec); refused, the emulator answers 422 naming the field.
+        if (unknownAttribute === 'drop' && !BUILT_IN_FIELDS.includes(k)) continue;
         errors.push({
           fieldName: k,
           message: BUILT_IN_FIELDS.includes(k) ? `Field "${k}" is read-only` : `Attribute "${k}" does not exist`,
         });
         continue;
       }
-      const problem = checkValue(k, v, this.attributes.has(k));
+      const problem = checkValue(k, v, isAttribute);
       if (problem) errors.push({ fieldName: k, message: problem });
       else fields[k] = BOOLEAN_FIELDS.has(k) ? v === true || v === 1 : v;
     }

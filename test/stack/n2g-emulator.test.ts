@@ -411,10 +411,12 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
   const DEFAULT_SETTINGS = {
     errorMessageKey: 'errorMessage',
     expiredToken: '401-invalid_grant',
+    invalidRecipientsShape: 'strings',
     refreshTokenReuse: true,
     singleCreateStatus: 200,
     unquotedValue: 'field',
     maxUrlBytes: null,
+    unknownAttribute: 'refuse',
   };
 
   it('GET shows the defaults; PUT changes any subset; a bad key or value is a 400 that changes nothing; reset restores', async () => {
@@ -426,6 +428,8 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
       'expiredToken',
       'refreshTokenReuse',
       'singleCreateStatus',
+      'unknownAttribute: "refuse" | "drop"',
+      'invalidRecipientsShape: "strings" | "objects" | "indexed"',
       'retryAfterStyle',
     ])
       expect(index).toContain(name);
@@ -439,6 +443,8 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
       { errorMessageKey: 'message' },
       { refreshTokenReuse: false, shoeSize: 42 },
       { refreshTokenReuse: false, singleCreateStatus: '201' },
+      { unknownAttribute: 'ignore' },
+      { invalidRecipientsShape: 'object' },
     ]) {
       const r = await ctl('PUT', '/settings', bad);
       expect(r.status, JSON.stringify(bad)).toBe(400);
@@ -536,15 +542,19 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
       refreshTokenReuse: false,
       singleCreateStatus: 201,
       errorMessageKey: 'error_message',
+      unknownAttribute: 'drop',
+      invalidRecipientsShape: 'indexed',
     });
     try {
       const initial = {
         errorMessageKey: 'error_message',
         expiredToken: '401-empty',
+        invalidRecipientsShape: 'indexed',
         refreshTokenReuse: false,
         singleCreateStatus: 201,
         unquotedValue: 'field',
         maxUrlBytes: null,
+        unknownAttribute: 'drop',
       };
       expect((await ctl('GET', '/settings', undefined, e2.url)).json).toEqual(initial);
       await ctl('PUT', '/settings', { expiredToken: '400-invalid_grant' }, e2.url);
@@ -556,6 +566,7 @@ describe('switches for the spec’s unconfirmed readings (/_emulator/settings)',
       await e2.close();
     }
     await expect(startEmulator({ expiredToken: '418' as never })).rejects.toThrow(/expiredToken/);
+    await expect(startEmulator({ unknownAttribute: 'ignore' as never })).rejects.toThrow(/unknownAttribute/);
   });
 });
 
@@ -1063,23 +1074,30 @@ describe('DELETE /lists/{list_id}/recipients/{id}', () => {
   });
 });
 
-describe('attributes', () => {
-  it('POST /attributes creates one that can then be written; a duplicate name is a 400 (1062)', async () => {
-    const r = await api('POST', '/attributes', { name: 'customer_no' });
+describe('attributes (more in n2g-attributes.test.ts)', () => {
+  it('POST /attributes creates one for its lists that can then be written there; a duplicate name is a 400 (1062)', async () => {
+    const r = await api('POST', '/attributes', { list_ids: [L1], name: 'customer_no' });
     expect(r.status).toBe(201);
     expect(row(r).id).toMatch(ID);
     const list = await api('GET', '/attributes?_expand=true');
-    expect(envelope(list).value.map((a) => a.name)).toEqual(['unsubscribe_url', 'customer_no']);
+    expect(envelope(list).value.map((a) => [a.name, a.list_ids])).toEqual([
+      ['unsubscribe_url', [L1, L2]],
+      ['customer_no', [L1]],
+    ]);
     const id = await create(L1, 'c@example.com', { customer_no: 'K-1' });
     expect((await readOne(L1, id, 'customer_no')).customer_no).toBe('K-1');
-    const dup = await api('POST', '/attributes', { name: 'customer_no' });
+    expectValidation(
+      await api('POST', '/recipients', { list_id: L2, email: 'c@example.com', customer_no: 'K' }),
+      'customer_no',
+    );
+    const dup = await api('POST', '/attributes', { list_ids: [L2], name: 'customer_no' });
     expect(dup.status).toBe(400);
     expect(dup.json).toEqual({
       status: 400,
       code: 1062,
       errorMessage: 'Duplicate value "customer_no" for column "name"',
     });
-    expectValidation(await api('POST', '/attributes', { name: 'no spaces' }), 'name');
+    expectValidation(await api('POST', '/attributes', { list_ids: [L1], name: 'no spaces' }), 'name');
   });
 });
 

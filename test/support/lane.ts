@@ -177,6 +177,12 @@ export async function openLane(options: LaneOptions = {}) {
     return rounds;
   }
 
+  /** One delivery round (a batch of what waits), for a test that acts between rounds; null when none waits. */
+  async function round(opts: DrainOptions = {}): Promise<Delivery | null> {
+    if (!waiting.length) return null;
+    return deliver(SYNC_QUEUE, waiting.splice(0, opts.batchSize ?? MAX_BATCH));
+  }
+
   /** A cron run, with createScheduledController; `withEnv` for one run with other settings. */
   async function scheduled(cron = '*/5 * * * *', withEnv: Record<string, unknown> = laneEnv): Promise<void> {
     const ctx = createExecutionContext();
@@ -205,6 +211,7 @@ export async function openLane(options: LaneOptions = {}) {
     fetch: workerFetch,
     ...client,
     drain,
+    round,
     settled,
     scheduled,
     /** Every message the worker sent to the sync queue, in order, with the delay it asked for. */
