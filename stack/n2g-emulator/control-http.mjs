@@ -45,6 +45,12 @@ const ROUTES = [
     (c, _p, b) => c.createAttribute(b),
   ],
   [
+    'PATCH',
+    /^\/_emulator\/attributes\/([^/]+)$/,
+    'put an attribute on exactly these lists {list_ids}, as a UI user may',
+    (c, p, b) => c.editAttribute(String(p[0]), b),
+  ],
+  [
     'POST',
     /^\/_emulator\/recipients$/,
     'insert a recipient {list_id, email, …fields, is_unsubscribed?, is_blacklisted?, is_bounced?, created_at?}',

@@ -127,6 +127,24 @@ export function createControl({ store, auth, faults, log, clock, accountId, sett
     },
 
     /**
+     * Puts an attribute on exactly the lists in `list_ids`, as a UI user may (the list that lost
+     * it refuses or drops the field from then on). Unknown attribute or list 404; global 400.
+     * @param {string} id @param {{ list_ids?: unknown }} patch
+     */
+    editAttribute(id, patch) {
+      const attr = store.attributeById(id);
+      if (!attr) throw new ControlError(404, `no attribute ${id}`);
+      if (attr.is_global) throw new ControlError(400, 'a global attribute belongs to every list');
+      const listIds = patch?.list_ids;
+      if (!Array.isArray(listIds) || !listIds.every((l) => typeof l === 'string'))
+        throw new ControlError(400, 'list_ids must be a list of list ids');
+      const unknown = listIds.find((l) => !store.lists.has(l));
+      if (unknown !== undefined) throw new ControlError(404, `no list ${unknown}`);
+      attr.list_ids = [...new Set(listIds)];
+      return copy(store.attributeView(attr));
+    },
+
+    /**
      * Inserts a recipient as the UI would (is_bounced and created_at allowed).
      * @param {Record<string, unknown>} input
      */

@@ -66,7 +66,21 @@ export function emulatorAt(base: () => string) {
     /** Expires exactly the kinds named (the control API itself defaults each kind to true). */
     expireTokens: (which: { access?: boolean; refresh?: boolean } = { access: true }) =>
       call(base, 'POST', '/tokens/expire', { access: which.access ?? false, refresh: which.refresh ?? false }),
-    createList: (list: { id?: string; name: string }) => call<{ id: string }>(base, 'POST', '/lists', list),
+    /** `attributes`: existing attributes the new list has from the start. */
+    createList: (list: { id?: string; name: string; attributes?: string[] }) =>
+      call<{ id: string }>(base, 'POST', '/lists', list),
+    createAttribute: (attribute: { name: string; list_ids?: string[]; is_global?: boolean }) =>
+      call<{ id: string; list_ids: string[] }>(base, 'POST', '/attributes', attribute),
+    /** Puts an attribute on exactly these lists, as a UI user may. */
+    editAttribute: (id: string, patch: { list_ids: string[] }) => call(base, 'PATCH', `/attributes/${id}`, patch),
+    attributes: async () =>
+      (
+        await call<{ attributes: { id: string; name: string; list_ids: string[]; is_global: boolean }[] }>(
+          base,
+          'GET',
+          '/state',
+        )
+      ).attributes,
     /** Switches between the readings the spec leaves unconfirmed (see the emulator's README). */
     settings: (patch: Partial<EmulatorSettings>) => call<EmulatorSettings>(base, 'PUT', '/settings', patch),
   };

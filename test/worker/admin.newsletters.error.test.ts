@@ -24,7 +24,7 @@ describe('PUT /v1/admin/newsletters/{newsletterId} refused', () => {
 
   it('answers 503 with Retry-After when Newsletter2Go cannot be asked', async () => {
     // A list of its own: a rule on a shared list's path would answer other files' calls too.
-    const { id: list } = await emulator.createList({ name: uid('down') });
+    const { id: list } = await emulator.createList({ name: uid('down'), attributes: ['unsubscribe_url'] });
     const rule = await emulator.rule({
       kind: 'status',
       status: 503,

@@ -11,7 +11,7 @@ const put = (newsletterId: string, body: unknown, status: number) =>
     { method: 'PUT', body: JSON.stringify(body) },
     status,
   );
-const newList = async () => (await emulator.createList({ name: uid('List') })).id;
+const newList = async () => (await emulator.createList({ name: uid('List'), attributes: ['unsubscribe_url'] })).id;
 const stamp = () => new Date(Date.now() - 60_000).toISOString();
 
 describe('the newsletter → list mapping', () => {

@@ -20,7 +20,7 @@ import { admin, confirmed, mapNewsletter, postEvent, settled, subscriber, uid, w
 
 /** A newsletter on its own list with `users` subscribed (synced) and `orphans` unknown recipients. */
 async function listWith(users: number, orphans: number) {
-  const { id: list } = await emulator.createList({ name: uid('recon-err') });
+  const { id: list } = await emulator.createList({ name: uid('recon-err'), attributes: ['unsubscribe_url'] });
   const newsletterId = uid('recon-err-nl');
   await mapNewsletter(newsletterId, list);
   const ids = Array.from({ length: users }, () => uid('rce'));

@@ -44,7 +44,7 @@ type Role = (typeof ROLES)[number];
 
 /** One newsletter on its own list, a user per role, and each role's drift made inside Newsletter2Go. */
 async function drifted() {
-  const { id: list } = await emulator.createList({ name: uid('recon') });
+  const { id: list } = await emulator.createList({ name: uid('recon'), attributes: ['unsubscribe_url'] });
   const newsletterId = uid('recon-nl');
   await mapNewsletter(newsletterId, list);
   const users = Object.fromEntries(ROLES.map((r) => [r, uid(`rc-${r}`)])) as Record<Role, string>;

@@ -32,7 +32,7 @@ describe('personal data stays out of logs and the timeline', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('a heal logs ids and counts only; its timeline entries and finding details carry no address or name', async () => {
-    const { id: list } = await emulator.createList({ name: uid('recon-sec') });
+    const { id: list } = await emulator.createList({ name: uid('recon-sec'), attributes: ['unsubscribe_url'] });
     const newsletterId = uid('recon-sec-nl');
     await mapNewsletter(newsletterId, list);
     const user = uid('rcs');
