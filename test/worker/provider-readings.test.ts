@@ -79,6 +79,25 @@ describe('unconfirmed provider behaviour: every reading', () => {
     expect(await lane.emulator.find(LIST, `${user}@example.com`)).toMatchObject({ is_unsubscribed: false });
   });
 
+  for (const invalidRecipientsShape of ['strings', 'objects', 'indexed'] as const) {
+    it(`reads invalid_recipients as ${invalidRecipientsShape}: the refused address fails, the rest sync, one upsert`, async () => {
+      const { lane, newsletterId } = await open({ invalidRecipientsShape });
+      const users = [uid('a'), uid('bad'), uid('c')];
+      await lane.emulator.rejectEmails([`${users[1]}@example.com`]);
+      for (const u of users) await lane.postEvent(confirmed(u, newsletterId, `${u}@example.com`, {}, at()));
+      await lane.emulator.clearLog();
+      await lane.drain();
+      const transfers = await Promise.all(
+        users.map(async (u) => (await lane.subscriber(u))?.subscriptions[0]?.transfer),
+      );
+      expect(transfers.map((t) => t?.status)).toEqual(['synced', 'failed', 'synced']);
+      expect(transfers[1]?.error).toMatchObject({ code: 'invalid_recipient' });
+      expect(transfers.map((t) => t?.attempts)).toEqual([1, 1, 1]);
+      const { entries } = await lane.emulator.log();
+      expect(entries.filter((e) => e.method === 'POST' && e.path === '/recipients')).toHaveLength(1);
+    });
+  }
+
   // Backoff in tests is at most 2 s, so a delay of 4 s or more is the header's.
   for (const [kind, style] of [
     ['503_retry_after', 'http-date'],
