@@ -56,8 +56,11 @@ describe('bulk load', () => {
         },
       }),
     );
-    // One array upsert per 100 creations and one id read-back per upsert: 0.02 calls per subscriber.
-    expect(calls).toBeLessThanOrEqual(Math.ceil(users.length / 100) * 2);
+    // One id read-back per array upsert (0.02 calls per subscriber with full batches of 100; the
+    // queue may hand over a partial batch, so the total has some room).
+    const byRoute = (counters as { byRoute: Record<string, number> }).byRoute;
+    expect(byRoute['GET /lists/{list_id}/recipients'] ?? 0).toBeLessThanOrEqual(byRoute['POST /recipients'] ?? 0);
+    expect(calls).toBeLessThanOrEqual(users.length / 40);
     expect(await emulator.find(list, `${users[123]}@example.com`)).toMatchObject({ first_name: 'Load' });
     expect((await subscriber(defined(users[0], 'the first user')))?.subscriptions[0]?.transfer.status).toBe('synced');
   }, 1_200_000);
