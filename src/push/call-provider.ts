@@ -105,7 +105,7 @@ export async function executePlans(
               kind: 'synced',
               listId,
               recipientId: ref.recipientId,
-              note: earlier ? 'adopted an earlier uncertain creation' : 'updated the recipient an earlier write left',
+              note: earlier ? 'adopted an earlier uncertain creation' : 'id read back, then updated by id',
             });
           });
         }
@@ -257,7 +257,7 @@ async function findFirst(provider: NewsletterProvider, listId: string, emails: s
 type Creation = { id: string; plan: Extract<Plan, { kind: 'create' }> };
 
 /** The addresses to look a creation up by before writing it (none: it is simply created). */
-const probeEmails = (plan: Creation['plan']) => (plan.written ? [plan.data.email, ...plan.adoptFrom] : plan.adoptFrom);
+const probeEmails = (plan: Creation['plan']) => (plan.readBack ? [plan.data.email, ...plan.adoptFrom] : plan.adoptFrom);
 
 function byList(creations: Creation[]): Map<string, Creation[]> {
   const out = new Map<string, Creation[]>();

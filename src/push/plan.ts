@@ -47,8 +47,9 @@ export type Plan =
   | { kind: 'fail'; reason: 'unmapped' | 'clash' | 'no-email' | 'held-for-consent'; message: string }
   /**
    * `adoptFrom`: addresses under which an earlier, uncertain creation may exist; found, it is
-   * updated. `written`: this very version was already taken by the provider under `data.email`;
-   * found there, only its id was missing and nothing is written again.
+   * updated. `readBack`: the provider took a creation of this subscription's in this list whose
+   * id is unknown, so `data.email` is looked up first: found, it is updated by id, or left alone
+   * when `written` (this very version was what the provider took).
    */
   | {
       kind: 'create';
@@ -56,6 +57,7 @@ export type Plan =
       data: RecipientData;
       resubscribe: boolean;
       adoptFrom: string[];
+      readBack: boolean;
       written: boolean;
     }
   /** `heldIfGone`: set while a consent conflict stands; a recipient gone at the provider then stays gone. */
@@ -141,8 +143,9 @@ export function planTransfer(input: PlanInput): Plan {
   // Creation is an upsert by address: only an uncertain earlier one under another address
   // needs finding first, or it would stay behind as a second recipient.
   const adoptFrom = otherAddresses(input.lookupEmails, data.email);
-  const written = input.written?.listId === listId && input.written.version === input.version;
-  return { kind: 'create', listId, data, resubscribe: input.resubscribe, adoptFrom, written };
+  const readBack = input.written?.listId === listId;
+  const written = readBack && input.written?.version === input.version;
+  return { kind: 'create', listId, data, resubscribe: input.resubscribe, adoptFrom, readBack, written };
 }
 
 /** The stored recipient and every owned one, each list once (the stored one is the newest). */

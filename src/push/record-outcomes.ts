@@ -95,7 +95,7 @@ export async function recordOutcomes(
       case 'retry': {
         if (attempts >= policy.maxAttempts) {
           // Retries end: the last provider message is what the admin sees. A write the provider
-          // took is remembered still, so an admin retry only reads its id back.
+          // took is remembered still, so an admin retry reads its id back before writing by id.
           statements.push(markTransferFailed(db, item, attempts, outcome.failure, now, { keepResubscribe: false }));
           if (writtenIn) statements.push(setWritten(db, item, { listId: writtenIn, version: item.version }));
           dispositions.set(item.id, { ack: true });

@@ -37,6 +37,7 @@ describe('planTransfer', () => {
       listId: 'list0001',
       resubscribe: false,
       adoptFrom: [],
+      readBack: false,
       written: false,
       data: {
         email: 'a@example.com',
@@ -48,12 +49,19 @@ describe('planTransfer', () => {
     });
   });
 
-  it('a creation the provider took for this very version, in this list: only its id is read back', () => {
+  it('a creation the provider took in this list: its id is read back first, and nothing written for that version', () => {
     const written = { listId: 'list0001', version: 3 };
-    expect(planTransfer({ ...base, written })).toMatchObject({ kind: 'create', written: true });
-    // A newer version, or another list: the data or the place differs, so it is written again.
-    expect(planTransfer({ ...base, written: { ...written, version: 2 } })).toMatchObject({ written: false });
-    expect(planTransfer({ ...base, written: { ...written, listId: 'other001' } })).toMatchObject({ written: false });
+    expect(planTransfer({ ...base, written })).toMatchObject({ kind: 'create', readBack: true, written: true });
+    // A newer version (a profile change, an admin retry): read back, then updated by id.
+    expect(planTransfer({ ...base, written: { ...written, version: 2 } })).toMatchObject({
+      readBack: true,
+      written: false,
+    });
+    // Another list: nothing of ours is known there.
+    expect(planTransfer({ ...base, written: { ...written, listId: 'other001' } })).toMatchObject({
+      readBack: false,
+      written: false,
+    });
     // A recipient already known wins: it is updated through its id.
     expect(planTransfer({ ...base, ...known, written })).toMatchObject({ kind: 'update', recipientId: 'r1' });
   });

@@ -62,6 +62,29 @@ describe('two-step operations: only the missing step is retried', () => {
     expect(await lane.emulator.recipients(LIST)).toHaveLength(3);
   });
 
+  it('a creation failed after retries with its id unread: an admin retry reads it back, writes by id', async () => {
+    lane = await openLane({ settings: { SYNC_MAX_ATTEMPTS: '1' } });
+    const newsletterId = uid('twostep');
+    await lane.mapNewsletter(newsletterId, LIST);
+    const users = [uid('a'), uid('b')];
+    for (const u of users) await lane.postEvent(confirmed(u, newsletterId, `${u}@example.com`));
+    await lane.emulator.clearLog();
+    await lane.emulator.rule({ kind: '503', method: 'GET', pathPrefix: `/lists/${LIST}/recipients`, times: 1 });
+    await lane.drain();
+    const [first] = users;
+    const failed = (await lane.subscriber(first ?? ''))?.subscriptions[0]?.transfer;
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
+    const retried = await lane.admin(`/v1/admin/subscribers/${first}/subscriptions/${newsletterId}/retry`, {
+      method: 'POST',
+    });
+    expect(retried.status).toBe(202);
+    await lane.drain();
+    expect((await lane.subscriber(first ?? ''))?.subscriptions[0]?.transfer.status).toBe('synced');
+    expect(await calls(lane, 'POST', '/recipients')).toHaveLength(1);
+    expect(await calls(lane, 'PATCH', `/lists/${LIST}/recipients/`)).toHaveLength(1);
+    expect(await lane.emulator.recipients(LIST)).toHaveLength(2);
+  });
+
   it('254-character addresses: the read-back by address stays within 4,096-byte URLs', async () => {
     const { lane, newsletterId } = await open({ maxUrlBytes: 4096 });
     // 64 + 1 + 189 = 254 characters, labels of at most 63.
