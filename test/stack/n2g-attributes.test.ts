@@ -7,103 +7,43 @@
  * keyed by index").
  */
 import * as v from 'valibot';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../stack/n2g-emulator/emulator.mjs';
 import { defined } from '../support/defined';
+import {
+  AUTH_KEY,
+  emulatorForFile,
+  expectErrorBody as expectError,
+  expectValidation,
+  PASSWORD,
+  type Res,
+  read,
+  USERNAME,
+} from '../support/emulator-http';
+import { POSTMAN_ATTRIBUTE_BODY as POSTMAN_BODY } from '../support/n2g-postman';
 
-const AUTH_KEY = 'key_attr_1:s3cr3t';
-const USERNAME = 'attr-user@portal.example';
-const PASSWORD = 'attribute password';
 const L1 = 'attl0001';
 const L2 = 'attl0002';
 const L3 = 'attl0003';
 const ID = /^[a-z0-9]{8}$/;
 
-/** The Postman collection's `POST /attributes` body, as published (list_ids filled in per test). */
-const POSTMAN_BODY = {
-  list_ids: ['<list_id>'],
-  name: 'New_Attribute',
-  display: 'all',
-  type: 'text',
-  sub_type: 'text',
-  is_enum: false,
-  is_public: false,
-  is_multiselect: false,
-  html_element_type: 'input',
-  is_global: false,
-  default_value: '',
-};
-
-type Res = { status: number; json: unknown };
-
-let emu: Awaited<ReturnType<typeof startEmulator>>;
+const emu = emulatorForFile({
+  lists: [
+    { id: L1, name: 'Weekly' },
+    { id: L2, name: 'Offers' },
+    { id: L3, name: 'Spare' },
+  ],
+  // unsubscribe_url on each configured list; weekly_only on L1 alone; customer_no global.
+  attributes: ['unsubscribe_url', { name: 'weekly_only', list_ids: [L1] }],
+  globalAttributes: ['customer_no'],
+});
+const { ctl, api } = emu;
 let base: string;
-let token = '';
-
-beforeAll(async () => {
-  emu = await startEmulator({
-    authKey: AUTH_KEY,
-    username: USERNAME,
-    password: PASSWORD,
-    lists: [
-      { id: L1, name: 'Weekly' },
-      { id: L2, name: 'Offers' },
-      { id: L3, name: 'Spare' },
-    ],
-    // unsubscribe_url on each configured list; weekly_only on L1 alone; customer_no global.
-    attributes: ['unsubscribe_url', { name: 'weekly_only', list_ids: [L1] }],
-    globalAttributes: ['customer_no'],
-  });
+beforeAll(() => {
   base = emu.url;
 });
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(async () => {
-  expect((await ctl('POST', '/reset')).status).toBe(200);
-  token = '';
-});
 
-// ---------------------------------------------------------------- helpers
-
-async function call(method: string, path: string, headers: Record<string, string>, body?: unknown, at = base) {
-  const r = await fetch(at + path, {
-    method,
-    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, json: text === '' ? undefined : JSON.parse(text) } satisfies Res;
-}
-
-const ctl = (method: string, path: string, body?: unknown, at = base) =>
-  call(method, `/_emulator${path}`, {}, body, at);
-
-async function api(method: string, path: string, body?: unknown, at = base): Promise<Res> {
-  if (token === '' || at !== base) {
-    const t = await call(
-      'POST',
-      '/oauth/v2/token',
-      { authorization: `Basic ${btoa(AUTH_KEY)}` },
-      { username: USERNAME, password: PASSWORD, grant_type: 'https://nl2go.com/jwt' },
-      at,
-    );
-    expect(t.status).toBe(200);
-    const access = read(v.looseObject({ access_token: v.string() }), t.json).access_token;
-    if (at !== base) return call(method, path, { authorization: `Bearer ${access}` }, body, at);
-    token = access;
-  }
-  return call(method, path, { authorization: `Bearer ${token}` }, body, at);
-}
-
-function read<S extends v.GenericSchema>(schema: S, json: unknown): v.InferOutput<S> {
-  const parsed = v.safeParse(schema, json);
-  if (!parsed.success) {
-    const issues = parsed.issues.map((i) => `${v.getDotPath(i) ?? 'body'}: ${i.message}`).join('; ');
-    throw new Error(`unexpected JSON (${issues}): ${JSON.stringify(json)}`);
-  }
-  return parsed.output;
-}
+// ---------------------------------------------------------------- reading answers
 
 const Envelope = v.looseObject({
   status: v.number(),
@@ -161,25 +101,6 @@ async function createRecipient(listId: string, email: string, extra: Record<stri
   const r = await api('POST', '/recipients', { list_id: listId, email, ...extra });
   expect(r.status, JSON.stringify(r.json)).toBe(200);
   return row(r).id;
-}
-
-function expectValidation(r: Res, fieldName: string, message?: string) {
-  expect(r.status).toBe(422);
-  expect(r.json).toMatchObject({
-    status: 422,
-    code: 10003,
-    errorMessage: 'Error during input validation',
-    moreInfo: {
-      errors: expect.arrayContaining([
-        expect.objectContaining({ code: 10003, fieldName, message: message ?? expect.any(String) }),
-      ]),
-    },
-  });
-}
-
-function expectError(r: Res, status: number) {
-  expect(r.status).toBe(status);
-  expect(r.json).toMatchObject({ status, code: expect.any(Number), errorMessage: expect.any(String) });
 }
 
 // ---------------------------------------------------------------- per list
@@ -536,11 +457,13 @@ describe('start options, control and reset', () => {
       ]);
       const added = await ctl('POST', '/lists', { name: 'Later' }, e2.url);
       const laterId = read(v.looseObject({ id: v.string() }), added.json).id;
-      const onLater = await api('GET', `/lists/${laterId}/attributes?_expand=true&_fields=name`, undefined, e2.url);
+      const onLater = await api('GET', `/lists/${laterId}/attributes?_expand=true&_fields=name`, undefined, {
+        at: e2.url,
+      });
       expect(envelope(onLater).value.map((a) => a.name)).toEqual(['everywhere']);
       const unsub = defined((await s()).attributes[0], 'unsubscribe_url');
-      await api('DELETE', `/lists/${first}/attributes/${unsub.id}`, undefined, e2.url);
-      await api('POST', '/attributes', { ...POSTMAN_BODY, list_ids: [first] }, e2.url);
+      await api('DELETE', `/lists/${first}/attributes/${unsub.id}`, undefined, { at: e2.url });
+      await api('POST', '/attributes', { ...POSTMAN_BODY, list_ids: [first] }, { at: e2.url });
       await ctl('POST', '/reset', undefined, e2.url);
       const after = await s();
       expect(after.lists).toHaveLength(2);

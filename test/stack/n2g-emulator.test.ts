@@ -4,88 +4,44 @@
  * error body, paging to the end, filters, each fault kind, token expiry, the call log.
  */
 import * as v from 'valibot';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../stack/n2g-emulator/emulator.mjs';
 import { defined } from '../support/defined';
+import {
+  basic,
+  emulatorForFile,
+  expectErrorBody,
+  expectValidation,
+  filter,
+  JWT,
+  JWT_REFRESH,
+  type Res,
+  read,
+} from '../support/emulator-http';
 
 const AUTH_KEY = 'key_abc_123_XyZ:s3cr3t#Pw';
 const USERNAME = 'api-user@portal.example';
 const PASSWORD = 'correct horse battery staple';
 const L1 = 'list0001';
 const L2 = 'list0002';
-const JWT = 'https://nl2go.com/jwt';
-const JWT_REFRESH = 'https://nl2go.com/jwt_refresh';
 
-type Emulator = Awaited<ReturnType<typeof startEmulator>>;
-/** An answer as the test saw it; `json` is read through the schemas below (undefined when not JSON). */
-type Res = { status: number; headers: Headers; json: unknown; text: string };
-
-let emu: Emulator;
+const emu = emulatorForFile({
+  authKey: AUTH_KEY,
+  username: USERNAME,
+  password: PASSWORD,
+  lists: [
+    { id: L1, name: 'Weekly' },
+    { id: L2, name: 'Offers' },
+  ],
+  attributes: ['unsubscribe_url'],
+});
+const { call, ctl, tokenCall, login, api } = emu;
 let base: string;
-
-beforeAll(async () => {
-  emu = await startEmulator({
-    authKey: AUTH_KEY,
-    username: USERNAME,
-    password: PASSWORD,
-    lists: [
-      { id: L1, name: 'Weekly' },
-      { id: L2, name: 'Offers' },
-    ],
-    attributes: ['unsubscribe_url'],
-  });
+beforeAll(() => {
   base = emu.url;
 });
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(async () => {
-  expect((await ctl('POST', '/reset')).status).toBe(200);
-});
-
-// ---------------------------------------------------------------- helpers
-
-async function call(
-  method: string,
-  path: string,
-  init: { headers?: Record<string, string>; body?: string; signal?: AbortSignal } = {},
-  at = base,
-): Promise<Res> {
-  const r = await fetch(at + path, { method, headers: init.headers, body: init.body, signal: init.signal });
-  const text = await r.text();
-  let json: unknown;
-  try {
-    json = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: r.status, headers: r.headers, json, text };
-}
-
-function ctl(method: string, path: string, body?: unknown, at = base) {
-  return call(
-    method,
-    `/_emulator${path}`,
-    body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
-    at,
-  );
-}
 
 // ---------------------------------------------------------------- reading answers
-
-/**
- * What a test reads out of an answer, parsed rather than assumed: a body of another shape fails
- * here, naming the field. The objects are loose, so every key the schema does not name is kept
- * and the assertions still see the whole body.
- */
-function read<S extends v.GenericSchema>(schema: S, json: unknown): v.InferOutput<S> {
-  const parsed = v.safeParse(schema, json);
-  if (!parsed.success) {
-    const issues = parsed.issues.map((i) => `${v.getDotPath(i) ?? 'body'}: ${i.message}`).join('; ');
-    throw new Error(`unexpected JSON (${issues}): ${JSON.stringify(json)}`);
-  }
-  return parsed.output;
-}
 
 /** Any JSON object, its fields read one by one. */
 const Fields = v.record(v.string(), v.unknown());
@@ -155,57 +111,6 @@ async function log() {
   return read(Log, (await ctl('GET', '/log')).json);
 }
 
-const basic = (key: string) => `Basic ${btoa(key)}`;
-
-function tokenCall(
-  body: Record<string, string>,
-  opts: { authorization?: string | null; form?: boolean } = {},
-  at = base,
-) {
-  const headers: Record<string, string> = {
-    'content-type': opts.form ? 'application/x-www-form-urlencoded' : 'application/json',
-  };
-  const auth = opts.authorization === undefined ? basic(AUTH_KEY) : opts.authorization;
-  if (auth !== null) headers.authorization = auth;
-  return call(
-    'POST',
-    '/oauth/v2/token',
-    { headers, body: opts.form ? new URLSearchParams(body).toString() : JSON.stringify(body) },
-    at,
-  );
-}
-
-async function login(at = base): Promise<{ access: string; refresh: string }> {
-  const r = await tokenCall({ username: USERNAME, password: PASSWORD, grant_type: JWT }, {}, at);
-  expect(r.status).toBe(200);
-  const t = tokens(r);
-  return { access: t.access_token, refresh: t.refresh_token };
-}
-
-let token = '';
-async function api(
-  method: string,
-  path: string,
-  body?: unknown,
-  opts: { token?: string | null; signal?: AbortSignal; at?: string } = {},
-): Promise<Res> {
-  const at = opts.at ?? base;
-  if (opts.token === undefined && token === '') token = (await login(at)).access;
-  const headers: Record<string, string> = {};
-  const t = opts.token === undefined ? token : opts.token;
-  if (t !== null) headers.authorization = `Bearer ${t}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  return call(
-    method,
-    path,
-    { headers, body: body === undefined ? undefined : JSON.stringify(body), signal: opts.signal },
-    at,
-  );
-}
-beforeEach(() => {
-  token = ''; // reset drops every token
-});
-
 async function create(listId: string, email: string, extra: Record<string, unknown> = {}): Promise<string> {
   const r = await api('POST', '/recipients', { list_id: listId, email, ...extra });
   expect(r.status).toBe(200);
@@ -221,27 +126,6 @@ async function readOne(
   const r = await api('GET', `/lists/${listId}/recipients/${id}?_fields=${fields}`);
   expect(r.status).toBe(200);
   return row(r);
-}
-
-const filter = (f: string) => `_filter=${encodeURIComponent(f)}`;
-
-function expectErrorBody(r: Res, status: number) {
-  expect(r.status).toBe(status);
-  expect(r.json).toMatchObject({ status, code: expect.any(Number), errorMessage: expect.any(String) });
-}
-
-function expectValidation(r: Res, fieldName: string) {
-  expect(r.status).toBe(422);
-  expect(r.json).toMatchObject({
-    status: 422,
-    code: 10003,
-    errorMessage: 'Error during input validation',
-    moreInfo: {
-      errors: expect.arrayContaining([
-        expect.objectContaining({ code: 10003, fieldName, message: expect.any(String) }),
-      ]),
-    },
-  });
 }
 
 const ID = /^[a-z0-9]{8}$/;
@@ -1343,7 +1227,7 @@ describe('faults: targeted rules, one per kind', () => {
   });
 
   it('500 and 503, with JSON, HTML or empty bodies', async () => {
-    await login().then((t) => (token = t.access));
+    await login().then((t) => (emu.token = t.access));
     await ctl('POST', '/rules', { kind: '500', method: 'GET', times: 1 });
     await ctl('POST', '/rules', { kind: '503', method: 'GET', times: 1 });
     expectErrorBody(await api('GET', '/lists'), 500);
@@ -1362,7 +1246,7 @@ describe('faults: targeted rules, one per kind', () => {
   });
 
   it('a delay past the client’s timeout, then a normal answer: the write still happens', async () => {
-    await login().then((t) => (token = t.access));
+    await login().then((t) => (emu.token = t.access));
     await ctl('POST', '/rules', {
       kind: 'timeout',
       delayMs: 400,
@@ -1509,7 +1393,7 @@ describe('faults: rule matching and counts', () => {
   });
 
   it('matches by path regex and prefix; rules can be removed', async () => {
-    await login().then((t) => (token = t.access));
+    await login().then((t) => (emu.token = t.access));
     const r1 = fieldsOf(await ctl('POST', '/rules', { kind: '503', pathRegex: '^/lists/[a-z0-9]{8}$', times: 5 }));
     expect((await api('GET', '/lists')).status).toBe(200);
     expect((await api('GET', `/lists/${L1}`)).status).toBe(503);
@@ -1549,7 +1433,7 @@ describe('faults: random rate from a seeded PRNG', () => {
   }
 
   it('the same seed gives the same faults; another seed others', async () => {
-    await login().then((t) => (token = t.access));
+    await login().then((t) => (emu.token = t.access));
     const a = await run(42);
     const b = await run(42);
     const c = await run(7);
@@ -1577,7 +1461,7 @@ describe('faults: random rate from a seeded PRNG', () => {
   });
 
   it('random timeouts use the configured delay', async () => {
-    await login().then((x) => (token = x.access));
+    await login().then((x) => (emu.token = x.access));
     await ctl('PUT', '/faults', { rate: 1, seed: 5, kinds: ['timeout'], delayMs: 120, delayThen: '503' });
     const started = Date.now();
     expect((await api('GET', '/lists')).status).toBe(503);

@@ -5,9 +5,10 @@
  * unquotedValue switch and the `maxUrlBytes` one (414 for a request-target over 4096 bytes).
  */
 import * as v from 'valibot';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../stack/n2g-emulator/emulator.mjs';
 import { FiqlError, MAX_DEPTH, matches, parseFilter } from '../../stack/n2g-emulator/fiql.mjs';
+import { AUTH_KEY, emulatorForFile, filter, PASSWORD, USERNAME } from '../support/emulator-http';
 
 // ---------------------------------------------------------------- the parser and evaluator alone
 
@@ -290,34 +291,15 @@ describe('what the table does not have is a 400 (FiqlError)', () => {
 
 // ---------------------------------------------------------------- over HTTP
 
-const AUTH_KEY = 'key_filter:secret';
-const USERNAME = 'filter@portal.example';
-const PASSWORD = 'filter-password';
 const L1 = 'list0001';
 const L2 = 'list0002';
 
-type Emulator = Awaited<ReturnType<typeof startEmulator>>;
-let emu: Emulator;
-let token = '';
-
-beforeAll(async () => {
-  emu = await startEmulator({
-    authKey: AUTH_KEY,
-    username: USERNAME,
-    password: PASSWORD,
-    lists: [
-      { id: L1, name: 'Weekly' },
-      { id: L2, name: 'Offers' },
-    ],
-    attributes: ['unsubscribe_url'],
-  });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(async () => {
-  emu.control.reset();
-  token = '';
+const emu = emulatorForFile({
+  lists: [
+    { id: L1, name: 'Weekly' },
+    { id: L2, name: 'Offers' },
+  ],
+  attributes: ['unsubscribe_url'],
 });
 
 const Envelope = v.looseObject({
@@ -327,35 +309,24 @@ const Envelope = v.looseObject({
 });
 const ErrorBody = v.strictObject({ status: v.number(), code: v.number(), errorMessage: v.string() });
 
-async function raw(target: string, headers: Record<string, string> = {}, method = 'GET', body?: unknown) {
-  const r = await fetch(emu.url + target, {
+/** A request to the emulator: a JSON body when one is given. */
+const raw = (target: string, headers: Record<string, string> = {}, method = 'GET', body?: unknown) =>
+  emu.call(
     method,
-    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, json: text === '' ? undefined : (JSON.parse(text) as unknown) };
-}
+    target,
+    body === undefined
+      ? { headers }
+      : { headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
 
-async function api(target: string, method = 'GET', body?: unknown) {
-  if (token === '') {
-    const r = await fetch(`${emu.url}/oauth/v2/token`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${btoa(AUTH_KEY)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ username: USERNAME, password: PASSWORD, grant_type: 'https://nl2go.com/jwt' }),
-    });
-    token = v.parse(v.looseObject({ access_token: v.string() }), await r.json()).access_token;
-  }
-  return raw(target, { authorization: `Bearer ${token}` }, method, body);
-}
+/** An API call with the file's bearer token. */
+const api = (target: string, method = 'GET', body?: unknown) => emu.api(method, target, body);
 
 async function create(listId: string, email: string, extra: Record<string, unknown> = {}): Promise<string> {
   const r = await api('/recipients', 'POST', { list_id: listId, email, ...extra });
   expect(r.status).toBe(200);
   return v.parse(Envelope, r.json).value[0]?.id ?? '';
 }
-
-const filter = (f: string) => `_filter=${encodeURIComponent(f)}`;
 
 /** The first names a filter selects in list L1, checking count and value agree. */
 async function names(f: string, listId = L1): Promise<unknown[]> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError, RetryableError } from '../../src/ports/provider-errors';
 import { type Call, ensureAttribute, refusedAttributes } from '../../src/providers/newsletter2go/attributes';
+import { POSTMAN_ATTRIBUTE_BODY } from '../support/n2g-postman';
 
 /**
  * Making sure a list has the attribute the worker writes (Postman collection, "Attributes"),
@@ -67,19 +68,7 @@ describe('ensureAttribute', () => {
       {
         method: 'POST',
         path: '/attributes',
-        body: {
-          list_ids: ['list0001'],
-          name: 'unsubscribe_url',
-          display: 'all',
-          type: 'text',
-          sub_type: 'text',
-          is_enum: false,
-          is_public: false,
-          is_multiselect: false,
-          html_element_type: 'input',
-          is_global: false,
-          default_value: '',
-        },
+        body: { ...POSTMAN_ATTRIBUTE_BODY, list_ids: ['list0001'], name: 'unsubscribe_url' },
       },
     ]);
   });
