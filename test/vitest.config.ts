@@ -16,7 +16,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * - worker-serial: the files whose work reaches the whole database (SERIAL below): they run one
  *   after another over servers of their own;
  * - slow (`npm run test:slow`): the fault drill, the property test's and the fuzz files' long runs,
- *   the bulk load.
+ *   the bulk load;
+ * - converge-1 … converge-5 (also `npm run test:slow`; `npm run drill:converge` alone): the
+ *   convergence drill, one project per seed, with the deployed timeouts and retry settings
+ *   instead of the test tuning.
  * `npm test` runs the first three; each worker project's global setup starts its own servers.
  */
 /**
@@ -32,8 +35,28 @@ function consumersWithBatchTimeout(seconds: number) {
   );
 }
 
+/**
+ * The worker projects' tuning: a short provider timeout, no client-side rate limit, and retries
+ * in whole seconds keep the queue tests quick but real. A project with `defaultTuning` leaves
+ * all of it out, so the worker runs with src/config.ts's defaults, as deployed.
+ */
+const TEST_TUNING = {
+  N2G_TIMEOUT_MS: '2000',
+  N2G_MAX_REQUESTS_PER_SECOND: '1000',
+  N2G_LOGIN_RETRY_SECONDS: '1',
+  SYNC_BACKOFF_BASE_SECONDS: '1',
+  SYNC_BACKOFF_MAX_SECONDS: '2',
+  SYNC_MAX_ATTEMPTS: '25',
+};
+
 interface ProjectOptions {
   parallel: boolean;
+  /** Leave TEST_TUNING out: timeouts, rate limit and retries are the deployed defaults. */
+  defaultTuning?: boolean;
+  /** Run beside the other projects of the same group order, up to `maxWorkers` files at once. */
+  group?: { order: number; maxWorkers: number };
+  /** Global setup files after test/global-setup.ts. */
+  globalSetup?: string[];
   exclude?: string[];
   bindings?: Record<string, string>;
   timeoutMs?: number;
@@ -60,17 +83,11 @@ function workerProject(name: string, include: string[], options: ProjectOptions)
             N2G_AUTH_KEY: N2G_CREDENTIALS.authKey,
             N2G_USERNAME: N2G_CREDENTIALS.username,
             N2G_PASSWORD: N2G_CREDENTIALS.password,
-            N2G_TIMEOUT_MS: '2000',
-            N2G_MAX_REQUESTS_PER_SECOND: '1000',
-            N2G_LOGIN_RETRY_SECONDS: '1',
+            ...(options.defaultTuning ? {} : TEST_TUNING),
             PORTAL_SIGNING_SECRET: `${TEST_SECRETS.PORTAL_SIGNING_SECRET} ${TEST_SECRETS.PORTAL_SIGNING_SECRET_ROTATED}`,
             NOTIFY_SIGNING_SECRET: TEST_SECRETS.NOTIFY_SIGNING_SECRET,
             ADMIN_API_TOKEN: `${TEST_SECRETS.ADMIN_API_TOKEN} ${TEST_SECRETS.ADMIN_API_TOKEN_2}`,
             UNSUBSCRIBE_SIGNING_KEY: `${TEST_SECRETS.UNSUBSCRIBE_SIGNING_KEY} ${TEST_SECRETS.UNSUBSCRIBE_SIGNING_KEY_OLD}`,
-            // Retries in whole seconds keep the queue tests quick but real.
-            SYNC_BACKOFF_BASE_SECONDS: '1',
-            SYNC_BACKOFF_MAX_SECONDS: '2',
-            SYNC_MAX_ATTEMPTS: '25',
             ...options.bindings,
           },
           ...(options.batchTimeoutSeconds === undefined
@@ -84,9 +101,13 @@ function workerProject(name: string, include: string[], options: ProjectOptions)
       root,
       include,
       exclude: [...configDefaults.exclude, ...(options.exclude ?? [])],
-      globalSetup: ['./test/global-setup.ts'],
+      globalSetup: ['./test/global-setup.ts', ...(options.globalSetup ?? [])],
       // Worker tests mostly wait on queues and servers, not on a core: more files than cores.
-      ...(options.parallel ? { maxWorkers: 4 } : { fileParallelism: false }),
+      ...(options.group
+        ? { maxWorkers: options.group.maxWorkers, sequence: { groupOrder: options.group.order } }
+        : options.parallel
+          ? { maxWorkers: 4 }
+          : { fileParallelism: false }),
       testTimeout: options.timeoutMs ?? 30_000,
       hookTimeout: 30_000,
     },
@@ -121,6 +142,17 @@ const SERIAL = [
 /** The long runs: the drill and the bulk load, and the property test's and the fuzz files' long runs. */
 const SLOW = ['test/slow/**/*.test.ts', 'test/worker/scenario.property.test.ts', 'test/worker/fuzz.*.test.ts'];
 
+/**
+ * The convergence drill, which must see the deployed retry settings (backoff from 5 s, 8
+ * attempts): one project per seed, each over servers of its own (the emulator's faults and call
+ * log are account-wide), all at once, since each seed spends minutes waiting on its backoffs.
+ */
+const CONVERGE = ['test/slow/converge.drill.test.ts'];
+const CONVERGE_SEEDS = (process.env.CONVERGE_SEEDS ?? '1,2,3,4,5')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+
 export default defineConfig({
   test: {
     root,
@@ -143,6 +175,7 @@ export default defineConfig({
       workerProject('worker-serial', SERIAL, { parallel: false, batchTimeoutSeconds: 0 }),
       workerProject('slow', SLOW, {
         parallel: false,
+        exclude: CONVERGE,
         timeoutMs: 60_000,
         bindings: {
           // The fault drill's size and seed (npm run drill raises the size).
@@ -153,6 +186,19 @@ export default defineConfig({
           ...generatedRuns({ property: '40', fuzz: '1000' }),
         },
       }),
+      // The worker as deployed (no TEST_TUNING); the seeds run together, before the slow
+      // project's files (group order 1 comes before the one-file-at-a-time group), never beside
+      // them. converge-summary.mjs collects each seed's figures and prints the summary at the end.
+      ...CONVERGE_SEEDS.map((seed) =>
+        workerProject(`converge-${seed}`, CONVERGE, {
+          parallel: false,
+          defaultTuning: true,
+          group: { order: 1, maxWorkers: CONVERGE_SEEDS.length },
+          globalSetup: ['./test/support/converge-summary.mjs'],
+          timeoutMs: 900_000,
+          bindings: { CONVERGE_SEED: seed },
+        }),
+      ),
     ],
   },
 });

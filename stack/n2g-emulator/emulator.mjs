@@ -229,6 +229,13 @@ export async function startEmulator(options = {}) {
       durationMs: Math.round((performance.now() - started) * 10) / 10,
       fault: decision?.kind ?? null,
       ruleId: decision?.ruleId ?? null,
+      // How many recipients an upsert carried (never who): a drill counts upserts per creation.
+      items:
+        route?.name !== 'POST /recipients'
+          ? null
+          : Array.isArray(body)
+            ? body.length
+            : Number(typeof body === 'object' && body !== null),
     });
     o.log(entry);
   }

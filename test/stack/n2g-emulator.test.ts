@@ -1131,6 +1131,7 @@ describe('call log', () => {
       expect(Object.keys(e).sort()).toEqual([
         'durationMs',
         'fault',
+        'items',
         'method',
         'path',
         'route',
@@ -1153,8 +1154,30 @@ describe('call log', () => {
     await ctl('DELETE', '/log');
     expect((await ctl('GET', '/log')).json).toEqual({
       entries: [],
-      counters: { total: 0, byRoute: {}, byStatus: {}, byFault: {} },
+      counters: { total: 0, byRoute: {}, byStatus: {}, byFault: {}, upsertItems: 0 },
     });
+  });
+
+  it('counts the recipients each POST /recipients carried, written or faulted, and only there', async () => {
+    await create(L1, 'one@example.com');
+    const many = ['a', 'b', 'c'].map((n) => ({ list_id: L1, email: `${n}@example.com` }));
+    await api('POST', '/recipients', many);
+    await ctl('POST', '/rules', { kind: '500_after_write', times: 1, pathPrefix: '/recipients' });
+    await api('POST', '/recipients', many.slice(0, 2));
+    await ctl('POST', '/rules', { kind: '503', times: 1, pathPrefix: '/recipients' });
+    await api('POST', '/recipients', many);
+    await api('GET', `/lists/${L1}/recipients`);
+    const { entries, counters } = await log();
+    expect(entries.map((e) => [e.route, e.status, e.fault, e.items])).toEqual([
+      ['POST /oauth/v2/token', 200, null, null],
+      ['POST /recipients', 200, null, 1],
+      ['POST /recipients', 201, null, 3],
+      ['POST /recipients', 500, '500_after_write', 2],
+      ['POST /recipients', 503, '503', 3],
+      ['GET /lists/{list_id}/recipients', 200, null, null],
+    ]);
+    expect(fieldsOf(await ctl('GET', '/counters')).upsertItems).toBe(9);
+    expect(counters).toMatchObject({ upsertItems: 9 });
   });
 
   it('never holds the password, auth key, tokens or personal data from bodies', async () => {
