@@ -72,6 +72,8 @@ interface Figures {
   attempts: Record<string, number>;
   /** The attempt log entries by outcome (synced, retry, deferred, failed-after-retries…). */
   attemptOutcomes: Record<string, number>;
+  /** Failed transfers by their last error, `status code` (what an admin sees). */
+  failedBy: Record<string, number>;
   wallSeconds: number;
   timedOut: boolean;
 }
@@ -93,7 +95,12 @@ async function workerRecords(users: string[]) {
   const db = createDb(getConfig(env));
   const rows = await chunked(users, (chunk) =>
     db
-      .select({ status: subscriptions.transferStatus, attempts: subscriptions.attempts })
+      .select({
+        status: subscriptions.transferStatus,
+        attempts: subscriptions.attempts,
+        errorCode: subscriptions.errorCode,
+        errorHttpStatus: subscriptions.errorHttpStatus,
+      })
       .from(subscriptions)
       .where(inArray(subscriptions.userId, chunk)),
   );
@@ -131,6 +138,8 @@ async function measure(seed: number, listId: string, users: string[], wallMs: nu
   for (const r of rows) tally(attempts, String(r.attempts));
   const attemptOutcomes: Record<string, number> = {};
   for (const e of attemptsLogged) tally(attemptOutcomes, e.outcome ?? 'none');
+  const failedBy: Record<string, number> = {};
+  for (const r of rows) if (r.status === 'failed') tally(failedBy, `${r.errorHttpStatus ?? '-'} ${r.errorCode ?? '-'}`);
 
   const figures: Figures = {
     seed,
@@ -155,6 +164,7 @@ async function measure(seed: number, listId: string, users: string[], wallMs: nu
     maxAttempts: Math.max(0, ...rows.map((r) => r.attempts)),
     attempts,
     attemptOutcomes,
+    failedBy,
     wallSeconds: seconds(wallMs),
     timedOut,
   };
