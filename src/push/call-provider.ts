@@ -296,13 +296,15 @@ function outcomeOf(error: unknown): Outcome {
   switch (error.kind) {
     case 'credentials':
       return { kind: 'wait', failure: error.failure };
-    case 'rate-limited':
-      return {
-        kind: 'retry',
-        failure: error.failure,
-        retryAfterMs: (error as RateLimitedError).retryAfterMs,
-        uncertain: false,
-      };
+    case 'rate-limited': {
+      const retryAfterMs = (error as RateLimitedError).retryAfterMs;
+      // A 429 refused the request before doing anything: the provider's pacing, not this
+      // transfer's failure, so it waits without counting an attempt (a run of them would
+      // otherwise end a transfer `failed` that nothing was wrong with).
+      if (error.failure.httpStatus === 429)
+        return { kind: 'defer', untilMs: Date.now() + (retryAfterMs ?? RATE_LIMIT_PAUSE_MS) };
+      return { kind: 'retry', failure: error.failure, retryAfterMs, uncertain: false };
+    }
     case 'retryable':
       return {
         kind: 'retry',

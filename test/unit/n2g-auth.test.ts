@@ -309,13 +309,15 @@ describe('TokenManager: transient failures of the token endpoint', () => {
     async (step, status, body, message) => {
       const store = new MemoryStore(step === 'refresh' ? EXPIRED : undefined);
       const raw = typeof body === 'string' ? body : JSON.stringify(body);
-      const { seen, manager } = setup(script(new Response(raw, { status })));
+      const { seen, manager } = setup(script(new Response(raw, { status }), new Response(raw, { status })));
       const error = await manager(store)
         .token()
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RetryableError);
       expect((error as RetryableError).failure).toEqual({ message, code: null, httpStatus: status });
-      expect(seen).toHaveLength(1); // a transient refusal of the refresh does not spend a password login
+      // A 5xx is asked once more at once (a grant may be repeated); a 429 is not. A transient
+      // refusal of the refresh does not spend a password login.
+      expect(seen).toHaveLength(status >= 500 ? 2 : 1);
       expect(store.row).toMatchObject({
         lockUntil: null,
         loginError: null,
@@ -323,6 +325,13 @@ describe('TokenManager: transient failures of the token endpoint', () => {
       });
     },
   );
+
+  it('one 5xx of the token endpoint is tried again at once, and the grant then kept', async () => {
+    const store = new MemoryStore();
+    const { seen, manager } = setup(script(json(503, { errorMessage: 'busy' }), granted('a1', 'r1')));
+    expect(await manager(store).token()).toBe('a1');
+    expect(seen).toHaveLength(2);
+  });
 
   it('a network failure: RetryableError and the lock released', async () => {
     const store = new MemoryStore(EXPIRED);

@@ -212,7 +212,8 @@ export class Newsletter2GoProvider implements NewsletterProvider {
       maxPerRun: LOOKUP_MAX,
     });
     for (const run of runs) {
-      const env = await this.call('GET', path, undefined, query(anyOf(field, run), run.length));
+      // A look-up is a read: one hiccup is tried again at once rather than costing the round.
+      const env = await this.call('GET', path, undefined, query(anyOf(field, run), run.length), { retryOnce: true });
       for (const raw of env.value) {
         const r = v.safeParse(RecipientItem, raw);
         if (r.success && r.output.email) out.set(r.output.email.toLowerCase(), r.output.id);
@@ -248,7 +249,7 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     path: string,
     body?: unknown,
     query?: Record<string, string | number>,
-    options: { written?: boolean } = {},
+    options: { written?: boolean; retryOnce?: boolean } = {},
   ): Promise<Envelope> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.token();
@@ -256,6 +257,7 @@ export class Newsletter2GoProvider implements NewsletterProvider {
         headers: { authorization: `Bearer ${token}` },
         body,
         query,
+        retryOnce: options.retryOnce,
       });
       if (res.status >= 200 && res.status < 300) {
         const env = v.safeParse(Envelope, safeJson(res.raw));

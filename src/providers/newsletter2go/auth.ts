@@ -145,9 +145,11 @@ export class TokenManager {
   }
 
   private async grant(body: Record<string, string>) {
+    // A grant may be asked for again: at worst the first one's tokens go unused.
     const res = await this.transport.send('POST', '/oauth/v2/token', {
       headers: { authorization: `Basic ${btoa(this.credentials.authKey)}` },
       body,
+      retryOnce: true,
     });
     if (res.status === 200) {
       const parsed = v.safeParse(TokenResponse, safeJson(res.raw));

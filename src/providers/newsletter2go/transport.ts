@@ -18,6 +18,9 @@ export interface TransportOptions {
   fetch?: typeof fetch;
 }
 
+/** The pause before the one repeat of a request that may be repeated (see `send`). */
+const RETRY_PAUSE_MS = 300;
+
 /** Pacing is per isolate: module state survives between requests of one isolate. */
 let nextSlot = 0;
 
@@ -25,10 +28,37 @@ export class Transport {
   calls = 0;
   constructor(private readonly options: TransportOptions) {}
 
+  /**
+   * `retryOnce`: for a request that may be repeated without harm (a read, a token grant), a 5xx
+   * without Retry-After or a network failure is tried once more after a short pause, so one
+   * provider hiccup does not cost a whole queue round (and an attempt) of the transfers waiting
+   * on it.
+   */
   async send(
     method: string,
     path: string,
-    init: { headers?: Record<string, string>; body?: unknown; query?: Record<string, string | number> } = {},
+    init: {
+      headers?: Record<string, string>;
+      body?: unknown;
+      query?: Record<string, string | number>;
+      retryOnce?: boolean;
+    } = {},
+  ): Promise<RawResponse> {
+    if (!init.retryOnce) return this.sendOnce(method, path, init);
+    try {
+      const res = await this.sendOnce(method, path, init);
+      if (res.status < 500 || res.headers.has('retry-after')) return res;
+    } catch (error) {
+      if (!(error instanceof RetryableError)) throw error;
+    }
+    await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
+    return this.sendOnce(method, path, init);
+  }
+
+  private async sendOnce(
+    method: string,
+    path: string,
+    init: { headers?: Record<string, string>; body?: unknown; query?: Record<string, string | number> },
   ): Promise<RawResponse> {
     await this.pace();
     const url = this.url(path, init.query);
