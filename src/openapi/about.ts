@@ -33,7 +33,7 @@ export const CHOICES: { topic: string; text: string }[] = [
   },
   {
     topic: 'Retries',
-    text: 'Retryable provider failures (5xx and 429, after their Retry-After when given, and timeouts) are tried SYNC_MAX_ATTEMPTS times with exponential backoff, then shown failed with the last provider message. A refused login counts no attempt: transfers stay pending until it works. A write the provider took is never repeated because a later step failed: a creation whose id could not be read back is retried as a read-back only, a recipient found by look-up is kept even when the write after it failed, and one the provider answered 404 for is forgotten before it is created again.',
+    text: 'Retryable provider failures (5xx, after their Retry-After when given, and timeouts) are tried SYNC_MAX_ATTEMPTS times with exponential backoff, then shown failed with the last provider message. A 429 and a refused login count no attempt: transfers stay pending until the provider takes them. A write the provider took is never repeated because a later step failed: a creation whose id could not be read back is retried as a read-back only, a recipient found by look-up is kept even when the write after it failed, and one the provider answered 404 for is forgotten before it is created again.',
   },
   {
     topic: 'Admin retries',
