@@ -12,20 +12,23 @@ import { createHmac } from 'node:crypto';
  */
 
 /**
- * Runs `total` requests with `senders` senders. `send(i)` sends request i and resolves with
- * its answer; a thrown error counts as a failure named by its message.
- * @param {{ total: number, senders: number, send: (i: number) => Promise<Answer> }} options
+ * Runs `total` requests with `senders` senders, or as many as start within `maxSeconds` (no
+ * new one starts after that; those under way finish). `send(i)` sends request i and resolves
+ * with its answer; a thrown error counts as a failure named by its message. `requests` is how
+ * many were sent.
+ * @param {{ total: number, senders: number, maxSeconds?: number, send: (i: number) => Promise<Answer> }} options
  * @returns {Promise<PhaseFigures>}
  */
-export async function runPhase({ total, senders, send }) {
+export async function runPhase({ total, senders, maxSeconds = Number.POSITIVE_INFINITY, send }) {
   /** @type {number[]} */ const latencies = [];
   /** @type {Record<string, number>} */ const failed = {};
   let next = 0;
   const started = performance.now();
+  const until = started + maxSeconds * 1000;
   const sender = async () => {
     for (;;) {
+      if (next >= total || performance.now() > until) return;
       const i = next++;
-      if (i >= total) return;
       const t0 = performance.now();
       /** @type {string | null} */ let failure = null;
       try {
@@ -41,7 +44,7 @@ export async function runPhase({ total, senders, send }) {
   await Promise.all(Array.from({ length: Math.min(senders, total) }, sender));
   const seconds = (performance.now() - started) / 1000;
   return {
-    requests: total,
+    requests: next,
     ok: latencies.length,
     failed,
     seconds,
