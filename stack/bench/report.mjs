@@ -110,7 +110,7 @@ function failures(f) {
 
 /**
  * @param {{ delayMs: number, sizes: Record<string, number>, machine: ReturnType<typeof machine>,
- *   versions: ReturnType<typeof versions>, runs: RunFigures[], seconds: number }} result
+ *   versions: ReturnType<typeof versions>, runs: RunFigures[], stalls: unknown[], seconds: number }} result
  * @param {(line: string) => void} [print]
  */
 export function printReport(result, print = console.log) {
@@ -203,6 +203,11 @@ export function printReport(result, print = console.log) {
     runs.map((r) => ms(r.endToEnd.p50)).join(' '),
   ]);
   print(table(head, rows));
+  if (result.stalls.length)
+    print(
+      `note: ${result.stalls.length} time(s) the bridge still had transfers or notices pending 20 s after a phase; ` +
+        'the cron handler was fired (see "stalls" in the JSON)',
+    );
   const after = m.events.real.dbAfterAnswer + m.unsubscribes.real.dbAfterAnswer;
   if (after > 0)
     print(`note: the bridge made database requests after answering (in the counts above): ${num(after)} per request`);
