@@ -19,7 +19,10 @@
 // recipient per address and list (none duplicated). Prints a JSON summary per drill.
 //
 //   npm run drill:restart -- [--events 2000] [--libsql-events 2000] [--only worker|libsql]
-//     [--seed 17] [--concurrency 8] [--verbose]
+//     [--seed 17] [--concurrency 8] [--restart-at 0.5] [--setting NAME=value …] [--verbose]
+//
+// `--setting` overrides a worker setting (DRILL_SETTINGS below, or any other), e.g.
+// `--setting N2G_TIMEOUT_MS=10000` to see the leases of the worker's default timeout.
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -689,6 +692,8 @@ async function main() {
       only: { type: 'string' },
       seed: { type: 'string', default: '17' },
       concurrency: { type: 'string', default: '8' },
+      'restart-at': { type: 'string', default: '0.5' },
+      setting: { type: 'string', multiple: true, default: [] },
       verbose: { type: 'boolean', default: false },
     },
   });
@@ -696,7 +701,14 @@ async function main() {
   if (!drills.every((d) => d === 'worker' || d === 'libsql')) throw new Error('--only takes worker or libsql');
   const sizes = { worker: Number(values.events), libsql: Number(values['libsql-events'] ?? values.events) };
   const t0 = Date.now();
-  const stack = await startDrillStack({ verbose: values.verbose });
+  const settings = Object.fromEntries(
+    values.setting.map((s) => {
+      const at = s.indexOf('=');
+      if (at < 1) throw new Error(`--setting takes NAME=value, got ${s}`);
+      return [s.slice(0, at), s.slice(at + 1)];
+    }),
+  );
+  const stack = await startDrillStack({ verbose: values.verbose, settings });
   console.error(
     `drill stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (worker ${stack.workerUrl}, libSQL ${stack.libsqlUrl})`,
   );
@@ -709,6 +721,7 @@ async function main() {
           restart,
           seed: Number(values.seed) + i * 100,
           concurrency: Number(values.concurrency),
+          restartAt: Number(values['restart-at']),
         });
         console.log(JSON.stringify(summary));
       } catch (error) {
