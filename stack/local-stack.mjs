@@ -11,7 +11,7 @@ import { migrateDatabase } from './migrate.mjs';
 import { DEFAULTS as EMULATOR, startEmulator } from './n2g-emulator/emulator.mjs';
 import { startPortalReceiver } from './portal-receiver.mjs';
 import { checkPorts } from './ports.mjs';
-import { freePort, killGroupNow, spawnGroup, stopGroup, waitForHttp } from './processes.mjs';
+import { freePort, killGroup, killGroupNow, spawnGroup, stopGroup, waitForHttp } from './processes.mjs';
 import { cronTimer, wranglerArgs, wranglerEnv, wranglerLine } from './wrangler-dev.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -28,6 +28,7 @@ export { SCHEDULED_CRON } from './wrangler-dev.mjs';
  *   env?: Record<string, string | undefined>,
  *   scheduleSeconds?: number,
  *   readyTimeoutMs?: number,
+ *   libsqlProcess?: boolean,
  *   quiet?: boolean,
  *   log?: (source: string, line: string) => void,
  * }} StackOptions
@@ -35,6 +36,8 @@ export { SCHEDULED_CRON } from './wrangler-dev.mjs';
  *   stop (tests). `isolated`: ignore the process environment and .dev.vars, so a test never
  *   reaches a real account someone configured. `ports`: 0 picks a free port. `settings`: extra
  *   worker settings, above every other source. `scheduleSeconds`: 0 turns the cron timer off.
+ *   `libsqlProcess`: run the libSQL server as a child process (its cli.mjs) in a process group of
+ *   its own instead of inside this process, so `restartLibsql()` can kill it for real (drills).
  */
 
 /** @param {StackOptions} [options] */
@@ -69,10 +72,20 @@ export async function startStack(options = {}) {
 
     let libsqlUrl = null,
       dbFile = null;
+    /** @type {{ restart: () => Promise<{ killedAt: number, exitedAt: number, upAt: number }> } | null} */
+    let libsqlChild = null;
     if (!('TURSO_DATABASE_URL' in settings)) {
       dbFile = resolve(root, options.dbFile ?? join(workDir, 'local.db'));
-      const libsql = await startLibsqlServer({ file: dbFile, port: ports.libsql });
-      cleanups.push(() => libsql.close());
+      let libsql;
+      if (options.libsqlProcess) {
+        const child = await startLibsqlProcess({ root, file: dbFile, port: ports.libsql, readyTimeoutMs, say });
+        cleanups.push(() => child.stop());
+        libsqlChild = child;
+        libsql = child;
+      } else {
+        libsql = await startLibsqlServer({ file: dbFile, port: ports.libsql });
+        cleanups.push(() => libsql.close());
+      }
       await migrateDatabase(libsql.url);
       libsqlUrl = libsql.url;
       provide(resolved, 'TURSO_DATABASE_URL', libsql.url);
@@ -130,31 +143,36 @@ export async function startStack(options = {}) {
 
     /** @type {string[]} the last lines, shown when wrangler gives up */ const tail = [];
     const wranglerLogDir = join(workDir, 'wrangler-logs');
-    const wrangler = spawnGroup(
-      join(root, 'node_modules', '.bin', 'wrangler'),
-      wranglerArgs({ workerPort, inspectorPort: await freePort(), envFile, stateDir: join(workDir, 'wrangler-state') }),
-      {
-        cwd: root,
-        env: wranglerEnv(process.env, wranglerLogDir),
-        onLine: (raw) => {
-          const line = wranglerLine(raw);
-          tail.push(line);
-          if (tail.length > 30) tail.shift();
-          say('worker', line);
+    const stateDir = join(workDir, 'wrangler-state');
+    const spawnWrangler = async () =>
+      spawnGroup(
+        join(root, 'node_modules', '.bin', 'wrangler'),
+        wranglerArgs({ workerPort, inspectorPort: await freePort(), envFile, stateDir }),
+        {
+          cwd: root,
+          env: wranglerEnv(process.env, wranglerLogDir),
+          onLine: (raw) => {
+            const line = wranglerLine(raw);
+            tail.push(line);
+            if (tail.length > 30) tail.shift();
+            say('worker', line);
+          },
         },
-      },
-    );
-    const pgid = wrangler.pid;
-    const lastResort = () => killGroupNow(pgid);
+      );
+    // `restartWorker()` replaces it; the stop and the last resort always reach the current one.
+    let wrangler = await spawnWrangler();
+    const lastResort = () => killGroupNow(wrangler.pid);
     process.on('exit', lastResort);
     cleanups.push(async () => {
-      if (!(await stopGroup(pgid))) say('stack', `wrangler's process group ${pgid} did not stop`);
+      if (!(await stopGroup(wrangler.pid))) say('stack', `wrangler's process group ${wrangler.pid} did not stop`);
       process.off('exit', lastResort);
     });
+    const workerReady = () =>
+      waitForHttp(`${workerUrl}/health`, readyTimeoutMs, wrangler.exited).catch((error) => {
+        throw new Error(`${error.message}\n--- wrangler's last lines ---\n${tail.join('\n')}`);
+      });
 
-    const answer = await waitForHttp(`${workerUrl}/health`, readyTimeoutMs, wrangler.exited).catch((error) => {
-      throw new Error(`${error.message}\n--- wrangler's last lines ---\n${tail.join('\n')}`);
-    });
+    const answer = await workerReady();
     const health = { status: answer.status, body: parseJson(answer.body) };
     // A setting the worker refuses is a 503 like a degraded dependency, but no waiting fixes it.
     const misconfigured = String(health.body?.type ?? '').endsWith('#problem-configuration');
@@ -175,13 +193,42 @@ export async function startStack(options = {}) {
       sources,
       notes,
       health,
-      wranglerPid: pgid,
+      /** wrangler's process group (a new one after `restartWorker()`). */
+      get wranglerPid() {
+        return wrangler.pid;
+      },
       /** Where wrangler writes its debug log file (removed on stop when ephemeral). */
       wranglerLogDir,
       scheduleSeconds,
-      /** Settles when wrangler exits, by stop() or on its own. */
-      workerExited: wrangler.exited,
+      /** Settles when wrangler exits, by stop() or on its own (the current one's, after a restart). */
+      get workerExited() {
+        return wrangler.exited;
+      },
       fireScheduled: cron.fire,
+      /**
+       * A crash and a restart of the worker, for drills: SIGKILL to wrangler's whole process group
+       * (wrangler, its node child, workerd: local Queues lose what they held), then `wrangler dev`
+       * again on the same port with the same env file and state directory, until /health answers.
+       * The cron timer keeps running (its ticks fail while the worker is down).
+       */
+      async restartWorker() {
+        const killedAt = Date.now();
+        if (!(await killGroup(wrangler.pid)))
+          throw new Error(`wrangler's process group ${wrangler.pid} survived SIGKILL`);
+        await wrangler.exited;
+        const exitedAt = Date.now();
+        wrangler = await spawnWrangler();
+        await workerReady();
+        return { killedAt, exitedAt, upAt: Date.now() };
+      },
+      /**
+       * A crash and a restart of the libSQL server (only with `libsqlProcess`): SIGKILL to its
+       * process group, then the server again on the same port and file, until it answers.
+       */
+      async restartLibsql() {
+        if (!libsqlChild) throw new Error('restartLibsql() needs startStack({ libsqlProcess: true })');
+        return libsqlChild.restart();
+      },
       /** Stops the timer, wrangler's whole process group, then the servers; safe to call twice. */
       stop: () => (stopping ??= cleanUp()),
     };
@@ -197,4 +244,52 @@ function parseJson(/** @type {string} */ text) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The libSQL server as a child process (`stack/libsql-server/cli.mjs`) leading a process group of
+ * its own, on a fixed port so that a restart comes back where the worker looks for it.
+ * @param {{ root: string, file: string, port: number, readyTimeoutMs: number,
+ *   say: (source: string, line: string) => void }} options
+ */
+async function startLibsqlProcess({ root, file, port: given, readyTimeoutMs, say }) {
+  const port = given || (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const spawnServer = async () => {
+    const child = spawnGroup(
+      process.execPath,
+      [join(root, 'stack', 'libsql-server', 'cli.mjs'), '--file', file, '--port', String(port)],
+      { cwd: root, env: process.env, onLine: (line) => say('libsql', line) },
+    );
+    try {
+      await waitForHttp(`${url}/health`, readyTimeoutMs, child.exited);
+    } catch (error) {
+      killGroupNow(child.pid);
+      throw error;
+    }
+    return child;
+  };
+  let child = await spawnServer();
+  const lastResort = () => killGroupNow(child.pid);
+  process.on('exit', lastResort);
+  return {
+    url,
+    port,
+    get pid() {
+      return child.pid;
+    },
+    async restart() {
+      const killedAt = Date.now();
+      if (!(await killGroup(child.pid)))
+        throw new Error(`the libSQL server's process group ${child.pid} survived SIGKILL`);
+      await child.exited;
+      const exitedAt = Date.now();
+      child = await spawnServer();
+      return { killedAt, exitedAt, upAt: Date.now() };
+    },
+    async stop() {
+      if (!(await stopGroup(child.pid))) say('stack', `the libSQL server's process group ${child.pid} did not stop`);
+      process.off('exit', lastResort);
+    },
+  };
 }

@@ -53,6 +53,17 @@ export async function stopGroup(pgid, graceMs = 5000) {
   return waitUntil(() => !groupAlive(pgid), 2000);
 }
 
+/**
+ * SIGKILL to the whole group at once, no grace (a crash, as drills need it); resolves true once
+ * the group is empty, false if something was still alive after `timeoutMs`.
+ * @param {number | undefined} pgid
+ */
+export async function killGroup(pgid, timeoutMs = 5000) {
+  if (!pgid || !groupAlive(pgid)) return true;
+  signalGroup(pgid, 'SIGKILL');
+  return waitUntil(() => !groupAlive(pgid), timeoutMs);
+}
+
 /** Synchronous last resort for process 'exit' handlers, where nothing can be awaited. */
 export function killGroupNow(/** @type {number | undefined} */ pgid) {
   if (pgid && groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
