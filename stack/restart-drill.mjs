@@ -30,6 +30,7 @@ import { createClient } from '@libsql/client';
 import { first } from './dev-vars.mjs';
 import { startStack } from './local-stack.mjs';
 import { prng } from './n2g-emulator/prng.mjs';
+import { portalBody } from './portal-event.mjs';
 
 /**
  * Worker settings for a drill; everything else is the worker's default.
@@ -60,13 +61,8 @@ export function leaseBoundMs(/** @type {Record<string, string>} */ settings) {
 export const DRILL_SCHEDULE_SECONDS = 2;
 
 /**
- * @typedef {{ email: string, firstName?: string, lastName?: string, gender?: 'm' | 'f' }} Profile
- * @typedef {(
- *   | { type: 'subscription.confirmed', at: number, userId: string, newsletterId: string, profile: Profile }
- *   | { type: 'subscriber.updated', at: number, userId: string, profile: Profile }
- *   | { type: 'subscription.cancelled', at: number, userId: string, newsletterId: string }
- *   | { type: 'user.deleted', at: number, userId: string }
- * )} HistoryEvent
+ * @typedef {import('./portal-event.mjs').Profile} Profile
+ * @typedef {import('./portal-event.mjs').HistoryEvent} HistoryEvent
  * @typedef {{ id: string, event: HistoryEvent, body: string, repeat: boolean }} Delivery
  * @typedef {'subscribed' | 'unsubscribed' | 'deleted'} DesiredState
  */
@@ -125,21 +121,6 @@ export function portalHistory(eventCount, newsletters, seed, prefix) {
     }
   }
   return { users, pool, events };
-}
-
-/** The portal's body for an event (contract §1). @param {HistoryEvent} e */
-export function portalBody(e) {
-  const occurredAt = new Date(e.at).toISOString();
-  switch (e.type) {
-    case 'subscription.confirmed':
-      return { type: e.type, occurredAt, data: { userId: e.userId, newsletterId: e.newsletterId, ...e.profile } };
-    case 'subscriber.updated':
-      return { type: e.type, occurredAt, data: { userId: e.userId, ...e.profile } };
-    case 'subscription.cancelled':
-      return { type: e.type, occurredAt, data: { userId: e.userId, newsletterId: e.newsletterId } };
-    case 'user.deleted':
-      return { type: e.type, occurredAt, data: { userId: e.userId } };
-  }
 }
 
 /**

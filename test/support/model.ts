@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import { getConfig } from '../../src/config';
 import { createDb } from '../../src/db/client';
 import { subscriptions } from '../../src/db/schema';
+import { portalBody } from '../../stack/portal-event.mjs';
 import { type EmulatedRecipient, emulator } from './emulator';
 import { type SubscriptionJson, subscriber } from './worker';
 
@@ -26,19 +27,8 @@ export type ScenarioEvent =
   | { type: 'subscription.cancelled'; at: number; userId: string; newsletterId: string }
   | { type: 'user.deleted'; at: number; userId: string };
 
-export function toPortalEvent(e: ScenarioEvent) {
-  const occurredAt = new Date(e.at).toISOString();
-  switch (e.type) {
-    case 'subscription.confirmed':
-      return { type: e.type, occurredAt, data: { userId: e.userId, newsletterId: e.newsletterId, ...e.profile } };
-    case 'subscriber.updated':
-      return { type: e.type, occurredAt, data: { userId: e.userId, ...e.profile } };
-    case 'subscription.cancelled':
-      return { type: e.type, occurredAt, data: { userId: e.userId, newsletterId: e.newsletterId } };
-    case 'user.deleted':
-      return { type: e.type, occurredAt, data: { userId: e.userId } };
-  }
-}
+/** The portal's body for a scenario event (contract §1): the one mapping the Node drills use too. */
+export const toPortalEvent = (e: ScenarioEvent) => portalBody(e);
 
 export interface Expected {
   deleted: boolean;

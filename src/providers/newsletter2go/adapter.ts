@@ -3,6 +3,7 @@ import type {
   AttributeSetup,
   ListInfo,
   NewsletterProvider,
+  ProviderFailure,
   RecipientData,
   RecipientPage,
   RecipientRef,
@@ -20,7 +21,7 @@ import { ensureAttribute, refusedAttributes } from './attributes';
 import { safeJson, type TokenManager } from './auth';
 import { anyOf, chunkByUrlLength } from './filters';
 import { readRejections } from './invalid-recipients';
-import { describeFailure, Envelope, IdItem, ListItem, RecipientItem, truthy } from './responses';
+import { describeFailure, Envelope, hasMore, IdItem, ListItem, RecipientItem, truthy } from './responses';
 import type { Transport } from './transport';
 
 /**
@@ -96,28 +97,9 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       // The write stands: only the read-back is owed, and is retried on its own.
-      return items.map((item, i): UpsertResult => {
-        const id = ids.get(item.email.toLowerCase());
-        const refusal = rejected.byIndex.get(i);
-        if (id) return { status: 'stored', email: item.email, recipientId: id };
-        if (refusal) return { status: 'refused', email: item.email, error: refusal };
-        return { status: 'written', email: item.email, failure: error.failure };
-      });
+      return upsertResults(items, ids, rejected.byIndex, error.failure);
     }
-    return items.map((item, i): UpsertResult => {
-      const id = ids.get(item.email.toLowerCase());
-      const refusal = rejected.byIndex.get(i);
-      if (id && !refusal) return { status: 'stored', email: item.email, recipientId: id };
-      return {
-        status: 'refused',
-        email: item.email,
-        error: refusal ?? {
-          message: 'Newsletter2Go accepted the address but no recipient was found for it',
-          code: null,
-          httpStatus: null,
-        },
-      };
-    });
+    return upsertResults(items, ids, rejected.byIndex, null);
   }
 
   async update(ref: RecipientRef, data: RecipientData, options: { resubscribe: boolean }): Promise<void> {
@@ -185,8 +167,7 @@ export class Newsletter2GoProvider implements NewsletterProvider {
       };
     });
     const total = env.info?.count ?? offset + items.length;
-    const hasNext = env.info?.links ? Boolean(env.info.links._next) : offset + items.length < total;
-    return { items, next: hasNext && items.length > 0 ? offset + items.length : null, total };
+    return { items, next: hasMore(env, offset) && items.length > 0 ? offset + items.length : null, total };
   }
 
   /** email → id of the recipients with these ids (the read-back after an array upsert). */
@@ -287,6 +268,34 @@ class WrittenUnreadable extends Error {
   constructor(readonly status: number) {
     super(`Newsletter2Go answered ${status} with a body that could not be read`);
   }
+}
+
+/**
+ * Each item's result once the ids that could be read are known. `readBackFailure`: the read-back
+ * failed after the provider took the write, so an item without an id is `written`, not refused.
+ */
+function upsertResults(
+  items: RecipientData[],
+  ids: Map<string, string>,
+  refusals: Map<number, ProviderFailure>,
+  readBackFailure: ProviderFailure | null,
+): UpsertResult[] {
+  return items.map((item, i): UpsertResult => {
+    const id = ids.get(item.email.toLowerCase());
+    const refusal = refusals.get(i);
+    if (id && (!refusal || readBackFailure)) return { status: 'stored', email: item.email, recipientId: id };
+    if (refusal) return { status: 'refused', email: item.email, error: refusal };
+    if (readBackFailure) return { status: 'written', email: item.email, failure: readBackFailure };
+    return {
+      status: 'refused',
+      email: item.email,
+      error: {
+        message: 'Newsletter2Go accepted the address but no recipient was found for it',
+        code: null,
+        httpStatus: null,
+      },
+    };
+  });
 }
 
 const attributeNames = (items: RecipientData[]) => [...new Set(items.flatMap((i) => Object.keys(i.attributes)))];

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { AttributeSetup } from '../../ports/provider';
 import { PermanentError, ProviderError } from '../../ports/provider-errors';
-import type { Envelope } from './responses';
+import { type Envelope, hasMore } from './responses';
 
 /**
  * Custom attributes are defined per list (Postman collection, "Attributes"): a recipient field
@@ -86,7 +86,7 @@ async function attributeOf(call: Call, listId: string, name: string): Promise<st
       const itemName = item.output.name ?? (await nameOf(call, item.output.id));
       if (itemName === name) return item.output.id;
     }
-    if (!hasNext(env, offset)) return null;
+    if (!hasMore(env, offset)) return null;
   }
 }
 
@@ -104,13 +104,8 @@ async function allLists(call: Call): Promise<string[]> {
       const item = v.safeParse(Id, raw);
       if (item.success) ids.push(item.output.id);
     }
-    if (!hasNext(env, offset)) return ids;
+    if (!hasMore(env, offset)) return ids;
   }
-}
-
-function hasNext(env: Envelope, offset: number): boolean {
-  if (env.info?.links) return Boolean(env.info.links._next);
-  return env.value.length > 0 && offset + env.value.length < (env.info?.count ?? 0);
 }
 
 /**

@@ -17,6 +17,12 @@ export const Envelope = v.object({
 });
 export type Envelope = v.InferOutput<typeof Envelope>;
 
+/** Whether a collection page read at `offset` has more after it: `info.links._next`, else the count. */
+export function hasMore(env: Envelope, offset: number): boolean {
+  if (env.info?.links) return Boolean(env.info.links._next);
+  return env.value.length > 0 && offset + env.value.length < (env.info?.count ?? 0);
+}
+
 export const IdItem = v.looseObject({ id: v.string() });
 
 const flag = v.optional(v.nullable(v.union([v.boolean(), v.number(), v.string()])));
