@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import {
   noticeStatuses,
   type SubscriptionState,
@@ -169,6 +169,26 @@ export const receivedEvents = sqliteTable(
   },
   (t) => [index('received_events_user_idx').on(t.userId), index('received_events_at_idx').on(t.receivedAt)],
 );
+
+/**
+ * One counter per portal user, raised by every request that changes the user's desired state
+ * (intake, unsubscribe links). A request reads it with the rows it decides on and commits only
+ * if it is unchanged (db/write-batch.ts): concurrent requests about one user never hold a lock
+ * across the network, and the loser of a race re-reads and decides again.
+ */
+export const userVersions = sqliteTable('user_versions', {
+  userId: text('user_id').primaryKey(),
+  version: integer('version').notNull(),
+});
+
+/**
+ * Never holds a row. A guard in a write batch inserts a 0 here when what the batch was decided
+ * on has changed since it was read; the CHECK refuses it, and the whole batch rolls back.
+ * SQLite has no RAISE outside triggers: this is how a plain statement makes a batch fail.
+ */
+export const writeGuards = sqliteTable('write_guards', { ok: integer('ok').notNull() }, (t) => [
+  check('stale_read', sql`${t.ok} = 1`),
+]);
 
 /**
  * Append-only timeline: events received or ignored as stale, transfer attempts, portal

@@ -1,0 +1,100 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { isBusy } from './busy';
+import type { Db } from './client';
+import { userVersions, writeGuards } from './schema';
+
+/**
+ * Writes on a request path: read what the decision needs in one round trip, decide in memory,
+ * then commit everything in one atomic `db.batch` (one HTTP request: BEGIN … COMMIT run by
+ * the server, so no lock is held across the network). What the decision was based on is
+ * re-checked inside the batch by guards; a guard that fails rolls the whole batch back, and
+ * the caller reads again and decides again, a bounded number of times.
+ *
+ * Every statement of such a batch is a write (a guard is an INSERT), so the batch takes the
+ * write lock with its first statement and reads a snapshot no other writer can change before
+ * it commits.
+ */
+
+export type Statement = BatchItem<'sqlite'>;
+
+/** Fails the batch unless `holds` is true when the batch runs (see schema.ts `write_guards`). */
+export function guard(db: Db, holds: SQL): Statement {
+  return db.run(sql`insert into ${writeGuards} (ok) select 0 where not (${holds})`);
+}
+
+/** Whether a batch failed on a guard: what it was decided on changed after it was read. */
+export function isStaleRead(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause)
+    if (/CHECK constraint failed: stale_read/.test(e.message)) return true;
+  return false;
+}
+
+/** The users' versions as read; a user absent here had none (no row). */
+export type UserVersions = Map<string, number>;
+
+export function readUserVersions(db: Db, userIds: string[]) {
+  return db
+    .select()
+    .from(userVersions)
+    .where(sql`${userVersions.userId} in ${userIds.length ? userIds : ['']}`);
+}
+
+/**
+ * Guards that the users' versions are still those read (absent users still absent), then
+ * raises each by one: of two requests that read the same version, only one commits.
+ */
+export function claimUsers(db: Db, userIds: string[], read: UserVersions): Statement[] {
+  if (!userIds.length) return [];
+  const known = userIds.filter((u) => read.has(u));
+  const absent = userIds.filter((u) => !read.has(u));
+  const stillKnown = known.length
+    ? sql`(select count(*) from ${userVersions} where (${userVersions.userId}, ${userVersions.version}) in (values ${sql.join(
+        known.map((u) => sql`(${u}, ${read.get(u)})`),
+        sql`, `,
+      )})) = ${known.length}`
+    : sql`1`;
+  const stillAbsent = absent.length
+    ? sql`not exists (select 1 from ${userVersions} where ${userVersions.userId} in ${absent})`
+    : sql`1`;
+  return [
+    guard(db, sql`${stillKnown} and ${stillAbsent}`),
+    db
+      .insert(userVersions)
+      .values(userIds.map((userId) => ({ userId, version: (read.get(userId) ?? 0) + 1 })))
+      .onConflictDoUpdate({ target: userVersions.userId, set: { version: sql`excluded.version` } }),
+  ];
+}
+
+export class RetriesExhausted extends Error {
+  constructor(tries: number, cause: unknown) {
+    super(`the write lost ${tries} races for the same rows in a row; nothing was stored`, { cause });
+  }
+}
+
+/**
+ * Runs read → decide → commit until a commit holds: `attempt` reads afresh and returns the
+ * statements to commit with the value to answer. A batch refused by a guard, or as busy,
+ * stored nothing, so it can simply be decided again. After `tries` the caller answers 500.
+ */
+export async function commitWithRetries<T>(
+  db: Db,
+  attempt: () => Promise<{ statements: Statement[]; value: T }>,
+  tries = 6,
+): Promise<T> {
+  for (let n = 1; ; n++) {
+    const { statements, value } = await attempt();
+    const [first, ...rest] = statements;
+    if (!first) return value;
+    try {
+      await db.batch([first, ...rest]);
+      return value;
+    } catch (error) {
+      if (!isStaleRead(error) && !isBusy(error)) throw error;
+      if (n >= tries) throw new RetriesExhausted(tries, error);
+      // A short, growing, jittered pause: the winner has committed by now; more contenders
+      // for one user spread out.
+      await new Promise((r) => setTimeout(r, 5 * n + Math.random() * 20 * n));
+    }
+  }
+}
