@@ -17,15 +17,12 @@ export function subscriptionsOfUsers(db: Executor, userIds: string[]) {
   return db.select().from(subscriptions).where(inArray(subscriptions.userId, userIds));
 }
 
-/** What every upsert of desired state overwrites; the transfer columns are the caller's choice. */
-const desired = fromExcluded(subscriptions, [
-  'state',
-  'stateAt',
-  'stateBy',
-  'resubscribe',
-  'lookupEmails',
-  'updatedAt',
-]);
+/**
+ * What every upsert of desired state overwrites; the transfer columns are the caller's choice.
+ * Not `lookupEmails`: after its creation only the transfer writes it (its write-ahead), and
+ * intake commits what it read earlier, so writing it back could undo a transfer's addition.
+ */
+const desired = fromExcluded(subscriptions, ['state', 'stateAt', 'stateBy', 'resubscribe', 'updatedAt']);
 
 /** Upserts rows whose change must reach the provider: a new version, its transfer started afresh. */
 export function upsertToPush(db: Executor, rows: NewSubscription[]) {

@@ -1,9 +1,10 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import * as v from 'valibot';
 import { findReceived, sameBody } from '../db/received-events';
-import { type IncomingEvent, storeEvents } from '../intake/store-events';
+import { type IncomingEvent, type IntakeResult, storeEvents } from '../intake/store-events';
 import { eventDigest, nestedDeeperThan } from '../lib/canonical-json';
 import { sha256Hex } from '../lib/encoding';
+import { log } from '../lib/log';
 import { type FieldError, problems } from '../lib/problem';
 import { readBody } from '../lib/read-body';
 import { MAX_SIGNATURES, verify } from '../lib/standard-webhooks';
@@ -34,19 +35,26 @@ export const eventsApp = new Hono<AppEnv>()
 
     // An id too long to be stored cannot be known: it is a schema violation, reported below.
     const idErrors = webhookIdErrors(eventId);
-    if (!idErrors.length) {
-      const [known] = await findReceived(db, eventId);
-      if (known) return answerKnown(sameBody(known.bodyHash, bodyHash), eventId, known.responseBody);
+    const tooDeepBody = json.ok && nestedDeeperThan(json.value, MAX_DEPTH);
+    const event = json.ok && !tooDeepBody ? parsePortalEvent(json.value) : null;
+    if (!event?.ok || idErrors.length) {
+      // Nothing to store; a known id still gets its first answer (§6: known id before JSON).
+      if (!idErrors.length) {
+        const [known] = await findReceived(db, eventId);
+        if (known) return answerKnown(sameBody(known.bodyHash, bodyHash), eventId, known.responseBody);
+      }
+      if (!json.ok) throw problems.badRequest('The body is not valid UTF-8 JSON.');
+      if (tooDeepBody || !event) throw problems.invalid([...idErrors, tooDeep]);
+      throw problems.invalid([...idErrors, ...(event.ok ? [] : event.errors)]);
     }
 
-    if (!json.ok) throw problems.badRequest('The body is not valid UTF-8 JSON.');
-    if (nestedDeeperThan(json.value, MAX_DEPTH)) throw problems.invalid([...idErrors, tooDeep]);
-    const event = parsePortalEvent(json.value);
-    if (!event.ok || idErrors.length) throw problems.invalid([...idErrors, ...(event.ok ? [] : event.errors)]);
-
-    const { results, pushIds } = await storeEvents(db, [{ eventId, bodyHash, event: event.event }]);
+    // One read (the id's stored answer, the user's rows), one atomic write: see store-events.ts.
+    const { results, pushIds, roundTrips } = await storeEvents(db, [{ eventId, bodyHash, event: event.event }], {
+      defer: deferTo(c),
+    });
     await enqueueAfterCommit(config.SYNC_QUEUE, syncMessages(pushIds));
     const [result] = results;
+    logIntake('event', results, roundTrips);
     if (!result || result.status === 'conflict') throw problems.conflict(conflictDetail(eventId));
     // A concurrent delivery of the same id that lost the race gets the winner's answer.
     return c.json(result.response.body, result.status === 'accepted' ? 202 : 200);
@@ -82,11 +90,13 @@ export const eventsApp = new Hono<AppEnv>()
       // The event's content (without its id) decides duplicate vs conflict, as for single deliveries.
       candidates.push({ index, incoming: { eventId: idValue, bodyHash: await eventDigest(item), event: event.event } });
     }
-    const { results, pushIds } = await storeEvents(
+    const { results, pushIds, roundTrips } = await storeEvents(
       db,
       candidates.map((x) => x.incoming),
+      { defer: deferTo(c) },
     );
     await enqueueAfterCommit(config.SYNC_QUEUE, syncMessages(pushIds));
+    logIntake('batch', results, roundTrips);
     results.forEach((result, i) => {
       const target = answers[candidates[i]?.index ?? -1];
       if (!target) return;
@@ -99,6 +109,23 @@ export const eventsApp = new Hono<AppEnv>()
     });
     return c.json({ results: answers }, 200);
   });
+
+/** One line per request: what it did and what it cost in round trips; ids only, no content. */
+function logIntake(kind: 'event' | 'batch', results: IntakeResult[], dbRoundTrips: number) {
+  const count = (status: IntakeResult['status']) => results.filter((r) => r.status === status).length;
+  log.info('events stored', {
+    kind,
+    accepted: count('accepted'),
+    duplicates: count('duplicate'),
+    conflicts: count('conflict'),
+    dbRoundTrips,
+  });
+}
+
+/** Work after the answer (a deleted user's scrub) is kept alive by the invocation. */
+function deferTo(c: Context<AppEnv>) {
+  return (work: Promise<void>) => c.executionCtx.waitUntil(work);
+}
 
 /** Reads the raw body (or throws 413) and checks its Standard Webhooks signature, or throws 401. */
 async function readSigned(req: Request, limit: number, secrets: string[]): Promise<Uint8Array> {

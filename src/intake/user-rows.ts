@@ -1,13 +1,14 @@
-import type { Executor } from '../db/client';
-import { subscribersByIds, upsertSubscribers } from '../db/subscribers';
-import { subscriptionsOfUsers, upsertKeepingTransfer, upsertToPush } from '../db/subscriptions';
+import type { Db } from '../db/client';
+import { upsertSubscribers } from '../db/subscribers';
+import { upsertKeepingTransfer, upsertToPush } from '../db/subscriptions';
+import type { Statement } from '../db/write-batch';
 import { chunks } from '../lib/chunks';
 import { randomAlnum } from '../lib/encoding';
 import type { Decision, SubscriberRow, SubscriptionRow, UserState } from './apply-event';
 
 /**
- * The rows of the users one intake request touches: loaded once, changed in memory by each
- * event in request order, then written back with a few multi-row upserts.
+ * The rows of the users one intake request touches: read once, changed in memory by each
+ * event in request order, then written back with a few multi-row upserts in the request's batch.
  */
 
 /** A user's rows as loaded, changed in memory by each event of the request, then written once. */
@@ -23,29 +24,29 @@ export interface UserRows {
       })
     | null;
   subscriberDirty: boolean;
-  subs: Map<
-    string,
-    SubscriptionRow & {
-      userId: string;
-      resubscribe: boolean;
-      lookupEmails: string[] | null;
-      isNew: boolean;
-      dirty: boolean;
-      push: boolean;
-    }
-  >;
+  subs: Map<string, SubRow>;
 }
 
-export async function loadUsers(tx: Executor, userIds: string[]): Promise<Map<string, UserRows>> {
+type SubRow = SubscriptionRow & {
+  userId: string;
+  resubscribe: boolean;
+  lookupEmails: string[] | null;
+  isNew: boolean;
+  dirty: boolean;
+  push: boolean;
+};
+
+/** The users' rows as read (intake/read-state.ts), keyed by user id. */
+export function usersFrom(
+  profiles: NonNullable<UserRows['subscriber'] & { userId: string }>[],
+  subs: Omit<SubRow, 'isNew' | 'dirty' | 'push'>[],
+): Map<string, UserRows> {
   const users = new Map<string, UserRows>();
-  for (const chunk of chunks(userIds, 100)) {
-    for (const s of await subscribersByIds(tx, chunk)) {
-      users.set(s.userId, { userId: s.userId, subscriber: { ...s }, subscriberDirty: false, subs: new Map() });
-    }
-    for (const s of await subscriptionsOfUsers(tx, chunk)) {
-      const user = users.get(s.userId) ?? newUser(users, s.userId);
-      user.subs.set(s.newsletterId, { ...s, isNew: false, dirty: false, push: false });
-    }
+  for (const s of profiles)
+    users.set(s.userId, { userId: s.userId, subscriber: { ...s }, subscriberDirty: false, subs: new Map() });
+  for (const s of subs) {
+    const user = users.get(s.userId) ?? newUser(users, s.userId);
+    user.subs.set(s.newsletterId, { ...s, isNew: false, dirty: false, push: false });
   }
   return users;
 }
@@ -104,14 +105,15 @@ export function applyDecision(user: UserRows, decision: Decision, userId: string
   }
 }
 
-/** Writes the changed rows with a few multi-row upserts; returns the ids to push. */
-export async function writeUsers(tx: Executor, users: UserRows[], now: number): Promise<string[]> {
+/** The changed rows as a few multi-row upserts, and the ids to push. */
+export function userWrites(db: Db, users: UserRows[], now: number): { statements: Statement[]; pushIds: string[] } {
+  const statements: Statement[] = [];
   const subscriberRows = users.flatMap((u) =>
     u.subscriberDirty && u.subscriber ? [{ userId: u.userId, ...u.subscriber, createdAt: now, updatedAt: now }] : [],
   );
-  for (const chunk of chunks(subscriberRows, 100)) await upsertSubscribers(tx, chunk);
+  for (const chunk of chunks(subscriberRows, 100)) statements.push(upsertSubscribers(db, chunk));
   const changed = users.flatMap((u) => [...u.subs.values()].filter((s) => s.dirty));
-  const rowOf = (s: (typeof changed)[number]) => ({
+  const rowOf = (s: SubRow) => ({
     id: s.id,
     userId: s.userId,
     newsletterId: s.newsletterId,
@@ -125,7 +127,8 @@ export async function writeUsers(tx: Executor, users: UserRows[], now: number): 
     updatedAt: now,
   });
   // Rows to push get a new version and start their transfer afresh; the others keep theirs.
-  for (const chunk of chunks(changed.filter((s) => s.push).map(rowOf), 100)) await upsertToPush(tx, chunk);
-  for (const chunk of chunks(changed.filter((s) => !s.push).map(rowOf), 100)) await upsertKeepingTransfer(tx, chunk);
-  return changed.filter((s) => s.push).map((s) => s.id);
+  for (const chunk of chunks(changed.filter((s) => s.push).map(rowOf), 100)) statements.push(upsertToPush(db, chunk));
+  for (const chunk of chunks(changed.filter((s) => !s.push).map(rowOf), 100))
+    statements.push(upsertKeepingTransfer(db, chunk));
+  return { statements, pushIds: changed.filter((s) => s.push).map((s) => s.id) };
 }

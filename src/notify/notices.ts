@@ -49,9 +49,18 @@ export async function createNotice(db: Db, input: NoticeInput, now = Date.now())
   const id = input.id ?? newNoticeId();
   if (await noticeExists(db, id)) return null;
   // One round trip, one transaction: the notice and its timeline entry.
-  const [rows] = await db.batch([
+  const [rows] = await db.batch(noticeStatements(db, { ...input, id }, now));
+  return rows.length ? id : null;
+}
+
+/**
+ * The notice and its timeline entry as statements, for a caller that commits them in its own
+ * batch (the unsubscribe link's, with the cancellation). An id that exists stays as it is.
+ */
+export function noticeStatements(db: Db, input: NoticeInput & { id: string }, now: number) {
+  return [
     insertNotice(db, {
-      id,
+      id: input.id,
       type: input.type,
       userId: input.userId,
       subscriptionId: input.subscriptionId,
@@ -68,14 +77,13 @@ export async function createNotice(db: Db, input: NoticeInput, now = Date.now())
       outcome: 'pending',
       // Ids and the type only: the timeline never holds personal data.
       detail: {
-        noticeId: id,
+        noticeId: input.id,
         type: input.type,
         ...(input.source ? { source: input.source } : {}),
         newsletterId: input.data.newsletterId,
       },
     }),
-  ]);
-  return rows.length ? id : null;
+  ] as const;
 }
 
 export const noticeMessages = (ids: string[]): QueueMessage[] => ids.map((noticeId) => ({ kind: 'notice', noticeId }));

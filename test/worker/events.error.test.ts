@@ -78,7 +78,7 @@ describe('POST /v1/events intake errors', () => {
     expect(res.headers.get('content-type')).toBe('application/problem+json');
   });
 
-  it('lets a unique constraint decide between concurrent deliveries of one id', async () => {
+  it('lets the batch guards decide between concurrent deliveries of one id', async () => {
     const id = uid('msg');
     const ev = confirmed(uid('u'), uid('nl'), 'race@example.com');
     const answers = await Promise.all(Array.from({ length: 6 }, async () => (await postEvent(ev, { id })).status));

@@ -11,7 +11,7 @@ import { postEvent, uid } from '../support/worker';
 
 /**
  * Any order, any repetition, shared addresses, consent changed inside Newsletter2Go: whatever
- * order and however often a sequence of portal events arrives, whichever users share an address
+ * order and however often a sequence of portal events arrives (one after another, or all at once), whichever users share an address
  * (in whatever case), and whatever readers do inside Newsletter2Go between deliveries,
  * Newsletter2Go ends in the state the contract (§6) names, checked at the emulator against an
  * independent model (model.ts) at every settle.
@@ -58,44 +58,67 @@ describe('any order, any repetition, shared addresses, consent changed inside Ne
     'ends in the state the contract names for random sequences, permutations, duplicates and shared addresses',
     async () => {
       await fc.assert(
-        fc.asyncProperty(propertyInput, async (input) => {
-          // Lists of the run's own: every recipient in them is one of this run's subscriptions'.
-          const [a, b] = [await ownNewsletter('prop-a'), await ownNewsletter('prop-b')];
-          const lists = { [a.newsletterId]: a.listId, [b.newsletterId]: b.listId };
-          const run = buildPropertyRun(input, [a.newsletterId, b.newsletterId], `${uid('shared')}@example.com`);
-          const names = new Map([
-            ...run.users.map((u, i) => [u, `u${i}`] as const),
-            [a.newsletterId, 'nl-a'],
-            [b.newsletterId, 'nl-b'],
-          ]);
-          const listIds = [a.listId, b.listId];
-          const sent: Sent[] = [];
-          const history: Observation[] = [];
-          const story: string[] = [];
-          let before: Observation = { subscriptions: new Map(), recipients: new Map() };
-          for (let phase = 0; phase <= run.changes.length; phase++) {
-            for (const d of run.deliveries.filter((x) => x.phase === phase)) {
-              story.push(`phase ${phase}: ${describeEvent(d.event, names)}${d.repeat ? ' (again)' : ''}`);
-              const res = await postEvent(toPortalEvent(d.event), { id: d.id });
-              if (res.status !== 202 && res.status !== 200)
-                throw new Error(`delivery answered ${res.status}: ${await res.text()}`);
-              sent.push(d);
+        fc.asyncProperty(
+          propertyInput,
+          fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+          async (input, together) => {
+            // Lists of the run's own: every recipient in them is one of this run's subscriptions'.
+            const [a, b] = [await ownNewsletter('prop-a'), await ownNewsletter('prop-b')];
+            const lists = { [a.newsletterId]: a.listId, [b.newsletterId]: b.listId };
+            const run = buildPropertyRun(input, [a.newsletterId, b.newsletterId], `${uid('shared')}@example.com`);
+            const names = new Map([
+              ...run.users.map((u, i) => [u, `u${i}`] as const),
+              [a.newsletterId, 'nl-a'],
+              [b.newsletterId, 'nl-b'],
+            ]);
+            const listIds = [a.listId, b.listId];
+            const sent: Sent[] = [];
+            const history: Observation[] = [];
+            const story: string[] = [];
+            let before: Observation = { subscriptions: new Map(), recipients: new Map() };
+            for (let phase = 0; phase <= run.changes.length; phase++) {
+              const deliveries = run.deliveries.filter((x) => x.phase === phase);
+              // Shuffled and repeated, and in some phases all sent at the same moment: concurrent
+              // deliveries about one user race each other's commits.
+              const atOnce = together[phase % together.length] ?? false;
+              const deliver = async (d: (typeof deliveries)[number]) => {
+                const res = await postEvent(toPortalEvent(d.event), { id: d.id });
+                if (res.status !== 202 && res.status !== 200)
+                  throw new Error(`delivery answered ${res.status}: ${await res.text()}`);
+                sent.push(d);
+              };
+              for (const d of deliveries)
+                story.push(
+                  `phase ${phase}: ${describeEvent(d.event, names)}${d.repeat ? ' (again)' : ''}${atOnce ? ' (at once)' : ''}`,
+                );
+              if (atOnce) await Promise.all(deliveries.map(deliver));
+              else for (const d of deliveries) await deliver(d);
+              await allSettled(run.users, 30_000, 100);
+              const after = await observe(run.users, listIds);
+              story.push(`settled:`, ...summarize(after, names));
+              try {
+                checkPhase({
+                  phase,
+                  sent,
+                  users: run.users,
+                  lists,
+                  markers: run.markers,
+                  names,
+                  before,
+                  history,
+                  after,
+                });
+              } catch (error) {
+                if (error instanceof Error) error.message += `\n${story.join('\n')}`;
+                throw error;
+              }
+              history.push(after);
+              if (phase === run.changes.length) break;
+              await changeInsideNewsletter2Go(run, phase, after, listIds, story);
+              before = await observe(run.users, listIds);
             }
-            await allSettled(run.users, 30_000, 100);
-            const after = await observe(run.users, listIds);
-            story.push(`settled:`, ...summarize(after, names));
-            try {
-              checkPhase({ phase, sent, users: run.users, lists, markers: run.markers, names, before, history, after });
-            } catch (error) {
-              if (error instanceof Error) error.message += `\n${story.join('\n')}`;
-              throw error;
-            }
-            history.push(after);
-            if (phase === run.changes.length) break;
-            await changeInsideNewsletter2Go(run, phase, after, listIds, story);
-            before = await observe(run.users, listIds);
-          }
-        }),
+          },
+        ),
         { numRuns: RUNS, seed: SEED, endOnFailure: true },
       );
     },

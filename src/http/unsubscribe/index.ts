@@ -39,18 +39,22 @@ export const unsubscribeApp = new Hono<AppEnv>()
     bodyLimit({ maxSize: BODY_LIMIT, onError: (c) => page(c, language(c), 413, errorPage(language(c))) }),
     async (c) => {
       const lang = language(c);
-      const target = await resolve(c);
-      if (!target) return notFound(c, lang);
+      const id = await verifyToken(c.var.config.UNSUBSCRIBE_SIGNING_KEY, c.req.param('token') ?? '');
+      if (!id) return notFound(c, lang);
       const form = await readForm(c.req.raw);
       // One-click names exactly this subscription; "all" only ever comes from our own form.
       const scope: Scope = !form.oneClick && form.scope === 'all' ? 'all' : 'one';
-      const result = await unsubscribeByLink(c.var.config, c.var.db, target.subscription, scope);
+      // The look-up of the token's subscription is part of the unsubscribe's own read.
+      const result = await unsubscribeByLink(c.var.config, c.var.db, id, scope);
+      if (!result) return notFound(c, lang);
+      const { target } = result;
       log.info('unsubscribe by link', {
         subscriptionId: target.subscription.id,
         scope,
         oneClick: form.oneClick,
         cancelled: result.cancelled,
         notices: result.notices,
+        dbRoundTrips: c.var.db.roundTrips(),
       });
       return page(c, lang, 200, donePage(lang, { newsletterName: target.newsletterName, scope }));
     },

@@ -1,0 +1,78 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { receivedByIds } from '../db/received-events';
+import type { Subscription } from '../db/schema';
+import { newsletters, subscribers, subscriptions, userVersions } from '../db/schema';
+import { subscribersByIds } from '../db/subscribers';
+import { subscriptionsOfUsers } from '../db/subscriptions';
+import { readUserVersions, type UserVersions } from '../db/write-batch';
+import { type UserRows, usersFrom } from './user-rows';
+
+/**
+ * What intake decides on, read in one round trip (one `db.batch` of selects): the stored
+ * answers of the event ids, and the users' profiles, subscriptions and versions. The write
+ * that follows commits only if those versions are unchanged (db/write-batch.ts).
+ */
+
+export interface Received {
+  bodyHash: string;
+  status: number;
+  body: unknown;
+}
+
+export interface IntakeState {
+  received: Map<string, Received>;
+  users: Map<string, UserRows>;
+  versions: UserVersions;
+}
+
+/** The largest request is a batch of 500 events: its ids and users are read in one request. */
+export async function readIntakeState(db: Db, eventIds: string[], userIds: string[]): Promise<IntakeState> {
+  const [received, profiles, subs, versions] = await db.batch([
+    receivedByIds(db, eventIds.length ? eventIds : ['']),
+    subscribersByIds(db, userIds.length ? userIds : ['']),
+    subscriptionsOfUsers(db, userIds.length ? userIds : ['']),
+    readUserVersions(db, userIds),
+  ]);
+  return {
+    received: new Map(
+      received.map((r) => [
+        r.eventId,
+        { bodyHash: r.bodyHash, status: r.responseStatus, body: JSON.parse(r.responseBody) },
+      ]),
+    ),
+    users: usersFrom(profiles, subs),
+    versions: new Map(versions.map((v) => [v.userId, v.version])),
+  };
+}
+
+export interface LinkState extends IntakeState {
+  /** The subscription the link names, with its newsletter's name; null when unknown. */
+  target: { subscription: Subscription; newsletterName: string } | null;
+}
+
+/**
+ * What an unsubscribe link decides on, in one round trip from the subscription id alone: the
+ * subscription and its newsletter's name, and its user's rows (found by the subscription).
+ */
+export async function readLinkState(db: Db, subscriptionId: string): Promise<LinkState> {
+  const owner = sql`(select ${subscriptions.userId} from ${subscriptions} where ${subscriptions.id} = ${subscriptionId})`;
+  const [target, profiles, subs, versions] = await db.batch([
+    db
+      .select({ s: subscriptions, name: newsletters.name })
+      .from(subscriptions)
+      .leftJoin(newsletters, eq(newsletters.newsletterId, subscriptions.newsletterId))
+      .where(eq(subscriptions.id, subscriptionId))
+      .limit(1),
+    db.select().from(subscribers).where(eq(subscribers.userId, owner)),
+    db.select().from(subscriptions).where(eq(subscriptions.userId, owner)),
+    db.select().from(userVersions).where(eq(userVersions.userId, owner)),
+  ]);
+  const [row] = target;
+  return {
+    target: row ? { subscription: row.s, newsletterName: row.name || row.s.newsletterId } : null,
+    received: new Map(),
+    users: usersFrom(profiles, subs),
+    versions: new Map(versions.map((v) => [v.userId, v.version])),
+  };
+}
