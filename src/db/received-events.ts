@@ -1,6 +1,7 @@
 import { eq, inArray, sql } from 'drizzle-orm';
-import type { Executor } from './client';
+import type { Db, Executor } from './client';
 import { receivedEvents } from './schema';
+import { guard, type Statement } from './write-batch';
 
 /** Idempotency records: one row per accepted `webhook-id`, with the first answer given. */
 
@@ -20,6 +21,14 @@ export function sameBody(stored: string, incoming: string): boolean {
 /** Inserts the records; an id already stored is skipped, and only the new ones come back. */
 export function insertReceived(db: Executor, rows: NewReceivedEvent[]) {
   return db.insert(receivedEvents).values(rows).onConflictDoNothing().returning({ eventId: receivedEvents.eventId });
+}
+
+/** A guard for a write batch: the ids read as unknown are still unknown when it commits. */
+export function stillUnknown(db: Db, eventIds: string[]): Statement {
+  return guard(
+    db,
+    sql`not exists (select 1 from ${receivedEvents} where ${inArray(receivedEvents.eventId, eventIds)})`,
+  );
 }
 
 export function receivedByIds(db: Executor, eventIds: string[]) {

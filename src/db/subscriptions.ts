@@ -2,7 +2,14 @@ import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { SelectedFields } from 'drizzle-orm/sqlite-core';
 import type { Executor } from './client';
 import { fromExcluded } from './excluded';
-import { newsletters, type SubscriptionState, subscribers, subscriptions, type TransferStatus } from './schema';
+import {
+  newsletters,
+  type SubscriptionState,
+  subscribers,
+  subscriptions,
+  type TransferStatus,
+  userVersions,
+} from './schema';
 
 /**
  * Subscriptions as desired state: what intake writes, what the unsubscribe link and the admin
@@ -47,6 +54,35 @@ export function upsertToPush(db: Executor, rows: NewSubscription[]) {
 /** Upserts rows whose change the provider need not hear of: version and transfer stay. */
 export function upsertKeepingTransfer(db: Executor, rows: NewSubscription[]) {
   return db.insert(subscriptions).values(rows).onConflictDoUpdate({ target: subscriptions.id, set: desired });
+}
+
+/**
+ * The rows of the user who holds subscription `id`, found by the subscription inside the query:
+ * an unsubscribe link names only the subscription, and its read stays one round trip.
+ */
+function ownerOf(id: string) {
+  return sql`(select ${subscriptions.userId} from ${subscriptions} where ${subscriptions.id} = ${id})`;
+}
+
+export function subscriberOfOwner(db: Executor, id: string) {
+  return db
+    .select()
+    .from(subscribers)
+    .where(eq(subscribers.userId, ownerOf(id)));
+}
+
+export function subscriptionsOfOwner(db: Executor, id: string) {
+  return db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.userId, ownerOf(id)));
+}
+
+export function versionOfOwner(db: Executor, id: string) {
+  return db
+    .select()
+    .from(userVersions)
+    .where(eq(userVersions.userId, ownerOf(id)));
 }
 
 export function subscriptionById(db: Executor, id: string) {

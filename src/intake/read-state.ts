@@ -1,10 +1,14 @@
-import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { receivedByIds } from '../db/received-events';
 import type { Subscription } from '../db/schema';
-import { newsletters, subscribers, subscriptions, userVersions } from '../db/schema';
 import { subscribersByIds } from '../db/subscribers';
-import { subscriptionsOfUsers } from '../db/subscriptions';
+import {
+  findWithNewsletterName,
+  subscriberOfOwner,
+  subscriptionsOfOwner,
+  subscriptionsOfUsers,
+  versionOfOwner,
+} from '../db/subscriptions';
 import { readUserVersions, type UserVersions } from '../db/write-batch';
 import { type UserRows, usersFrom } from './user-rows';
 
@@ -56,17 +60,11 @@ export interface LinkState extends IntakeState {
  * subscription and its newsletter's name, and its user's rows (found by the subscription).
  */
 export async function readLinkState(db: Db, subscriptionId: string): Promise<LinkState> {
-  const owner = sql`(select ${subscriptions.userId} from ${subscriptions} where ${subscriptions.id} = ${subscriptionId})`;
   const [target, profiles, subs, versions] = await db.batch([
-    db
-      .select({ s: subscriptions, name: newsletters.name })
-      .from(subscriptions)
-      .leftJoin(newsletters, eq(newsletters.newsletterId, subscriptions.newsletterId))
-      .where(eq(subscriptions.id, subscriptionId))
-      .limit(1),
-    db.select().from(subscribers).where(eq(subscribers.userId, owner)),
-    db.select().from(subscriptions).where(eq(subscriptions.userId, owner)),
-    db.select().from(userVersions).where(eq(userVersions.userId, owner)),
+    findWithNewsletterName(db, subscriptionId),
+    subscriberOfOwner(db, subscriptionId),
+    subscriptionsOfOwner(db, subscriptionId),
+    versionOfOwner(db, subscriptionId),
   ]);
   const [row] = target;
   return {

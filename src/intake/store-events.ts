@@ -1,10 +1,8 @@
-import { inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { type EventLogEntry, insertLogEntries } from '../db/event-log';
-import { insertReceived, sameBody } from '../db/received-events';
-import { receivedEvents } from '../db/schema';
+import { insertReceived, sameBody, stillUnknown } from '../db/received-events';
 import { eraseDigests, scrubUser } from '../db/scrub';
-import { claimUsers, commitWithRetries, guard, RetriesExhausted, type Statement } from '../db/write-batch';
+import { claimUsers, commitWithRetries, RetriesExhausted, type Statement } from '../db/write-batch';
 import { chunks } from '../lib/chunks';
 import { describeError, log } from '../lib/log';
 import type { PortalEvent } from '../schemas/events';
@@ -184,9 +182,7 @@ export function planIntake(db: Db, state: IntakeState, incoming: IncomingEvent[]
     ...claimUsers(db, touched, state.versions),
     // The ids read as unknown are still unknown: a delivery of one id about another user
     // cannot slip in between.
-    ...chunks(freshIds, 100).map((c) =>
-      guard(db, sql`not exists (select 1 from ${receivedEvents} where ${inArray(receivedEvents.eventId, c)})`),
-    ),
+    ...chunks(freshIds, 100).map((c) => stillUnknown(db, c)),
     ...chunks(fresh, 100).map((c) =>
       insertReceived(
         db,
