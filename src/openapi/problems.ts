@@ -70,7 +70,7 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
     status: 500,
     title: 'Internal error',
     description:
-      'Something failed inside the worker. The answer holds no internals; an event is either fully stored or not at all.',
+      'Something failed inside the worker, e.g. the database was unreachable, or a write lost its race against other requests about the same user on every one of its tries. The answer holds no internals; an event is either fully stored or not at all, so sending it again is safe.',
   },
   {
     slug: 'configuration',
