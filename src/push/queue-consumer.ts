@@ -62,6 +62,7 @@ export async function consumeBatch(
   }
 
   if (syncMsgs.size) {
+    const before = db.roundTrips();
     const provider = handlers.provider(config, db);
     const dispositions = await syncSubscriptions(config, db, provider, [...syncMsgs.keys()]);
     // A wait that was no attempt goes back as a new message, so it never counts toward the DLQ.
@@ -75,11 +76,14 @@ export async function consumeBatch(
       messages: batch.messages.length,
       subscriptions: syncMsgs.size,
       providerCalls: provider.callCount,
+      dbRoundTrips: db.roundTrips() - before,
     });
   }
   if (noticeMsgs.size) {
+    const before = db.roundTrips();
     if (!handlers.notice) for (const msgs of noticeMsgs.values()) for (const m of msgs) m.retry();
     else settle(noticeMsgs, await handlers.notice(config, db, [...noticeMsgs.keys()]));
+    log.info('notice batch', { notices: noticeMsgs.size, dbRoundTrips: db.roundTrips() - before });
   }
 }
 
