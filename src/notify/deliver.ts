@@ -77,9 +77,12 @@ async function deliverBatch(
   const out = new Map<string, Disposition>();
   const unique = [...new Set(ids)];
   if (!unique.length) return out;
-  const [schedules, claimed] = await db.batch([
-    noticeSchedules(db, unique),
+  // The claim first: a batch whose first statement writes takes the write lock at once (and
+  // waits for it), where a read first would fail as busy when it must upgrade. The read after
+  // it sees the claimed rows leased; they are told apart by what the claim returned.
+  const [claimed, schedules] = await db.batch([
     claimNotices(db, unique, now, now + LEASE_MS),
+    noticeSchedules(db, unique),
     ...alongside,
   ]);
   for (const row of schedules) {
