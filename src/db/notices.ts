@@ -33,6 +33,14 @@ export async function noticeSchedule(db: Executor, id: string) {
   return row ?? null;
 }
 
+/** When each of these notices is due next, and whether it is still pending (a batch's read). */
+export function noticeSchedules(db: Executor, ids: string[]) {
+  return db
+    .select({ id: notices.id, status: notices.status, nextAttemptAt: notices.nextAttemptAt })
+    .from(notices)
+    .where(inArray(notices.id, ids));
+}
+
 /** A user's notices, newest first. */
 export function noticesOf(db: Executor, userId: string, limit: number) {
   return db
@@ -65,6 +73,15 @@ export function claimNotice(db: Executor, id: string, now: number, leaseUntil: n
     .update(notices)
     .set({ nextAttemptAt: leaseUntil, attempts: sql`${notices.attempts} + 1` })
     .where(and(eq(notices.id, id), isDue(now)))
+    .returning();
+}
+
+/** `claimNotice` for many at once: the due ones among `ids` are taken and returned. */
+export function claimNotices(db: Executor, ids: string[], now: number, leaseUntil: number) {
+  return db
+    .update(notices)
+    .set({ nextAttemptAt: leaseUntil, attempts: sql`${notices.attempts} + 1` })
+    .where(and(inArray(notices.id, ids), isDue(now)))
     .returning();
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Executor } from './client';
 import { recipients, subscriptions } from './schema';
 
@@ -31,17 +31,22 @@ export function recipientsOf(db: Executor, subscriptionIds: string[]) {
     .where(inArray(recipients.subscriptionId, subscriptionIds));
 }
 
-/** Who owns these recipients of one list (an owner is a subscription, with its user). */
-export function ownersOf(db: Executor, listId: string, recipientIds: string[]) {
+/** Who owns these recipients, in any of their lists (an owner is a subscription, with its user). */
+export function ownersOf(db: Executor, refs: { listId: string; recipientId: string }[]) {
   return db
     .select({
       subscriptionId: recipients.subscriptionId,
+      listId: recipients.listId,
       recipientId: recipients.recipientId,
       userId: subscriptions.userId,
     })
     .from(recipients)
     .innerJoin(subscriptions, eq(subscriptions.id, recipients.subscriptionId))
-    .where(and(eq(recipients.listId, listId), inArray(recipients.recipientId, recipientIds)));
+    .where(
+      refs.length
+        ? or(...refs.map((r) => and(eq(recipients.listId, r.listId), eq(recipients.recipientId, r.recipientId))))
+        : sql`0`,
+    );
 }
 
 /** A recipient the provider answered 404 for: no longer this subscription's in that list. */

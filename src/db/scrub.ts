@@ -14,20 +14,39 @@ import { eventLog, receivedEvents, reconciliationFindings, subscriptions } from 
  * sent them. One batch of reads, one batch of writes, never inside the intake's transaction.
  */
 export async function scrubUser(db: Db, userId: string, names: readonly string[] = []): Promise<void> {
-  const [logRows, errors, findings] = await db.batch([
+  const [first, ...rest] = scrubWrites(db, await db.batch(scrubReads(db, [userId])), names);
+  if (first) await db.batch([first, ...rest]);
+}
+
+/**
+ * What a scrub of these users reads: their log entries with a detail, their transfers' errors
+ * and their findings. Composable, so a caller can read it in a batch with other reads.
+ */
+export function scrubReads(db: Executor, userIds: string[]) {
+  return [
     db
       .select({ id: eventLog.id, detail: eventLog.detail })
       .from(eventLog)
-      .where(and(eq(eventLog.userId, userId), isNotNull(eventLog.detail))),
+      .where(and(inArray(eventLog.userId, userIds), isNotNull(eventLog.detail))),
     db
       .select({ id: subscriptions.id, errorMessage: subscriptions.errorMessage })
       .from(subscriptions)
-      .where(and(eq(subscriptions.userId, userId), isNotNull(subscriptions.errorMessage))),
+      .where(and(inArray(subscriptions.userId, userIds), isNotNull(subscriptions.errorMessage))),
     db
       .select({ id: reconciliationFindings.id, detail: reconciliationFindings.detail })
       .from(reconciliationFindings)
-      .where(eq(reconciliationFindings.userId, userId)),
-  ]);
+      .where(inArray(reconciliationFindings.userId, userIds)),
+  ] as const;
+}
+
+type Read<I extends number> = Awaited<ReturnType<typeof scrubReads>[I]>;
+
+/** The writes that scrub what `scrubReads` found: only rows whose text changes, and every finding. */
+export function scrubWrites(
+  db: Executor,
+  [logRows, errors, findings]: readonly [Read<0>, Read<1>, Read<2>],
+  names: readonly string[] = [],
+): BatchItem<'sqlite'>[] {
   const writes: BatchItem<'sqlite'>[] = [];
   for (const row of logRows) {
     const detail = scrubJson(row.detail, names);
@@ -46,8 +65,7 @@ export async function scrubUser(db: Db, userId: string, names: readonly string[]
         .set({ email: null, detail: row.detail ? scrubJson(row.detail, names) : null })
         .where(eq(reconciliationFindings.id, row.id)),
     );
-  const [first, ...rest] = writes;
-  if (first) await db.batch([first, ...rest]);
+  return writes;
 }
 
 /** The received-event digests of these (deleted) users: see scrubUser. */

@@ -22,14 +22,6 @@ export function leasePendingRows(db: Executor, ids: string[], now: number, lease
     .returning({ id: subscriptions.id });
 }
 
-/** The leases of those among `ids` still pending. */
-export function pendingLeases(db: Executor, ids: string[]) {
-  return db
-    .select({ id: subscriptions.id, leaseUntil: subscriptions.leaseUntil })
-    .from(subscriptions)
-    .where(and(inArray(subscriptions.id, ids), eq(subscriptions.transferStatus, 'pending')));
-}
-
 export function clearLeases(db: Executor, ids: string[]) {
   return db.update(subscriptions).set({ leaseUntil: null }).where(inArray(subscriptions.id, ids));
 }
@@ -45,16 +37,30 @@ export function subscriptionsForPush(db: Executor, ids: string[]) {
 }
 
 /**
- * Rows whose subscriber's address, lower-cased, is in `emails`, and that have or may have a
- * recipient under it in one of `listIds`: in one of these newsletters (mapped to those lists) or
- * owning a recipient there (from before a mapping change), in any state but deleted, with a
- * recipient known or possibly created (a write-ahead address, or a subscribed push still to
- * come). `ownedLists` are the lists they own recipients in, comma-separated.
+ * Rows whose subscriber's address, lower-cased, is that of a subscribed row among `ids`, and
+ * that have or may have a recipient under it in a list one of those rows' newsletters is mapped
+ * to: in one of those newsletters or owning a recipient there (from before a mapping change), in
+ * any state but deleted, with a recipient known or possibly created (a write-ahead address, or a
+ * subscribed push still to come). `ownedLists` are the lists they own recipients in,
+ * comma-separated. The addresses and lists are subqueries, so this is read in the same round
+ * trip as the rows themselves; the caller matches each row to the holders of its own address.
  */
-export function addressHolders(db: Executor, newsletterIds: string[], listIds: string[], emails: string[]) {
-  const owns = (lists: string[] | null) =>
+export function addressHoldersOf(db: Executor, ids: string[]) {
+  const subscribedAmong = and(inArray(subscriptions.id, ids), eq(subscriptions.state, 'subscribed'));
+  const emails = db
+    .select({ email: sql`lower(${subscribers.email})` })
+    .from(subscriptions)
+    .innerJoin(subscribers, eq(subscribers.userId, subscriptions.userId))
+    .where(and(subscribedAmong, isNotNull(subscribers.email)));
+  const newsletterIds = db.select({ id: subscriptions.newsletterId }).from(subscriptions).where(subscribedAmong);
+  const listIds = db
+    .select({ id: newsletters.listId })
+    .from(subscriptions)
+    .innerJoin(newsletters, eq(newsletters.newsletterId, subscriptions.newsletterId))
+    .where(and(subscribedAmong, isNotNull(newsletters.listId)));
+  const owns = (inLists: boolean) =>
     sql`exists (select 1 from ${recipients} where ${recipients.subscriptionId} = ${subscriptions.id}${
-      lists ? sql` and ${inArray(recipients.listId, lists)}` : sql``
+      inLists ? sql` and ${inArray(recipients.listId, listIds)}` : sql``
     })`;
   return db
     .select({
@@ -76,16 +82,18 @@ export function addressHolders(db: Executor, newsletterIds: string[], listIds: s
       and(
         ne(subscriptions.state, 'deleted'),
         inArray(sql`lower(${subscribers.email})`, emails),
-        or(inArray(subscriptions.newsletterId, newsletterIds), owns(listIds)),
+        or(inArray(subscriptions.newsletterId, newsletterIds), owns(true)),
         or(
           isNotNull(subscriptions.recipientId),
           isNotNull(subscriptions.lookupEmails),
-          owns(null),
+          owns(false),
           and(eq(subscriptions.state, 'subscribed'), ne(subscriptions.transferStatus, 'failed')),
         ),
       ),
     );
 }
+
+export type AddressHolder = Awaited<ReturnType<typeof addressHoldersOf>>[number];
 
 /** Pending rows whose next attempt (or last change) is at or before `cutoff`, longest waiting first. */
 export function duePending(db: Executor, cutoff: number, limit: number) {

@@ -121,6 +121,14 @@ export function setLookupEmails(db: Executor, id: string, lookupEmails: string[]
   return db.update(subscriptions).set({ lookupEmails }).where(eq(subscriptions.id, id));
 }
 
+/** Whose subscriptions these are. */
+export function usersOf(db: Executor, ids: string[]) {
+  return db
+    .select({ id: subscriptions.id, userId: subscriptions.userId })
+    .from(subscriptions)
+    .where(inArray(subscriptions.id, ids));
+}
+
 /** A transfer whose queue message dead-lettered: failed, so an admin sees it and can retry. */
 export function markDeadLettered(db: Executor, id: string, deliveries: number, now: number) {
   return db

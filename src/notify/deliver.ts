@@ -1,7 +1,8 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { claimNotice, dueNoticeIds, logNotice, noticeSchedule, recordNoticeAttempt } from '../db/notices';
+import { claimNotices, dueNoticeIds, logNotice, noticeSchedules, recordNoticeAttempt } from '../db/notices';
 import type { Notice } from '../db/schema';
+import type { Statement } from '../db/write-batch';
 import { describeError, log } from '../lib/log';
 import { sign, signedHeaders } from '../lib/standard-webhooks';
 import { afterFailure, LEASE_MS, waitSeconds } from './policy';
@@ -35,60 +36,23 @@ export async function deliverNotice(
   id: string,
   now = Date.now(),
 ): Promise<Disposition> {
-  const [claimed] = await claimNotice(db, id, now, now + LEASE_MS);
-  if (!claimed) {
-    const row = await noticeSchedule(db, id);
-    if (row?.status !== 'pending' || row.nextAttemptAt == null) return { ack: true };
-    return queueWait(waitSeconds(row.nextAttemptAt, now));
-  }
-  const outcome = await send(config, claimed);
-  const after = outcome.ok ? null : afterFailure(config, claimed, now);
-  const result = outcome.ok ? 'delivered' : after?.status === 'pending' ? 'retry' : 'failed';
-  // The outcome and its timeline entry in one round trip and one transaction.
-  await db.batch([
-    recordNoticeAttempt(
-      db,
-      id,
-      outcome.ok
-        ? { status: 'delivered', deliveredAt: now, nextAttemptAt: null, lastStatus: outcome.status, lastError: null }
-        : {
-            status: after?.status ?? 'failed',
-            nextAttemptAt: after?.status === 'pending' ? after.nextAttemptAt : null,
-            lastStatus: outcome.status,
-            lastError: outcome.error,
-          },
-    ),
-    logNotice(db, {
-      at: now,
-      kind: 'notice.attempt',
-      userId: claimed.userId,
-      subscriptionId: claimed.subscriptionId,
-      outcome: result,
-      // The portal's answer text stays on the notice row (admin JSON), out of the timeline.
-      detail: {
-        noticeId: id,
-        type: claimed.type,
-        attempt: claimed.attempts,
-        httpStatus: outcome.status,
-        ...(!outcome.ok && outcome.status === null ? { error: outcome.error } : {}),
-      },
-    }),
-  ]);
-  log[outcome.ok ? 'info' : 'warn']('portal notice attempt', {
-    noticeId: id,
-    type: claimed.type,
-    attempt: claimed.attempts,
-    httpStatus: outcome.status,
-    outcome: result,
-  });
-  return after?.status === 'pending' ? queueWait(after.delaySeconds) : { ack: true };
+  return (await deliverBatch(config, db, [id], now)).get(id) ?? { ack: true };
 }
 
-/** The queue consumer's `notice` handler: a few deliveries at a time. */
-export async function deliverNotices(config: DeliveryConfig, db: Db, ids: string[]): Promise<Map<string, Disposition>> {
-  const out = new Map<string, Disposition>();
-  await inParallel(ids, async (id) => void out.set(id, await guarded(id, () => deliverNotice(config, db, id))));
-  return out;
+/**
+ * The queue consumer's `notice` handler. Two database round trips whatever the batch's size:
+ * one claims every due notice and reads when the others are due (with `alongside`, the
+ * consumer's own writes), one records every attempt.
+ * A database failure leaves each notice as stored (a claimed one due again after its lease):
+ * the messages come back shortly, and the scheduled run delivers what is due in any case.
+ */
+export async function deliverNotices(
+  config: DeliveryConfig,
+  db: Db,
+  ids: string[],
+  alongside: Statement[] = [],
+): Promise<Map<string, Disposition>> {
+  return guarded(ids, () => deliverBatch(config, db, ids, Date.now(), alongside));
 }
 
 /** The scheduled run: every pending notice whose time has come, whatever its queue message did. */
@@ -99,8 +63,107 @@ export async function deliverDueNotices(
   limit = 100,
 ): Promise<number> {
   const due = await dueNoticeIds(db, now, limit);
-  await inParallel(due, async (id) => void (await guarded(id, () => deliverNotice(config, db, id, now))));
+  await guarded(due, () => deliverBatch(config, db, due, now));
   return due.length;
+}
+
+async function deliverBatch(
+  config: DeliveryConfig,
+  db: Db,
+  ids: string[],
+  now: number,
+  alongside: Statement[] = [],
+): Promise<Map<string, Disposition>> {
+  const out = new Map<string, Disposition>();
+  const unique = [...new Set(ids)];
+  if (!unique.length) return out;
+  // The claim first: a batch whose first statement writes takes the write lock at once (and
+  // waits for it), where a read first would fail as busy when it must upgrade. The read after
+  // it sees the claimed rows leased; they are told apart by what the claim returned.
+  const [claimed, schedules] = await db.batch([
+    claimNotices(db, unique, now, now + LEASE_MS),
+    noticeSchedules(db, unique),
+    ...alongside,
+  ]);
+  for (const row of schedules) {
+    if (claimed.some((c) => c.id === row.id)) continue;
+    out.set(
+      row.id,
+      row.status === 'pending' && row.nextAttemptAt != null
+        ? queueWait(waitSeconds(row.nextAttemptAt, now))
+        : { ack: true },
+    );
+  }
+  const attempts: Attempt[] = [];
+  await inParallel(
+    claimed,
+    async (notice) => void attempts.push(attemptOf(db, config, notice, await send(config, notice), now)),
+  );
+  const statements = attempts.flatMap((a) => a.statements);
+  const [firstWrite, ...otherWrites] = statements;
+  // Every outcome and its timeline entry in one round trip and one transaction.
+  if (firstWrite) await db.batch([firstWrite, ...otherWrites]);
+  for (const a of attempts) {
+    log[a.ok ? 'info' : 'warn']('portal notice attempt', a.logFields);
+    out.set(a.id, a.disposition);
+  }
+  return out;
+}
+
+interface Attempt {
+  id: string;
+  ok: boolean;
+  disposition: Disposition;
+  logFields: Record<string, string | number | null>;
+  statements: Statement[];
+}
+
+/** What one send leaves on its notice and in the timeline, and what its queue message does next. */
+function attemptOf(db: Db, config: DeliveryConfig, claimed: Notice, outcome: SendOutcome, now: number): Attempt {
+  const id = claimed.id;
+  const after = outcome.ok ? null : afterFailure(config, claimed, now);
+  const result = outcome.ok ? 'delivered' : after?.status === 'pending' ? 'retry' : 'failed';
+  return {
+    id,
+    ok: outcome.ok,
+    disposition: after?.status === 'pending' ? queueWait(after.delaySeconds) : { ack: true },
+    logFields: {
+      noticeId: id,
+      type: claimed.type,
+      attempt: claimed.attempts,
+      httpStatus: outcome.status,
+      outcome: result,
+    },
+    statements: [
+      recordNoticeAttempt(
+        db,
+        id,
+        outcome.ok
+          ? { status: 'delivered', deliveredAt: now, nextAttemptAt: null, lastStatus: outcome.status, lastError: null }
+          : {
+              status: after?.status ?? 'failed',
+              nextAttemptAt: after?.status === 'pending' ? after.nextAttemptAt : null,
+              lastStatus: outcome.status,
+              lastError: outcome.error,
+            },
+      ),
+      logNotice(db, {
+        at: now,
+        kind: 'notice.attempt',
+        userId: claimed.userId,
+        subscriptionId: claimed.subscriptionId,
+        outcome: result,
+        // The portal's answer text stays on the notice row (admin JSON), out of the timeline.
+        detail: {
+          noticeId: id,
+          type: claimed.type,
+          attempt: claimed.attempts,
+          httpStatus: outcome.status,
+          ...(!outcome.ok && outcome.status === null ? { error: outcome.error } : {}),
+        },
+      }),
+    ],
+  };
 }
 
 type SendOutcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
@@ -141,18 +204,21 @@ async function send(config: DeliveryConfig, notice: Notice): Promise<SendOutcome
 }
 
 /**
- * One notice's trouble (the database busy a moment) must not fail its neighbours' batch: its
- * message comes back shortly, and the stored row says when the notice is due in any case.
+ * The database's trouble (busy a moment) must not fail the queue batch's other messages: these
+ * notices' messages come back shortly, and the stored rows say when each is due in any case.
  */
-async function guarded(id: string, work: () => Promise<Disposition>): Promise<Disposition> {
+async function guarded(
+  ids: string[],
+  work: () => Promise<Map<string, Disposition>>,
+): Promise<Map<string, Disposition>> {
   try {
     return await work();
   } catch (error) {
-    log.warn('portal notice not processed', {
-      noticeId: id,
+    log.warn('portal notices not processed', {
+      notices: ids.length,
       error: describeError(error instanceof Error && error.cause instanceof Error ? error.cause : error),
     });
-    return { ack: false, delaySeconds: 10 };
+    return new Map(ids.map((id) => [id, { ack: false, delaySeconds: 10 }]));
   }
 }
 

@@ -1,13 +1,14 @@
 import type { Db } from '../db/client';
+import { allSessions, primeSessions } from '../db/provider-sessions';
 import { recipientsOf } from '../db/recipients';
 import {
-  addressHolders,
+  type AddressHolder,
+  addressHoldersOf,
   clearLeases,
   leasePendingRows,
-  pendingLeases,
   subscriptionsForPush,
 } from '../db/subscriptions-push';
-import { chunks } from '../lib/chunks';
+import type { Statement } from '../db/write-batch';
 import type { PlanInput } from './plan';
 
 /** A pending subscription with everything needed to plan its transfer. */
@@ -22,75 +23,85 @@ export interface WorkItem {
   input: Omit<PlanInput, 'unsubscribeUrl' | 'unsubscribeAttribute' | 'deletedEmailDomain' | 'clashWithUserId'>;
 }
 
+/** What one batch read gives the push: the leased rows, the busy ones, the clashes among them. */
+export interface Leased {
+  items: WorkItem[];
+  busy: Map<string, number>;
+  clashes: Map<string, string>;
+}
+
 /**
- * Leases the pending subscriptions among `ids` for this consumer and loads them. Rows another
- * consumer holds are returned as `busy` with the time their lease ends: two consumers pushing
- * one subscription at once could let an older write overtake a newer one at the provider.
+ * Leases the pending subscriptions among `ids` for this consumer and loads them with everything
+ * their plans need, in one round trip: the rows and profiles, the recipients they own, the other
+ * holders of their addresses and the provider's stored login (so the first provider call needs
+ * no round trip of its own). `alongside` are writes of the caller's that ride in the same batch.
+ * Rows another consumer holds are returned as `busy` with the time their lease ends: two
+ * consumers pushing one subscription at once could let an older write overtake a newer one.
  */
 export async function leasePending(
   db: Db,
   ids: string[],
   now: number,
   leaseMs: number,
-): Promise<{ items: WorkItem[]; busy: Map<string, number> }> {
+  alongside: Statement[] = [],
+): Promise<Leased> {
   const unique = [...new Set(ids)];
-  const leased: string[] = [];
-  for (const chunk of chunks(unique, 100)) {
-    const rows = await leasePendingRows(db, chunk, now, leaseMs);
-    leased.push(...rows.map((r) => r.id));
-  }
+  // The lease comes first: the reads after it in the same transaction see which rows it took.
+  const [leasedRows, rows, owned, holders, sessions] = await db.batch([
+    leasePendingRows(db, unique, now, leaseMs),
+    subscriptionsForPush(db, unique),
+    recipientsOf(db, unique),
+    addressHoldersOf(db, unique),
+    allSessions(db),
+    ...alongside,
+  ]);
+  primeSessions(db, sessions);
+  const leased = new Set(leasedRows.map((r) => r.id));
   const busy = new Map<string, number>();
-  const others = unique.filter((id) => !leased.includes(id));
-  for (const chunk of chunks(others, 100)) {
-    const rows = await pendingLeases(db, chunk);
-    for (const r of rows) busy.set(r.id, r.leaseUntil ?? now);
-  }
-  return { items: await loadItems(db, leased), busy };
+  for (const { s } of rows)
+    if (!leased.has(s.id) && s.transferStatus === 'pending') busy.set(s.id, s.leaseUntil ?? now);
+  const items = rows.filter(({ s }) => leased.has(s.id)).map((row) => workItem(row, owned));
+  return { items, busy, clashes: findClashes(items, holders) };
 }
 
-export async function releaseLeases(db: Db, ids: string[]): Promise<void> {
-  for (const chunk of chunks(ids, 100)) await clearLeases(db, chunk);
+export function releaseLeases(db: Db, ids: string[]) {
+  return clearLeases(db, ids);
 }
 
-async function loadItems(db: Db, ids: string[]): Promise<WorkItem[]> {
-  const items: WorkItem[] = [];
-  for (const chunk of chunks(ids, 100)) {
-    const rows = await subscriptionsForPush(db, chunk);
-    const owned = await recipientsOf(db, chunk);
-    for (const { s, p, listId } of rows) {
-      items.push({
-        id: s.id,
-        userId: s.userId,
-        version: s.version,
-        attempts: s.attempts,
-        createdAt: s.createdAt,
-        emailSince: p?.emailSince ?? 0,
-        input: {
-          subscriptionId: s.id,
-          state: s.state,
-          resubscribe: s.resubscribe,
-          mappedListId: listId ?? null,
-          newsletterId: s.newsletterId,
-          recipientListId: s.listId,
-          recipientId: s.recipientId,
-          profile: {
-            email: p?.email ?? null,
-            firstName: p?.firstName ?? '',
-            lastName: p?.lastName ?? '',
-            gender: p?.gender ?? '',
-          },
-          lookupEmails: s.lookupEmails ?? [],
-          version: s.version,
-          written: s.written ?? null,
-          owned: owned
-            .filter((o) => o.subscriptionId === s.id)
-            .map((o) => ({ listId: o.listId, recipientId: o.recipientId })),
-          conflict: s.conflict ?? null,
-        },
-      });
-    }
-  }
-  return items;
+type PushRow = Awaited<ReturnType<typeof subscriptionsForPush>>[number];
+type OwnedRow = Awaited<ReturnType<typeof recipientsOf>>[number];
+
+function workItem({ s, p, listId }: PushRow, owned: OwnedRow[]): WorkItem {
+  return {
+    id: s.id,
+    userId: s.userId,
+    version: s.version,
+    attempts: s.attempts,
+    createdAt: s.createdAt,
+    emailSince: p?.emailSince ?? 0,
+    input: {
+      subscriptionId: s.id,
+      state: s.state,
+      resubscribe: s.resubscribe,
+      mappedListId: listId ?? null,
+      newsletterId: s.newsletterId,
+      recipientListId: s.listId,
+      recipientId: s.recipientId,
+      profile: {
+        email: p?.email ?? null,
+        firstName: p?.firstName ?? '',
+        lastName: p?.lastName ?? '',
+        gender: p?.gender ?? '',
+      },
+      lookupEmails: s.lookupEmails ?? [],
+      version: s.version,
+      written: s.written ?? null,
+      owned: owned
+        .filter((o) => o.subscriptionId === s.id)
+        .map((o) => ({ listId: o.listId, recipientId: o.recipientId })),
+      conflict: s.conflict ?? null,
+    },
+  };
 }
 
 /**
@@ -100,29 +111,13 @@ async function loadItems(db: Db, ids: string[]): Promise<WorkItem[]> {
  * recipient under the address in the list, unsubscribed ones included (see addressHolders):
  * the later one stays failed for as long as that recipient exists.
  */
-export async function findClashes(db: Db, items: WorkItem[]): Promise<Map<string, string>> {
+function findClashes(items: WorkItem[], holders: AddressHolder[]): Map<string, string> {
   const candidates = items.filter((i) => i.input.state === 'subscribed' && i.input.profile.email);
   const clashes = new Map<string, string>();
-  if (!candidates.length) return clashes;
-  const emails = [...new Set(candidates.map((i) => (i.input.profile.email ?? '').toLowerCase()))];
-  const newsletterIds = [...new Set(candidates.map((i) => i.input.newsletterId))];
-  const listIds = [...new Set(candidates.flatMap((i) => (i.input.mappedListId ? [i.input.mappedListId] : [])))];
-  const holders: {
-    id: string;
-    userId: string;
-    newsletterId: string;
-    email: string;
-    emailSince: number;
-    createdAt: number;
-    listId: string | null;
-    recipientId: string | null;
-    ownedLists: string | null;
-  }[] = [];
-  for (const chunk of chunks(emails, 100)) holders.push(...(await addressHolders(db, newsletterIds, listIds, chunk)));
   for (const item of candidates) {
     const email = (item.input.profile.email ?? '').toLowerCase();
     const list = item.input.mappedListId;
-    const ownsHere = (h: (typeof holders)[number]) =>
+    const ownsHere = (h: AddressHolder) =>
       list !== null &&
       ((h.ownedLists ?? '').split(',').includes(list) || (h.listId === list && h.recipientId !== null));
     const itemOwnsHere =

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
 import type { Config } from '../config';
 import { createDb, type Db } from '../db/client';
-import { insertLogEntries } from '../db/event-log';
-import { findOwner } from '../db/subscriptions';
-import { markDeadLettered } from '../db/subscriptions-transfer';
+import { type EventLogEntry, insertLogEntries } from '../db/event-log';
+import { markDeadLettered, usersOf } from '../db/subscriptions-transfer';
+import type { Statement } from '../db/write-batch';
 import { log } from '../lib/log';
 import type { NewsletterProvider } from '../ports/provider';
 import { QueueMessage } from '../schemas/queue';
@@ -15,10 +15,12 @@ import { syncSubscriptions } from './push-subscriptions';
  */
 export interface MessageHandlers {
   provider: (config: Config, db: Db) => NewsletterProvider;
+  /** `alongside`: the consumer's own writes, carried in the handler's first batch. */
   notice?: (
     config: Config,
     db: Db,
     noticeIds: string[],
+    alongside: Statement[],
   ) => Promise<Map<string, { ack: true } | { ack: false; delaySeconds: number }>>;
   reconcile?: (config: Config, db: Db, runId: string) => Promise<void>;
 }
@@ -27,6 +29,12 @@ export interface MessageHandlers {
  * The sync queue's consumer. Each message gets its own fate: acked when done or failed for
  * good, retried with backoff when the provider may recover. An unexpected error (a bug, the
  * database down) retries the whole batch; past the queue's limit it dead-letters.
+ *
+ * Database round trips are budgeted per batch, not per message (each is 10–100 ms in
+ * production): the sync messages at most four (see syncSubscriptions), the notice messages two
+ * (see notify/deliver.ts), so at most six for a batch of both; a token renewal and a
+ * reconciliation message cost their own. The timeline entries of rejected bodies ride in the
+ * first of those batches.
  */
 export async function consumeBatch(
   config: Config,
@@ -36,20 +44,21 @@ export async function consumeBatch(
   const db = createDb(config);
   const syncMsgs = new Map<string, Message<unknown>[]>();
   const noticeMsgs = new Map<string, Message<unknown>[]>();
+  const rejected: EventLogEntry[] = [];
+  const rejectedMsgs: Message<unknown>[] = [];
   for (const msg of batch.messages) {
     const parsed = v.safeParse(QueueMessage, msg.body);
     if (!parsed.success) {
       // A body that is not ours cannot become valid by retrying: record it and let it go.
-      log.warn('queue message rejected', { queue: batch.queue, issues: parsed.issues.map((i) => i.message) });
-      await insertLogEntries(db, [
-        {
-          at: Date.now(),
-          kind: 'queue.invalid-message',
-          outcome: 'dropped',
-          detail: { queue: batch.queue, issues: parsed.issues.map((i) => i.message) },
-        },
-      ]);
-      msg.ack();
+      const issues = parsed.issues.map((i) => i.message);
+      log.warn('queue message rejected', { queue: batch.queue, issues });
+      rejected.push({
+        at: Date.now(),
+        kind: 'queue.invalid-message',
+        outcome: 'dropped',
+        detail: { queue: batch.queue, issues },
+      });
+      rejectedMsgs.push(msg);
       continue;
     }
     const body = parsed.output;
@@ -61,9 +70,17 @@ export async function consumeBatch(
     } else msg.retry();
   }
 
+  // Recorded in the first batch that is written anyway, or alone when there is none.
+  let alongside = rejected.length ? [insertLogEntries(db, rejected)] : [];
+  const carried = () => {
+    const out = alongside;
+    alongside = [];
+    return out;
+  };
   if (syncMsgs.size) {
+    const before = db.roundTrips();
     const provider = handlers.provider(config, db);
-    const dispositions = await syncSubscriptions(config, db, provider, [...syncMsgs.keys()]);
+    const dispositions = await syncSubscriptions(config, db, provider, [...syncMsgs.keys()], carried());
     // A wait that was no attempt goes back as a new message, so it never counts toward the DLQ.
     const requeued = [...dispositions].filter(([, d]) => !d.ack && d.requeue);
     for (const [id, d] of requeued) {
@@ -75,12 +92,17 @@ export async function consumeBatch(
       messages: batch.messages.length,
       subscriptions: syncMsgs.size,
       providerCalls: provider.callCount,
+      dbRoundTrips: db.roundTrips() - before,
     });
   }
-  if (noticeMsgs.size) {
-    if (!handlers.notice) for (const msgs of noticeMsgs.values()) for (const m of msgs) m.retry();
-    else settle(noticeMsgs, await handlers.notice(config, db, [...noticeMsgs.keys()]));
-  }
+  if (noticeMsgs.size && handlers.notice) {
+    const before = db.roundTrips();
+    settle(noticeMsgs, await handlers.notice(config, db, [...noticeMsgs.keys()], carried()));
+    log.info('notice batch', { notices: noticeMsgs.size, dbRoundTrips: db.roundTrips() - before });
+  } else for (const msgs of noticeMsgs.values()) for (const m of msgs) m.retry();
+  const [unwritten] = carried();
+  if (unwritten) await unwritten;
+  for (const m of rejectedMsgs) m.ack();
 }
 
 function push(map: Map<string, Message<unknown>[]>, key: string, msg: Message<unknown>) {
@@ -107,22 +129,31 @@ function settle(
 export async function consumeDeadLetters(config: Config, batch: MessageBatch<unknown>): Promise<void> {
   const db = createDb(config);
   const now = Date.now();
-  for (const msg of batch.messages) {
+  const bodies = batch.messages.map((msg) => {
     const parsed = v.safeParse(QueueMessage, msg.body);
-    const body = parsed.success ? parsed.output : null;
+    return { msg, body: parsed.success ? parsed.output : null };
+  });
+  const subscriptionIds = bodies.flatMap(({ body }) => (body?.kind === 'sync' ? [body.subscriptionId] : []));
+  // One round trip reads the owners, one writes everything.
+  const owners = new Map(
+    (subscriptionIds.length ? await usersOf(db, subscriptionIds) : []).map((r) => [r.id, r.userId]),
+  );
+  const entries: EventLogEntry[] = bodies.map(({ msg, body }) => {
     const subscriptionId = body?.kind === 'sync' ? body.subscriptionId : null;
-    const [owner] = subscriptionId ? await findOwner(db, subscriptionId) : [];
-    await insertLogEntries(db, [
-      {
-        at: now,
-        kind: 'dead-letter',
-        userId: owner?.userId ?? null,
-        subscriptionId,
-        outcome: 'recorded',
-        detail: { queue: batch.queue, attempts: msg.attempts, body: body ?? 'unparseable' },
-      },
-    ]);
-    if (body?.kind === 'sync') await markDeadLettered(db, body.subscriptionId, msg.attempts, now);
+    return {
+      at: now,
+      kind: 'dead-letter',
+      userId: (subscriptionId && owners.get(subscriptionId)) ?? null,
+      subscriptionId,
+      outcome: 'recorded',
+      detail: { queue: batch.queue, attempts: msg.attempts, body: body ?? 'unparseable' },
+    };
+  });
+  const failed = bodies.flatMap(({ msg, body }) =>
+    body?.kind === 'sync' ? [markDeadLettered(db, body.subscriptionId, msg.attempts, now)] : [],
+  );
+  if (entries.length) await db.batch([insertLogEntries(db, entries), ...failed]);
+  for (const { msg, body } of bodies) {
     log.warn('dead letter recorded', { kind: body?.kind ?? 'unparseable', attempts: msg.attempts });
     msg.ack();
   }

@@ -12,6 +12,7 @@ import {
   setLookupEmails,
   setWritten,
 } from '../db/subscriptions-transfer';
+import type { Statement } from '../db/write-batch';
 import { withAddress } from '../lib/addresses';
 import { backoffSeconds } from '../lib/backoff';
 import type { Outcome } from './call-provider';
@@ -35,19 +36,20 @@ export interface RetryPolicy {
 export type Disposition = { ack: true } | { ack: false; delaySeconds: number; requeue?: boolean };
 
 /**
- * Stores how each transfer ended, in one atomic batch, and tells the consumer what to do with
- * each message. A result only lands on the version it was computed for: if the portal changed
- * the desired state meanwhile, the row stays pending and its own message pushes the news.
+ * The statements that store how each transfer ended, for the caller's one atomic batch, and
+ * what to do with each message. A result only lands on the version it was computed for: if the
+ * portal changed the desired state meanwhile, the row stays pending and its own message pushes
+ * the news.
  */
-export async function recordOutcomes(
+export function outcomeStatements(
   db: Db,
   items: WorkItem[],
   outcomes: Map<string, Outcome>,
   policy: RetryPolicy,
   now = Date.now(),
-): Promise<Map<string, Disposition>> {
+): { statements: Statement[]; dispositions: Map<string, Disposition> } {
   const dispositions = new Map<string, Disposition>();
-  const statements = [];
+  const statements: Statement[] = [];
   for (const item of items) {
     const outcome = outcomes.get(item.id);
     if (!outcome) continue;
@@ -162,9 +164,7 @@ export async function recordOutcomes(
       ]),
     );
   }
-  const [first, ...rest] = statements;
-  if (first) await db.batch([first, ...rest]);
-  return dispositions;
+  return { statements, dispositions };
 }
 
 /**

@@ -5,9 +5,12 @@
  * database statement that fails in the queue consumer; then no address, name, unsubscribe
  * token or secret may appear in them.
  *
- * The database sits behind a proxy (the test's own libSQL server) that fails, once, the read
- * that binds the reader's address, as a database going away for a moment would: drizzle's
- * message for it lists the bound parameters.
+ * The database sits behind a proxy (the test's own libSQL server) that fails, once, the queue
+ * consumer's write-ahead of the reader's creations (the one consumer request that binds the
+ * address: its reads take addresses from subqueries), as a database going away for a moment
+ * would. The consumer writes in batches, whose errors name no statement; the intake's and the
+ * admin's single statements, whose drizzle messages list the bound parameters, are cut by the
+ * same `describeError`.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -48,8 +51,8 @@ const SECRETS = {
 type Stack = Awaited<ReturnType<typeof startStack>>;
 
 /**
- * A Hrana proxy that answers 503 to a read binding `failOn` (`times` times), and passes
- * everything else to the libSQL server.
+ * A Hrana proxy that answers 503 to a request writing lookup addresses that include `failOn`
+ * (`times` times), and passes everything else to the libSQL server.
  */
 async function faultyDatabase(upstream: string) {
   const fault = { failOn: '', times: 0, fired: 0 };
@@ -57,7 +60,7 @@ async function faultyDatabase(upstream: string) {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    if (fault.times > 0 && bindsInRead(body.toString(), fault.failOn)) {
+    if (fault.times > 0 && writesLookupAddress(body.toString(), fault.failOn)) {
       fault.times--;
       fault.fired++;
       res.writeHead(503, { 'content-type': 'text/plain' }).end('database unavailable (injected by the test)');
@@ -81,13 +84,19 @@ async function faultyDatabase(upstream: string) {
 }
 
 /** A Hrana pipeline with a SELECT whose arguments include `value`. */
-function bindsInRead(body: string, value: string): boolean {
+function writesLookupAddress(body: string, value: string): boolean {
+  // A batch's statements name their SQL by `sql_id`, stored by a `store_sql` request before it.
+  type Stmt = { sql?: string; sql_id?: number; args?: { value?: unknown }[] };
   try {
-    const { requests } = JSON.parse(body) as {
-      requests?: { stmt?: { sql?: string; args?: { value?: unknown }[] } }[];
+    const { requests = [] } = JSON.parse(body) as {
+      requests?: { type?: string; sql_id?: number; sql?: string; stmt?: Stmt; batch?: { steps?: { stmt?: Stmt }[] } }[];
     };
-    return (requests ?? []).some(
-      ({ stmt }) => /^\s*select/i.test(stmt?.sql ?? '') && (stmt?.args ?? []).some((a) => a.value === value),
+    const stored = new Map(requests.flatMap((r) => (r.type === 'store_sql' ? [[r.sql_id, r.sql ?? '']] : [])));
+    const statements = requests.flatMap((r) => [r.stmt, ...(r.batch?.steps ?? []).map((s) => s.stmt)]);
+    return statements.some(
+      (stmt) =>
+        /"lookup_email"/.test(stmt?.sql ?? stored.get(stmt?.sql_id) ?? '') &&
+        (stmt?.args ?? []).some((a) => typeof a.value === 'string' && a.value.toLowerCase().includes(value)),
     );
   } catch {
     return false;
@@ -134,7 +143,7 @@ describe("the worker's log", () => {
     await client.newsletter('logs-weekly', 'Weekly digest');
     await client.newsletter('logs-offers', 'Special offers');
 
-    // Subscriptions confirmed, while a read binding the address fails once in the consumer.
+    // Subscriptions confirmed, while the consumer's write-ahead binding the address fails once.
     Object.assign(database.fault, { failOn: READER.email.toLowerCase(), times: 1 });
     const { userId, ...profile } = READER;
     await event('subscription.confirmed', { userId, newsletterId: 'logs-weekly', ...profile });
@@ -222,7 +231,8 @@ describe("the worker's log", () => {
     expect(dbFaultsFired).toBe(1);
     // The batch the database failed was delivered again and went through.
     expect(afterFault).toEqual(['synced', 'synced']);
-    expect(text).toContain('Failed query: select');
+    // A batch's error names the server's answer, not a statement.
+    expect(text).toContain('SERVER_ERROR: Server returned HTTP status 503');
     expect(refusedMessage).toContain(REFUSED.email);
     expect(debugFile.length).toBeGreaterThan(0);
     expect(tokens).toHaveLength(3);
@@ -267,6 +277,6 @@ describe("the worker's log", () => {
       queue: 'newsletter-bridge-sync',
     });
     // The runtime still reports the re-thrown error, which is what has the queue retry.
-    expect(printed.some((line) => /Uncaught .*queue batch failed.*Failed query: select/.test(line))).toBe(true);
+    expect(printed.some((line) => /Uncaught .*queue batch failed.*HTTP status 503/.test(line))).toBe(true);
   });
 });
