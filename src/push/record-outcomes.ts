@@ -185,4 +185,3 @@ export async function recordCreateIntents(
   if (first) await db.batch([first, ...rest]);
 }
 
-// reconcile/commit-page.ts still builds its repush from this; it moves with that file's own statements.
