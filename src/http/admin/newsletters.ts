@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type * as v from 'valibot';
+import type { Db } from '../../db/client';
 import {
   deleteNewsletter,
   findNewsletter,
@@ -18,6 +19,7 @@ import { MappingBody } from '../../schemas/admin-requests';
 import { NewsletterId } from '../../schemas/events';
 import type { AppEnv } from '../context';
 import { jsonBody, pathParams } from './body';
+import { providerCall } from './round-trips';
 
 const view = (n: Newsletter): v.InferOutput<typeof Mapping> => ({
   newsletterId: n.newsletterId,
@@ -89,6 +91,7 @@ export const newslettersApp = new Hono<AppEnv>()
 /** The list must exist at the provider; its refusal is a 422 carrying the provider's words. */
 async function checkList(vars: AppEnv['Variables'], listId: string): Promise<void> {
   await atProvider(
+    vars.db,
     () => vars.provider().getList(listId),
     (message) => `The list ${JSON.stringify(listId)} is unknown at Newsletter2Go: ${message}`,
     'The list could not be checked at Newsletter2Go',
@@ -101,6 +104,7 @@ async function checkList(vars: AppEnv['Variables'], listId: string): Promise<voi
  */
 async function checkAttribute(vars: AppEnv['Variables'], listId: string, name: string): Promise<AttributeSetup> {
   return atProvider(
+    vars.db,
     () => vars.provider().ensureAttribute(listId, name),
     (message) =>
       `Newsletter2Go refused to add the attribute ${JSON.stringify(name)} to the list ${JSON.stringify(listId)}: ${message}`,
@@ -110,12 +114,13 @@ async function checkAttribute(vars: AppEnv['Variables'], listId: string, name: s
 
 /** A provider call of the mapping: refused → 422 naming the provider's words; unavailable → 503. */
 async function atProvider<T>(
+  db: Db,
   work: () => Promise<T>,
   refused: (message: string) => string,
   unavailable: string,
 ): Promise<T> {
   try {
-    return await work();
+    return await providerCall(db, work);
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
     if (error.kind === 'gone' || error.kind === 'permanent') {
