@@ -50,11 +50,12 @@ export const newslettersApp = new Hono<AppEnv>()
     const setup = await checkAttribute(db, provider, body.listId, config.UNSUBSCRIBE_ATTRIBUTE);
 
     const now = Date.now();
-    let read = true;
+    let firstTry = true;
     const saved = await commitAnswering(async () => {
-      // A commit refused by the guard: another newsletter may have taken the list meanwhile.
-      if (!read) await refuseTakenList(db, mapping);
-      read = false;
+      // The first commit goes on the read above. A refused one may mean another newsletter took
+      // the list meanwhile: read again, to answer the 422 naming it.
+      if (!firstTry) await refuseTakenList(db, mapping);
+      firstTry = false;
       return async () => {
         // The mapping as it was, the re-push (a new or changed list: every subscription of the
         // newsletter goes to it; the old list is left as it is and named in the answer) and the
