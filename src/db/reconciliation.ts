@@ -19,8 +19,13 @@ export function insertRunIfNoneRunning(db: Executor, run: NewRun) {
   return db.insert(reconciliationRuns).values(run).onConflictDoNothing().returning();
 }
 
+/** The running run, if any (at most one: the unique index). */
+export function selectRunningRun(db: Executor) {
+  return db.select().from(reconciliationRuns).where(eq(reconciliationRuns.status, 'running')).limit(1);
+}
+
 export async function runningRun(db: Executor): Promise<ReconciliationRun | null> {
-  const [row] = await db.select().from(reconciliationRuns).where(eq(reconciliationRuns.status, 'running')).limit(1);
+  const [row] = await selectRunningRun(db);
   return row ?? null;
 }
 

@@ -1,7 +1,8 @@
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { ProviderFailure } from '../ports/provider';
-import type { Executor } from './client';
+import type { Db, Executor } from './client';
 import { subscriptions, type WrittenCreation } from './schema';
+import { guard } from './write-batch';
 
 /**
  * How a transfer ended, written back to its subscription. A result only lands on the version
@@ -168,4 +169,17 @@ export const byIds = (ids: string[]): RepushFilter => inArray(subscriptions.id, 
 
 export function markForRepush(db: Executor, where: RepushFilter, now: number) {
   return db.update(subscriptions).set(repushSet(now)).where(where).returning({ id: subscriptions.id });
+}
+
+/** One user's subscription to one newsletter, as a repush filter. */
+export const ofUserNewsletter = (userId: string, newsletterId: string): RepushFilter =>
+  and(eq(subscriptions.userId, userId), eq(subscriptions.newsletterId, newsletterId));
+
+/**
+ * Fails the batch unless the user has a subscription to the newsletter (rows are never deleted,
+ * so a failure means there is none). As a batch's first statement it also takes the write lock,
+ * so what the batch reads next is what it then writes over.
+ */
+export function guardSubscriptionExists(db: Db, userId: string, newsletterId: string) {
+  return guard(db, sql`exists (select 1 from ${subscriptions} where ${ofUserNewsletter(userId, newsletterId)})`);
 }

@@ -4,6 +4,7 @@ import type { AppEnv } from '../context';
 import { newslettersApp } from './newsletters';
 import { noticesApp } from './notices';
 import { reconciliationsApp } from './reconciliations';
+import { logWrites } from './round-trips';
 import { statsApp } from './stats';
 import { subscribersApp } from './subscribers';
 import { subscriptionsApp } from './subscriptions';
@@ -12,6 +13,7 @@ import { transfersApp } from './transfers';
 /** `/v1/admin/*`: everything behind the admin bearer token. */
 export const adminApp = new Hono<AppEnv>()
   .use(adminAuth)
+  .use(logWrites)
   .route('/newsletters', newslettersApp)
   .route('/subscribers', subscribersApp)
   .route('/subscriptions', subscriptionsApp)

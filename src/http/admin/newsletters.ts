@@ -1,23 +1,28 @@
 import { Hono } from 'hono';
 import type * as v from 'valibot';
+import type { Db } from '../../db/client';
 import {
   deleteNewsletter,
   findNewsletter,
+  guardListFree,
   listNewsletters,
   type Newsletter,
   otherNewsletterOnList,
+  repushIfMapped,
+  repushUnlessOnList,
   upsertNewsletter,
 } from '../../db/newsletters';
-import { ofNewsletter } from '../../db/subscriptions-transfer';
 import { Problem, problems } from '../../lib/problem';
-import type { AttributeSetup } from '../../ports/provider';
+import type { AttributeSetup, NewsletterProvider } from '../../ports/provider';
 import { ProviderError } from '../../ports/provider-errors';
-import { repush } from '../../push/repush';
+import { enqueueRepushed } from '../../push/repush';
 import type { Mapping, MappingRemoved, MappingSaved } from '../../schemas/admin';
 import { MappingBody } from '../../schemas/admin-requests';
 import { NewsletterId } from '../../schemas/events';
 import type { AppEnv } from '../context';
 import { jsonBody, pathParams } from './body';
+import { commitAnswering } from './commit';
+import { providerCall } from './round-trips';
 
 const view = (n: Newsletter): v.InferOutput<typeof Mapping> => ({
   newsletterId: n.newsletterId,
@@ -37,30 +42,39 @@ export const newslettersApp = new Hono<AppEnv>()
     const { config, db } = c.var;
     const { newsletterId } = pathParams(c, { newsletterId: NewsletterId });
     const body = await jsonBody(c, MappingBody);
-    // Newsletter2Go merges recipients per list by address: two newsletters on one list would let
-    // two subscriptions (and two users' consents) share one recipient.
-    const [other] = await otherNewsletterOnList(db, body.listId, newsletterId);
-    if (other)
-      throw problems.unprocessable(
-        `List ${JSON.stringify(body.listId)} is already mapped to newsletter ${JSON.stringify(other.newsletterId)}; one list serves one newsletter.`,
-        { listId: body.listId, mappedTo: other.newsletterId },
-      );
-    await checkList(c.var, body.listId);
-    const setup = await checkAttribute(c.var, body.listId, config.UNSUBSCRIBE_ATTRIBUTE);
+    const mapping = { newsletterId, listId: body.listId, name: body.name ?? null };
+    // Refused before any provider call; the commit checks it again (guardListFree).
+    await refuseTakenList(db, mapping);
+    const provider = c.var.provider();
+    await checkList(db, provider, body.listId);
+    const setup = await checkAttribute(db, provider, body.listId, config.UNSUBSCRIBE_ATTRIBUTE);
 
     const now = Date.now();
-    const [before] = await findNewsletter(db, newsletterId);
-    const [after] = await upsertNewsletter(db, { newsletterId, listId: body.listId, name: body.name ?? null }, now);
-    if (!after) throw problems.internal();
-    const listChanged = !before || before.listId !== body.listId;
-    // A new or changed list: every subscription of the newsletter is pushed to it; the old
-    // list is left as it is and named in the answer.
-    const pushed = listChanged
-      ? await repush(config, db, ofNewsletter(newsletterId), now)
-      : { repushed: 0, enqueued: 0 };
+    let firstTry = true;
+    const saved = await commitAnswering(async () => {
+      // The first commit goes on the read above. A refused one may mean another newsletter took
+      // the list meanwhile: read again, to answer the 422 naming it.
+      if (!firstTry) await refuseTakenList(db, mapping);
+      firstTry = false;
+      return async () => {
+        // The mapping as it was, the re-push (a new or changed list: every subscription of the
+        // newsletter goes to it; the old list is left as it is and named in the answer) and the
+        // mapping as stored: one transaction, so concurrent PUTs of one mapping serialize here.
+        const [, [before], marked, [after]] = await db.batch([
+          guardListFree(db, mapping.listId, newsletterId),
+          findNewsletter(db, newsletterId),
+          repushUnlessOnList(db, newsletterId, mapping.listId, now),
+          upsertNewsletter(db, mapping, now),
+        ]);
+        if (!after) throw problems.internal();
+        return { before, marked, after };
+      };
+    });
+    const { before, after } = saved;
+    const pushed = await enqueueRepushed(config, saved.marked);
     const answer: v.InferOutput<typeof MappingSaved> = {
       ...view(after),
-      previousListId: before && before.listId !== body.listId ? before.listId : null,
+      previousListId: before && before.listId !== after.listId ? before.listId : null,
       repushed: pushed.repushed,
       attribute: {
         name: config.UNSUBSCRIBE_ATTRIBUTE,
@@ -73,11 +87,19 @@ export const newslettersApp = new Hono<AppEnv>()
   .delete('/:newsletterId', async (c) => {
     const { config, db } = c.var;
     const { newsletterId } = pathParams(c, { newsletterId: NewsletterId });
-    const [removed] = await deleteNewsletter(db, newsletterId);
-    if (!removed) throw problems.notFound(`Newsletter ${JSON.stringify(newsletterId)} has no mapping.`);
+    const now = Date.now();
     // Nothing is deleted at the provider; the subscriptions show failed (unmapped) until a
-    // mapping returns.
-    const pushed = await repush(config, db, ofNewsletter(newsletterId));
+    // mapping returns. The re-push runs first and only while the mapping exists, so an unknown
+    // newsletter changes nothing.
+    const { marked, removed } = await commitAnswering(async () => async () => {
+      const [marked, [removed]] = await db.batch([
+        repushIfMapped(db, newsletterId, now),
+        deleteNewsletter(db, newsletterId),
+      ]);
+      return { marked, removed };
+    });
+    if (!removed) throw problems.notFound(`Newsletter ${JSON.stringify(newsletterId)} has no mapping.`);
+    const pushed = await enqueueRepushed(config, marked);
     const answer: v.InferOutput<typeof MappingRemoved> = {
       newsletterId,
       removedListId: removed.listId,
@@ -86,10 +108,24 @@ export const newslettersApp = new Hono<AppEnv>()
     return c.json(answer);
   });
 
+/**
+ * Newsletter2Go merges recipients per list by address: two newsletters on one list would let
+ * two subscriptions (and two users' consents) share one recipient. One round trip.
+ */
+async function refuseTakenList(db: Db, mapping: { newsletterId: string; listId: string }): Promise<void> {
+  const [other] = await otherNewsletterOnList(db, mapping.listId, mapping.newsletterId);
+  if (other)
+    throw problems.unprocessable(
+      `List ${JSON.stringify(mapping.listId)} is already mapped to newsletter ${JSON.stringify(other.newsletterId)}; one list serves one newsletter.`,
+      { listId: mapping.listId, mappedTo: other.newsletterId },
+    );
+}
+
 /** The list must exist at the provider; its refusal is a 422 carrying the provider's words. */
-async function checkList(vars: AppEnv['Variables'], listId: string): Promise<void> {
+async function checkList(db: Db, provider: NewsletterProvider, listId: string): Promise<void> {
   await atProvider(
-    () => vars.provider().getList(listId),
+    db,
+    () => provider.getList(listId),
     (message) => `The list ${JSON.stringify(listId)} is unknown at Newsletter2Go: ${message}`,
     'The list could not be checked at Newsletter2Go',
   );
@@ -99,9 +135,15 @@ async function checkList(vars: AppEnv['Variables'], listId: string): Promise<voi
  * The unsubscribe link is written to a custom attribute, and Newsletter2Go defines those per list:
  * the list gets it now, before any push writes it. A refusal is a 422 with the provider's words.
  */
-async function checkAttribute(vars: AppEnv['Variables'], listId: string, name: string): Promise<AttributeSetup> {
+async function checkAttribute(
+  db: Db,
+  provider: NewsletterProvider,
+  listId: string,
+  name: string,
+): Promise<AttributeSetup> {
   return atProvider(
-    () => vars.provider().ensureAttribute(listId, name),
+    db,
+    () => provider.ensureAttribute(listId, name),
     (message) =>
       `Newsletter2Go refused to add the attribute ${JSON.stringify(name)} to the list ${JSON.stringify(listId)}: ${message}`,
     `The attribute ${JSON.stringify(name)} could not be set up for the list at Newsletter2Go`,
@@ -110,12 +152,13 @@ async function checkAttribute(vars: AppEnv['Variables'], listId: string, name: s
 
 /** A provider call of the mapping: refused → 422 naming the provider's words; unavailable → 503. */
 async function atProvider<T>(
+  db: Db,
   work: () => Promise<T>,
   refused: (message: string) => string,
   unavailable: string,
 ): Promise<T> {
   try {
-    return await work();
+    return await providerCall(db, work);
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
     if (error.kind === 'gone' || error.kind === 'permanent') {

@@ -1,13 +1,15 @@
 import { Hono } from 'hono';
 import type * as v from 'valibot';
 import { findUserSubscription } from '../../db/subscriptions';
-import { byIds } from '../../db/subscriptions-transfer';
+import { guardSubscriptionExists, markForRepush, ofUserNewsletter } from '../../db/subscriptions-transfer';
+import { isStaleRead } from '../../db/write-batch';
 import { problems } from '../../lib/problem';
-import { repush } from '../../push/repush';
+import { enqueueRepushed } from '../../push/repush';
 import type { RetryOne } from '../../schemas/admin';
 import { NewsletterId, UserId } from '../../schemas/events';
 import type { AppEnv } from '../context';
 import { pathParams } from './body';
+import { commitAnswering } from './commit';
 import { subscriberView } from './views';
 
 export const subscribersApp = new Hono<AppEnv>()
@@ -25,10 +27,25 @@ export const subscribersApp = new Hono<AppEnv>()
   .post('/:userId/subscriptions/:newsletterId/retry', async (c) => {
     const { config, db } = c.var;
     const { userId, newsletterId } = pathParams(c, { userId: UserId, newsletterId: NewsletterId });
-    const [row] = await findUserSubscription(db, userId, newsletterId);
-    if (!row)
-      throw problems.notFound(`User ${JSON.stringify(userId)} has no subscription to ${JSON.stringify(newsletterId)}.`);
-    const pushed = await repush(config, db, byIds([row.id]));
+    // One transaction: the status as it was and the fresh transfer. The guard refuses the batch
+    // when there is no such subscription, which is the 404.
+    const { row, marked } = await commitAnswering(async () => async () => {
+      try {
+        const [, [row], marked] = await db.batch([
+          guardSubscriptionExists(db, userId, newsletterId),
+          findUserSubscription(db, userId, newsletterId),
+          markForRepush(db, ofUserNewsletter(userId, newsletterId), Date.now()),
+        ]);
+        return { row, marked };
+      } catch (error) {
+        if (!isStaleRead(error)) throw error;
+        throw problems.notFound(
+          `User ${JSON.stringify(userId)} has no subscription to ${JSON.stringify(newsletterId)}.`,
+        );
+      }
+    });
+    if (!row) throw problems.internal();
+    const pushed = await enqueueRepushed(config, marked);
     const answer: v.InferOutput<typeof RetryOne> = {
       subscriptionId: row.id,
       previousStatus: row.status,

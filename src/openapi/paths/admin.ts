@@ -105,7 +105,7 @@ export const adminOperations: Operation[] = [
     operationId: 'putNewsletter',
     summary: 'Map a newsletter to a Newsletter2Go list',
     description:
-      'A list serves one newsletter: a list another newsletter is mapped to is a 422 naming it (`mappedTo`), since Newsletter2Go merges recipients per list by address. ' +
+      'A list serves one newsletter: a list another newsletter is mapped to is a 422 naming it (`mappedTo`), since Newsletter2Go merges recipients per list by address; of two PUTs mapping two newsletters to one list at the same moment, one is stored and the other is that 422. ' +
       "The list is checked with `GET /lists/{id}` at Newsletter2Go first: an unknown list is a 422 carrying the provider's message. " +
       'A new mapping or a changed list pushes every subscription of the newsletter to the list (a subscription with an open consent conflict is not created there: `held-for-consent`); the previous list is left as it is at Newsletter2Go and named in `previousListId`, and its recipients stay on record, so later cancellations and erasures reach them. ' +
       'Changing only `name` (what the unsubscribe page shows) pushes nothing.',
