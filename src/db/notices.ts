@@ -23,16 +23,6 @@ export async function getNotice(db: Executor, id: string): Promise<Notice | null
   return row ?? null;
 }
 
-/** When the notice is due next, if it is still pending. */
-export async function noticeSchedule(db: Executor, id: string) {
-  const [row] = await db
-    .select({ status: notices.status, nextAttemptAt: notices.nextAttemptAt })
-    .from(notices)
-    .where(eq(notices.id, id))
-    .limit(1);
-  return row ?? null;
-}
-
 /** When each of these notices is due next, and whether it is still pending (a batch's read). */
 export function noticeSchedules(db: Executor, ids: string[]) {
   return db
@@ -67,16 +57,7 @@ export function insertNotice(db: Executor, notice: NewNotice) {
   return db.insert(notices).values(notice).onConflictDoNothing().returning({ id: notices.id });
 }
 
-/** Takes a pending, due notice for one attempt until `leaseUntil` and counts the attempt; no row if not. */
-export function claimNotice(db: Executor, id: string, now: number, leaseUntil: number) {
-  return db
-    .update(notices)
-    .set({ nextAttemptAt: leaseUntil, attempts: sql`${notices.attempts} + 1` })
-    .where(and(eq(notices.id, id), isDue(now)))
-    .returning();
-}
-
-/** `claimNotice` for many at once: the due ones among `ids` are taken and returned. */
+/** Takes the pending, due notices among `ids` for one attempt each (until `leaseUntil`), counting the attempt; the ones taken are returned. */
 export function claimNotices(db: Executor, ids: string[], now: number, leaseUntil: number) {
   return db
     .update(notices)

@@ -85,14 +85,6 @@ export function versionOfOwner(db: Executor, id: string) {
     .where(eq(userVersions.userId, ownerOf(id)));
 }
 
-export function subscriptionById(db: Executor, id: string) {
-  return db.select().from(subscriptions).where(eq(subscriptions.id, id));
-}
-
-export function subscriptionsOfUser(db: Executor, userId: string) {
-  return db.select().from(subscriptions).where(eq(subscriptions.userId, userId));
-}
-
 /** Whose subscription it is. */
 export function findOwner(db: Executor, id: string) {
   return db.select({ userId: subscriptions.userId }).from(subscriptions).where(eq(subscriptions.id, id)).limit(1);
@@ -109,20 +101,6 @@ function withNewsletter<F extends SelectedFields>(db: Executor, fields: F) {
 /** The subscription with its newsletter's name (null when unnamed or unmapped). */
 export function findWithNewsletterName(db: Executor, id: string) {
   return withNewsletter(db, { s: subscriptions, name: newsletters.name }).where(eq(subscriptions.id, id)).limit(1);
-}
-
-/** Those among `ids` whose current state is a cancellation by the unsubscribe link. */
-export function cancelledByLink(db: Executor, ids: string[]) {
-  return db
-    .select()
-    .from(subscriptions)
-    .where(
-      and(
-        inArray(subscriptions.id, ids),
-        eq(subscriptions.state, 'unsubscribed'),
-        eq(subscriptions.stateBy, 'unsubscribe-link'),
-      ),
-    );
 }
 
 export function findUserSubscription(db: Executor, userId: string, newsletterId: string) {

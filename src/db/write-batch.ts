@@ -77,18 +77,31 @@ export class RetriesExhausted extends Error {
  * statements to commit with the value to answer. A batch refused by a guard, or as busy,
  * stored nothing, so it can simply be decided again. After `tries` the caller answers 500.
  */
-export async function commitWithRetries<T>(
+export function commitWithRetries<T>(
   db: Db,
   attempt: () => Promise<{ statements: Statement[]; value: T }>,
-  tries = 6,
+  tries?: number,
 ): Promise<T> {
-  for (let n = 1; ; n++) {
+  return commitAnswering(async () => {
     const { statements, value } = await attempt();
     const [first, ...rest] = statements;
-    if (!first) return value;
-    try {
-      await db.batch([first, ...rest]);
+    return async () => {
+      if (first) await db.batch([first, ...rest]);
       return value;
+    };
+  }, tries);
+}
+
+/**
+ * The same loop for a write whose answer needs what its batch returns (the subscriptions a
+ * repush marked, the row as it was before): `attempt` reads what the decision needs and returns
+ * the commit, one `db.batch` that maps its own results.
+ */
+export async function commitAnswering<T>(attempt: () => Promise<() => Promise<T>>, tries = 6): Promise<T> {
+  for (let n = 1; ; n++) {
+    const commit = await attempt();
+    try {
+      return await commit();
     } catch (error) {
       if (!isStaleRead(error) && !isBusy(error)) throw error;
       if (n >= tries) throw new RetriesExhausted(tries, error);

@@ -184,4 +184,3 @@ export async function recordCreateIntents(
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
 }
-

@@ -1,7 +1,6 @@
 import * as v from 'valibot';
 import type { Db } from '../db/client';
-import { deleteSeenMarks, insertRunIfNoneRunning, runningRun } from '../db/reconciliation';
-import { mappedNewsletters } from '../db/reconciliation-desired';
+import { deleteSeenMarks } from '../db/reconciliation';
 import type { ReconciliationRun } from '../db/schema';
 import { randomAlnum } from '../lib/encoding';
 
@@ -37,61 +36,6 @@ export type Cursor = v.InferOutput<typeof Cursor>;
 
 /** Run ids sort by start time, so "newest first" pages by id alone. */
 export const newRunId = (now = Date.now()) => `rcn_${now.toString(36).padStart(9, '0')}${randomAlnum(8)}`;
-
-/** The lists a run covers: every mapped one, or those of the given newsletters. */
-export async function listTargets(
-  db: Db,
-  newsletterIds?: string[],
-): Promise<{ lists: Cursor['lists']; unknown: string[] }> {
-  const mapped = await mappedNewsletters(db);
-  const wanted = newsletterIds ? new Set(newsletterIds) : null;
-  const unknown = (newsletterIds ?? []).filter((id) => !mapped.some((m) => m.newsletterId === id));
-  const listIds = new Set(mapped.filter((m) => !wanted || wanted.has(m.newsletterId)).map((m) => m.listId));
-  const lists = [...listIds]
-    .sort()
-    .map((listId) => ({ listId, newsletterIds: mapped.filter((m) => m.listId === listId).map((m) => m.newsletterId) }));
-  return { lists, unknown };
-}
-
-/**
- * Creates a running run, or returns the one already running: a unique index on running runs
- * decides, so two starts at the same moment cannot both win.
- */
-export async function createRun(
-  db: Db,
-  input: { mode: RunMode; trigger: string; lists: Cursor['lists'] },
-  now = Date.now(),
-  attempt = 1,
-): Promise<{ created: ReconciliationRun } | { running: ReconciliationRun }> {
-  const cursor: Cursor = {
-    lists: input.lists,
-    index: 0,
-    phase: 'remote',
-    offset: 0,
-    newsletter: 0,
-    after: null,
-    step: 0,
-    failures: 0,
-    skipped: [],
-  };
-  const [created] = await insertRunIfNoneRunning(db, {
-    id: newRunId(now),
-    mode: input.mode,
-    status: 'running',
-    trigger: input.trigger,
-    cursor,
-    counts: {},
-    providerCalls: 0,
-    startedAt: now,
-    updatedAt: now,
-  });
-  if (created) return { created };
-  const running = await runningRun(db);
-  if (running) return { running };
-  // The running one finished between the two statements: try again (a few times at most).
-  if (attempt >= 3) throw new Error('Could not start a reconciliation run: another one keeps starting');
-  return createRun(db, input, now, attempt + 1);
-}
 
 export function parseCursor(run: ReconciliationRun): Cursor | null {
   const parsed = v.safeParse(Cursor, run.cursor);

@@ -12,6 +12,7 @@ import {
   repushUnlessOnList,
   upsertNewsletter,
 } from '../../db/newsletters';
+import { commitAnswering } from '../../db/write-batch';
 import { Problem, problems } from '../../lib/problem';
 import type { AttributeSetup, NewsletterProvider } from '../../ports/provider';
 import { ProviderError } from '../../ports/provider-errors';
@@ -21,7 +22,6 @@ import { MappingBody } from '../../schemas/admin-requests';
 import { NewsletterId } from '../../schemas/events';
 import type { AppEnv } from '../context';
 import { jsonBody, pathParams } from './body';
-import { commitAnswering } from './commit';
 import { providerCall } from './round-trips';
 
 const view = (n: Newsletter): v.InferOutput<typeof Mapping> => ({

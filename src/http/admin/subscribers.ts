@@ -2,14 +2,13 @@ import { Hono } from 'hono';
 import type * as v from 'valibot';
 import { findUserSubscription } from '../../db/subscriptions';
 import { guardSubscriptionExists, markForRepush, ofUserNewsletter } from '../../db/subscriptions-transfer';
-import { isStaleRead } from '../../db/write-batch';
+import { commitAnswering, isStaleRead } from '../../db/write-batch';
 import { problems } from '../../lib/problem';
 import { enqueueRepushed } from '../../push/repush';
 import type { RetryOne } from '../../schemas/admin';
 import { NewsletterId, UserId } from '../../schemas/events';
 import type { AppEnv } from '../context';
 import { pathParams } from './body';
-import { commitAnswering } from './commit';
 import { subscriberView } from './views';
 
 export const subscribersApp = new Hono<AppEnv>()
