@@ -1,7 +1,6 @@
 import { eq, inArray, sql } from 'drizzle-orm';
-import type { Db, Executor } from './client';
+import type { Executor } from './client';
 import { receivedEvents } from './schema';
-import { guard, type Statement } from './write-batch';
 
 /** Idempotency records: one row per accepted `webhook-id`, with the first answer given. */
 
@@ -18,17 +17,13 @@ export function sameBody(stored: string, incoming: string): boolean {
   return stored === incoming || stored === ERASED_DIGEST;
 }
 
-/** Inserts the records; an id already stored is skipped, and only the new ones come back. */
-export function insertReceived(db: Executor, rows: NewReceivedEvent[]) {
-  return db.insert(receivedEvents).values(rows).onConflictDoNothing().returning({ eventId: receivedEvents.eventId });
-}
-
-/** A guard for a write batch: the ids read as unknown are still unknown when it commits. */
-export function stillUnknown(db: Db, eventIds: string[]): Statement {
-  return guard(
-    db,
-    sql`not exists (select 1 from ${receivedEvents} where ${inArray(receivedEvents.eventId, eventIds)})`,
-  );
+/**
+ * Inserts records of ids read as unknown, in a write batch: an id another request stored
+ * meanwhile fails the batch on the primary key (write-batch.ts isStaleRead), and it is decided
+ * again, now as a duplicate.
+ */
+export function insertNewReceived(db: Executor, rows: NewReceivedEvent[]) {
+  return db.insert(receivedEvents).values(rows);
 }
 
 export function receivedByIds(db: Executor, eventIds: string[]) {

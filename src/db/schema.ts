@@ -176,10 +176,15 @@ export const receivedEvents = sqliteTable(
  * if it is unchanged (db/write-batch.ts): concurrent requests about one user never hold a lock
  * across the network, and the loser of a race re-reads and decides again.
  */
-export const userVersions = sqliteTable('user_versions', {
-  userId: text('user_id').primaryKey(),
-  version: integer('version').notNull(),
-});
+export const userVersions = sqliteTable(
+  'user_versions',
+  {
+    userId: text('user_id').primaryKey(),
+    version: integer('version').notNull(),
+  },
+  // A claim whose version was not the one read writes 0 (db/write-batch.ts claimUsers): refused.
+  (t) => [check('stale_read', sql`${t.version} >= 1`)],
+);
 
 /**
  * Never holds a row. A guard in a write batch inserts a 0 here when what the batch was decided

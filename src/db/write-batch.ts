@@ -23,10 +23,15 @@ export function guard(db: Db, holds: SQL): Statement {
   return db.run(sql`insert into ${writeGuards} (ok) select 0 where not (${holds})`);
 }
 
-/** Whether a batch failed on a guard: what it was decided on changed after it was read. */
+/**
+ * Whether a batch failed because what it was decided on changed after it was read: a guard or
+ * a user's version (CHECK `stale_read`), or an event id read as unknown that another request
+ * stored meanwhile (its primary key).
+ */
 export function isStaleRead(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause)
-    if (/CHECK constraint failed: stale_read/.test(e.message)) return true;
+    if (/CHECK constraint failed: stale_read|UNIQUE constraint failed: received_events\.event_id/.test(e.message))
+      return true;
   return false;
 }
 
@@ -41,28 +46,23 @@ export function readUserVersions(db: Db, userIds: string[]) {
 }
 
 /**
- * Guards that the users' versions are still those read (absent users still absent), then
- * raises each by one: of two requests that read the same version, only one commits.
+ * Raises each user's version by one, in one statement that is also the guard: where the stored
+ * version is no longer the one read (or a user read as absent now has a row), it writes 0,
+ * which the table's CHECK refuses, and the whole batch rolls back. Of two requests that read
+ * the same version, only one commits.
  */
 export function claimUsers(db: Db, userIds: string[], read: UserVersions): Statement[] {
   if (!userIds.length) return [];
-  const known = userIds.filter((u) => read.has(u));
-  const absent = userIds.filter((u) => !read.has(u));
-  const stillKnown = known.length
-    ? sql`(select count(*) from ${userVersions} where (${userVersions.userId}, ${userVersions.version}) in (values ${sql.join(
-        known.map((u) => sql`(${u}, ${read.get(u)})`),
-        sql`, `,
-      )})) = ${known.length}`
-    : sql`1`;
-  const stillAbsent = absent.length
-    ? sql`not exists (select 1 from ${userVersions} where ${userVersions.userId} in ${absent})`
-    : sql`1`;
   return [
-    guard(db, sql`${stillKnown} and ${stillAbsent}`),
     db
       .insert(userVersions)
       .values(userIds.map((userId) => ({ userId, version: (read.get(userId) ?? 0) + 1 })))
-      .onConflictDoUpdate({ target: userVersions.userId, set: { version: sql`excluded.version` } }),
+      .onConflictDoUpdate({
+        target: userVersions.userId,
+        set: {
+          version: sql`case when ${userVersions.version} + 1 = excluded.version then excluded.version else 0 end`,
+        },
+      }),
   ];
 }
 

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client';
 import { type EventLogEntry, insertLogEntries } from '../db/event-log';
-import { insertReceived, sameBody, stillUnknown } from '../db/received-events';
+import { insertNewReceived, sameBody } from '../db/received-events';
 import { eraseDigests, scrubUser } from '../db/scrub';
 import { claimUsers, commitWithRetries, RetriesExhausted, type Statement } from '../db/write-batch';
 import { chunks } from '../lib/chunks';
@@ -170,7 +170,6 @@ export function planIntake(db: Db, state: IntakeState, incoming: IncomingEvent[]
   }
 
   const touched = [...new Set(fresh.map((e) => e.event.data.userId))];
-  const freshIds = fresh.map((e) => e.eventId);
   const writes = userWrites(
     db,
     touched.flatMap((u) => users.get(u) ?? []),
@@ -180,11 +179,10 @@ export function planIntake(db: Db, state: IntakeState, incoming: IncomingEvent[]
   const gone = touched.filter((u) => users.get(u)?.subscriber?.deletedAt);
   const statements: Statement[] = [
     ...claimUsers(db, touched, state.versions),
-    // The ids read as unknown are still unknown: a delivery of one id about another user
-    // cannot slip in between.
-    ...chunks(freshIds, 100).map((c) => stillUnknown(db, c)),
+    // Ids read as unknown: one stored meanwhile (a delivery of that id about another user) fails
+    // the batch on its primary key.
     ...chunks(fresh, 100).map((c) =>
-      insertReceived(
+      insertNewReceived(
         db,
         c.map((e) => ({
           eventId: e.eventId,
