@@ -1,7 +1,10 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/client';
 import { receivedEvents, subscribers, subscriptions } from '../../src/db/schema';
-import { commitWithRetries, guard, RetriesExhausted } from '../../src/db/write-batch';
+import { commitWithRetries, guard, RetriesExhausted, type Statement } from '../../src/db/write-batch';
+import { storeEvents } from '../../src/intake/store-events';
+import { parsePortalEvent } from '../../src/schemas/events';
 import { database } from '../support/unsubscribe';
 import { at, confirmed, deleted, postEvent, uid } from '../support/worker';
 
@@ -92,3 +95,57 @@ describe('a batch whose guard keeps failing', () => {
     expect(await db.select().from(subscribers).where(eq(subscribers.userId, user))).toEqual([]);
   });
 });
+
+describe('a batch request whose users keep racing others', () => {
+  it('commits per user, and answers every event as if it had committed at once', async () => {
+    const db = database();
+    // The first three whole-request commits lose their race (as if another request about one
+    // of the users committed each time in between); per-user commits then go through.
+    let losses = 3;
+    const racing = Object.assign(Object.create(db) as Db, {
+      batch: (statements: Statement[]) => {
+        if (losses > 0 && usersClaimed(statements) > 1) {
+          losses--;
+          return Promise.reject(new Error('SQLITE_CONSTRAINT: CHECK constraint failed: stale_read'));
+        }
+        return db.batch(statements as [Statement, ...Statement[]]);
+      },
+    });
+    const users = [uid('u'), uid('u'), uid('u')];
+    const nl = uid('nl');
+    const incoming = users.flatMap((u, i) => [
+      event(`${u}-a`, confirmed(u, nl, `${u}@example.com`, {}, at(i))),
+      event(`${u}-b`, deleted(u, at(10_000))),
+    ]);
+    // The same id twice: the second is judged against the first, in the first one's group.
+    const repeated = incoming[0];
+    if (!repeated) throw new Error('no events');
+    const { results } = await storeEvents(racing, [...incoming, repeated]);
+    expect(losses).toBe(0);
+    expect(results.map((r) => r.status)).toEqual([...incoming.map(() => 'accepted'), 'duplicate']);
+    expect(results.map((r) => r.eventId)).toEqual([...incoming, repeated].map((e) => e.eventId));
+    const people = await db.select().from(subscribers).where(inArray(subscribers.userId, users));
+    expect(people.map((p) => p.deletedAt !== null)).toEqual(users.map(() => true));
+  });
+});
+
+/** How many users a write batch claims (two parameters each in its user_versions upsert). */
+function usersClaimed(statements: Statement[]): number {
+  for (const q of statements) {
+    const query = sqlOf(q);
+    if (query && /insert into "user_versions"/.test(query.sql)) return query.params.length / 2;
+  }
+  return 0;
+}
+
+/** A drizzle builder's SQL, for the builders that have one (raw statements do not). */
+function sqlOf(q: Statement): { sql: string; params: unknown[] } | null {
+  const toSQL = (q as { toSQL?: unknown }).toSQL;
+  return typeof toSQL === 'function' ? (toSQL.call(q) as { sql: string; params: unknown[] }) : null;
+}
+
+function event(id: string, body: unknown) {
+  const parsed = parsePortalEvent(body);
+  if (!parsed.ok) throw new Error(`not an event: ${JSON.stringify(parsed.errors)}`);
+  return { eventId: uid(id), bodyHash: id, event: parsed.event };
+}
