@@ -1,4 +1,4 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { inArray, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { isBusy } from './busy';
 import type { Db } from './client';
@@ -39,10 +39,7 @@ export function isStaleRead(error: unknown): boolean {
 export type UserVersions = Map<string, number>;
 
 export function readUserVersions(db: Db, userIds: string[]) {
-  return db
-    .select()
-    .from(userVersions)
-    .where(sql`${userVersions.userId} in ${userIds.length ? userIds : ['']}`);
+  return db.select().from(userVersions).where(inArray(userVersions.userId, userIds));
 }
 
 /**

@@ -33,9 +33,9 @@ export interface IntakeState {
 /** The largest request is a batch of 500 events: its ids and users are read in one request. */
 export async function readIntakeState(db: Db, eventIds: string[], userIds: string[]): Promise<IntakeState> {
   const [received, profiles, subs, versions] = await db.batch([
-    receivedByIds(db, eventIds.length ? eventIds : ['']),
-    subscribersByIds(db, userIds.length ? userIds : ['']),
-    subscriptionsOfUsers(db, userIds.length ? userIds : ['']),
+    receivedByIds(db, eventIds),
+    subscribersByIds(db, userIds),
+    subscriptionsOfUsers(db, userIds),
     readUserVersions(db, userIds),
   ]);
   return {
@@ -50,9 +50,20 @@ export async function readIntakeState(db: Db, eventIds: string[], userIds: strin
   };
 }
 
+/** The subscription an unsubscribe link names, with the newsletter name its pages show. */
+export interface LinkTarget {
+  subscription: Subscription;
+  newsletterName: string;
+}
+
+/** A `findWithNewsletterName` row as the link's target (an unnamed newsletter shows its id). */
+export function linkTargetOf(row: { s: Subscription; name: string | null } | undefined): LinkTarget | null {
+  return row ? { subscription: row.s, newsletterName: row.name || row.s.newsletterId } : null;
+}
+
 export interface LinkState extends IntakeState {
-  /** The subscription the link names, with its newsletter's name; null when unknown. */
-  target: { subscription: Subscription; newsletterName: string } | null;
+  /** Null when the link names no subscription we know. */
+  target: LinkTarget | null;
 }
 
 /**
@@ -66,9 +77,8 @@ export async function readLinkState(db: Db, subscriptionId: string): Promise<Lin
     subscriptionsOfOwner(db, subscriptionId),
     versionOfOwner(db, subscriptionId),
   ]);
-  const [row] = target;
   return {
-    target: row ? { subscription: row.s, newsletterName: row.name || row.s.newsletterId } : null,
+    target: linkTargetOf(target[0]),
     received: new Map(),
     users: usersFrom(profiles, subs),
     versions: new Map(versions.map((v) => [v.userId, v.version])),

@@ -1,8 +1,8 @@
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { findWithNewsletterName, type Subscription } from '../db/subscriptions';
+import { findWithNewsletterName } from '../db/subscriptions';
 import { commitWithRetries } from '../db/write-batch';
-import { readLinkState } from '../intake/read-state';
+import { type LinkTarget, linkTargetOf, readLinkState } from '../intake/read-state';
 import { type IncomingEvent, planIntake } from '../intake/store-events';
 import { randomAlnum, sha256Hex } from '../lib/encoding';
 import { noticeMessages, noticeStatements } from '../notify/notices';
@@ -15,15 +15,10 @@ import { enqueueAfterCommit, syncMessages } from '../schemas/queue';
  * link; the portal is told by a notice per newsletter left, stored in the same batch.
  */
 
-export interface LinkTarget {
-  subscription: Subscription;
-  newsletterName: string;
-}
-
 /** The subscription a verified token names, with the name the page shows; null if unknown. */
 export async function findLinkTarget(db: Db, subscriptionId: string): Promise<LinkTarget | null> {
   const [row] = await findWithNewsletterName(db, subscriptionId);
-  return row ? { subscription: row.s, newsletterName: row.name || row.s.newsletterId } : null;
+  return linkTargetOf(row);
 }
 
 export type Scope = 'one' | 'all';
@@ -79,7 +74,7 @@ export async function unsubscribeByLink(config: Config, db: Db, subscriptionId: 
   return { target: outcome.target, cancelled: outcome.pushIds.length, notices: outcome.noticeIds.length };
 }
 
-async function linkEvent(s: Subscription | { userId: string; newsletterId: string; stateAt: number }, now: number) {
+async function linkEvent(s: { userId: string; newsletterId: string; stateAt: number }, now: number) {
   // The reader's decision wins over the state they were shown, even should the portal's
   // clock run ahead of ours: at an equal time a link cancellation wins over a confirmation.
   const event: PortalEvent = {

@@ -1,13 +1,14 @@
 import { env } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
-import { expect, vi } from 'vitest';
+import { expect } from 'vitest';
 import { getConfig } from '../../src/config';
 import { createDb } from '../../src/db/client';
 import { notices } from '../../src/db/schema';
 import { createNotice } from '../../src/notify/notices';
+import { logLines } from './log-lines';
 import { uid } from './worker';
 
-/** Helpers for the admin writes' round-trip and race tests. */
+/** Helpers for the admin write tests: their log lines, and notices to retry. */
 
 export interface AdminWriteLine {
   method: string;
@@ -17,17 +18,11 @@ export interface AdminWriteLine {
   providerDbRoundTrips: number;
 }
 
-/**
- * Starts listening to the worker's log (it runs in this isolate, so a spy on console.log reads
- * its lines); the returned function stops and answers the one `admin write` line logged since.
- */
+/** Starts listening to the worker's log; the returned function stops and answers the one `admin write` line logged since. */
 export function adminWriteLogged(): () => AdminWriteLine {
-  const spy = vi.spyOn(console, 'log');
+  const stop = logLines<AdminWriteLine & { msg: string }>('admin write');
   return () => {
-    const lines = spy.mock.calls
-      .map(([line]) => (typeof line === 'string' && line.startsWith('{') ? JSON.parse(line) : null))
-      .filter((l): l is AdminWriteLine & { msg: string } => l?.msg === 'admin write');
-    spy.mockRestore();
+    const lines = stop();
     expect(lines).toHaveLength(1);
     const [line] = lines;
     if (!line) throw new Error('no admin write line');
@@ -47,7 +42,13 @@ export async function failedNotice(userId = uid('u')): Promise<{ id: string; use
   });
   await db
     .update(notices)
-    .set({ status: 'failed', attempts: 9, nextAttemptAt: null, lastStatus: 503, lastError: 'HTTP 503' })
+    .set({
+      status: 'failed',
+      attempts: 9,
+      nextAttemptAt: null,
+      lastStatus: 503,
+      lastError: 'The portal answered HTTP 503',
+    })
     .where(eq(notices.id, id ?? ''));
   return { id: id ?? '', userId };
 }

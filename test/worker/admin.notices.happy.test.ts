@@ -4,33 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { getConfig } from '../../src/config';
 import { createDb } from '../../src/db/client';
 import { notices } from '../../src/db/schema';
-import { createNotice } from '../../src/notify/notices';
 import { NoticeRetryMany, NoticeView } from '../../src/schemas/admin';
 import { adminJson, expect422 } from '../support/admin';
-import { admin, uid, waitFor } from '../support/worker';
-
-/** A notice whose deliveries ended failed (the portal was down for the whole retry window). */
-async function failedNotice(userId = uid('u')) {
-  const db = createDb(getConfig(env));
-  const id = await createNotice(db, {
-    type: 'subscription.cancelled',
-    userId,
-    subscriptionId: null,
-    data: { userId, newsletterId: uid('nl') },
-    source: 'unsubscribe-link',
-  });
-  await db
-    .update(notices)
-    .set({
-      status: 'failed',
-      attempts: 9,
-      nextAttemptAt: null,
-      lastStatus: 503,
-      lastError: 'The portal answered HTTP 503',
-    })
-    .where(eq(notices.id, id ?? ''));
-  return { id: id ?? '', userId };
-}
+import { failedNotice } from '../support/admin-writes';
+import { admin, waitFor } from '../support/worker';
 
 describe('admin retries of portal notices (contract §4)', () => {
   it('POST /v1/admin/notices/{id}/retry delivers a failed notice now and answers its state', async () => {

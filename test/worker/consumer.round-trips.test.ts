@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../../src/config';
-import { createDb } from '../../src/db/client';
+import { createDb, type Db } from '../../src/db/client';
 import { createNotice, noticeMessages } from '../../src/notify/notices';
 import { enqueue } from '../../src/schemas/queue';
 import { defined } from '../support/defined';
 import { type Lane, openLane } from '../support/lane';
+import { logLines } from '../support/log-lines';
 import { TEST_LISTS } from '../support/settings';
 import { portal } from '../support/unsubscribe';
 import { cancelled, confirmed, deleted, uid, updated } from '../support/worker';
@@ -29,18 +30,32 @@ interface BatchLine {
 
 /** The consumer's batch lines written while `work` ran. */
 async function batchLines(work: () => Promise<unknown>): Promise<BatchLine[]> {
-  const lines: BatchLine[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-    if (typeof line !== 'string' || !line.startsWith('{')) return;
-    const parsed = JSON.parse(line) as BatchLine;
-    if (parsed.msg === 'sync batch' || parsed.msg === 'notice batch') lines.push(parsed);
-  });
+  const stop = logLines<BatchLine>('sync batch', 'notice batch');
   try {
     await work();
-  } finally {
-    spy.mockRestore();
+  } catch (error) {
+    stop();
+    throw error;
   }
-  return lines;
+  return stop();
+}
+
+/** One stored notice per user, due at once; their ids in order. */
+async function noticesFor(db: Db, users: string[], newsletterId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const userId of users)
+    ids.push(
+      defined(
+        await createNotice(db, {
+          type: 'subscription.cancelled',
+          userId,
+          subscriptionId: null,
+          data: { userId, newsletterId },
+        }),
+        'a notice',
+      ),
+    );
+  return ids;
 }
 
 const figures: string[] = [];
@@ -129,19 +144,7 @@ describe('the queue consumer: a fixed number of database round trips per batch',
     it(`a batch of ${size} notice messages costs at most ${BUDGET} round trips`, async () => {
       const db = createDb(getConfig(lane.env));
       const users = Array.from({ length: size }, () => uid('ntc'));
-      const ids: string[] = [];
-      for (const userId of users)
-        ids.push(
-          defined(
-            await createNotice(db, {
-              type: 'subscription.cancelled',
-              userId,
-              subscriptionId: null,
-              data: { userId, newsletterId },
-            }),
-            'a notice',
-          ),
-        );
+      const ids = await noticesFor(db, users, newsletterId);
       // The portal refuses one; its message comes back with a delay.
       const refusedUser = defined(users[0], 'a user');
       await portal.fail(1, 503, refusedUser);
@@ -179,19 +182,7 @@ describe('the queue consumer: a fixed number of database round trips per batch',
       const u = uid('mix');
       await lane.postEvent(confirmed(u, newsletterId, `${u}@example.com`));
     }
-    const ids: string[] = [];
-    for (const userId of old)
-      ids.push(
-        defined(
-          await createNotice(db, {
-            type: 'subscription.cancelled',
-            userId,
-            subscriptionId: null,
-            data: { userId, newsletterId },
-          }),
-          'a notice',
-        ),
-      );
+    const ids = await noticesFor(db, old, newsletterId);
     await enqueue(lane.env.SYNC_QUEUE, noticeMessages(ids));
     const lines = await batchLines(() => lane.round({ batchSize: 100 }));
     const total = lines.reduce((sum, l) => sum + l.dbRoundTrips, 0);

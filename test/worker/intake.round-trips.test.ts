@@ -1,6 +1,7 @@
 import { SELF } from 'cloudflare:test';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ownNewsletter } from '../support/lists';
+import { logLines } from '../support/log-lines';
 import { postForm, subscribedTo } from '../support/unsubscribe';
 import { at, confirmed, deleted, postEvent, signedRequest, uid, updated } from '../support/worker';
 
@@ -16,12 +17,9 @@ const STORED = 'events stored';
 const LINK = 'unsubscribe by link';
 
 function roundTripsLogged(msg: string) {
-  const spy = vi.spyOn(console, 'log');
+  const stop = logLines<{ msg: string; dbRoundTrips: number }>(msg);
   return () => {
-    const lines = spy.mock.calls
-      .map(([line]) => (typeof line === 'string' && line.startsWith('{') ? JSON.parse(line) : null))
-      .filter((l): l is { msg: string; dbRoundTrips: number } => l?.msg === msg);
-    vi.restoreAllMocks();
+    const lines = stop();
     expect(lines).toHaveLength(1);
     return lines[0]?.dbRoundTrips;
   };
