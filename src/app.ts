@@ -10,7 +10,7 @@ import { healthApp } from './http/health';
 import { unsubscribeApp } from './http/unsubscribe';
 import { describeError, log } from './lib/log';
 import { Problem, problemResponse, problemStatus, problems } from './lib/problem';
-import { createProvider, PROVIDER_NAME } from './wiring';
+import { createProvider } from './wiring';
 
 /** The worker's HTTP surface: one sub-app per area, one error shape for all of them. */
 export function createApp() {
@@ -20,7 +20,7 @@ export function createApp() {
     c.set('config', getConfig(c.env));
     c.set('db', createDb(c.var.config));
     c.set('provider', () => createProvider(c.var.config, c.var.db));
-    c.set('providerName', PROVIDER_NAME);
+    c.set('providerName', c.var.config.PROVIDER);
     await next();
   });
 

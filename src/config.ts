@@ -67,19 +67,10 @@ const queue = (name: string) =>
     `${name} queue binding is missing`,
   );
 
-export const ConfigEntries = v.object({
+/** The settings every provider shares. */
+const CommonEntries = {
   TURSO_DATABASE_URL: url('TURSO_DATABASE_URL'),
   TURSO_AUTH_TOKEN: v.optional(v.string()),
-
-  N2G_BASE_URL: v.optional(url('N2G_BASE_URL'), 'https://api.newsletter2go.com'),
-  N2G_AUTH_KEY: text('N2G_AUTH_KEY'),
-  N2G_USERNAME: text('N2G_USERNAME'),
-  N2G_PASSWORD: text('N2G_PASSWORD'),
-  N2G_TIMEOUT_MS: int('N2G_TIMEOUT_MS', 10_000, 100, 60_000),
-  N2G_MAX_REQUESTS_PER_SECOND: int('N2G_MAX_REQUESTS_PER_SECOND', 10, 1, 1000),
-  N2G_BULK_SIZE: int('N2G_BULK_SIZE', 100, 1, 500),
-  /** After a refused login, how long before the password is tried again. */
-  N2G_LOGIN_RETRY_SECONDS: int('N2G_LOGIN_RETRY_SECONDS', 60, 0, 86_400),
 
   PORTAL_SIGNING_SECRET: webhookSecrets('PORTAL_SIGNING_SECRET'),
   NOTIFY_SIGNING_SECRET: webhookSecrets('NOTIFY_SIGNING_SECRET'),
@@ -88,23 +79,6 @@ export const ConfigEntries = v.object({
 
   PUBLIC_BASE_URL: url('PUBLIC_BASE_URL'),
   PORTAL_WEBHOOK_URL: url('PORTAL_WEBHOOK_URL'),
-  UNSUBSCRIBE_ATTRIBUTE: v.optional(
-    v.pipe(text('UNSUBSCRIBE_ATTRIBUTE'), v.regex(/^[a-z0-9_]+$/i, 'UNSUBSCRIBE_ATTRIBUTE must be an attribute name')),
-    'unsubscribe_url',
-  ),
-  // The dummy address of an erased recipient is deleted-<subscription id>@ this domain. The
-  // default is reserved (RFC 2606); if the provider refuses it, use a domain you own with a null
-  // MX (RFC 7505). Either way a refused dummy ends in the recipient's removal from the list.
-  DELETED_EMAIL_DOMAIN: v.optional(
-    v.pipe(
-      text('DELETED_EMAIL_DOMAIN'),
-      v.regex(
-        /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$/i,
-        'DELETED_EMAIL_DOMAIN must be a domain name such as deleted.invalid',
-      ),
-    ),
-    'deleted.invalid',
-  ),
 
   // Below the sync queue's max_retries (30 in wrangler.toml), so the worker, not the queue, ends retries.
   SYNC_MAX_ATTEMPTS: int('SYNC_MAX_ATTEMPTS', 8, 1, 25),
@@ -122,10 +96,65 @@ export const ConfigEntries = v.object({
   DEAD_LETTER_QUEUE: v.optional(text('DEAD_LETTER_QUEUE'), 'newsletter-bridge-dlq'),
 
   SYNC_QUEUE: queue('SYNC_QUEUE'),
-});
+};
+
+/**
+ * Each provider's own settings, read only when PROVIDER names it: a deployment on one provider
+ * never has to carry the other's credentials. Adding a provider adds one entry here (README,
+ * "Adding a provider").
+ */
+const ProviderEntries = {
+  newsletter2go: {
+    PROVIDER: v.optional(v.literal('newsletter2go'), 'newsletter2go'),
+    N2G_BASE_URL: v.optional(url('N2G_BASE_URL'), 'https://api.newsletter2go.com'),
+    N2G_AUTH_KEY: text('N2G_AUTH_KEY'),
+    N2G_USERNAME: text('N2G_USERNAME'),
+    N2G_PASSWORD: text('N2G_PASSWORD'),
+    N2G_TIMEOUT_MS: int('N2G_TIMEOUT_MS', 10_000, 100, 60_000),
+    N2G_MAX_REQUESTS_PER_SECOND: int('N2G_MAX_REQUESTS_PER_SECOND', 10, 1, 1000),
+    N2G_BULK_SIZE: int('N2G_BULK_SIZE', 100, 1, 500),
+    /** After a refused login, how long before the password is tried again. */
+    N2G_LOGIN_RETRY_SECONDS: int('N2G_LOGIN_RETRY_SECONDS', 60, 0, 86_400),
+    UNSUBSCRIBE_ATTRIBUTE: v.optional(
+      v.pipe(
+        text('UNSUBSCRIBE_ATTRIBUTE'),
+        v.regex(/^[a-z0-9_]+$/i, 'UNSUBSCRIBE_ATTRIBUTE must be an attribute name'),
+      ),
+      'unsubscribe_url',
+    ),
+    // The dummy address of an erased recipient is deleted-<subscription id>@ this domain. The
+    // default is reserved (RFC 2606); if the provider refuses it, use a domain you own with a null
+    // MX (RFC 7505). Either way a refused dummy ends in the recipient's removal from the list.
+    DELETED_EMAIL_DOMAIN: v.optional(
+      v.pipe(
+        text('DELETED_EMAIL_DOMAIN'),
+        v.regex(
+          /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$/i,
+          'DELETED_EMAIL_DOMAIN must be a domain name such as deleted.invalid',
+        ),
+      ),
+      'deleted.invalid',
+    ),
+  },
+};
+
+export const PROVIDERS = Object.keys(ProviderEntries) as (keyof typeof ProviderEntries)[];
+
+/** Every setting the worker may read, whichever provider is chosen (the local stack lists them). */
+export const SETTING_ENTRIES: readonly string[] = [
+  ...new Set([...Object.keys(CommonEntries), ...Object.values(ProviderEntries).flatMap((e) => Object.keys(e))]),
+];
+
+/** A required setting that is absent is named as such (valibot reports it as an object key). */
+const missingSetting = (issue: v.BaseIssue<unknown>) =>
+  issue.expected?.startsWith('"') ? `${issue.expected.slice(1, -1)} is missing` : 'The environment is not an object';
 
 export const ConfigSchema = v.pipe(
-  ConfigEntries,
+  v.variant(
+    'PROVIDER',
+    [v.object({ ...CommonEntries, ...ProviderEntries.newsletter2go }, missingSetting)],
+    `PROVIDER must be one of ${PROVIDERS.join(', ')}`,
+  ),
   // A notice signed for the portal must not verify at /v1/events (contract §4).
   v.check(
     (c) => !c.NOTIFY_SIGNING_SECRET.some((s) => c.PORTAL_SIGNING_SECRET.includes(s)),

@@ -6,10 +6,15 @@ import { Newsletter2GoProvider } from './providers/newsletter2go/adapter';
 import { TokenManager } from './providers/newsletter2go/auth';
 import { Transport } from './providers/newsletter2go/transport';
 
-export const PROVIDER_NAME = 'newsletter2go';
-
-/** The configured provider. One instance per request or queue batch. */
+/** The configured provider (PROVIDER). One instance per request or queue batch. */
 export function createProvider(config: Config, db: Db): NewsletterProvider {
+  switch (config.PROVIDER) {
+    case 'newsletter2go':
+      return newsletter2go(config, db);
+  }
+}
+
+function newsletter2go(config: Extract<Config, { PROVIDER: 'newsletter2go' }>, db: Db): NewsletterProvider {
   const transport = new Transport({
     baseUrl: config.N2G_BASE_URL,
     timeoutMs: config.N2G_TIMEOUT_MS,
@@ -17,7 +22,7 @@ export function createProvider(config: Config, db: Db): NewsletterProvider {
   });
   const tokens = new TokenManager(
     transport,
-    dbSessionStore(db, PROVIDER_NAME),
+    dbSessionStore(db, config.PROVIDER),
     {
       authKey: config.N2G_AUTH_KEY,
       username: config.N2G_USERNAME,
@@ -25,5 +30,9 @@ export function createProvider(config: Config, db: Db): NewsletterProvider {
     },
     { loginRetryAfterMs: config.N2G_LOGIN_RETRY_SECONDS * 1000 },
   );
-  return new Newsletter2GoProvider(transport, tokens);
+  return new Newsletter2GoProvider(transport, tokens, {
+    limits: { timeoutMs: config.N2G_TIMEOUT_MS, bulkSize: config.N2G_BULK_SIZE },
+    linkAttribute: config.UNSUBSCRIBE_ATTRIBUTE,
+    deletedEmailDomain: config.DELETED_EMAIL_DOMAIN,
+  });
 }

@@ -10,6 +10,7 @@ import { parseEnv } from 'node:util';
 export const SETTING_NAMES = Object.freeze([
   'TURSO_DATABASE_URL',
   'TURSO_AUTH_TOKEN',
+  'PROVIDER',
   'N2G_BASE_URL',
   'N2G_AUTH_KEY',
   'N2G_USERNAME',

@@ -173,7 +173,12 @@ export default defineConfig({
         test: {
           name: 'node',
           root,
-          include: ['test/stack/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/browser/**/*.test.ts'],
+          include: [
+            'test/stack/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+            'test/contract/**/*.test.ts',
+            'test/browser/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

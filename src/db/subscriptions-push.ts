@@ -39,13 +39,14 @@ export function subscriptionsForPush(db: Executor, ids: string[]) {
 /**
  * Rows whose subscriber's address, lower-cased, is that of a subscribed row among `ids`, and
  * that have or may have a recipient under it in a list one of those rows' newsletters is mapped
- * to: in one of those newsletters or owning a recipient there (from before a mapping change), in
+ * to (scope `list`; anywhere for `account`, where the provider keeps one contact per address):
+ * in one of those newsletters or owning a recipient there (from before a mapping change), in
  * any state but deleted, with a recipient known or possibly created (a write-ahead address, or a
  * subscribed push still to come). `ownedLists` are the lists they own recipients in,
  * comma-separated. The addresses and lists are subqueries, so this is read in the same round
  * trip as the rows themselves; the caller matches each row to the holders of its own address.
  */
-export function addressHoldersOf(db: Executor, ids: string[]) {
+export function addressHoldersOf(db: Executor, ids: string[], scope: 'list' | 'account') {
   const subscribedAmong = and(inArray(subscriptions.id, ids), eq(subscriptions.state, 'subscribed'));
   const emails = db
     .select({ email: sql`lower(${subscribers.email})` })
@@ -82,7 +83,7 @@ export function addressHoldersOf(db: Executor, ids: string[]) {
       and(
         ne(subscriptions.state, 'deleted'),
         inArray(sql`lower(${subscribers.email})`, emails),
-        or(inArray(subscriptions.newsletterId, newsletterIds), owns(true)),
+        scope === 'list' ? or(inArray(subscriptions.newsletterId, newsletterIds), owns(true)) : undefined,
         or(
           isNotNull(subscriptions.recipientId),
           isNotNull(subscriptions.lookupEmails),

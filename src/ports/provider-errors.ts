@@ -1,4 +1,9 @@
-import type { ProviderFailure } from './provider';
+/** A provider's refusal of one item, with its own words kept verbatim. */
+export interface ProviderFailure {
+  message: string;
+  code: string | null;
+  httpStatus: number | null;
+}
 
 /**
  * Classified provider failures. The sync engine decides by class, never by parsing
@@ -30,7 +35,7 @@ export class RateLimitedError extends ProviderError {
   }
 }
 
-/** The password login itself was refused: no transfer can succeed until an admin fixes it. */
+/** The login or API key itself was refused: no transfer can succeed until an admin fixes it. */
 export class CredentialsRefusedError extends ProviderError {
   readonly kind = 'credentials' as const;
   override readonly name = 'CredentialsRefusedError';

@@ -1,4 +1,4 @@
-import type { NewsletterProvider, ProviderFailure, RecipientRef, UpsertResult } from '../ports/provider';
+import type { ContactRef, NewsletterProvider, ProviderFailure, WriteResult } from '../ports/provider';
 import { CredentialsRefusedError, ProviderError, RateLimitedError } from '../ports/provider-errors';
 import type { Plan } from './plan';
 
@@ -25,8 +25,8 @@ export type Outcome = (
  * whose id is still to be read back.
  */
 export interface Learned {
-  found?: RecipientRef;
-  gone?: RecipientRef;
+  found?: ContactRef;
+  gone?: ContactRef;
   writtenIn?: string;
 }
 
@@ -85,12 +85,12 @@ export async function executePlans(
     await run(
       group.map((c) => c.id),
       async () => {
-        const found = await provider.findByEmails(listId, [...new Set(group.flatMap((c) => probeEmails(c.plan)))]);
+        const found = await provider.findContacts(listId, [...new Set(group.flatMap((c) => probeEmails(c.plan)))]);
         for (const c of group) {
           const here = found.get(c.plan.data.email.toLowerCase());
           const earlier = c.plan.adoptFrom.map((e) => found.get(e.toLowerCase())).find(Boolean);
           if (c.plan.written && here) {
-            outcomes.set(c.id, { kind: 'synced', listId, recipientId: here.recipientId, note: 'id read back' });
+            outcomes.set(c.id, { kind: 'synced', listId, recipientId: here.contactId, note: 'id read back' });
             continue;
           }
           const ref = earlier ?? here;
@@ -100,11 +100,11 @@ export async function executePlans(
           }
           learn(c.id, { found: ref });
           await run([c.id], async () => {
-            await provider.update(ref, c.plan.data, { resubscribe: c.plan.resubscribe });
+            await provider.updateContact(ref, c.plan.data, { resubscribe: c.plan.resubscribe });
             outcomes.set(c.id, {
               kind: 'synced',
               listId,
-              recipientId: ref.recipientId,
+              recipientId: ref.contactId,
               note: earlier ? 'adopted an earlier uncertain creation' : 'id read back, then updated by id',
             });
           });
@@ -128,13 +128,13 @@ export async function executePlans(
       await run(
         slice.map((s) => s.id),
         async () => {
-          const results = await provider.upsert(
+          const results = await provider.subscribe(
             group.listId,
             slice.map((s) => s.plan.data),
             { resubscribe: group.resubscribe },
           );
           slice.forEach((s, index) => {
-            outcomes.set(s.id, upserted(results[index], group.listId));
+            outcomes.set(s.id, upserted(results[index], group.listId, provider.label));
           });
         },
       );
@@ -146,16 +146,14 @@ export async function executePlans(
       case 'update':
         await run([id], async () => {
           try {
-            await provider.update({ listId: plan.listId, recipientId: plan.recipientId }, plan.data, {
-              resubscribe: plan.resubscribe,
-            });
-            outcomes.set(id, { kind: 'synced', listId: plan.listId, recipientId: plan.recipientId });
+            await provider.updateContact(plan.ref, plan.data, { resubscribe: plan.resubscribe });
+            outcomes.set(id, { kind: 'synced', listId: plan.ref.listId, recipientId: plan.ref.contactId });
           } catch (error) {
             if (!(error instanceof ProviderError) || error.kind !== 'gone') throw error;
             // The stale id is dropped whatever comes next, so a retry does not ask for it again.
-            const gone = { listId: plan.listId, recipientId: plan.recipientId };
+            const gone = plan.ref;
             learn(id, { gone });
-            // Deleted inside Newsletter2Go while subscribed here: create it again (contract §6),
+            // Deleted inside the provider while subscribed here: create it again (contract §6),
             // unless a consent conflict stands: then the last word was "unsubscribed" (§6, consent).
             if (plan.heldIfGone) {
               outcomes.set(id, {
@@ -166,8 +164,8 @@ export async function executePlans(
               });
               return;
             }
-            const [created] = await provider.upsert(plan.listId, [plan.data], { resubscribe: plan.resubscribe });
-            const outcome = upserted(created, plan.listId);
+            const [created] = await provider.subscribe(plan.ref.listId, [plan.data], { resubscribe: plan.resubscribe });
+            const outcome = upserted(created, plan.ref.listId, provider.label);
             outcomes.set(id, {
               ...(outcome.kind === 'synced' ? { ...outcome, note: 'recipient was gone; re-created' } : outcome),
               learned: { ...outcome.learned, gone },
@@ -189,15 +187,14 @@ export async function executePlans(
 }
 
 /**
- * A cancellation or an erasure, on every recipient the subscription owns (in every list it was
- * ever in) and on one an uncertain creation of its own may have left. A recipient already gone
- * at the provider is fine. An erasure the provider refuses (its dummy address, say) removes the
- * recipient from the list instead, so no name or address stays behind.
+ * A cancellation or an erasure, on every contact the subscription owns (in every list it was
+ * ever in) and on one an uncertain creation of its own may have left. A contact already gone
+ * at the provider is fine; how an erasure leaves no data behind is the adapter's (port: erase).
  */
 async function withdraw(
   provider: NewsletterProvider,
   plan: Extract<Plan, { kind: 'unsubscribe' | 'erase' }>,
-  onFound: (ref: RecipientRef) => void,
+  onFound: (ref: ContactRef) => void,
 ): Promise<Outcome> {
   const found = plan.lookup ? await findFirst(provider, plan.lookup.listId, plan.lookup.emails) : null;
   if (found) onFound(found);
@@ -206,7 +203,10 @@ async function withdraw(
   for (const ref of refs) {
     try {
       if (plan.kind === 'unsubscribe') await provider.unsubscribe(ref);
-      else await eraseOrRemove(provider, ref, plan, notes);
+      else {
+        const { note } = await provider.erase(ref, plan);
+        if (note) notes.push(note);
+      }
     } catch (error) {
       if (!(error instanceof ProviderError) || error.kind !== 'gone') throw error;
       notes.push(`recipient in list ${ref.listId} was already gone`);
@@ -222,31 +222,14 @@ async function withdraw(
   return {
     kind: 'synced',
     listId: found?.listId ?? null,
-    recipientId: found?.recipientId ?? null,
+    recipientId: found?.contactId ?? null,
     ...(note ? { note } : {}),
   };
 }
 
-async function eraseOrRemove(
-  provider: NewsletterProvider,
-  ref: RecipientRef,
-  plan: Extract<Plan, { kind: 'erase' }>,
-  notes: string[],
-) {
-  try {
-    await provider.erase(ref, plan.dummyEmail, plan.attributes);
-  } catch (error) {
-    if (!(error instanceof ProviderError) || error.kind !== 'permanent') throw error;
-    await provider.remove(ref);
-    notes.push(
-      `recipient in list ${ref.listId} removed from the list: the provider refused the anonymisation (${error.failure.message})`,
-    );
-  }
-}
-
-/** The recipient under the first of `emails` the list holds (one look-up for all). */
-async function findFirst(provider: NewsletterProvider, listId: string, emails: string[]): Promise<RecipientRef | null> {
-  const found = await provider.findByEmails(listId, emails);
+/** The contact under the first of `emails` the list holds (one look-up for all). */
+async function findFirst(provider: NewsletterProvider, listId: string, emails: string[]): Promise<ContactRef | null> {
+  const found = await provider.findContacts(listId, emails);
   for (const email of emails) {
     const ref = found.get(email.toLowerCase());
     if (ref) return ref;
@@ -266,16 +249,16 @@ function byList(creations: Creation[]): Map<string, Creation[]> {
 }
 
 /** One upsert item's outcome: a write the provider took without an id yet is retried as a read-back. */
-function upserted(result: UpsertResult | undefined, listId: string): Outcome {
+function upserted(result: WriteResult | undefined, listId: string, providerLabel: string): Outcome {
   switch (result?.status) {
     case 'stored':
-      return { kind: 'synced', listId, recipientId: result.recipientId };
+      return { kind: 'synced', listId, recipientId: result.contactId };
     case 'written':
       return {
         kind: 'retry',
         failure: {
           ...result.failure,
-          message: `Newsletter2Go took the write; reading its id back failed: ${result.failure.message}`,
+          message: `${providerLabel} took the write; reading its id back failed: ${result.failure.message}`,
         },
         retryAfterMs: null,
         uncertain: false,

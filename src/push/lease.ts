@@ -9,6 +9,7 @@ import {
   subscriptionsForPush,
 } from '../db/subscriptions-push';
 import type { Statement } from '../db/write-batch';
+import type { ProviderIdentity } from '../ports/provider';
 import type { PlanInput } from './plan';
 
 /** A pending subscription with everything needed to plan its transfer. */
@@ -20,7 +21,7 @@ export interface WorkItem {
   createdAt: number;
   /** When the subscriber's current address became theirs (see schema.ts). */
   emailSince: number;
-  input: Omit<PlanInput, 'unsubscribeUrl' | 'unsubscribeAttribute' | 'deletedEmailDomain' | 'clashWithUserId'>;
+  input: Omit<PlanInput, 'unsubscribeUrl' | 'clashWithUserId' | 'provider'>;
 }
 
 /** What one batch read gives the push: the leased rows, the busy ones, the clashes among them. */
@@ -33,8 +34,9 @@ export interface Leased {
 /**
  * Leases the pending subscriptions among `ids` for this consumer and loads them with everything
  * their plans need, in one round trip: the rows and profiles, the recipients they own, the other
- * holders of their addresses and the provider's stored login (so the first provider call needs
- * no round trip of its own). `alongside` are writes of the caller's that ride in the same batch.
+ * holders of their addresses (at the provider's address scope) and the provider's stored login
+ * (so the first provider call needs no round trip of its own). `alongside` are writes of the
+ * caller's that ride in the same batch.
  * Rows another consumer holds are returned as `busy` with the time their lease ends: two
  * consumers pushing one subscription at once could let an older write overtake a newer one.
  */
@@ -43,15 +45,16 @@ export async function leasePending(
   ids: string[],
   now: number,
   leaseMs: number,
-  alongside: Statement[] = [],
+  options: { scope: ProviderIdentity['addressScope']; alongside?: Statement[] },
 ): Promise<Leased> {
+  const { scope, alongside = [] } = options;
   const unique = [...new Set(ids)];
   // The lease comes first: the reads after it in the same transaction see which rows it took.
   const [leasedRows, rows, owned, holders, sessions] = await db.batch([
     leasePendingRows(db, unique, now, leaseMs),
     subscriptionsForPush(db, unique),
     recipientsOf(db, unique),
-    addressHoldersOf(db, unique),
+    addressHoldersOf(db, unique, scope),
     allSessions(db),
     ...alongside,
   ]);
@@ -61,7 +64,7 @@ export async function leasePending(
   for (const { s } of rows)
     if (!leased.has(s.id) && s.transferStatus === 'pending') busy.set(s.id, s.leaseUntil ?? now);
   const items = rows.filter(({ s }) => leased.has(s.id)).map((row) => workItem(row, owned));
-  return { items, busy, clashes: findClashes(items, holders) };
+  return { items, busy, clashes: findClashes(items, holders, scope) };
 }
 
 export function releaseLeases(db: Db, ids: string[]) {
@@ -81,6 +84,7 @@ function workItem({ s, p, listId }: PushRow, owned: OwnedRow[]): WorkItem {
     emailSince: p?.emailSince ?? 0,
     input: {
       subscriptionId: s.id,
+      userId: s.userId,
       state: s.state,
       resubscribe: s.resubscribe,
       mappedListId: listId ?? null,
@@ -98,38 +102,48 @@ function workItem({ s, p, listId }: PushRow, owned: OwnedRow[]): WorkItem {
       written: s.written ?? null,
       owned: owned
         .filter((o) => o.subscriptionId === s.id)
-        .map((o) => ({ listId: o.listId, recipientId: o.recipientId })),
+        .map((o) => ({ listId: o.listId, contactId: o.recipientId })),
       conflict: s.conflict ?? null,
     },
   };
 }
 
 /**
- * Two portal users with one address in one list: Newsletter2Go would merge them, so the one who
- * took the address later (by the profile that set it, then by subscription creation, then id)
- * fails naming the other. Every other user counts whose subscription has or may have a
- * recipient under the address in the list, unsubscribed ones included (see addressHolders):
- * the later one stays failed for as long as that recipient exists.
+ * Two portal users with one address where the provider identifies contacts by it (in one list
+ * for scope `list`, anywhere in the account for `account`): the provider would merge them, so
+ * the one who took the address later (by the profile that set it, then by subscription creation,
+ * then id) fails naming the other. Every other user counts whose subscription has or may have a
+ * contact under the address there, unsubscribed ones included (see addressHoldersOf): the later
+ * one stays failed for as long as that contact exists.
  */
-function findClashes(items: WorkItem[], holders: AddressHolder[]): Map<string, string> {
+function findClashes(
+  items: WorkItem[],
+  holders: AddressHolder[],
+  scope: ProviderIdentity['addressScope'],
+): Map<string, string> {
   const candidates = items.filter((i) => i.input.state === 'subscribed' && i.input.profile.email);
   const clashes = new Map<string, string>();
   for (const item of candidates) {
     const email = (item.input.profile.email ?? '').toLowerCase();
     const list = item.input.mappedListId;
+    const account = scope === 'account';
     const ownsHere = (h: AddressHolder) =>
       list !== null &&
-      ((h.ownedLists ?? '').split(',').includes(list) || (h.listId === list && h.recipientId !== null));
+      (account
+        ? !!h.ownedLists || h.recipientId !== null
+        : (h.ownedLists ?? '').split(',').includes(list) || (h.listId === list && h.recipientId !== null));
     const itemOwnsHere =
       list !== null &&
-      (item.input.owned.some((o) => o.listId === list) ||
-        (item.input.recipientListId === list && !!item.input.recipientId));
+      (account
+        ? item.input.owned.length > 0 || !!item.input.recipientId
+        : item.input.owned.some((o) => o.listId === list) ||
+          (item.input.recipientListId === list && !!item.input.recipientId));
     const earlier = holders.find(
       (h) =>
-        (h.newsletterId === item.input.newsletterId || ownsHere(h)) &&
+        (account || h.newsletterId === item.input.newsletterId || ownsHere(h)) &&
         h.email === email &&
         h.userId !== item.userId &&
-        // A recipient that exists wins over one that would be created (Newsletter2Go would merge
+        // A contact that exists wins over one that would be created (the provider would merge
         // the creation into it), whoever claimed the address first; between two, the earlier claim.
         ((ownsHere(h) && !itemOwnsHere) || earlierClaim(h, item)),
     );

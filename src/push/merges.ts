@@ -1,25 +1,22 @@
 import type { OwnedRecipient } from '../db/recipients';
 import { otherAddresses } from '../lib/addresses';
-import type { RecipientRef } from '../ports/provider';
+import type { ContactRef } from '../ports/provider';
 import type { Outcome, Planned } from './call-provider';
 import type { WorkItem } from './lease';
 
 /**
- * A creation Newsletter2Go merged into a recipient another subscription owns: the clash check
+ * A creation the provider merged into a contact another subscription owns: the clash check
  * reads the database, and an address can reach the provider before the database knows (another
  * user's change of address still on its way). The creation is not taken over: it ends `clash`,
  * and the owner's subscription is pushed again, so its own data is written back over ours.
  */
 
 /** The recipients this batch's creations were answered with: whose they are is read next. */
-export function createdRecipients(
-  planned: Planned[],
-  outcomes: Map<string, Outcome>,
-): (RecipientRef & { id: string })[] {
+export function createdRecipients(planned: Planned[], outcomes: Map<string, Outcome>): (ContactRef & { id: string })[] {
   return planned.flatMap(({ id, plan }) => {
     const outcome = outcomes.get(id);
     if (plan.kind !== 'create' || outcome?.kind !== 'synced' || !outcome.recipientId || !outcome.listId) return [];
-    return [{ id, listId: outcome.listId, recipientId: outcome.recipientId }];
+    return [{ id, listId: outcome.listId, contactId: outcome.recipientId }];
   });
 }
 
@@ -31,20 +28,21 @@ export function refuseMerges(
   items: WorkItem[],
   planned: Planned[],
   outcomes: Map<string, Outcome>,
-  created: (RecipientRef & { id: string })[],
+  created: (ContactRef & { id: string })[],
   owners: (OwnedRecipient & { userId: string })[],
+  providerLabel: string,
 ): { repush: string[]; lookupEmails: { id: string; emails: string[] | null }[] } {
   const repush: string[] = [];
   const lookupEmails: { id: string; emails: string[] | null }[] = [];
   for (const row of created) {
     const other = owners.find(
-      (o) => o.listId === row.listId && o.recipientId === row.recipientId && o.subscriptionId !== row.id,
+      (o) => o.listId === row.listId && o.recipientId === row.contactId && o.subscriptionId !== row.id,
     );
     if (!other) continue;
     outcomes.set(row.id, {
       kind: 'failed',
       failure: {
-        message: `Newsletter2Go merged this creation into the recipient portal user "${other.userId}" holds under the same address; it is not taken over, and that user's data is written back`,
+        message: `${providerLabel} merged this creation into the recipient portal user "${other.userId}" holds under the same address; it is not taken over, and that user's data is written back`,
         code: 'clash',
         httpStatus: null,
       },

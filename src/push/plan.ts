@@ -1,6 +1,6 @@
 import type { ConflictInfo, SubscriptionState, WrittenCreation } from '../db/schema';
 import { otherAddresses } from '../lib/addresses';
-import type { RecipientData, RecipientRef } from '../ports/provider';
+import type { ContactData, ContactRef, ProviderIdentity } from '../ports/provider';
 
 /**
  * What to send for one subscription, from its desired state and what the worker knows of the
@@ -10,6 +10,8 @@ import type { RecipientData, RecipientRef } from '../ports/provider';
 
 export interface PlanInput {
   subscriptionId: string;
+  /** The portal user the subscription belongs to (the contact's external id). */
+  userId: string;
   state: SubscriptionState;
   resubscribe: boolean;
   /** The list the newsletter is mapped to now, or null when unmapped. */
@@ -18,8 +20,8 @@ export interface PlanInput {
   /** Where the stored recipient lives (the list it was created in). */
   recipientListId: string | null;
   recipientId: string | null;
-  /** Every recipient this subscription created or adopted, in any list (db/recipients.ts). */
-  owned: RecipientRef[];
+  /** Every contact this subscription created or adopted, in any list (db/recipients.ts). */
+  owned: ContactRef[];
   /** What the last reconciliation found against this subscription's consent, or null. */
   conflict: ConflictInfo | null;
   profile: { email: string | null; firstName: string; lastName: string; gender: 'm' | 'f' | '' };
@@ -30,11 +32,10 @@ export interface PlanInput {
   /** A creation the provider took whose id is still to be read back, or null. */
   written: WrittenCreation | null;
   unsubscribeUrl: string;
-  unsubscribeAttribute: string;
-  /** The domain of the dummy address an erasure writes (DELETED_EMAIL_DOMAIN). */
-  deletedEmailDomain: string;
-  /** Another portal user already holds this address in the list. */
+  /** Another portal user already holds this address where the provider would merge them. */
   clashWithUserId: string | null;
+  /** Which provider the plan is for, for its messages and its address scope. */
+  provider: Pick<ProviderIdentity, 'label' | 'addressScope'>;
 }
 
 /** Where a recipient may be found by address: only under addresses the subscription sent itself. */
@@ -54,7 +55,7 @@ export type Plan =
   | {
       kind: 'create';
       listId: string;
-      data: RecipientData;
+      data: ContactData;
       resubscribe: boolean;
       adoptFrom: string[];
       readBack: boolean;
@@ -63,21 +64,20 @@ export type Plan =
   /** `heldIfGone`: set while a consent conflict stands; a recipient gone at the provider then stays gone. */
   | {
       kind: 'update';
-      listId: string;
-      recipientId: string;
-      data: RecipientData;
+      ref: ContactRef;
+      data: ContactData;
       resubscribe: boolean;
       heldIfGone: string | null;
     }
-  /** `targets`: every owned recipient, in every list; `lookup`: an uncertain creation's addresses. */
-  | { kind: 'unsubscribe'; targets: RecipientRef[]; lookup: Lookup | null }
-  /** `attributes`: this subscription's own link, written back: a merged creation's may be there. */
+  /** `targets`: every owned contact, in every list; `lookup`: an uncertain creation's addresses. */
+  | { kind: 'unsubscribe'; targets: ContactRef[]; lookup: Lookup | null }
+  /** `unsubscribeUrl`: this subscription's own link, for a provider that writes it back. */
   | {
       kind: 'erase';
-      targets: RecipientRef[];
+      targets: ContactRef[];
       lookup: Lookup | null;
-      dummyEmail: string;
-      attributes: Record<string, string>;
+      subscriptionId: string;
+      unsubscribeUrl: string;
     }
   | { kind: 'nothing'; why: string };
 
@@ -98,8 +98,8 @@ export function planTransfer(input: PlanInput): Plan {
       kind: 'erase',
       targets,
       lookup,
-      dummyEmail: dummyEmailFor(input.subscriptionId, input.deletedEmailDomain),
-      attributes: { [input.unsubscribeAttribute]: input.unsubscribeUrl },
+      subscriptionId: input.subscriptionId,
+      unsubscribeUrl: input.unsubscribeUrl,
     };
   }
 
@@ -107,32 +107,27 @@ export function planTransfer(input: PlanInput): Plan {
     return {
       kind: 'fail',
       reason: 'unmapped',
-      message: `No Newsletter2Go list is mapped to newsletter "${input.newsletterId}"; an admin maps one, then the transfer is retried`,
+      message: `No ${input.provider.label} list is mapped to newsletter "${input.newsletterId}"; an admin maps one, then the transfer is retried`,
     };
   }
   if (!input.profile.email)
     return { kind: 'fail', reason: 'no-email', message: 'The subscriber has no e-mail address yet' };
-  if (input.clashWithUserId) {
-    return {
-      kind: 'fail',
-      reason: 'clash',
-      message: `The e-mail address is already held in the list of newsletter "${input.newsletterId}" by portal user "${input.clashWithUserId}"; Newsletter2Go identifies recipients by e-mail and would merge the two`,
-    };
-  }
-  const data: RecipientData = {
+  if (input.clashWithUserId)
+    return { kind: 'fail', reason: 'clash', message: clashMessage(input, input.clashWithUserId) };
+  const data: ContactData = {
+    externalId: input.userId,
     email: input.profile.email,
     firstName: input.profile.firstName,
     lastName: input.profile.lastName,
     gender: input.profile.gender,
-    attributes: { [input.unsubscribeAttribute]: input.unsubscribeUrl },
+    unsubscribeUrl: input.unsubscribeUrl,
   };
-  const held = input.conflict ? heldMessage(input.conflict) : null;
+  const held = input.conflict ? heldMessage(input.conflict, input.provider.label) : null;
   const here = targets.find((t) => t.listId === listId);
   if (here)
     return {
       kind: 'update',
-      listId,
-      recipientId: here.recipientId,
+      ref: here,
       data,
       resubscribe: input.resubscribe,
       heldIfGone: held,
@@ -148,36 +143,26 @@ export function planTransfer(input: PlanInput): Plan {
   return { kind: 'create', listId, data, resubscribe: input.resubscribe, adoptFrom, readBack, written };
 }
 
-/** The stored recipient and every owned one, each list once (the stored one is the newest). */
-function ownedRecipients(input: PlanInput): RecipientRef[] {
-  const out: RecipientRef[] = [];
-  const add = (ref: RecipientRef) => {
+/** The stored contact and every owned one, each list once (the stored one is the newest). */
+function ownedRecipients(input: PlanInput): ContactRef[] {
+  const out: ContactRef[] = [];
+  const add = (ref: ContactRef) => {
     if (!out.some((o) => o.listId === ref.listId)) out.push(ref);
   };
-  if (input.recipientId && input.recipientListId)
-    add({ listId: input.recipientListId, recipientId: input.recipientId });
+  if (input.recipientId && input.recipientListId) add({ listId: input.recipientListId, contactId: input.recipientId });
   for (const ref of input.owned) add(ref);
   return out;
 }
 
 /** The reason a held transfer names: the conflict reconciliation found, and when. */
-export function heldMessage(conflict: ConflictInfo): string {
-  return `Held for consent: reconciliation run ${conflict.runId} found the recipient ${conflict.reason} in Newsletter2Go on ${conflict.foundAt}; the worker does not subscribe them again on its own (a newer confirmation from the portal does)`;
+export function heldMessage(conflict: ConflictInfo, providerLabel: string): string {
+  return `Held for consent: reconciliation run ${conflict.runId} found the recipient ${conflict.reason} in ${providerLabel} on ${conflict.foundAt}; the worker does not subscribe them again on its own (a newer confirmation from the portal does)`;
 }
 
-/**
- * A unique, syntactically valid, undeliverable address. The default domain `.invalid` is
- * reserved (RFC 2606) and never resolves; DELETED_EMAIL_DOMAIN can name a domain of one's own
- * with a null MX (RFC 7505) instead. Unique per subscription because Newsletter2Go matches by
- * e-mail.
- */
-export function dummyEmailFor(subscriptionId: string, domain = DEFAULT_DELETED_EMAIL_DOMAIN): string {
-  return `deleted-${subscriptionId}@${domain}`;
-}
-
-export const DEFAULT_DELETED_EMAIL_DOMAIN = 'deleted.invalid';
-
-/** Whether `email` is this subscription's dummy, under whichever domain was configured then. */
-export function isDummyEmailFor(subscriptionId: string, email: string): boolean {
-  return email.toLowerCase().startsWith(`deleted-${subscriptionId.toLowerCase()}@`);
+/** Two portal users under one address, where the provider would make them one contact. */
+function clashMessage(input: PlanInput, otherUserId: string): string {
+  const { label, addressScope } = input.provider;
+  return addressScope === 'list'
+    ? `The e-mail address is already held in the list of newsletter "${input.newsletterId}" by portal user "${otherUserId}"; ${label} identifies recipients by e-mail and would merge the two`
+    : `The e-mail address is already held by portal user "${otherUserId}"; ${label} identifies contacts by e-mail across the account and would merge the two`;
 }

@@ -35,8 +35,8 @@ export async function syncSubscriptions(
 ): Promise<Map<string, Disposition>> {
   const now = Date.now();
   // Long enough for every call of the batch to time out; a crashed consumer's rows wait this long.
-  const leaseMs = Math.min(15 * 60_000, 20_000 + ids.length * 2 * config.N2G_TIMEOUT_MS);
-  const leased = await leasePending(db, ids, now, leaseMs, alongside);
+  const leaseMs = Math.min(15 * 60_000, 20_000 + ids.length * 2 * provider.limits.timeoutMs);
+  const leased = await leasePending(db, ids, now, leaseMs, { scope: provider.addressScope, alongside });
   try {
     return await push(config, db, provider, leased, now);
   } catch (error) {
@@ -59,15 +59,14 @@ async function push(config: Config, db: Db, provider: NewsletterProvider, leased
         plan: planTransfer({
           ...item.input,
           unsubscribeUrl: await unsubscribeUrl(config, item.id),
-          unsubscribeAttribute: config.UNSUBSCRIBE_ATTRIBUTE,
-          deletedEmailDomain: config.DELETED_EMAIL_DOMAIN,
           clashWithUserId: clashes.get(item.id) ?? null,
+          provider,
         }),
       })),
     );
     await recordCreateIntents(db, items, planned);
-    const outcomes = await executePlans(provider, planned, config.N2G_BULK_SIZE);
-    for (const [id, d] of await record(config, db, items, planned, outcomes, now)) dispositions.set(id, d);
+    const outcomes = await executePlans(provider, planned, provider.limits.bulkSize);
+    for (const [id, d] of await record(config, db, provider, items, planned, outcomes, now)) dispositions.set(id, d);
   }
   // Held by another consumer: look again soon (it releases the lease when it records), or when
   // a kept lease (after a timeout) ends.
@@ -84,6 +83,7 @@ async function push(config: Config, db: Db, provider: NewsletterProvider, leased
 async function record(
   config: Config,
   db: Db,
+  provider: NewsletterProvider,
   items: WorkItem[],
   planned: Planned[],
   outcomes: Map<string, Outcome>,
@@ -97,9 +97,15 @@ async function record(
   const created = createdRecipients(planned, outcomes);
   const [owners, ...scrubbed] =
     created.length || erased.size
-      ? await db.batch([ownersOf(db, created), ...scrubReads(db, [...erased])])
+      ? await db.batch([
+          ownersOf(
+            db,
+            created.map((c) => ({ listId: c.listId, recipientId: c.contactId })),
+          ),
+          ...scrubReads(db, [...erased]),
+        ])
       : [[], [], [], []];
-  const merges = refuseMerges(items, planned, outcomes, created, owners);
+  const merges = refuseMerges(items, planned, outcomes, created, owners, provider.label);
   // This batch's own words about an erased user are scrubbed before they are written.
   for (const item of items) {
     const outcome = outcomes.get(item.id);
@@ -109,7 +115,7 @@ async function record(
     maxAttempts: config.SYNC_MAX_ATTEMPTS,
     baseSeconds: config.SYNC_BACKOFF_BASE_SECONDS,
     maxSeconds: config.SYNC_BACKOFF_MAX_SECONDS,
-    uncertainWindowMs: 2 * config.N2G_TIMEOUT_MS,
+    uncertainWindowMs: 2 * provider.limits.timeoutMs,
   });
   // The owners' repush comes before the outcomes (an owner in this batch records nothing for
   // its old version), the scrub before the outcomes' own (already scrubbed) errors.

@@ -59,12 +59,16 @@ export function outcomeStatements(
     // What a first step established stands, whatever the second did (see Learned).
     const { found, gone, writtenIn } = outcome.learned ?? {};
     if (gone) {
-      statements.push(forgetRecipient(db, item.id, gone.recipientId));
-      statements.push(disownRecipient(db, { subscriptionId: item.id, ...gone }));
+      statements.push(forgetRecipient(db, item.id, gone.contactId));
+      statements.push(
+        disownRecipient(db, { subscriptionId: item.id, listId: gone.listId, recipientId: gone.contactId }),
+      );
     }
     if (found && outcome.kind !== 'synced') {
-      statements.push(keepRecipient(db, item.id, found.listId, found.recipientId));
-      statements.push(ownRecipient(db, { subscriptionId: item.id, ...found }, now));
+      statements.push(keepRecipient(db, item.id, found.listId, found.contactId));
+      statements.push(
+        ownRecipient(db, { subscriptionId: item.id, listId: found.listId, recipientId: found.contactId }, now),
+      );
     }
     switch (outcome.kind) {
       case 'synced':

@@ -1,6 +1,6 @@
 import type { ConflictInfo, SubscriptionState, TransferStatus } from '../db/schema';
-import type { RemoteRecipient, RemoteStatus } from '../ports/provider';
-import { dummyEmailFor, isDummyEmailFor } from '../push/plan';
+import { type ProfileField, profileDiff } from '../lib/profile-diff';
+import type { AbsentStatus, NewsletterProvider, RemoteContact, RemoteStatus } from '../ports/provider';
 import type { DriftClass } from '../schemas/states';
 
 /**
@@ -9,7 +9,10 @@ import type { DriftClass } from '../schemas/states';
  */
 
 export type ConflictReason = ConflictInfo['reason'];
-export type ProfileField = 'email' | 'firstName' | 'lastName' | 'gender';
+export type { ProfileField } from '../lib/profile-diff';
+
+/** What an erasure leaves at the provider (the port's `erasureLeftovers`). */
+export type ErasureCheck = NewsletterProvider['erasureLeftovers'];
 
 /** A subscription as the comparison needs it: desired state, profile and what is known remotely. */
 export interface LocalRow {
@@ -66,7 +69,12 @@ export interface PageComparison {
  * per newsletter (a list may serve several). A row that holds another recipient's id stays with
  * it: if that one is gone the row is `missing`, and a recipient under its address an `orphan`.
  */
-export function compareRemotePage(listId: string, remote: RemoteRecipient[], local: LocalRow[]): PageComparison {
+export function compareRemotePage(
+  listId: string,
+  remote: RemoteContact[],
+  local: LocalRow[],
+  erasureLeftovers: ErasureCheck,
+): PageComparison {
   const byId = new Map<string, LocalRow[]>();
   const byEmail = new Map<string, LocalRow[]>();
   for (const row of local) {
@@ -77,7 +85,7 @@ export function compareRemotePage(listId: string, remote: RemoteRecipient[], loc
   const taken = new Set<string>();
   for (const recipient of remote) {
     let matchedBy: 'id' | 'email' = 'id';
-    let rows = (byId.get(recipient.recipientId) ?? []).filter((r) => !taken.has(r.subscriptionId));
+    let rows = (byId.get(recipient.contactId) ?? []).filter((r) => !taken.has(r.subscriptionId));
     if (!rows.length) {
       matchedBy = 'email';
       rows = bestPerNewsletter(
@@ -90,7 +98,7 @@ export function compareRemotePage(listId: string, remote: RemoteRecipient[], loc
         newsletterId: null,
         userId: null,
         subscriptionId: null,
-        recipientId: recipient.recipientId,
+        recipientId: recipient.contactId,
         email: recipient.email || null,
         detail: { listId, remoteStatus: recipient.status },
       });
@@ -104,25 +112,48 @@ export function compareRemotePage(listId: string, remote: RemoteRecipient[], loc
         continue;
       }
       out.judged.push(row.subscriptionId);
-      out.findings.push(...judge(listId, row, recipient, matchedBy));
+      out.findings.push(...judge(listId, row, recipient, matchedBy, erasureLeftovers));
     }
   }
   return out;
 }
 
-/** Subscribed rows no recipient matched (the caller leaves out rows in flight or changed since the run began). */
-export function missingFindings(listId: string, unseen: LocalRow[]): Finding[] {
-  return unseen
-    .filter((row) => row.state === 'subscribed' && row.transferStatus !== 'pending')
-    .map((row) => ({
-      ...about(row, row.recipientListId === listId ? row.recipientId : null),
-      driftClass: 'missing' as const,
-      detail: { listId, state: row.state, transferStatus: row.transferStatus },
-    }));
+/** The rows `missingFindings` judges: subscribed, not in flight. */
+export const judgedWhenUnseen = (rows: LocalRow[]) =>
+  rows.filter((row) => row.state === 'subscribed' && row.transferStatus !== 'pending');
+
+/**
+ * Subscribed rows no contact of the list matched (the caller leaves out rows in flight or changed
+ * since the run began): `missing`, unless the provider says the contact it holds for the row is
+ * kept out of the list (`absent`, from the port's explainAbsent): then a consent conflict.
+ */
+export function missingFindings(
+  listId: string,
+  unseen: LocalRow[],
+  absent: ReadonlyMap<string, AbsentStatus> = new Map(),
+): Finding[] {
+  return judgedWhenUnseen(unseen).map((row) => {
+    const recipientId = row.recipientListId === listId ? row.recipientId : null;
+    const status = recipientId ? absent.get(recipientId) : undefined;
+    const detail = { listId, state: row.state, transferStatus: row.transferStatus };
+    if (status && status !== 'gone')
+      return {
+        ...about(row, recipientId),
+        driftClass: 'consent_conflict' as const,
+        detail: { ...detail, remoteStatus: status, reason: status },
+      };
+    return { ...about(row, recipientId), driftClass: 'missing' as const, detail };
+  });
 }
 
-function judge(listId: string, row: LocalRow, recipient: RemoteRecipient, matchedBy: 'id' | 'email'): Finding[] {
-  const base = about(row, recipient.recipientId);
+function judge(
+  listId: string,
+  row: LocalRow,
+  recipient: RemoteContact,
+  matchedBy: 'id' | 'email',
+  erasureLeftovers: ErasureCheck,
+): Finding[] {
+  const base = about(row, recipient.contactId);
   const detail = {
     listId,
     matchedBy,
@@ -147,7 +178,7 @@ function judge(listId: string, row: LocalRow, recipient: RemoteRecipient, matche
       if (recipient.status === 'subscribed') findings.push({ ...base, driftClass: 'stale_subscribed', detail });
       else {
         // Unsubscribed but still carrying personal data: the erasure did not take.
-        const fields = erasureDiff(row.subscriptionId, recipient);
+        const fields = erasureLeftovers(row.subscriptionId, recipient);
         if (fields.length) findings.push({ ...base, driftClass: 'profile', detail: { ...detail, fields } });
       }
       break;
@@ -155,28 +186,6 @@ function judge(listId: string, row: LocalRow, recipient: RemoteRecipient, matche
   }
   return findings;
 }
-
-export function profileDiff(
-  row: Pick<LocalRow, 'email' | 'firstName' | 'lastName' | 'gender'>,
-  recipient: RemoteRecipient,
-): ProfileField[] {
-  const fields: ProfileField[] = [];
-  // E-mails compare case-insensitively (contract §1); names and gender exactly.
-  if ((row.email ?? '').toLowerCase() !== recipient.email.toLowerCase()) fields.push('email');
-  if (row.firstName !== recipient.firstName) fields.push('firstName');
-  if (row.lastName !== recipient.lastName) fields.push('lastName');
-  if (row.gender !== normalGender(recipient.gender)) fields.push('gender');
-  return fields;
-}
-
-/** What a deleted user's recipient must look like: the dummies erase() writes (plan.ts). */
-function erasureDiff(subscriptionId: string, recipient: RemoteRecipient): ProfileField[] {
-  // The dummy's domain is a setting (DELETED_EMAIL_DOMAIN) that may have changed since.
-  const email = isDummyEmailFor(subscriptionId, recipient.email) ? recipient.email : dummyEmailFor(subscriptionId);
-  return profileDiff({ email, firstName: 'DELETED', lastName: 'DELETED', gender: '' }, recipient);
-}
-
-const normalGender = (g: string): 'm' | 'f' | '' => (g === 'm' || g === 'f' ? g : '');
 
 function about(row: LocalRow, recipientId: string | null): Omit<Finding, 'driftClass' | 'detail'> {
   return {

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client';
 import { rowsByEmail, rowsByRecipient, unseenRows } from '../db/reconciliation-desired';
 import { chunks } from '../lib/chunks';
-import type { RemoteRecipient } from '../ports/provider';
+import type { RemoteContact } from '../ports/provider';
 import type { LocalRow } from './compare';
 
 /**
@@ -42,11 +42,11 @@ export async function loadForPage(
   db: Db,
   listId: string,
   newsletterIds: string[],
-  page: RemoteRecipient[],
+  page: RemoteContact[],
 ): Promise<LocalRow[]> {
   const found = new Map<string, LocalRow>();
   for (const ids of chunks(
-    page.map((r) => r.recipientId),
+    page.map((r) => r.contactId),
     IN_CHUNK,
   )) {
     const rows = await rowsByRecipient(db, listId, ids, newsletterIds);

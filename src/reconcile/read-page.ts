@@ -1,6 +1,6 @@
 import type { Db } from '../db/client';
 import type { NewsletterProvider } from '../ports/provider';
-import { compareRemotePage, type Finding, type LocalRow, missingFindings } from './compare';
+import { compareRemotePage, type Finding, judgedWhenUnseen, type LocalRow, missingFindings } from './compare';
 import { loadForPage, loadUnseen } from './load-desired';
 import type { Cursor } from './run-state';
 
@@ -35,9 +35,11 @@ export async function takeStep(ctx: StepContext, cursor: Cursor): Promise<Step> 
 }
 
 async function remoteStep(ctx: StepContext, cursor: Cursor, target: Cursor['lists'][number]): Promise<Step> {
-  const page = await ctx.provider.listRecipients(target.listId, cursor.offset, ctx.pageSize);
+  const page = await ctx.provider.readMembers(target.listId, cursor.offset, ctx.pageSize);
   const local = await loadForPage(ctx.db, target.listId, target.newsletterIds, page.items);
-  const compared = compareRemotePage(target.listId, page.items, local);
+  const compared = compareRemotePage(target.listId, page.items, local, (id, contact) =>
+    ctx.provider.erasureLeftovers(id, contact),
+  );
   // An offset that does not move on would page forever: treat it as the end of the list.
   const ended = page.next === null || page.next <= cursor.offset;
   const next: Cursor = ended
@@ -58,7 +60,13 @@ async function missingStep(ctx: StepContext, cursor: Cursor, target: Cursor['lis
   const rows = newsletterId
     ? await loadUnseen(ctx.db, ctx.runId, newsletterId, ctx.startedAt, cursor.after, ctx.pageSize)
     : [];
-  const findings = missingFindings(target.listId, rows);
+  // Contacts the provider may keep out of the list on its own (an account-wide block): asked
+  // about before a row counts as missing. A provider whose lists show those says `gone` at once.
+  const held = judgedWhenUnseen(rows).flatMap((r) =>
+    r.recipientListId === target.listId && r.recipientId ? [r.recipientId] : [],
+  );
+  const absent = held.length ? await ctx.provider.explainAbsent(target.listId, held) : new Map();
+  const findings = missingFindings(target.listId, rows, absent);
   const last = rows.at(-1);
   let next: Cursor;
   if (last && rows.length >= ctx.pageSize) next = { ...cursor, after: last.subscriptionId };

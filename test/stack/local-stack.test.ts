@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigEntries } from '../../src/config';
+import { SETTING_ENTRIES } from '../../src/config';
 import { LOCAL_SECRETS, resolveSettings, SETTING_NAMES, writeEnvFile } from '../../stack/dev-vars.mjs';
 import { startStack } from '../../stack/local-stack.mjs';
 import { groupAlive } from '../../stack/processes.mjs';
@@ -18,7 +18,7 @@ const emulatorLogin = { N2G_AUTH_KEY: 'emu:key', N2G_USERNAME: 'emu@example.com'
 
 describe('settings for the local stack', () => {
   it('knows every setting the worker reads', () => {
-    const read = Object.keys(ConfigEntries.entries).filter((name) => name !== 'SYNC_QUEUE');
+    const read = SETTING_ENTRIES.filter((name) => name !== 'SYNC_QUEUE');
     expect(read.filter((name) => !SETTING_NAMES.includes(name))).toEqual([]);
   });
 

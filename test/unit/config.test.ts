@@ -93,3 +93,24 @@ describe('configuration', () => {
     });
   });
 });
+
+describe('the provider choice', () => {
+  const withoutN2g = () => {
+    const { N2G_AUTH_KEY: _k, N2G_USERNAME: _u, N2G_PASSWORD: _p, ...rest } = valid();
+    return rest;
+  };
+
+  it('defaults to Newsletter2Go, whose login is then required, each setting named', () => {
+    expect(getConfig(asWorkerEnv(valid())).PROVIDER).toBe('newsletter2go');
+    expect(problems(withoutN2g())).toEqual([
+      'N2G_AUTH_KEY is missing',
+      'N2G_USERNAME is missing',
+      'N2G_PASSWORD is missing',
+    ]);
+    expect(problems({ ...withoutN2g(), PROVIDER: 'newsletter2go' })).toHaveLength(3);
+  });
+
+  it('refuses a provider it has no adapter for with one issue naming the choices', () => {
+    expect(problems({ ...valid(), PROVIDER: 'mailchimp' })).toEqual(['PROVIDER must be one of newsletter2go']);
+  });
+});

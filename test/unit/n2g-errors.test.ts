@@ -14,7 +14,7 @@ import { Transport } from '../../src/providers/newsletter2go/transport';
 
 /** How the adapter classifies what Newsletter2Go answers, driven through an injected fetch. */
 
-const REF = { listId: 'list0001', recipientId: 'rcpt0001' };
+const REF = { listId: 'list0001', contactId: 'rcpt0001' };
 
 /** Enough of the session store for an adapter with a valid token (auth has the faithful one). */
 function memoryStore(): SessionStore & { row: StoredSession } {
@@ -70,6 +70,7 @@ function setup(answers: ApiAnswer[], timeoutMs = 2000) {
   const provider = new Newsletter2GoProvider(
     transport,
     new TokenManager(transport, memoryStore(), { authKey: 'k:s', username: 'u', password: 'p' }),
+    { limits: { timeoutMs, bulkSize: 100 }, linkAttribute: 'unsubscribe_url' },
   );
   return { provider, seen };
 }

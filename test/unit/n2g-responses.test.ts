@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RecipientData } from '../../src/ports/provider';
+import type { ContactData } from '../../src/ports/provider';
 import { type ProviderError, RecipientGoneError, RetryableError } from '../../src/ports/provider-errors';
 import type { SessionStore, StoredSession } from '../../src/ports/token-store';
 import { Newsletter2GoProvider } from '../../src/providers/newsletter2go/adapter';
@@ -76,16 +76,21 @@ function setup(answer: (req: Seen) => unknown, session: Partial<StoredSession> =
     { authKey: 'k:s', username: 'u', password: 'p' },
     { now: () => T0 },
   );
-  return { provider: new Newsletter2GoProvider(transport, tokens), seen, state };
+  const provider = new Newsletter2GoProvider(transport, tokens, {
+    limits: { timeoutMs: 2000, bulkSize: 100 },
+    linkAttribute: 'unsubscribe_url',
+  });
+  return { provider, seen, state };
 }
 
 const envelope = (value: unknown[], info: Record<string, unknown> = {}, status = 200) => ({ status, info, value });
-const person = (email: string): RecipientData => ({
+const person = (email: string): ContactData => ({
+  externalId: `user-${email}`,
   email,
   firstName: 'F',
   lastName: 'L',
   gender: 'f',
-  attributes: { unsubscribe_url: `https://u.test/${email}` },
+  unsubscribeUrl: `https://u.test/${email}`,
 });
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, email: `u${i}@example.de` }));
 const rejection = (p: Promise<unknown>) =>
@@ -96,10 +101,10 @@ const rejection = (p: Promise<unknown>) =>
     (e: ProviderError) => e,
   );
 
-describe('listRecipients', () => {
+describe('readMembers', () => {
   it('asks for one page with every field it maps, the list id encoded', async () => {
     const { provider, seen } = setup(() => envelope([]));
-    await provider.listRecipients('ab/cd', 100, 50);
+    await provider.readMembers('ab/cd', 100, 50);
     expect(seen).toEqual([
       {
         method: 'GET',
@@ -138,9 +143,9 @@ describe('listRecipients', () => {
         { count: 5 },
       ),
     );
-    const page = await provider.listRecipients(LIST, 0, 50);
+    const page = await provider.readMembers(LIST, 0, 50);
     expect(page.items[0]).toEqual({
-      recipientId: 'r1',
+      contactId: 'r1',
       email: 'a@x.de',
       firstName: 'Anna',
       lastName: 'A',
@@ -148,7 +153,7 @@ describe('listRecipients', () => {
       status: 'subscribed',
     });
     expect(page.items[1]).toEqual({
-      recipientId: 'r2',
+      contactId: 'r2',
       email: '',
       firstName: '',
       lastName: '',
@@ -186,7 +191,7 @@ describe('listRecipients', () => {
     ],
   ])('paging: %s', async (_label, info, offset, n, expected) => {
     const { provider } = setup(() => envelope(items(n), info));
-    const page = await provider.listRecipients(LIST, offset, 50);
+    const page = await provider.readMembers(LIST, offset, 50);
     expect({ next: page.next, total: page.total }).toEqual(expected);
     expect(page.items).toHaveLength(n);
   });
@@ -206,7 +211,7 @@ describe('listRecipients', () => {
     ['value that is no array', { status: 200, value: { id: 'r1' } }, 'Newsletter2Go answered with an unexpected body'],
     ['a count that is a string', envelope([], { count: '5' }), 'Newsletter2Go answered with an unexpected body'],
   ])('%s: RetryableError', async (_label, body, message) => {
-    const error = await rejection(setup(() => body).provider.listRecipients(LIST, 0, 50));
+    const error = await rejection(setup(() => body).provider.readMembers(LIST, 0, 50));
     expect(error).toBeInstanceOf(RetryableError);
     expect(error.failure).toEqual({ message, code: null, httpStatus: 200 });
   });
@@ -230,13 +235,13 @@ describe('getList', () => {
   });
 });
 
-describe('upsert: one recipient', () => {
+describe('subscribe: one recipient', () => {
   it('posts the single form and keeps value[0].id; the unsubscribe flag only on resubscribe', async () => {
     const { provider, seen } = setup(() => envelope([{ _href: 'x', id: 'rc000001' }], { count: 1 }));
-    expect(await provider.upsert(LIST, [person('anna@example.de')], { resubscribe: false })).toEqual([
-      { status: 'stored', email: 'anna@example.de', recipientId: 'rc000001' },
+    expect(await provider.subscribe(LIST, [person('anna@example.de')], { resubscribe: false })).toEqual([
+      { status: 'stored', email: 'anna@example.de', contactId: 'rc000001' },
     ]);
-    await provider.upsert(LIST, [person('anna@example.de')], { resubscribe: true });
+    await provider.subscribe(LIST, [person('anna@example.de')], { resubscribe: true });
     const base = {
       list_id: LIST,
       email: 'anna@example.de',
@@ -255,8 +260,8 @@ describe('upsert: one recipient', () => {
     const { provider, seen } = setup((req) =>
       req.method === 'POST' ? envelope([], { count: 1 }) : envelope([{ id: 'rc000002', email: 'anna@example.de' }]),
     );
-    expect(await provider.upsert(LIST, [person('Anna@Example.de')], { resubscribe: false })).toEqual([
-      { status: 'stored', email: 'Anna@Example.de', recipientId: 'rc000002' },
+    expect(await provider.subscribe(LIST, [person('Anna@Example.de')], { resubscribe: false })).toEqual([
+      { status: 'stored', email: 'Anna@Example.de', contactId: 'rc000002' },
     ]);
     expect(seen[1]).toMatchObject({
       path: `/lists/${LIST}/recipients`,
@@ -268,7 +273,7 @@ describe('upsert: one recipient', () => {
     const { provider, seen } = setup(() =>
       envelope([], { count: 0, additional: { invalid_recipients: ['anna@example.de'] } }),
     );
-    expect(await provider.upsert(LIST, [person('anna@example.de')], { resubscribe: false })).toEqual([
+    expect(await provider.subscribe(LIST, [person('anna@example.de')], { resubscribe: false })).toEqual([
       {
         status: 'refused',
         email: 'anna@example.de',
@@ -288,14 +293,14 @@ describe('upsert: one recipient', () => {
         ? new Response('<html>ok</html>', { status: 200 })
         : envelope([{ id: 'rc000003', email: 'anna@example.de' }]),
     );
-    expect(await provider.upsert(LIST, [person('anna@example.de')], { resubscribe: false })).toEqual([
-      { status: 'stored', email: 'anna@example.de', recipientId: 'rc000003' },
+    expect(await provider.subscribe(LIST, [person('anna@example.de')], { resubscribe: false })).toEqual([
+      { status: 'stored', email: 'anna@example.de', contactId: 'rc000003' },
     ]);
     expect(seen.map((s) => s.method)).toEqual(['POST', 'GET']);
   });
 });
 
-describe('upsert: the array form', () => {
+describe('subscribe: the array form', () => {
   it('posts one array, then reads the returned ids back in one call: `id=="…",id=="…"`', async () => {
     const { provider, seen } = setup((req) =>
       req.method === 'POST'
@@ -306,10 +311,10 @@ describe('upsert: the array form', () => {
           ]),
     );
     expect(
-      await provider.upsert(LIST, [person('Anna@Example.de'), person('bert@example.de')], { resubscribe: false }),
+      await provider.subscribe(LIST, [person('Anna@Example.de'), person('bert@example.de')], { resubscribe: false }),
     ).toEqual([
-      { status: 'stored', email: 'Anna@Example.de', recipientId: 'rc1' },
-      { status: 'stored', email: 'bert@example.de', recipientId: 'rc2' },
+      { status: 'stored', email: 'Anna@Example.de', contactId: 'rc1' },
+      { status: 'stored', email: 'bert@example.de', contactId: 'rc2' },
     ]);
     expect(seen).toHaveLength(2);
     expect(seen[1]).toMatchObject({
@@ -344,8 +349,8 @@ describe('upsert: the array form', () => {
       'lost@example.de',
     ];
     const rejected = (message: string) => ({ message, code: 'invalid_recipient', httpStatus: 201 });
-    expect(await provider.upsert(LIST, emails.map(person), { resubscribe: false })).toEqual([
-      { status: 'stored', email: 'Anna@Example.de', recipientId: 'rc1' },
+    expect(await provider.subscribe(LIST, emails.map(person), { resubscribe: false })).toEqual([
+      { status: 'stored', email: 'Anna@Example.de', contactId: 'rc1' },
       {
         status: 'refused',
         email: 'bad@example.de',
@@ -377,9 +382,9 @@ describe('upsert: the array form', () => {
         ? envelope([{ id: 'rc1' }], { additional: { invalid_recipients: { '1': { message: 'Nope' } } } }, 201)
         : envelope([{ id: 'rc1', email: 'a@x.de' }]),
     );
-    const out = await provider.upsert(LIST, [person('a@x.de'), person('b@x.de')], { resubscribe: false });
+    const out = await provider.subscribe(LIST, [person('a@x.de'), person('b@x.de')], { resubscribe: false });
     expect(out).toEqual([
-      { status: 'stored', email: 'a@x.de', recipientId: 'rc1' },
+      { status: 'stored', email: 'a@x.de', contactId: 'rc1' },
       { status: 'refused', email: 'b@x.de', error: { message: 'Nope', code: 'invalid_recipient', httpStatus: 201 } },
     ]);
   });
@@ -390,7 +395,7 @@ describe('upsert: the array form', () => {
         ? envelope([{ id: 'rc1' }, { id: 'rc2' }], {}, 201)
         : new Response(JSON.stringify({ status: 503, errorMessage: 'busy' }), { status: 503 }),
     );
-    const out = await provider.upsert(LIST, [person('a@x.de'), person('b@x.de')], { resubscribe: false });
+    const out = await provider.subscribe(LIST, [person('a@x.de'), person('b@x.de')], { resubscribe: false });
     expect(out).toEqual([
       { status: 'written', email: 'a@x.de', failure: { message: 'busy', code: null, httpStatus: 503 } },
       { status: 'written', email: 'b@x.de', failure: { message: 'busy', code: null, httpStatus: 503 } },
@@ -402,14 +407,14 @@ describe('upsert: the array form', () => {
     const { provider, seen } = setup(() =>
       envelope([], { additional: { invalid_recipients: ['a@x.de', 'b@x.de'] } }, 201),
     );
-    const out = await provider.upsert(LIST, [person('a@x.de'), person('b@x.de')], { resubscribe: false });
+    const out = await provider.subscribe(LIST, [person('a@x.de'), person('b@x.de')], { resubscribe: false });
     expect(out.map((r) => r.status)).toEqual(['refused', 'refused']);
     expect(seen).toHaveLength(1);
   });
 
   it('no ids in the answer: the addresses are looked up, as many per call as fit in 4,096 bytes', async () => {
     const { provider, seen } = setup((req) => (req.method === 'POST' ? envelope([], {}, 201) : envelope([])));
-    await provider.upsert(
+    await provider.subscribe(
       LIST,
       items(300).map((i) => person(i.email)),
       { resubscribe: false },
@@ -422,7 +427,7 @@ describe('upsert: the array form', () => {
 
   it('no items: no call', async () => {
     const { provider, seen } = setup(() => envelope([]));
-    expect(await provider.upsert(LIST, [], { resubscribe: true })).toEqual([]);
+    expect(await provider.subscribe(LIST, [], { resubscribe: true })).toEqual([]);
     expect(seen).toHaveLength(0);
   });
 });
@@ -454,7 +459,7 @@ describe('token responses', () => {
     );
     await provider.checkLogin();
     expect(state.row).toMatchObject({ accessToken: 'a1', refreshToken: null, expiresAt: T0 + 7_200_000 });
-    await rejection(provider.unsubscribe({ listId: LIST, recipientId: 'rc000001' }));
+    await rejection(provider.unsubscribe({ listId: LIST, contactId: 'rc000001' }));
     const grants = seen
       .filter((s) => s.path === '/oauth/v2/token')
       .map((s) => (s.body as { grant_type: string }).grant_type);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { dummyEmailFor, isDummyEmailFor, type PlanInput, planTransfer } from '../../src/push/plan';
+import { type PlanInput, planTransfer } from '../../src/push/plan';
 
 const base: PlanInput = {
   subscriptionId: 'sub_abc',
+  userId: 'user-1',
   state: 'subscribed',
   resubscribe: false,
   mappedListId: 'list0001',
@@ -16,12 +17,11 @@ const base: PlanInput = {
   owned: [],
   conflict: null,
   unsubscribeUrl: 'https://bridge.example/u/tok',
-  unsubscribeAttribute: 'unsubscribe_url',
-  deletedEmailDomain: 'deleted.invalid',
   clashWithUserId: null,
+  provider: { label: 'Newsletter2Go', addressScope: 'list' },
 };
 const conflict = { reason: 'unsubscribed' as const, foundAt: '2026-12-01T03:17:00.000Z', runId: 'run_1' };
-const elsewhere = { listId: 'oldlist1', recipientId: 'r0' };
+const elsewhere = { listId: 'oldlist1', contactId: 'r0' };
 const known = { recipientListId: 'list0001', recipientId: 'r1' };
 
 describe('planTransfer', () => {
@@ -40,11 +40,12 @@ describe('planTransfer', () => {
       readBack: false,
       written: false,
       data: {
+        externalId: 'user-1',
         email: 'a@example.com',
         firstName: 'A',
         lastName: 'B',
         gender: 'f',
-        attributes: { unsubscribe_url: 'https://bridge.example/u/tok' },
+        unsubscribeUrl: 'https://bridge.example/u/tok',
       },
     });
   });
@@ -63,13 +64,16 @@ describe('planTransfer', () => {
       written: false,
     });
     // A recipient already known wins: it is updated through its id.
-    expect(planTransfer({ ...base, ...known, written })).toMatchObject({ kind: 'update', recipientId: 'r1' });
+    expect(planTransfer({ ...base, ...known, written })).toMatchObject({
+      kind: 'update',
+      ref: { listId: 'list0001', contactId: 'r1' },
+    });
   });
 
   it('updates a known recipient through its id; passes resubscribe only when set', () => {
     expect(planTransfer({ ...base, ...known })).toMatchObject({
       kind: 'update',
-      recipientId: 'r1',
+      ref: { listId: 'list0001', contactId: 'r1' },
       resubscribe: false,
     });
     expect(planTransfer({ ...base, ...known, resubscribe: true })).toMatchObject({ kind: 'update', resubscribe: true });
@@ -95,10 +99,19 @@ describe('planTransfer', () => {
     });
   });
 
-  it('fails the later of two users with one address, naming the clash', () => {
+  it("fails the later of two users with one address, naming the clash at the provider's scope", () => {
     const plan = planTransfer({ ...base, clashWithUserId: 'user-7' });
     expect(plan).toMatchObject({ kind: 'fail', reason: 'clash' });
     expect(plan.kind === 'fail' && plan.message).toContain('user-7');
+    expect(plan.kind === 'fail' && plan.message).toContain('in the list of newsletter "weekly"');
+    const account = planTransfer({
+      ...base,
+      clashWithUserId: 'user-7',
+      provider: { label: 'Brevo', addressScope: 'account' },
+    });
+    expect(account.kind === 'fail' && account.message).toBe(
+      'The e-mail address is already held by portal user "user-7"; Brevo identifies contacts by e-mail across the account and would merge the two',
+    );
   });
 
   it('fails a subscription with no address', () => {
@@ -111,7 +124,7 @@ describe('planTransfer', () => {
   it('unsubscribes by id, or finds its own uncertain creation by the addresses it sent, or has nothing to do', () => {
     expect(planTransfer({ ...base, ...known, state: 'unsubscribed' })).toEqual({
       kind: 'unsubscribe',
-      targets: [{ listId: 'list0001', recipientId: 'r1' }],
+      targets: [{ listId: 'list0001', contactId: 'r1' }],
       lookup: null,
     });
     expect(planTransfer({ ...base, state: 'unsubscribed', lookupEmails: ['old@example.com'] })).toEqual({
@@ -129,9 +142,9 @@ describe('planTransfer', () => {
         ...base,
         ...known,
         state: 'unsubscribed',
-        owned: [elsewhere, { listId: 'list0001', recipientId: 'r1' }],
+        owned: [elsewhere, { listId: 'list0001', contactId: 'r1' }],
       }),
-    ).toEqual({ kind: 'unsubscribe', targets: [{ listId: 'list0001', recipientId: 'r1' }, elsewhere], lookup: null });
+    ).toEqual({ kind: 'unsubscribe', targets: [{ listId: 'list0001', contactId: 'r1' }, elsewhere], lookup: null });
     // Unmapped meanwhile: the owned recipients are still reached.
     expect(planTransfer({ ...base, mappedListId: null, state: 'deleted', owned: [elsewhere] })).toMatchObject({
       kind: 'erase',
@@ -144,7 +157,7 @@ describe('planTransfer', () => {
     ).toEqual({ kind: 'unsubscribe', targets: [elsewhere], lookup: { listId: 'list0001', emails: ['a@example.com'] } });
   });
 
-  it('erases with a unique undeliverable dummy address under DELETED_EMAIL_DOMAIN', () => {
+  it("erases through the provider with the subscription's own link, wherever it owns a contact", () => {
     expect(
       planTransfer({
         ...base,
@@ -154,19 +167,16 @@ describe('planTransfer', () => {
       }),
     ).toEqual({
       kind: 'erase',
-      targets: [{ listId: 'list0001', recipientId: 'r1' }],
+      targets: [{ listId: 'list0001', contactId: 'r1' }],
       lookup: null,
-      dummyEmail: 'deleted-sub_abc@deleted.invalid',
-      attributes: { unsubscribe_url: 'https://bridge.example/u/tok' },
+      subscriptionId: 'sub_abc',
+      unsubscribeUrl: 'https://bridge.example/u/tok',
     });
     expect(planTransfer({ ...base, state: 'deleted', lookupEmails: ['a@example.com'] })).toMatchObject({
       kind: 'erase',
       targets: [],
       lookup: { emails: ['a@example.com'] },
     });
-    expect(
-      planTransfer({ ...base, ...known, state: 'deleted', deletedEmailDomain: 'erased.example.org' }),
-    ).toMatchObject({ dummyEmail: 'deleted-sub_abc@erased.example.org' });
     expect(planTransfer({ ...base, state: 'deleted' })).toMatchObject({ kind: 'nothing' });
   });
 
@@ -183,12 +193,5 @@ describe('planTransfer', () => {
       heldIfGone: expect.stringContaining('run_1'),
     });
     expect(planTransfer({ ...base, ...known })).toMatchObject({ kind: 'update', heldIfGone: null });
-  });
-
-  it('makes dummy addresses that differ per subscription and are syntactically valid', () => {
-    expect(dummyEmailFor('sub_a')).not.toBe(dummyEmailFor('sub_b'));
-    expect(dummyEmailFor('sub_a')).toMatch(/^[a-z0-9_.-]+@deleted\.invalid$/);
-    expect(isDummyEmailFor('sub_a', 'Deleted-SUB_A@other.example')).toBe(true);
-    expect(isDummyEmailFor('sub_a', 'deleted-sub_ab@deleted.invalid')).toBe(false);
   });
 });

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { dummyEmailFor } from '../../src/push/plan';
-import { compareRemotePage, missingFindings, profileDiff } from '../../src/reconcile/compare';
+import { profileDiff } from '../../src/lib/profile-diff';
+import { dummyEmailFor, erasureLeftovers } from '../../src/providers/newsletter2go/erasure';
+import { compareRemotePage as compareWith, missingFindings } from '../../src/reconcile/compare';
 import { LIST, localRow, remote } from './reconcile-fixtures';
 
 const row = localRow;
+
+/** Compared as for Newsletter2Go, whose erasure leaves dummies (the port's erasureLeftovers). */
+const compareRemotePage = (...args: Parameters<typeof compareWith> extends [...infer A, unknown] ? A : never) =>
+  compareWith(...args, erasureLeftovers);
 
 const classes = (list: { driftClass: string }[]) => list.map((f) => f.driftClass);
 
@@ -16,7 +21,7 @@ describe('compareRemotePage: matching', () => {
   it('matches by e-mail, case-insensitively, a subscription that holds no recipient id', () => {
     const out = compareRemotePage(
       LIST,
-      [remote({ recipientId: 'r9', email: 'ANNA@example.COM', firstName: 'X' })],
+      [remote({ contactId: 'r9', email: 'ANNA@example.COM', firstName: 'X' })],
       [row({ recipientId: null, recipientListId: null })],
     );
     expect(out.seen).toEqual(['sub_a']);
@@ -33,7 +38,7 @@ describe('compareRemotePage: matching', () => {
   it('matches by e-mail a subscription whose recipient id belongs to another list (the mapping changed)', () => {
     const out = compareRemotePage(
       LIST,
-      [remote({ recipientId: 'r9' })],
+      [remote({ contactId: 'r9' })],
       [row({ recipientListId: 'oldlist1', recipientId: 'r1' })],
     );
     expect(out.seen).toEqual(['sub_a']);
@@ -41,7 +46,7 @@ describe('compareRemotePage: matching', () => {
   });
 
   it('keeps a subscription with its own recipient id: a recipient under its address is an orphan, the row unseen', () => {
-    const out = compareRemotePage(LIST, [remote({ recipientId: 'r9' })], [row({ recipientId: 'r1' })]);
+    const out = compareRemotePage(LIST, [remote({ contactId: 'r9' })], [row({ recipientId: 'r1' })]);
     expect(out.seen).toEqual([]);
     expect(out.findings).toEqual([
       {
@@ -59,10 +64,7 @@ describe('compareRemotePage: matching', () => {
   it('reports every unknown recipient as an orphan with its id, address and status, in page order', () => {
     const out = compareRemotePage(
       LIST,
-      [
-        remote({ recipientId: 'x1', email: 'x1@e.de', status: 'blacklisted' }),
-        remote({ recipientId: 'x2', email: '' }),
-      ],
+      [remote({ contactId: 'x1', email: 'x1@e.de', status: 'blacklisted' }), remote({ contactId: 'x2', email: '' })],
       [],
     );
     expect(out.findings.map((f) => [f.driftClass, f.recipientId, f.email, f.detail.remoteStatus])).toEqual([
@@ -100,7 +102,7 @@ describe('compareRemotePage: matching', () => {
         email: 'anna@example.com',
       }),
     ];
-    const out = compareRemotePage(LIST, [remote({ recipientId: 'r7' })], rows);
+    const out = compareRemotePage(LIST, [remote({ contactId: 'r7' })], rows);
     expect(out.seen.sort()).toEqual(['sub_1', 'sub_9']);
   });
 });

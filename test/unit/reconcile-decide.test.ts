@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RemoteRecipient } from '../../src/ports/provider';
+import type { RemoteContact } from '../../src/ports/provider';
+import { erasureLeftovers } from '../../src/providers/newsletter2go/erasure';
 import { compareRemotePage, type LocalRow, missingFindings } from '../../src/reconcile/compare';
 import { decideHeal } from '../../src/reconcile/decide';
 import { LIST, localRow, remote } from './reconcile-fixtures';
@@ -13,8 +14,8 @@ const conflictOf = (reason: 'unsubscribed' | 'blacklisted' | 'bounced') => ({
 });
 
 /** Compare one page, then decide, as a heal run does. */
-function healPage(rows: LocalRow[], recipients: RemoteRecipient[]) {
-  const page = compareRemotePage(LIST, recipients, rows);
+function healPage(rows: LocalRow[], recipients: RemoteContact[]) {
+  const page = compareRemotePage(LIST, recipients, rows, erasureLeftovers);
   return decideHeal(page.findings, new Map(rows.map((r) => [r.subscriptionId, r])), page.judged);
 }
 function healMissing(rows: LocalRow[]) {
@@ -28,7 +29,7 @@ function healMissing(rows: LocalRow[]) {
 describe('decideHeal', () => {
   it('re-pushes profile drift, stale subscriptions and missing recipients through the queue', () => {
     const rows = [row(), row({ subscriptionId: 'sub_b', userId: 'u-b', recipientId: 'r2', state: 'unsubscribed' })];
-    expect(healPage(rows, [remote({ firstName: 'X' }), remote({ recipientId: 'r2', email: 'b@e.de' })])).toEqual({
+    expect(healPage(rows, [remote({ firstName: 'X' }), remote({ contactId: 'r2', email: 'b@e.de' })])).toEqual({
       repush: ['sub_a', 'sub_b'],
       conflicts: [],
       clear: [],
@@ -95,14 +96,14 @@ describe('decideHeal', () => {
     expect(
       healPage(
         [row({ transferStatus: 'pending', conflict: conflictOf('bounced') })],
-        [remote({ status: 'bounced' }), remote({ recipientId: 'x', email: 'x@e.de' })],
+        [remote({ status: 'bounced' }), remote({ contactId: 'x', email: 'x@e.de' })],
       ),
     ).toEqual({ repush: [], conflicts: [], clear: [], held: [] });
   });
 
   it('property: no decision ever re-pushes a row whose push could re-subscribe someone the provider shows unsubscribed', () => {
     const status = fc.constantFrom('subscribed', 'unsubscribed', 'blacklisted', 'bounced') as fc.Arbitrary<
-      RemoteRecipient['status']
+      RemoteContact['status']
     >;
     const arbRow = fc.record({
       state: fc.constantFrom('subscribed', 'unsubscribed', 'deleted') as fc.Arbitrary<LocalRow['state']>,
@@ -129,7 +130,7 @@ describe('decideHeal', () => {
         );
         const recipients = specs.flatMap((s, i) =>
           s.present
-            ? [remote({ recipientId: `r${i}`, email: `u${i}@e.de`, status: s.remoteStatus, firstName: s.firstName })]
+            ? [remote({ contactId: `r${i}`, email: `u${i}@e.de`, status: s.remoteStatus, firstName: s.firstName })]
             : [],
         );
         const page = healPage(rows, recipients);

@@ -1,4 +1,4 @@
-import type { RemoteRecipient } from '../../src/ports/provider';
+import type { RemoteContact } from '../../src/ports/provider';
 import type { LocalRow } from '../../src/reconcile/compare';
 
 /** One list, one synced subscriber and her recipient: the reconcile unit tests vary these. */
@@ -23,8 +23,8 @@ export const localRow = (over: Partial<LocalRow> = {}): LocalRow => ({
   ...over,
 });
 
-export const remote = (over: Partial<RemoteRecipient> = {}): RemoteRecipient => ({
-  recipientId: 'r1',
+export const remote = (over: Partial<RemoteContact> = {}): RemoteContact => ({
+  contactId: 'r1',
   email: 'anna@example.com',
   firstName: 'Anna',
   lastName: 'Meier',

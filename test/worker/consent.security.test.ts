@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dummyEmailFor } from '../../src/push/plan';
+import { dummyEmailFor } from '../../src/providers/newsletter2go/erasure';
 import { defined } from '../support/defined';
 import { emulator } from '../support/emulator';
 import { openLane } from '../support/lane';

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { reconciliationFindings, reconciliationRuns, subscriptions } from '../../src/db/schema';
 import { handleScheduled } from '../../src/handlers';
-import { dummyEmailFor } from '../../src/push/plan';
+import { dummyEmailFor } from '../../src/providers/newsletter2go/erasure';
 import { DAILY_RECONCILE_CRON, pruneRuns } from '../../src/reconcile/schedule';
 import { emulator } from '../support/emulator';
 import { config, database, forUser, noticesOf, noticesSettled, portal, snapshot } from '../support/unsubscribe';

@@ -47,7 +47,7 @@ export const newslettersApp = new Hono<AppEnv>()
     await refuseTakenList(db, mapping);
     const provider = c.var.provider();
     await checkList(db, provider, body.listId);
-    const setup = await checkAttribute(db, provider, body.listId, config.UNSUBSCRIBE_ATTRIBUTE);
+    const setup = await checkAttribute(db, provider, body.listId);
 
     const now = Date.now();
     let firstTry = true;
@@ -77,7 +77,7 @@ export const newslettersApp = new Hono<AppEnv>()
       previousListId: before && before.listId !== after.listId ? before.listId : null,
       repushed: pushed.repushed,
       attribute: {
-        name: config.UNSUBSCRIBE_ATTRIBUTE,
+        name: provider.linkAttribute(body.listId),
         action: setup.action,
         attributeId: setup.action === 'present' ? null : setup.attributeId,
       },
@@ -109,8 +109,8 @@ export const newslettersApp = new Hono<AppEnv>()
   });
 
 /**
- * Newsletter2Go merges recipients per list by address: two newsletters on one list would let
- * two subscriptions (and two users' consents) share one recipient. One round trip.
+ * Providers merge contacts by address (Newsletter2Go per list): two newsletters on one list would
+ * let two subscriptions (and two users' consents) share one recipient. One round trip.
  */
 async function refuseTakenList(db: Db, mapping: { newsletterId: string; listId: string }): Promise<void> {
   const [other] = await otherNewsletterOnList(db, mapping.listId, mapping.newsletterId);
@@ -126,27 +126,23 @@ async function checkList(db: Db, provider: NewsletterProvider, listId: string): 
   await atProvider(
     db,
     () => provider.getList(listId),
-    (message) => `The list ${JSON.stringify(listId)} is unknown at Newsletter2Go: ${message}`,
-    'The list could not be checked at Newsletter2Go',
+    (message) => `The list ${JSON.stringify(listId)} is unknown at ${provider.label}: ${message}`,
+    `The list could not be checked at ${provider.label}`,
   );
 }
 
 /**
- * The unsubscribe link is written to a custom attribute, and Newsletter2Go defines those per list:
- * the list gets it now, before any push writes it. A refusal is a 422 with the provider's words.
+ * The unsubscribe link is written to a custom attribute, which a list must have before any push
+ * writes it (Newsletter2Go defines attributes per list). A refusal is a 422 with the provider's words.
  */
-async function checkAttribute(
-  db: Db,
-  provider: NewsletterProvider,
-  listId: string,
-  name: string,
-): Promise<AttributeSetup> {
+async function checkAttribute(db: Db, provider: NewsletterProvider, listId: string): Promise<AttributeSetup> {
+  const name = JSON.stringify(provider.linkAttribute(listId));
   return atProvider(
     db,
-    () => provider.ensureAttribute(listId, name),
+    () => provider.ensureLinkAttribute(listId),
     (message) =>
-      `Newsletter2Go refused to add the attribute ${JSON.stringify(name)} to the list ${JSON.stringify(listId)}: ${message}`,
-    `The attribute ${JSON.stringify(name)} could not be set up for the list at Newsletter2Go`,
+      `${provider.label} refused to add the attribute ${name} to the list ${JSON.stringify(listId)}: ${message}`,
+    `The attribute ${name} could not be set up for the list at ${provider.label}`,
   );
 }
 

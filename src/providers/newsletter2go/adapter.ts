@@ -1,14 +1,17 @@
 import * as v from 'valibot';
+import type { ProfileField } from '../../lib/profile-diff';
 import type {
+  AbsentStatus,
   AttributeSetup,
+  ContactData,
+  ContactRef,
   ListInfo,
+  MemberPage,
   NewsletterProvider,
   ProviderFailure,
-  RecipientData,
-  RecipientPage,
-  RecipientRef,
+  RemoteContact,
   RemoteStatus,
-  UpsertResult,
+  WriteResult,
 } from '../../ports/provider';
 import {
   PermanentError,
@@ -19,23 +22,40 @@ import {
 } from '../../ports/provider-errors';
 import { ensureAttribute, refusedAttributes } from './attributes';
 import { safeJson, type TokenManager } from './auth';
+import { DEFAULT_DELETED_EMAIL_DOMAIN, dummyEmailFor, ERASED_NAME, erasureLeftovers } from './erasure';
 import { anyOf, chunkByUrlLength } from './filters';
 import { readRejections } from './invalid-recipients';
 import { describeFailure, Envelope, hasMore, IdItem, ListItem, RecipientItem, truthy } from './responses';
 import type { Transport } from './transport';
 
+export interface Newsletter2GoOptions {
+  /** N2G_TIMEOUT_MS and N2G_BULK_SIZE. */
+  limits: { timeoutMs: number; bulkSize: number };
+  /** The custom attribute the unsubscribe link is written to (UNSUBSCRIBE_ATTRIBUTE), on every list. */
+  linkAttribute: string;
+  /** The domain of an erased recipient's dummy address (DELETED_EMAIL_DOMAIN). */
+  deletedEmailDomain?: string;
+}
+
 /**
  * Newsletter2Go REST API v1 behind the provider port ("Workflow → calls" of the spec).
  * Recipients belong to one list and are matched by e-mail within it; the stored recipient id
- * is the only way to reach one whose address changed.
+ * is the only way to reach one whose address changed. The portal's user id is not stored there:
+ * the engine keeps the recipient ids.
  */
 export class Newsletter2GoProvider implements NewsletterProvider {
   readonly name = 'newsletter2go';
+  readonly label = 'Newsletter2Go';
+  readonly addressScope = 'list';
+  readonly limits: { timeoutMs: number; bulkSize: number };
 
   constructor(
     private readonly transport: Transport,
     private readonly tokens: TokenManager,
-  ) {}
+    private readonly options: Newsletter2GoOptions,
+  ) {
+    this.limits = options.limits;
+  }
 
   get callCount(): number {
     return this.transport.calls;
@@ -54,17 +74,17 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     return { listId: item.output.id, name: item.output.name ?? null };
   }
 
-  async upsert(listId: string, items: RecipientData[], options: { resubscribe: boolean }): Promise<UpsertResult[]> {
+  async subscribe(listId: string, items: ContactData[], options: { resubscribe: boolean }): Promise<WriteResult[]> {
     if (items.length === 0) return [];
     const bodies = items.map((item) => ({
       list_id: listId,
-      ...fields(item),
+      ...this.fields(item),
       ...(options.resubscribe ? { is_unsubscribed: false } : {}),
     }));
     // One item: the single form answers its id directly. Several: the array form (one call).
     let env: Envelope | null;
     try {
-      env = await this.healing(listId, attributeNames(items), () =>
+      env = await this.healing(listId, () =>
         this.call('POST', '/recipients', bodies.length === 1 ? bodies[0] : bodies, undefined, { written: true }),
       );
     } catch (error) {
@@ -89,11 +109,11 @@ export class Newsletter2GoProvider implements NewsletterProvider {
       // (one filter on ids fits a whole batch in one URL), then any address still without one.
       else if (returned.length) for (const [email, id] of await this.byIds(listId, returned)) ids.set(email, id);
       const missing = items.filter((item, i) => !rejected.byIndex.has(i) && !ids.has(item.email.toLowerCase()));
-      for (const [email, ref] of await this.findByEmails(
+      for (const [email, ref] of await this.findContacts(
         listId,
         missing.map((m) => m.email),
       ))
-        ids.set(email, ref.recipientId);
+        ids.set(email, ref.contactId);
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       // The write stands: only the read-back is owed, and is retried on its own.
@@ -102,46 +122,73 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     return upsertResults(items, ids, rejected.byIndex, null);
   }
 
-  async update(ref: RecipientRef, data: RecipientData, options: { resubscribe: boolean }): Promise<void> {
-    await this.healing(ref.listId, Object.keys(data.attributes), () =>
-      this.patch(ref, { ...fields(data), ...(options.resubscribe ? { is_unsubscribed: false } : {}) }),
+  async updateContact(ref: ContactRef, data: ContactData, options: { resubscribe: boolean }): Promise<void> {
+    await this.healing(ref.listId, () =>
+      this.patch(ref, { ...this.fields(data), ...(options.resubscribe ? { is_unsubscribed: false } : {}) }),
     );
   }
 
-  async unsubscribe(ref: RecipientRef): Promise<void> {
+  async unsubscribe(ref: ContactRef): Promise<void> {
     await this.patch(ref, { is_unsubscribed: true });
   }
 
-  async erase(ref: RecipientRef, dummyEmail: string, attributes: Record<string, string> = {}): Promise<void> {
-    await this.healing(ref.listId, Object.keys(attributes), () =>
-      this.patch(ref, {
-        ...attributes,
-        is_unsubscribed: true,
-        email: dummyEmail,
-        first_name: 'DELETED',
-        last_name: 'DELETED',
-        gender: '',
-      }),
-    );
+  /**
+   * Unsubscribed, names `DELETED`, a unique dummy address, and this subscription's own link
+   * written back (a creation Newsletter2Go merged into this recipient may have left another's).
+   * A dummy the provider refuses removes the recipient from the list instead, so no name or
+   * address stays behind.
+   */
+  async erase(
+    ref: ContactRef,
+    subject: { subscriptionId: string; unsubscribeUrl: string },
+  ): Promise<{ note?: string }> {
+    try {
+      await this.healing(ref.listId, () =>
+        this.patch(ref, {
+          [this.options.linkAttribute]: subject.unsubscribeUrl,
+          is_unsubscribed: true,
+          email: dummyEmailFor(subject.subscriptionId, this.options.deletedEmailDomain ?? DEFAULT_DELETED_EMAIL_DOMAIN),
+          first_name: ERASED_NAME,
+          last_name: ERASED_NAME,
+          gender: '',
+        }),
+      );
+      return {};
+    } catch (error) {
+      if (!(error instanceof ProviderError) || error.kind !== 'permanent') throw error;
+      await this.call('DELETE', `/lists/${enc(ref.listId)}/recipients/${enc(ref.contactId)}`);
+      return {
+        note: `recipient in list ${ref.listId} removed from the list: the provider refused the anonymisation (${error.failure.message})`,
+      };
+    }
   }
 
-  async remove(ref: RecipientRef): Promise<void> {
-    await this.call('DELETE', `/lists/${enc(ref.listId)}/recipients/${enc(ref.recipientId)}`);
-  }
-
-  async findByEmails(listId: string, emails: readonly string[]): Promise<Map<string, RecipientRef>> {
-    const out = new Map<string, RecipientRef>();
+  async findContacts(listId: string, emails: readonly string[]): Promise<Map<string, ContactRef>> {
+    const out = new Map<string, ContactRef>();
     // Matched case-insensitively by the provider: each address once, as spelled first.
     const unique = [...new Map(emails.map((e) => [e.toLowerCase(), e] as const)).values()];
-    for (const [email, id] of await this.lookup(listId, 'email', unique)) out.set(email, { listId, recipientId: id });
+    for (const [email, id] of await this.lookup(listId, 'email', unique)) out.set(email, { listId, contactId: id });
     return out;
   }
 
-  async ensureAttribute(listId: string, name: string): Promise<AttributeSetup> {
-    return ensureAttribute((method, path, body, query) => this.call(method, path, body, query), listId, name);
+  linkAttribute(_listId: string): string {
+    return this.options.linkAttribute;
   }
 
-  async listRecipients(listId: string, offset: number, limit: number): Promise<RecipientPage> {
+  async ensureLinkAttribute(listId: string): Promise<AttributeSetup> {
+    return this.ensureAttribute(listId, this.options.linkAttribute);
+  }
+
+  /** A list's recipients include the unsubscribed, blacklisted and bounced: one absent is gone. */
+  async explainAbsent(_listId: string, contactIds: readonly string[]): Promise<Map<string, AbsentStatus>> {
+    return new Map(contactIds.map((id) => [id, 'gone' as const]));
+  }
+
+  erasureLeftovers(subscriptionId: string, contact: RemoteContact): ProfileField[] {
+    return erasureLeftovers(subscriptionId, contact);
+  }
+
+  async readMembers(listId: string, offset: number, limit: number): Promise<MemberPage> {
     const env = await this.call('GET', `/lists/${enc(listId)}/recipients`, undefined, {
       _expand: 'true',
       _fields: 'id,email,first_name,last_name,gender,is_unsubscribed,is_blacklisted,is_bounced',
@@ -158,7 +205,7 @@ export class Newsletter2GoProvider implements NewsletterProvider {
         });
       const r = parsed.output;
       return {
-        recipientId: r.id,
+        contactId: r.id,
         email: r.email ?? '',
         firstName: r.first_name ?? '',
         lastName: r.last_name ?? '',
@@ -207,11 +254,11 @@ export class Newsletter2GoProvider implements NewsletterProvider {
    * A write carrying custom attributes that the list refuses for lacking one: the attribute is
    * added back to the list and the write made once more; still refused, the refusal names it.
    */
-  private async healing<T>(listId: string, attributes: string[], write: () => Promise<T>): Promise<T> {
+  private async healing<T>(listId: string, write: () => Promise<T>): Promise<T> {
     try {
       return await write();
     } catch (error) {
-      const missing = refusedAttributes(error, attributes);
+      const missing = refusedAttributes(error, [this.options.linkAttribute]);
       if (!missing.length) throw error;
       let added = false;
       for (const name of missing) added = (await this.ensureAttribute(listId, name)).action !== 'present' || added;
@@ -220,8 +267,22 @@ export class Newsletter2GoProvider implements NewsletterProvider {
     }
   }
 
-  private async patch(ref: RecipientRef, body: Record<string, unknown>): Promise<void> {
-    await this.call('PATCH', `/lists/${enc(ref.listId)}/recipients/${enc(ref.recipientId)}`, body);
+  private async ensureAttribute(listId: string, name: string): Promise<AttributeSetup> {
+    return ensureAttribute((method, path, body, query) => this.call(method, path, body, query), listId, name);
+  }
+
+  private async patch(ref: ContactRef, body: Record<string, unknown>): Promise<void> {
+    await this.call('PATCH', `/lists/${enc(ref.listId)}/recipients/${enc(ref.contactId)}`, body);
+  }
+
+  private fields(item: ContactData): Record<string, string> {
+    return {
+      email: item.email,
+      first_name: item.firstName,
+      last_name: item.lastName,
+      gender: item.gender,
+      [this.options.linkAttribute]: item.unsubscribeUrl,
+    };
   }
 
   /** One authenticated call; a refused token is renewed once, then the error is classified. */
@@ -275,15 +336,15 @@ class WrittenUnreadable extends Error {
  * failed after the provider took the write, so an item without an id is `written`, not refused.
  */
 function upsertResults(
-  items: RecipientData[],
+  items: ContactData[],
   ids: Map<string, string>,
   refusals: Map<number, ProviderFailure>,
   readBackFailure: ProviderFailure | null,
-): UpsertResult[] {
-  return items.map((item, i): UpsertResult => {
+): WriteResult[] {
+  return items.map((item, i): WriteResult => {
     const id = ids.get(item.email.toLowerCase());
     const refusal = refusals.get(i);
-    if (id && (!refusal || readBackFailure)) return { status: 'stored', email: item.email, recipientId: id };
+    if (id && (!refusal || readBackFailure)) return { status: 'stored', email: item.email, contactId: id };
     if (refusal) return { status: 'refused', email: item.email, error: refusal };
     if (readBackFailure) return { status: 'written', email: item.email, failure: readBackFailure };
     return {
@@ -296,18 +357,6 @@ function upsertResults(
       },
     };
   });
-}
-
-const attributeNames = (items: RecipientData[]) => [...new Set(items.flatMap((i) => Object.keys(i.attributes)))];
-
-function fields(item: RecipientData): Record<string, string> {
-  return {
-    email: item.email,
-    first_name: item.firstName,
-    last_name: item.lastName,
-    gender: item.gender,
-    ...item.attributes,
-  };
 }
 
 function statusOf(r: v.InferOutput<typeof RecipientItem>): RemoteStatus {

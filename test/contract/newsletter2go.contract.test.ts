@@ -1,0 +1,155 @@
+/**
+ * The provider contract, run against the Newsletter2Go adapter and its emulator (node
+ * environment). The adapter is wired as src/wiring.ts wires it; the harness reads and changes
+ * the emulator only through its control API.
+ */
+import type { SessionStore, StoredSession } from '../../src/ports/token-store';
+import { Newsletter2GoProvider } from '../../src/providers/newsletter2go/adapter';
+import { TokenManager } from '../../src/providers/newsletter2go/auth';
+import { Transport } from '../../src/providers/newsletter2go/transport';
+import { startEmulator } from '../../stack/n2g-emulator/emulator.mjs';
+import { type EmulatedRecipient, emulatorAt } from '../support/emulator';
+import type { Fault, HeldContact, ProviderHarness } from './harness';
+import { describeProviderContract } from './provider-contract';
+
+const LOGIN = { authKey: 'contract_key:contract_secret', username: 'api@contract.example.com', password: 'pw-1' };
+const ATTRIBUTE = 'unsubscribe_url';
+const TIMEOUT_MS = 500;
+
+/** The session store's contract (src/ports/token-store.ts) in memory: one per world, as one database. */
+function memorySessions(): SessionStore {
+  let row: StoredSession | null = null;
+  let locked = false;
+  const blank = (): StoredSession => ({
+    accessToken: null,
+    refreshToken: null,
+    expiresAt: null,
+    loginError: null,
+    loginErrorAt: null,
+  });
+  return {
+    read: async () => (row ? { ...row } : null),
+    tryLock: async () => {
+      if (locked) return false;
+      locked = true;
+      return true;
+    },
+    save: async (tokens) => {
+      row = { ...blank(), ...tokens, loginError: null, loginErrorAt: null };
+      locked = false;
+    },
+    invalidate: async (token) => {
+      if (row?.accessToken === token) row = { ...row, accessToken: null };
+    },
+    recordLoginError: async (message, at) => {
+      row = { ...(row ?? blank()), loginError: message, loginErrorAt: at };
+      locked = false;
+    },
+    unlock: async () => {
+      locked = false;
+    },
+  };
+}
+
+const statusOf = (r: EmulatedRecipient): HeldContact['status'] =>
+  r.is_blacklisted ? 'blacklisted' : r.is_bounced ? 'bounced' : r.is_unsubscribed ? 'unsubscribed' : 'subscribed';
+
+const held = (r: EmulatedRecipient): HeldContact => ({
+  contactId: r.id,
+  email: r.email,
+  firstName: r.first_name,
+  lastName: r.last_name,
+  status: statusOf(r),
+  link: typeof r.attributes?.[ATTRIBUTE] === 'string' ? (r.attributes[ATTRIBUTE] as string) : null,
+});
+
+/** The emulator's rules for each neutral fault (its README, "Fault kinds"). */
+const RULES: Record<Fault['kind'], (f: Fault) => Record<string, unknown>> = {
+  'server-error': () => ({ kind: '500' }),
+  'rate-limited': (f) => ({
+    kind: '429_retry_after',
+    retryAfterSeconds: f.kind === 'rate-limited' ? f.waitSeconds : 1,
+  }),
+  'lost-after-write': () => ({ kind: '500_after_write' }),
+  slow: () => ({ kind: 'timeout', delayMs: TIMEOUT_MS * 3, delayThen: 'normal' }),
+};
+
+const newsletter2go: ProviderHarness = {
+  name: 'newsletter2go',
+  async start() {
+    const emu = await startEmulator({ ...LOGIN, lists: [], attributes: [] });
+    const control = emulatorAt(() => emu.url);
+    const sessions = memorySessions();
+    let lists = 0;
+    const recipient = async (listId: string, email: string) => {
+      const found = await control.find(listId, email);
+      if (!found) throw new Error(`the emulator holds no ${email} in ${listId}`);
+      return found;
+    };
+    const edit = async (listId: string, email: string, fields: Record<string, unknown>) =>
+      control.edit((await recipient(listId, email)).id, fields);
+    return {
+      timeoutMs: TIMEOUT_MS,
+      provider(options = {}) {
+        const transport = new Transport({ baseUrl: emu.url, timeoutMs: TIMEOUT_MS, maxRequestsPerSecond: 1000 });
+        const refused = options.credentials === 'refused';
+        const tokens = new TokenManager(
+          transport,
+          refused ? memorySessions() : sessions,
+          refused ? { ...LOGIN, password: 'wrong' } : LOGIN,
+          { loginRetryAfterMs: 0 },
+        );
+        return new Newsletter2GoProvider(transport, tokens, {
+          limits: { timeoutMs: TIMEOUT_MS, bulkSize: 100 },
+          linkAttribute: ATTRIBUTE,
+        });
+      },
+      async newList() {
+        lists++;
+        return (await control.createList({ name: `Contract ${lists}` })).id;
+      },
+      unknownList: () => 'zz000000',
+      contactsIn: async (listId) => (await control.recipients(listId)).map(held),
+      async traces(person) {
+        const everywhere = emu.control.state().recipients as EmulatedRecipient[];
+        return everywhere
+          .filter(
+            (r) =>
+              r.email.toLowerCase() === person.email.toLowerCase() ||
+              r.first_name === person.firstName ||
+              r.last_name === person.lastName,
+          )
+          .map(held);
+      },
+      inside: {
+        unsubscribe: (listId, email) => edit(listId, email, { is_unsubscribed: true }),
+        block: (listId, email) => edit(listId, email, { is_blacklisted: true }),
+        bounce: (listId, email) => edit(listId, email, { is_bounced: true }),
+        remove: async (listId, email) => control.remove((await recipient(listId, email)).id),
+        add: async (listId, p) =>
+          void (await control.insert({
+            list_id: listId,
+            email: p.email,
+            first_name: p.firstName,
+            last_name: p.lastName,
+          })),
+      },
+      async fault(on, fault) {
+        // API calls only: the token endpoint has its own tests (test/unit/n2g-auth.test.ts).
+        await control.rule({
+          ...RULES[fault.kind](fault),
+          pathRegex: on === 'write' ? '^/recipients' : '^/(lists|recipients)',
+          ...(on === 'write' ? { method: 'POST' } : {}),
+          times: 1,
+        });
+      },
+      clearFaults: async () => {
+        await control.clearFaults();
+        await fetch(`${emu.url}/_emulator/rules`, { method: 'DELETE' });
+      },
+      close: () => emu.close(),
+    };
+  },
+};
+
+describeProviderContract(newsletter2go);
