@@ -2,9 +2,9 @@ import type { Config } from './config';
 import type { Db } from './db/client';
 import { dbSessionStore } from './db/provider-sessions';
 import type { NewsletterProvider } from './ports/provider';
+import { Transport } from './providers/http/transport';
 import { Newsletter2GoProvider } from './providers/newsletter2go/adapter';
 import { TokenManager } from './providers/newsletter2go/auth';
-import { Transport } from './providers/newsletter2go/transport';
 
 /** The configured provider (PROVIDER). One instance per request or queue batch. */
 export function createProvider(config: Config, db: Db): NewsletterProvider {
@@ -16,6 +16,7 @@ export function createProvider(config: Config, db: Db): NewsletterProvider {
 
 function newsletter2go(config: Extract<Config, { PROVIDER: 'newsletter2go' }>, db: Db): NewsletterProvider {
   const transport = new Transport({
+    label: 'Newsletter2Go',
     baseUrl: config.N2G_BASE_URL,
     timeoutMs: config.N2G_TIMEOUT_MS,
     maxRequestsPerSecond: config.N2G_MAX_REQUESTS_PER_SECOND,

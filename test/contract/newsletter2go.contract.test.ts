@@ -4,9 +4,9 @@
  * the emulator only through its control API.
  */
 import type { SessionStore, StoredSession } from '../../src/ports/token-store';
+import { Transport } from '../../src/providers/http/transport';
 import { Newsletter2GoProvider } from '../../src/providers/newsletter2go/adapter';
 import { TokenManager } from '../../src/providers/newsletter2go/auth';
-import { Transport } from '../../src/providers/newsletter2go/transport';
 import { startEmulator } from '../../stack/n2g-emulator/emulator.mjs';
 import { type EmulatedRecipient, emulatorAt } from '../support/emulator';
 import type { Fault, HeldContact, ProviderHarness } from './harness';
@@ -91,7 +91,12 @@ const newsletter2go: ProviderHarness = {
     return {
       timeoutMs: TIMEOUT_MS,
       provider(options = {}) {
-        const transport = new Transport({ baseUrl: emu.url, timeoutMs: TIMEOUT_MS, maxRequestsPerSecond: 1000 });
+        const transport = new Transport({
+          label: 'Newsletter2Go',
+          baseUrl: emu.url,
+          timeoutMs: TIMEOUT_MS,
+          maxRequestsPerSecond: 1000,
+        });
         const refused = options.credentials === 'refused';
         const tokens = new TokenManager(
           transport,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CredentialsRefusedError, RetryableError } from '../../src/ports/provider-errors';
 import type { SessionStore, StoredSession } from '../../src/ports/token-store';
+import { Transport } from '../../src/providers/http/transport';
 import { TokenManager } from '../../src/providers/newsletter2go/auth';
-import { Transport } from '../../src/providers/newsletter2go/transport';
 
 const CREDS = { authKey: 'key_abc:secret', username: 'ops@example.de', password: 'pw' };
 const PASSWORD_GRANT = 'https://nl2go.com/jwt';
@@ -97,6 +97,7 @@ function setup(answer: Answer, now?: () => number) {
   const clock = { t: T0 };
   const endpoint = tokenEndpoint(answer);
   const transport = new Transport({
+    label: 'Newsletter2Go',
     baseUrl: 'https://n2g.test',
     timeoutMs: 2000,
     maxRequestsPerSecond: 1e9,

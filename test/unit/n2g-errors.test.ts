@@ -8,9 +8,9 @@ import {
   RetryableError,
 } from '../../src/ports/provider-errors';
 import type { SessionStore, StoredSession } from '../../src/ports/token-store';
+import { Transport } from '../../src/providers/http/transport';
 import { Newsletter2GoProvider } from '../../src/providers/newsletter2go/adapter';
 import { TokenManager } from '../../src/providers/newsletter2go/auth';
-import { Transport } from '../../src/providers/newsletter2go/transport';
 
 /** How the adapter classifies what Newsletter2Go answers, driven through an injected fetch. */
 
@@ -66,7 +66,13 @@ function setup(answers: ApiAnswer[], timeoutMs = 2000) {
     if (!next) return new Response('unscripted', { status: 599 });
     return typeof next === 'function' ? next(init?.signal as AbortSignal) : next;
   };
-  const transport = new Transport({ baseUrl: 'https://n2g.test', timeoutMs, maxRequestsPerSecond: 1e9, fetch });
+  const transport = new Transport({
+    label: 'Newsletter2Go',
+    baseUrl: 'https://n2g.test',
+    timeoutMs,
+    maxRequestsPerSecond: 1e9,
+    fetch,
+  });
   const provider = new Newsletter2GoProvider(
     transport,
     new TokenManager(transport, memoryStore(), { authKey: 'k:s', username: 'u', password: 'p' }),

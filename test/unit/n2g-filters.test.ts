@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { Transport } from '../../src/providers/http/transport';
 import { anyOf, chunkByUrlLength, MAX_URL_BYTES, quoted } from '../../src/providers/newsletter2go/filters';
 import { readRejections } from '../../src/providers/newsletter2go/invalid-recipients';
-import { Transport } from '../../src/providers/newsletter2go/transport';
 
 /** The `_filter` strings the adapter writes, exactly, in Newsletter2Go's documented filter language. */
 
-const transport = new Transport({ baseUrl: 'https://api.newsletter2go.com', timeoutMs: 1000, maxRequestsPerSecond: 1 });
+const transport = new Transport({
+  label: 'Newsletter2Go',
+  baseUrl: 'https://api.newsletter2go.com',
+  timeoutMs: 1000,
+  maxRequestsPerSecond: 1,
+});
 const urlFor = (filter: string) =>
   transport.url('/lists/abcd1234/recipients', { _expand: 'true', _fields: 'id,email', _filter: filter, _limit: 500 })
     .href;

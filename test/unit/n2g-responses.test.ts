@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ContactData } from '../../src/ports/provider';
 import { type ProviderError, RecipientGoneError, RetryableError } from '../../src/ports/provider-errors';
 import type { SessionStore, StoredSession } from '../../src/ports/token-store';
+import { Transport } from '../../src/providers/http/transport';
 import { Newsletter2GoProvider } from '../../src/providers/newsletter2go/adapter';
 import { TokenManager } from '../../src/providers/newsletter2go/auth';
-import { Transport } from '../../src/providers/newsletter2go/transport';
 
 /** How the adapter reads Newsletter2Go's answers (lists, upserts, tokens), through an injected fetch. */
 
@@ -69,7 +69,13 @@ function setup(answer: (req: Seen) => unknown, session: Partial<StoredSession> =
     return out instanceof Response ? out : Response.json(out);
   };
   const { store, state } = memoryStore(session);
-  const transport = new Transport({ baseUrl: 'https://n2g.test', timeoutMs: 2000, maxRequestsPerSecond: 1e9, fetch });
+  const transport = new Transport({
+    label: 'Newsletter2Go',
+    baseUrl: 'https://n2g.test',
+    timeoutMs: 2000,
+    maxRequestsPerSecond: 1e9,
+    fetch,
+  });
   const tokens = new TokenManager(
     transport,
     store,

@@ -20,13 +20,13 @@ import {
   RecipientGoneError,
   RetryableError,
 } from '../../ports/provider-errors';
+import type { Transport } from '../http/transport';
 import { ensureAttribute, refusedAttributes } from './attributes';
 import { safeJson, type TokenManager } from './auth';
 import { DEFAULT_DELETED_EMAIL_DOMAIN, dummyEmailFor, ERASED_NAME, erasureLeftovers } from './erasure';
 import { anyOf, chunkByUrlLength } from './filters';
 import { readRejections } from './invalid-recipients';
 import { describeFailure, Envelope, hasMore, IdItem, ListItem, RecipientItem, truthy } from './responses';
-import type { Transport } from './transport';
 
 export interface Newsletter2GoOptions {
   /** N2G_TIMEOUT_MS and N2G_BULK_SIZE. */

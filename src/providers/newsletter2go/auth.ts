@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import { CredentialsRefusedError, RetryableError } from '../../ports/provider-errors';
 import type { SessionStore, StoredSession } from '../../ports/token-store';
+import type { Transport } from '../http/transport';
 import { describeFailure, TokenResponse } from './responses';
-import type { Transport } from './transport';
 
 /**
  * Newsletter2Go's OAuth flow (spec "Authentication"): reuse a stored access token; when it

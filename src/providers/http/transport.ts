@@ -1,8 +1,8 @@
 import { RetryableError } from '../../ports/provider-errors';
 
 /**
- * Raw HTTP to Newsletter2Go: timeout, request pacing, and the network failures classified.
- * Status handling is the caller's; this layer only guarantees an answer or a RetryableError.
+ * Raw HTTP to a provider's API: timeout, request pacing, and the network failures classified.
+ * Status handling is the adapter's; this layer only guarantees an answer or a RetryableError.
  */
 
 export interface RawResponse {
@@ -12,6 +12,9 @@ export interface RawResponse {
 }
 
 export interface TransportOptions {
+  /** The provider's name in messages ("Newsletter2Go did not answer …"); also the pacing's key. */
+  label: string;
+  /** May carry a path (`https://api.brevo.com/v3`): request paths are appended to it. */
   baseUrl: string;
   timeoutMs: number;
   maxRequestsPerSecond: number;
@@ -21,8 +24,8 @@ export interface TransportOptions {
 /** The pause before the one repeat of a request that may be repeated (see `send`). */
 const RETRY_PAUSE_MS = 300;
 
-/** Pacing is per isolate: module state survives between requests of one isolate. */
-let nextSlot = 0;
+/** Pacing is per isolate and provider: module state survives between requests of one isolate. */
+const nextSlot = new Map<string, number>();
 
 export class Transport {
   calls = 0;
@@ -78,8 +81,8 @@ export class Transport {
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       throw new RetryableError({
         message: timedOut
-          ? `Newsletter2Go did not answer within ${this.options.timeoutMs} ms`
-          : `Newsletter2Go could not be reached: ${error instanceof Error ? error.message : String(error)}`,
+          ? `${this.options.label} did not answer within ${this.options.timeoutMs} ms`
+          : `${this.options.label} could not be reached: ${error instanceof Error ? error.message : String(error)}`,
         code: timedOut ? 'timeout' : 'network',
         httpStatus: null,
       });
@@ -88,7 +91,8 @@ export class Transport {
 
   /** The request URL as sent: the query URL-encoded as a whole (application/x-www-form-urlencoded). */
   url(path: string, query: Record<string, string | number> = {}): URL {
-    const url = new URL(path, this.options.baseUrl);
+    const base = new URL(this.options.baseUrl);
+    const url = new URL(base.pathname.replace(/\/$/, '') + path, base);
     for (const [k, val] of Object.entries(query)) url.searchParams.set(k, String(val));
     return url;
   }
@@ -96,8 +100,8 @@ export class Transport {
   private async pace(): Promise<void> {
     const interval = 1000 / this.options.maxRequestsPerSecond;
     const now = Date.now();
-    const slot = Math.max(now, nextSlot);
-    nextSlot = slot + interval;
+    const slot = Math.max(now, nextSlot.get(this.options.label) ?? 0);
+    nextSlot.set(this.options.label, slot + interval);
     if (slot > now) await new Promise((r) => setTimeout(r, slot - now));
   }
 }
