@@ -76,6 +76,7 @@ const lists = (args.list ?? []).map((spec) => {
   return { id: Number(id), name: spec.slice(i + 1) || `List ${id}` };
 });
 
+/** @type {Awaited<ReturnType<typeof startEmulator>>} */
 let emulator;
 try {
   emulator = await startEmulator({

@@ -43,7 +43,7 @@ const PHONE_ATTRIBUTES = /** @type {Record<string, string>} */ ({
 });
 
 /**
- * The contact a path names. Without identifierType only an e-mail (it has an @) or a contact
+ * The contact a path names. Without identifierType only an e-mail (it has an at sign) or a contact
  * id (digits) works (spec); anything else finds nothing. `error` is a 400 for an unknown
  * identifierType or a contact_id that is no number.
  * @param {Store} store @param {string} identifier @param {string | null} identifierType

@@ -51,7 +51,7 @@ export const ATTRIBUTE_NAME = /^[A-Z][A-Z0-9_]*$/;
 const WRITABLE_CATEGORIES = Object.freeze(['normal', 'transactional', 'category']);
 
 /**
- * A syntactically plausible address: one @, no spaces, a dot in the domain, at most 254
+ * A syntactically plausible address: one at sign, no spaces, a dot in the domain, at most 254
  * characters. Stricter checks are Brevo's business; an address a test wants refused is
  * configured as rejected (faults.mjs).
  * @param {unknown} v
