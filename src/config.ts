@@ -136,6 +136,24 @@ const ProviderEntries = {
       'deleted.invalid',
     ),
   },
+  brevo: {
+    PROVIDER: v.literal('brevo'),
+    BREVO_API_KEY: text('BREVO_API_KEY'),
+    BREVO_BASE_URL: v.optional(url('BREVO_BASE_URL'), 'https://api.brevo.com/v3'),
+    BREVO_TIMEOUT_MS: int('BREVO_TIMEOUT_MS', 10_000, 100, 60_000),
+    // Brevo's contacts endpoints allow 10 requests/s on every plan: the pacing is per isolate.
+    BREVO_MAX_REQUESTS_PER_SECOND: int('BREVO_MAX_REQUESTS_PER_SECOND', 10, 1, 1000),
+    /** The link attribute of list L is this prefix and L (attributes are account-wide in Brevo). */
+    BREVO_LINK_ATTRIBUTE_PREFIX: v.optional(
+      v.pipe(
+        text('BREVO_LINK_ATTRIBUTE_PREFIX'),
+        v.regex(/^[A-Z][A-Z0-9_]{0,40}$/i, 'BREVO_LINK_ATTRIBUTE_PREFIX must be letters, digits and _'),
+      ),
+      'UNSUB_URL_',
+    ),
+    /** After a refused key, how long before it is tried again. */
+    BREVO_KEY_RETRY_SECONDS: int('BREVO_KEY_RETRY_SECONDS', 60, 0, 86_400),
+  },
 };
 
 export const PROVIDERS = Object.keys(ProviderEntries) as (keyof typeof ProviderEntries)[];
@@ -152,7 +170,10 @@ const missingSetting = (issue: v.BaseIssue<unknown>) =>
 export const ConfigSchema = v.pipe(
   v.variant(
     'PROVIDER',
-    [v.object({ ...CommonEntries, ...ProviderEntries.newsletter2go }, missingSetting)],
+    [
+      v.object({ ...CommonEntries, ...ProviderEntries.newsletter2go }, missingSetting),
+      v.object({ ...CommonEntries, ...ProviderEntries.brevo }, missingSetting),
+    ],
     `PROVIDER must be one of ${PROVIDERS.join(', ')}`,
   ),
   // A notice signed for the portal must not verify at /v1/events (contract §4).

@@ -2,6 +2,8 @@ import type { Config } from './config';
 import type { Db } from './db/client';
 import { dbSessionStore } from './db/provider-sessions';
 import type { NewsletterProvider } from './ports/provider';
+import { BrevoProvider } from './providers/brevo/adapter';
+import { KeyGate } from './providers/brevo/key-gate';
 import { Transport } from './providers/http/transport';
 import { Newsletter2GoProvider } from './providers/newsletter2go/adapter';
 import { TokenManager } from './providers/newsletter2go/auth';
@@ -11,7 +13,24 @@ export function createProvider(config: Config, db: Db): NewsletterProvider {
   switch (config.PROVIDER) {
     case 'newsletter2go':
       return newsletter2go(config, db);
+    case 'brevo':
+      return brevo(config, db);
   }
+}
+
+function brevo(config: Extract<Config, { PROVIDER: 'brevo' }>, db: Db): NewsletterProvider {
+  const transport = new Transport({
+    label: 'Brevo',
+    baseUrl: config.BREVO_BASE_URL,
+    timeoutMs: config.BREVO_TIMEOUT_MS,
+    maxRequestsPerSecond: config.BREVO_MAX_REQUESTS_PER_SECOND,
+  });
+  const gate = new KeyGate(dbSessionStore(db, config.PROVIDER), config.BREVO_KEY_RETRY_SECONDS * 1000);
+  return new BrevoProvider(
+    transport,
+    { value: config.BREVO_API_KEY, gate },
+    { timeoutMs: config.BREVO_TIMEOUT_MS, linkAttributePrefix: config.BREVO_LINK_ATTRIBUTE_PREFIX },
+  );
 }
 
 function newsletter2go(config: Extract<Config, { PROVIDER: 'newsletter2go' }>, db: Db): NewsletterProvider {

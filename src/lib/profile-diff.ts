@@ -5,7 +5,8 @@ interface Profile {
   email: string | null;
   firstName: string;
   lastName: string;
-  gender: string;
+  /** null: the provider stores no gender, so there is none to compare. */
+  gender: string | null;
 }
 
 /** Fields that differ: e-mails case-insensitively (contract §1), names exactly, an unknown gender as none. */
@@ -14,7 +15,8 @@ export function profileDiff(want: Profile, have: Profile): ProfileField[] {
   if ((want.email ?? '').toLowerCase() !== (have.email ?? '').toLowerCase()) fields.push('email');
   if (want.firstName !== have.firstName) fields.push('firstName');
   if (want.lastName !== have.lastName) fields.push('lastName');
-  if (normalGender(want.gender) !== normalGender(have.gender)) fields.push('gender');
+  if (want.gender !== null && have.gender !== null && normalGender(want.gender) !== normalGender(have.gender))
+    fields.push('gender');
   return fields;
 }
 

@@ -70,7 +70,8 @@ export interface RemoteContact {
   email: string;
   firstName: string;
   lastName: string;
-  gender: string;
+  /** null when the provider stores no gender (Brevo): nothing to compare. */
+  gender: string | null;
   status: RemoteStatus;
 }
 

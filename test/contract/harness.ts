@@ -29,8 +29,8 @@ export interface HeldContact {
 export type Fault =
   /** The next matching call answers a server error, without doing anything. */
   | { kind: 'server-error' }
-  /** The next matching call is refused for the rate limit, saying to wait `waitSeconds`. */
-  | { kind: 'rate-limited'; waitSeconds: number }
+  /** The next matching call is refused for the rate limit, in the provider's own way. */
+  | { kind: 'rate-limited' }
   /** The next matching write is carried out, then answered with a server error. */
   | { kind: 'lost-after-write' }
   /** The next matching call answers later than the adapter's timeout. */
@@ -60,8 +60,11 @@ export interface ProviderWorld {
     /** A contact that was there before the worker (a list mapped late), subscribed. */
     add(listId: string, person: { email: string; firstName: string; lastName: string }): Promise<void>;
   };
-  /** Injects one fault into the next call of the given kind of operation. */
-  fault(on: 'write' | 'any', fault: Fault): Promise<void>;
+  /**
+   * Injects one fault into the next call of the given kind of operation. For a rate limit, says
+   * how long the provider will tell the client to wait (its header, as it will be sent).
+   */
+  fault(on: 'write' | 'any', fault: Fault): Promise<{ waitMs?: { min: number; max: number } }>;
   clearFaults(): Promise<void>;
   /** The adapter's per-call timeout in this world (for the `slow` fault). */
   timeoutMs: number;

@@ -64,14 +64,12 @@ const held = (r: EmulatedRecipient): HeldContact => ({
 });
 
 /** The emulator's rules for each neutral fault (its README, "Fault kinds"). */
-const RULES: Record<Fault['kind'], (f: Fault) => Record<string, unknown>> = {
-  'server-error': () => ({ kind: '500' }),
-  'rate-limited': (f) => ({
-    kind: '429_retry_after',
-    retryAfterSeconds: f.kind === 'rate-limited' ? f.waitSeconds : 1,
-  }),
-  'lost-after-write': () => ({ kind: '500_after_write' }),
-  slow: () => ({ kind: 'timeout', delayMs: TIMEOUT_MS * 3, delayThen: 'normal' }),
+const RETRY_AFTER_SECONDS = 7;
+const RULES: Record<Fault['kind'], Record<string, unknown>> = {
+  'server-error': { kind: '500' },
+  'rate-limited': { kind: '429_retry_after', retryAfterSeconds: RETRY_AFTER_SECONDS },
+  'lost-after-write': { kind: '500_after_write' },
+  slow: { kind: 'timeout', delayMs: TIMEOUT_MS * 3, delayThen: 'normal' },
 };
 
 const newsletter2go: ProviderHarness = {
@@ -142,11 +140,14 @@ const newsletter2go: ProviderHarness = {
       async fault(on, fault) {
         // API calls only: the token endpoint has its own tests (test/unit/n2g-auth.test.ts).
         await control.rule({
-          ...RULES[fault.kind](fault),
+          ...RULES[fault.kind],
           pathRegex: on === 'write' ? '^/recipients' : '^/(lists|recipients)',
           ...(on === 'write' ? { method: 'POST' } : {}),
           times: 1,
         });
+        // Retry-After: 7, in seconds.
+        const wait = RETRY_AFTER_SECONDS * 1000;
+        return fault.kind === 'rate-limited' ? { waitMs: { min: wait, max: wait } } : {};
       },
       clearFaults: async () => {
         await control.clearFaults();

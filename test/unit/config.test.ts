@@ -111,6 +111,21 @@ describe('the provider choice', () => {
   });
 
   it('refuses a provider it has no adapter for with one issue naming the choices', () => {
-    expect(problems({ ...valid(), PROVIDER: 'mailchimp' })).toEqual(['PROVIDER must be one of newsletter2go']);
+    expect(problems({ ...valid(), PROVIDER: 'mailchimp' })).toEqual(['PROVIDER must be one of newsletter2go, brevo']);
+  });
+
+  it("reads Brevo's settings only when Brevo is chosen, and then needs its key, not Newsletter2Go's login", () => {
+    expect(problems({ ...withoutN2g(), PROVIDER: 'brevo' })).toEqual(['BREVO_API_KEY is missing']);
+    const config = getConfig(asWorkerEnv({ ...withoutN2g(), PROVIDER: 'brevo', BREVO_API_KEY: 'xkeysib-test' }));
+    expect(config).toMatchObject({
+      PROVIDER: 'brevo',
+      BREVO_BASE_URL: 'https://api.brevo.com/v3',
+      BREVO_MAX_REQUESTS_PER_SECOND: 10,
+      BREVO_LINK_ATTRIBUTE_PREFIX: 'UNSUB_URL_',
+    });
+    expect(config).not.toHaveProperty('N2G_BASE_URL');
+    expect(
+      problems({ ...withoutN2g(), PROVIDER: 'brevo', BREVO_API_KEY: 'k', BREVO_LINK_ATTRIBUTE_PREFIX: 'bad-' }),
+    ).toEqual(['BREVO_LINK_ATTRIBUTE_PREFIX must be letters, digits and _']);
   });
 });
