@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startEmulator as startBrevoEmulator } from '../stack/brevo-emulator/emulator.mjs';
 import { type LibsqlServer, startLibsqlServer } from '../stack/libsql-server/server.mjs';
 import { migrateDatabase } from '../stack/migrate.mjs';
 import { startEmulator } from '../stack/n2g-emulator/emulator.mjs';
-import { N2G_CREDENTIALS, TEST_LISTS } from './support/settings';
+import { BREVO_TEST_KEY, N2G_CREDENTIALS, TEST_LISTS } from './support/settings';
 
 /**
  * Lanes: a private Newsletter2Go account (its own emulator) and a private libSQL database (its own
@@ -15,6 +16,7 @@ import { N2G_CREDENTIALS, TEST_LISTS } from './support/settings';
  * opens a lane instead, so nothing it does reaches another file. Served to workerd over HTTP,
  * because tests there cannot start Node servers: `POST /lanes` (`{emulator}`: its readings) opens
  * one, `DELETE /lanes/{id}` closes it, and whatever is left open closes with the test run.
+ * `{brevo}` (the Brevo emulator's options) gives the lane a Brevo account too.
  */
 
 export interface Backends {
@@ -63,17 +65,31 @@ export async function startLaneServer(): Promise<LaneServer> {
   const lanes = new Map<string, Backends>();
   let next = 0;
 
-  async function open(body: { emulator?: Record<string, unknown> }) {
+  const brevos = new Map<string, Awaited<ReturnType<typeof startBrevoEmulator>>>();
+
+  async function open(body: { emulator?: Record<string, unknown>; brevo?: Record<string, unknown> }) {
     const backends = await startBackends(body.emulator ?? {});
     const id = String(++next);
     lanes.set(id, backends);
-    return { id, n2gUrl: backends.emulator.url, libsqlUrl: backends.libsql.url };
+    const brevo = body.brevo
+      ? // No rate limit unless the test sets one: the worker under test paces at 1,000/s.
+        await startBrevoEmulator({
+          apiKey: BREVO_TEST_KEY,
+          lists: [],
+          rateLimits: { perSecond: null, perHour: null },
+          ...body.brevo,
+        })
+      : null;
+    if (brevo) brevos.set(id, brevo);
+    return { id, n2gUrl: backends.emulator.url, libsqlUrl: backends.libsql.url, brevoUrl: brevo?.url ?? null };
   }
 
   async function close(id: string) {
     const lane = lanes.get(id);
     if (!lane) return false;
     lanes.delete(id);
+    await brevos.get(id)?.close();
+    brevos.delete(id);
     await lane.close();
     return true;
   }

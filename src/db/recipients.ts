@@ -31,8 +31,15 @@ export function recipientsOf(db: Executor, subscriptionIds: string[]) {
     .where(inArray(recipients.subscriptionId, subscriptionIds));
 }
 
-/** Who owns these recipients, in any of their lists (an owner is a subscription, with its user). */
-export function ownersOf(db: Executor, refs: { listId: string; recipientId: string }[]) {
+/**
+ * Who owns these recipients (an owner is a subscription, with its user): in their list, or in
+ * any list where the provider's ids are account-wide (scope `account`: one contact, many lists).
+ */
+export function ownersOf(
+  db: Executor,
+  refs: { listId: string; recipientId: string }[],
+  scope: 'list' | 'account' = 'list',
+) {
   return db
     .select({
       subscriptionId: recipients.subscriptionId,
@@ -44,7 +51,13 @@ export function ownersOf(db: Executor, refs: { listId: string; recipientId: stri
     .innerJoin(subscriptions, eq(subscriptions.id, recipients.subscriptionId))
     .where(
       refs.length
-        ? or(...refs.map((r) => and(eq(recipients.listId, r.listId), eq(recipients.recipientId, r.recipientId))))
+        ? or(
+            ...refs.map((r) =>
+              scope === 'account'
+                ? eq(recipients.recipientId, r.recipientId)
+                : and(eq(recipients.listId, r.listId), eq(recipients.recipientId, r.recipientId)),
+            ),
+          )
         : sql`0`,
     );
 }

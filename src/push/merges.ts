@@ -1,6 +1,6 @@
 import type { OwnedRecipient } from '../db/recipients';
 import { otherAddresses } from '../lib/addresses';
-import type { ContactRef } from '../ports/provider';
+import type { ContactRef, ProviderIdentity } from '../ports/provider';
 import type { Outcome, Planned } from './call-provider';
 import type { WorkItem } from './lease';
 
@@ -30,19 +30,24 @@ export function refuseMerges(
   outcomes: Map<string, Outcome>,
   created: (ContactRef & { id: string })[],
   owners: (OwnedRecipient & { userId: string })[],
-  providerLabel: string,
+  provider: Pick<ProviderIdentity, 'label' | 'addressScope'>,
 ): { repush: string[]; lookupEmails: { id: string; emails: string[] | null }[] } {
   const repush: string[] = [];
   const lookupEmails: { id: string; emails: string[] | null }[] = [];
   for (const row of created) {
-    const other = owners.find(
-      (o) => o.listId === row.listId && o.recipientId === row.contactId && o.subscriptionId !== row.id,
+    const userId = items.find((i) => i.id === row.id)?.userId;
+    // Per list, another subscription on the recipient is another user's (a list serves one
+    // newsletter); account-wide, the same user's other newsletters share the contact.
+    const other = owners.find((o) =>
+      provider.addressScope === 'list'
+        ? o.listId === row.listId && o.recipientId === row.contactId && o.subscriptionId !== row.id
+        : o.recipientId === row.contactId && o.userId !== userId,
     );
     if (!other) continue;
     outcomes.set(row.id, {
       kind: 'failed',
       failure: {
-        message: `${providerLabel} merged this creation into the recipient portal user "${other.userId}" holds under the same address; it is not taken over, and that user's data is written back`,
+        message: `${provider.label} merged this creation into the recipient portal user "${other.userId}" holds under the same address; it is not taken over, and that user's data is written back`,
         code: 'clash',
         httpStatus: null,
       },

@@ -101,11 +101,12 @@ async function record(
           ownersOf(
             db,
             created.map((c) => ({ listId: c.listId, recipientId: c.contactId })),
+            provider.addressScope,
           ),
           ...scrubReads(db, [...erased]),
         ])
       : [[], [], [], []];
-  const merges = refuseMerges(items, planned, outcomes, created, owners, provider.label);
+  const merges = refuseMerges(items, planned, outcomes, created, owners, provider);
   // This batch's own words about an erased user are scrubbed before they are written.
   for (const item of items) {
     const outcome = outcomes.get(item.id);

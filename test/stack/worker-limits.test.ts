@@ -21,11 +21,18 @@ function postChunked(base: string, path: string, bytes: number): Promise<{ statu
         res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started }));
       },
     );
-    req.on('error', reject);
+    // The worker may answer 413 and close while the body is still being written: the write then
+    // fails with EPIPE or ECONNRESET, and the answer already sent is still read.
+    let broken = false;
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') return reject(error);
+      broken = true;
+      setTimeout(() => reject(error), 5_000).unref();
+    });
     const chunk = Buffer.alloc(16 * 1024, 0x20);
     let sent = 0;
     const pump = () => {
-      while (sent < bytes) {
+      while (sent < bytes && !broken) {
         sent += chunk.length;
         if (!req.write(chunk)) return void req.once('drain', pump);
       }

@@ -9,8 +9,10 @@ import {
 import { inject } from 'vitest';
 import { getConfig } from '../../src/config';
 import worker from '../../src/index';
+import { brevoAt } from './brevo-emulator';
 import { type EmulatorSettings, emulatorAt } from './emulator';
 import { asWorkerEnv } from './env';
+import { BREVO_TEST_KEY } from './settings';
 import { clientFor, type SubscriberJson } from './worker';
 
 /**
@@ -38,6 +40,11 @@ export interface LaneOptions {
   settings?: Record<string, string>;
   /** The emulator's readings for this account (see the emulator's README). */
   emulator?: Partial<EmulatorSettings>;
+  /**
+   * A Brevo account (stack/brevo-emulator, these its options and readings) and the worker on it:
+   * PROVIDER=brevo, its key and base URL.
+   */
+  brevo?: Record<string, unknown>;
 }
 
 interface Queued {
@@ -69,10 +76,10 @@ export async function openLane(options: LaneOptions = {}) {
   const res = await fetch(`${inject('lanesUrl')}/lanes`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ emulator: options.emulator ?? {} }),
+    body: JSON.stringify({ emulator: options.emulator ?? {}, ...(options.brevo ? { brevo: options.brevo } : {}) }),
   });
   if (res.status !== 201) throw new Error(`opening a lane: ${res.status} ${await res.text()}`);
-  const lane = (await res.json()) as { id: string; n2gUrl: string; libsqlUrl: string };
+  const lane = (await res.json()) as { id: string; n2gUrl: string; libsqlUrl: string; brevoUrl: string | null };
 
   const waiting: Queued[] = [];
   const dead: Queued[] = [];
@@ -103,6 +110,16 @@ export async function openLane(options: LaneOptions = {}) {
     TURSO_DATABASE_URL: lane.libsqlUrl,
     N2G_BASE_URL: lane.n2gUrl,
     SYNC_QUEUE: queue,
+    ...(lane.brevoUrl
+      ? {
+          PROVIDER: 'brevo',
+          BREVO_API_KEY: BREVO_TEST_KEY,
+          BREVO_BASE_URL: `${lane.brevoUrl}/v3`,
+          BREVO_TIMEOUT_MS: '2000',
+          BREVO_MAX_REQUESTS_PER_SECOND: '1000',
+          BREVO_KEY_RETRY_SECONDS: '1',
+        }
+      : {}),
     ...(options.settings ?? {}),
   };
 
@@ -208,6 +225,11 @@ export async function openLane(options: LaneOptions = {}) {
   return {
     env: laneEnv,
     emulator: emulatorAt(() => lane.n2gUrl),
+    /** The lane's Brevo account (throws when the lane has none). */
+    brevo: brevoAt(() => {
+      if (!lane.brevoUrl) throw new Error('this lane has no Brevo account: openLane({ brevo: {} })');
+      return lane.brevoUrl;
+    }),
     fetch: workerFetch,
     ...client,
     drain,

@@ -18,6 +18,9 @@ export const N2G_CREDENTIALS = {
   password: 'emulator-password',
 };
 
+/** The Brevo emulator's key in lanes with a Brevo account (test-only, never a real key). */
+export const BREVO_TEST_KEY = `xkeysib-${'7'.repeat(64)}-laneemulator0001`;
+
 interface TestList {
   id: string;
   name: string;
