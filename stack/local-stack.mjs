@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULTS as BREVO, startEmulator as startBrevoEmulator } from './brevo-emulator/emulator.mjs';
 import { first, provide, readDevVars, resolveSettings, writeEnvFile } from './dev-vars.mjs';
 import { startLibsqlServer } from './libsql-server/server.mjs';
 import { migrateDatabase } from './migrate.mjs';
@@ -92,7 +93,9 @@ export async function startStack(options = {}) {
     } else elsewhere('TURSO_DATABASE_URL', 'no local libSQL server, no migrations (run `npm run migrate` against it)');
 
     let emulatorUrl = null;
-    if (!('N2G_BASE_URL' in settings)) {
+    const provider = settings.PROVIDER ?? 'newsletter2go';
+    if (provider === 'brevo') emulatorUrl = await brevoEmulator();
+    else if (!('N2G_BASE_URL' in settings)) {
       const emulator = await startEmulator({
         port: ports.emulator,
         authKey: settings.N2G_AUTH_KEY,
@@ -120,6 +123,40 @@ export async function startStack(options = {}) {
         'N2G_BASE_URL',
         `the emulator is not started; the worker talks to ${new URL(settings.N2G_BASE_URL).origin}`,
       );
+    }
+
+    /** PROVIDER=brevo: the Brevo emulator, unless BREVO_BASE_URL names a real account. */
+    async function brevoEmulator() {
+      if ('BREVO_BASE_URL' in settings) {
+        if (!('BREVO_API_KEY' in settings))
+          throw new Error(
+            `BREVO_BASE_URL points at ${settings.BREVO_BASE_URL} (${sources.BREVO_BASE_URL}) but BREVO_API_KEY is not set`,
+          );
+        elsewhere(
+          'BREVO_BASE_URL',
+          `the Brevo emulator is not started; the worker talks to ${new URL(settings.BREVO_BASE_URL).origin}`,
+        );
+        return null;
+      }
+      const port = ephemeral ? 0 : Number(env.BREVO_EMULATOR_PORT || 8789);
+      const emulator = await startBrevoEmulator({
+        port,
+        apiKey: settings.BREVO_API_KEY ?? BREVO.apiKey,
+        lists: BREVO.lists,
+        // Paths only: a contact's path may carry its address.
+        log: (e) =>
+          say(
+            'brevo',
+            `${e.method} ${e.route} → ${e.status} ${e.durationMs} ms${e.fault ? ` (fault ${e.fault})` : ''}`,
+          ),
+      });
+      cleanups.push(() => emulator.close());
+      provide(resolved, 'BREVO_BASE_URL', `${emulator.url}/v3`);
+      if (!('BREVO_API_KEY' in settings)) {
+        settings.BREVO_API_KEY = BREVO.apiKey;
+        sources.BREVO_API_KEY = 'local default';
+      }
+      return emulator.url;
     }
 
     let portalUrl = null;

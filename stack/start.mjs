@@ -3,6 +3,7 @@
 // every part's output with a prefix, and on Ctrl-C / SIGTERM stops all of it, wrangler's
 // workerd children included. Settings: environment > .dev.vars > local defaults.
 import { relative } from 'node:path';
+import { DEFAULTS as BREVO } from './brevo-emulator/emulator.mjs';
 import { ROOT, SCHEDULED_CRON, startStack } from './local-stack.mjs';
 import { DEFAULTS as EMULATOR } from './n2g-emulator/emulator.mjs';
 
@@ -33,7 +34,9 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP']))
 const parent = process.ppid;
 setInterval(() => !stopping && process.ppid !== parent && void shutdown('the parent process exited'), 1000).unref();
 
-console.log('Starting the local stack (libSQL, Newsletter2Go emulator, portal receiver, wrangler dev)…');
+console.log(
+  `Starting the local stack (libSQL, ${process.env.PROVIDER === 'brevo' ? 'Brevo' : 'Newsletter2Go'} emulator, portal receiver, wrangler dev)…`,
+);
 try {
   const every = process.env.CRON_EVERY_SECONDS;
   stack = await startStack({ log: print, scheduleSeconds: every === undefined || every === '' ? 30 : Number(every) });
@@ -59,12 +62,19 @@ const rows = [
       ? 'local default (npm run send-event signs with it)'
       : `set ${origin('PORTAL_SIGNING_SECRET')}`,
   ],
-  [
-    'Newsletter2Go',
-    stack.emulatorUrl
-      ? `${stack.emulatorUrl}   emulator, lists ${EMULATOR.lists.map((l) => l.id).join(', ')}; control API ${stack.emulatorUrl}/_emulator/`
-      : `${settings.N2G_BASE_URL}   ${origin('N2G_BASE_URL')}, no emulator`,
-  ],
+  settings.PROVIDER === 'brevo'
+    ? [
+        'Brevo',
+        stack.emulatorUrl
+          ? `${stack.emulatorUrl}/v3   emulator, lists ${BREVO.lists.map((l) => l.id).join(', ')}; control API ${stack.emulatorUrl}/_emulator/`
+          : `${settings.BREVO_BASE_URL}   ${origin('BREVO_BASE_URL')}, no emulator`,
+      ]
+    : [
+        'Newsletter2Go',
+        stack.emulatorUrl
+          ? `${stack.emulatorUrl}   emulator, lists ${EMULATOR.lists.map((l) => l.id).join(', ')}; control API ${stack.emulatorUrl}/_emulator/`
+          : `${settings.N2G_BASE_URL}   ${origin('N2G_BASE_URL')}, no emulator`,
+      ],
   [
     'portal',
     stack.portalUrl

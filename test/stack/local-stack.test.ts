@@ -153,6 +153,63 @@ describe('the local stack', () => {
   }, 30_000);
 });
 
+describe('the local stack on Brevo (PROVIDER=brevo)', () => {
+  let stack: Awaited<ReturnType<typeof startStack>>;
+  beforeAll(async () => {
+    stack = await startStack({
+      ephemeral: true,
+      isolated: true,
+      quiet: true,
+      scheduleSeconds: 0,
+      settings: { PROVIDER: 'brevo' },
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+  }, 60_000);
+
+  it('starts the Brevo emulator instead, and a subscription reaches it as a contact in the mapped list', async () => {
+    expect(stack.settings.BREVO_BASE_URL).toBe(`${stack.emulatorUrl}/v3`);
+    const health = await fetch(`${stack.workerUrl}/health`);
+    expect(health.status).toBe(200);
+    const admin = { authorization: `Bearer ${LOCAL_SECRETS.ADMIN_API_TOKEN}`, 'content-type': 'application/json' };
+    const mapped = await fetch(`${stack.workerUrl}/v1/admin/newsletters/weekly`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ listId: '2' }),
+    });
+    expect(mapped.status).toBe(201);
+    expect(await mapped.json()).toMatchObject({ listId: '2', attribute: { name: 'UNSUB_URL_2', action: 'created' } });
+    const body = JSON.stringify({
+      type: 'subscription.confirmed',
+      occurredAt: new Date().toISOString(),
+      data: { userId: 'stack-brevo-user', newsletterId: 'weekly', email: 'stack-brevo@example.com', firstName: 'Bea' },
+    });
+    const id = `evt_stack_brevo_${Date.now()}`;
+    const ts = Math.floor(Date.now() / 1000);
+    const key = Buffer.from(LOCAL_SECRETS.PORTAL_SIGNING_SECRET.replace(/^whsec_/, ''), 'base64');
+    const signature = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
+    const res = await fetch(`${stack.workerUrl}/v1/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': `v1,${signature}`,
+      },
+      body,
+    });
+    expect(res.status).toBe(202);
+    let contact: { ext_id?: string; listIds?: number[]; attributes?: Record<string, unknown> } | null = null;
+    for (let i = 0; i < 100 && !contact?.listIds?.length; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const found = await fetch(`${stack.emulatorUrl}/_emulator/contacts?email=stack-brevo@example.com`);
+      contact = found.status === 200 ? await found.json() : null;
+    }
+    expect(contact).toMatchObject({ ext_id: 'stack-brevo-user', listIds: [2], attributes: { FIRSTNAME: 'Bea' } });
+  }, 60_000);
+});
+
 describe('a local stack that cannot start', () => {
   it('names the missing login when Newsletter2Go is pointed elsewhere, and starts nothing', async () => {
     await expect(
