@@ -1,21 +1,57 @@
 #!/usr/bin/env node
-// `npm run smoke`: one subscription through the worker against a REAL Newsletter2Go account.
-// Runs only when the login and a list are given in the environment:
+// `npm run smoke`: one subscription through the worker against a REAL provider account.
+// Runs only when the account and a list are given in the environment:
 //
 //   N2G_AUTH_KEY=… N2G_USERNAME=… N2G_PASSWORD=… N2G_SMOKE_LIST_ID=abcd1234 npm run smoke
-//   (optional: N2G_SMOKE_EMAIL=an address you own, N2G_BASE_URL=another endpoint, SMOKE_VERBOSE=1)
+//   PROVIDER=brevo BREVO_API_KEY=xkeysib-… BREVO_SMOKE_LIST_ID=12 npm run smoke
+//   (optional: SMOKE_EMAIL=an address you own, N2G_BASE_URL or BREVO_BASE_URL=another endpoint,
+//   SMOKE_VERBOSE=1)
 //
 // Without them it says so and exits 0, having contacted nothing. With them it starts an
 // isolated stack (temp database, free ports, no emulator; .dev.vars is not read), maps a
-// throw-away newsletter to the list (adding the unsubscribe attribute to it when missing, and
-// checking a second mapping finds it there), subscribes one recipient, cancels, deletes the user
-// (the recipient's personal data becomes DELETED at Newsletter2Go) and removes the mapping.
+// throw-away newsletter to the list (setting up the list's unsubscribe attribute when missing,
+// and checking a second mapping finds it there), subscribes one person, cancels, deletes the user
+// (Newsletter2Go: the recipient's personal data becomes DELETED; Brevo: the contact is deleted)
+// and removes the mapping.
 
-const REQUIRED = ['N2G_AUTH_KEY', 'N2G_USERNAME', 'N2G_PASSWORD', 'N2G_SMOKE_LIST_ID'];
-const missing = REQUIRED.filter((name) => !process.env[name]);
+const PROVIDERS = {
+  newsletter2go: {
+    label: 'Newsletter2Go',
+    required: ['N2G_AUTH_KEY', 'N2G_USERNAME', 'N2G_PASSWORD', 'N2G_SMOKE_LIST_ID'],
+    listId: (/** @type {Record<string, string>} */ env) => env.N2G_SMOKE_LIST_ID,
+    settings: (/** @type {Record<string, string>} */ env) => ({
+      N2G_BASE_URL: env.N2G_BASE_URL || 'https://api.newsletter2go.com',
+      N2G_AUTH_KEY: env.N2G_AUTH_KEY,
+      N2G_USERNAME: env.N2G_USERNAME,
+      N2G_PASSWORD: env.N2G_PASSWORD,
+    }),
+    base: (/** @type {Record<string, string>} */ settings) => settings.N2G_BASE_URL,
+    erased: 'the recipient stays in the list, unsubscribed, its personal data replaced by DELETED',
+  },
+  brevo: {
+    label: 'Brevo',
+    required: ['BREVO_API_KEY', 'BREVO_SMOKE_LIST_ID'],
+    listId: (/** @type {Record<string, string>} */ env) => env.BREVO_SMOKE_LIST_ID,
+    settings: (/** @type {Record<string, string>} */ env) => ({
+      PROVIDER: 'brevo',
+      BREVO_BASE_URL: env.BREVO_BASE_URL || 'https://api.brevo.com/v3',
+      BREVO_API_KEY: env.BREVO_API_KEY,
+    }),
+    base: (/** @type {Record<string, string>} */ settings) => settings.BREVO_BASE_URL,
+    erased: 'the contact is deleted in Brevo, address and all',
+  },
+};
+
+const chosen = process.env.PROVIDER || 'newsletter2go';
+if (!(chosen in PROVIDERS)) {
+  console.error(`smoke test: PROVIDER must be one of ${Object.keys(PROVIDERS).join(', ')}`);
+  process.exit(1);
+}
+const provider = PROVIDERS[/** @type {keyof typeof PROVIDERS} */ (chosen)];
+const missing = provider.required.filter((name) => !process.env[name]);
 if (missing.length) {
   console.log(
-    `smoke test skipped: it talks to a real Newsletter2Go account and needs ${missing.join(', ')} in the environment.`,
+    `smoke test skipped: it talks to a real ${provider.label} account and needs ${missing.join(', ')} in the environment.`,
   );
   console.log('Nothing was sent anywhere.');
   process.exit(0);
@@ -26,11 +62,13 @@ const { stackClient } = await import('./stack-client.mjs');
 const { first } = await import('./dev-vars.mjs');
 
 const env = /** @type {Record<string, string>} */ (process.env);
-const base = env.N2G_BASE_URL || 'https://api.newsletter2go.com';
+const providerSettings = provider.settings(env);
+const base = provider.base(providerSettings);
+const listId = provider.listId(env);
 const stamp = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const newsletterId = `smoke-${stamp}`;
 const userId = `smoke-${stamp}`;
-const email = env.N2G_SMOKE_EMAIL || `newsletter-bridge-smoke+${stamp}@example.com`;
+const email = env.SMOKE_EMAIL || env.N2G_SMOKE_EMAIL || `newsletter-bridge-smoke+${stamp}@example.com`;
 const step = (/** @type {string} */ text) => console.log(`• ${text}`);
 
 step(`starting an isolated local stack against ${new URL(base).origin}`);
@@ -39,13 +77,7 @@ const stack = await startStack({
   isolated: true,
   quiet: !env.SMOKE_VERBOSE,
   scheduleSeconds: 10,
-  settings: {
-    N2G_BASE_URL: base,
-    N2G_AUTH_KEY: env.N2G_AUTH_KEY,
-    N2G_USERNAME: env.N2G_USERNAME,
-    N2G_PASSWORD: env.N2G_PASSWORD,
-    SYNC_MAX_ATTEMPTS: 3,
-  },
+  settings: { ...providerSettings, SYNC_MAX_ATTEMPTS: 3 },
 });
 const client = stackClient({
   workerUrl: stack.workerUrl,
@@ -74,22 +106,20 @@ async function transfer(
 let failed = false;
 try {
   if (stack.health.status !== 200) throw new Error(`/health: ${JSON.stringify(stack.health.body)}`);
-  step('login to Newsletter2Go accepted (/health ok)');
+  step(`${provider.label} accepts the login (/health ok)`);
   const mapped = await client.admin(`/v1/admin/newsletters/${newsletterId}`, {
     method: 'PUT',
-    body: JSON.stringify({ listId: env.N2G_SMOKE_LIST_ID, name: 'newsletter-bridge smoke test' }),
+    body: JSON.stringify({ listId: listId, name: 'newsletter-bridge smoke test' }),
   });
   if (mapped.status >= 300)
-    throw new Error(
-      `mapping to list ${env.N2G_SMOKE_LIST_ID} refused: ${mapped.status} ${JSON.stringify(mapped.body)}`,
-    );
-  step(`newsletter ${newsletterId} mapped to list ${env.N2G_SMOKE_LIST_ID}`);
-  // Custom attributes are per list at Newsletter2Go: the mapping adds the unsubscribe attribute
-  // when the list lacks it, and mapping again must then find it on the list.
+    throw new Error(`mapping to list ${listId} refused: ${mapped.status} ${JSON.stringify(mapped.body)}`);
+  step(`newsletter ${newsletterId} mapped to list ${listId}`);
+  // The unsubscribe link needs an attribute for the list (per list at Newsletter2Go, one per list
+  // in Brevo's account): the mapping sets it up, and mapping again must then find it.
   step(`unsubscribe attribute on the list: ${JSON.stringify(mapped.body.attribute)}`);
   const again = await client.admin(`/v1/admin/newsletters/${newsletterId}`, {
     method: 'PUT',
-    body: JSON.stringify({ listId: env.N2G_SMOKE_LIST_ID, name: 'newsletter-bridge smoke test' }),
+    body: JSON.stringify({ listId: listId, name: 'newsletter-bridge smoke test' }),
   });
   if (again.status !== 200 || again.body.attribute?.action !== 'present')
     throw new Error(`the list does not show the unsubscribe attribute after mapping: ${JSON.stringify(again.body)}`);
@@ -101,7 +131,7 @@ try {
   );
   await transfer('subscription.cancelled', { userId, newsletterId }, 'unsubscribed');
   await transfer('user.deleted', { userId }, 'deleted');
-  step(`the recipient stays in list ${env.N2G_SMOKE_LIST_ID}, unsubscribed, its personal data replaced by DELETED`);
+  step(provider.erased);
 } catch (error) {
   failed = true;
   console.error(`smoke test FAILED: ${error instanceof Error ? error.message : String(error)}`);

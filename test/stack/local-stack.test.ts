@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTING_ENTRIES } from '../../src/config';
 import { LOCAL_SECRETS, resolveSettings, SETTING_NAMES, writeEnvFile } from '../../stack/dev-vars.mjs';
@@ -200,8 +201,9 @@ describe('the local stack on Brevo (PROVIDER=brevo)', () => {
       body,
     });
     expect(res.status).toBe(202);
-    let contact: { ext_id?: string; listIds?: number[]; attributes?: Record<string, unknown> } | null = null;
-    for (let i = 0; i < 100 && !contact?.listIds?.length; i++) {
+    const Contact = v.looseObject({ listIds: v.array(v.number()) });
+    let contact: unknown = null;
+    for (let i = 0; i < 100 && !v.is(Contact, contact); i++) {
       await new Promise((r) => setTimeout(r, 200));
       const found = await fetch(`${stack.emulatorUrl}/_emulator/contacts?email=stack-brevo@example.com`);
       contact = found.status === 200 ? await found.json() : null;
