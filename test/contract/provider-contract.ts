@@ -253,6 +253,16 @@ export function describeProviderContract(harness: ProviderHarness) {
       });
     });
 
+    it('a re-subscription the portal asked for never lifts the provider’s block', async () => {
+      const listId = await readyList();
+      const data = person();
+      const id = await subscribeOne(listId, data);
+      await world.inside.block(listId, data.email);
+      await provider.updateContact({ listId, contactId: id }, data, { resubscribe: true }).catch(() => undefined);
+      await provider.subscribe(listId, [data], { resubscribe: true }).catch(() => undefined);
+      expect((await held(listId, data.email))?.status).toBe('blacklisted');
+    });
+
     describe('the shared-address rule', () => {
       it('two portal users with one address: within the declared scope the provider merges them or the adapter refuses the later one, never two contacts', async () => {
         const [a, b] = [await readyList(), await readyList()];

@@ -43,8 +43,16 @@ export function brevoAt(base: () => string) {
     rule: (rule: Record<string, unknown>) => must(call<{ id: number }>(base, 'POST', '/rules', rule), 'rule'),
     clearRules: () => call(base, 'DELETE', '/rules'),
     log: async () =>
-      (await must(call<{ entries: { method: string; path: string; status: number }[] }>(base, 'GET', '/log'), 'log'))
-        .entries,
+      (
+        await must(
+          call<{ entries: { method: string; path: string; status: number; fault: string | null }[] }>(
+            base,
+            'GET',
+            '/log',
+          ),
+          'log',
+        )
+      ).entries,
     rateLimits: (limits: { perSecond?: number | null; perHour?: number | null }) =>
       call(base, 'PUT', '/rate-limits', limits),
   };

@@ -127,6 +127,50 @@ describe('the portal workflows on Brevo', () => {
     expect(await lane.brevo.contactByExtId(user)).toBeNull();
   });
 
+  it('mapping a list that already holds contacts reads each before writing: blocked and unsubscribed ones are kept so, and a report names them', async () => {
+    const newsletterId = uid('nl');
+    const { id: list } = await lane.brevo.createList(newsletterId);
+    const [plain, blocked, left] = [uid('u'), uid('u'), uid('u')];
+    await lane.brevo.insert({ email: `${plain}@example.com`, listIds: [list] });
+    await lane.brevo.insert({ email: `${blocked}@example.com`, listIds: [list], emailBlacklisted: true });
+    await lane.brevo.insert({ email: `${left}@example.com`, listUnsubscribed: [list] });
+    for (const user of [plain, blocked, left])
+      await lane.postEvent(confirmed(user, newsletterId, `${user}@example.com`, { firstName: 'Portal' }));
+    await lane.drain();
+    await lane.mapNewsletter(newsletterId, String(list));
+    for (const user of [plain, blocked, left]) await lane.settled(user);
+
+    expect(await contact(`${plain}@example.com`)).toMatchObject({ ext_id: plain, listIds: [list] });
+    expect(await contact(`${blocked}@example.com`)).toMatchObject({ ext_id: blocked, emailBlacklisted: true });
+    const stillLeft = await contact(`${left}@example.com`);
+    expect(stillLeft.listIds).not.toContain(list);
+    expect(stillLeft.listUnsubscribed).toEqual([list]);
+
+    const started = await lane.admin('/v1/admin/reconciliations', {
+      method: 'POST',
+      body: JSON.stringify({ mode: 'report', newsletterIds: [newsletterId] }),
+    });
+    expect(started.status).toBe(202);
+    const { id } = (await started.json()) as { id: string };
+    let run: {
+      status: string;
+      findings: { items: { driftClass: string; userId: string | null; detail: { reason?: string } }[] };
+    } | null = null;
+    for (let i = 0; i < 20 && run?.status !== 'completed'; i++) {
+      await lane.drain();
+      await lane.scheduled();
+      run = await (await lane.admin(`/v1/admin/reconciliations/${id}`)).json();
+    }
+    expect(run?.status).toBe('completed');
+    const conflicts = (run?.findings.items ?? []).filter((f) => f.driftClass === 'consent_conflict');
+    expect(conflicts.map((f) => [f.userId, f.detail.reason]).sort()).toEqual(
+      [
+        [blocked, 'blacklisted'],
+        [left, 'unsubscribed'],
+      ].sort(),
+    );
+  });
+
   describe('consent, as Brevo shows it', () => {
     it('a contact Brevo blocklisted is not unblocked by a profile update or an admin retry, and its address is not changed', async () => {
       const { newsletterId, list } = await mapped();

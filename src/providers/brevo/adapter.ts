@@ -154,7 +154,12 @@ export class BrevoProvider implements NewsletterProvider {
       ext_id: item.externalId,
       ...membership(contact, list, resubscribe),
     });
-    if (resubscribe) await this.confirmResubscribed(contact, list);
+    try {
+      if (resubscribe) await this.confirmResubscribed(contact, list);
+    } catch (error) {
+      if (!(error instanceof PermanentError)) throw error;
+      return { status: 'refused', email: item.email, error: error.failure };
+    }
     return { status: 'stored', email: item.email, contactId: String(contact.id) };
   }
 
@@ -188,6 +193,12 @@ export class BrevoProvider implements NewsletterProvider {
    * API: that is said, rather than reported synced while the reader stays unsubscribed.
    */
   private async confirmResubscribed(before: Contact, list: number): Promise<void> {
+    if (before.emailBlacklisted)
+      throw new PermanentError({
+        message: `Brevo blocks this address for every list (emailBlacklisted); the worker does not lift Brevo's block: an admin does, in Brevo, and then retries`,
+        code: 'blocklisted-in-brevo',
+        httpStatus: null,
+      });
     if (!before.listUnsubscribed.includes(list)) return;
     const after = await this.byId(before.id);
     if (after && statusIn(after, list) !== 'subscribed')
@@ -399,7 +410,9 @@ export class BrevoProvider implements NewsletterProvider {
 
 /** What a write to a contact asks of list L, consent read first (see updateContact). */
 function membership(contact: Contact, list: number, resubscribe: boolean): Record<string, unknown> {
-  if (resubscribe) return { listIds: [list], ...(contact.emailBlacklisted ? { emailBlacklisted: false } : {}) };
+  // Brevo's block is account-wide and may come from a complaint or a bounce: it is Brevo's, and an
+  // admin lifts it there; the portal's ask adds the list only.
+  if (resubscribe) return contact.listIds.includes(list) ? {} : { listIds: [list] };
   const held = contact.emailBlacklisted || contact.listUnsubscribed.includes(list);
   return held || contact.listIds.includes(list) ? {} : { listIds: [list] };
 }
