@@ -18,12 +18,16 @@ export function createProvider(config: Config, db: Db): NewsletterProvider {
   }
 }
 
+/** Brevo counts calls per second: the pacing leaves this much room for the network's jitter. */
+const BREVO_WINDOW_GUARD_MS = 150;
+
 function brevo(config: Extract<Config, { PROVIDER: 'brevo' }>, db: Db): NewsletterProvider {
   const transport = new Transport({
     label: 'Brevo',
     baseUrl: config.BREVO_BASE_URL,
     timeoutMs: config.BREVO_TIMEOUT_MS,
     maxRequestsPerSecond: config.BREVO_MAX_REQUESTS_PER_SECOND,
+    pacing: { windowGuardMs: BREVO_WINDOW_GUARD_MS },
   });
   const gate = new KeyGate(dbSessionStore(db, config.PROVIDER), config.BREVO_KEY_RETRY_SECONDS * 1000);
   return new BrevoProvider(

@@ -6,8 +6,8 @@
 export const TITLE = 'newsletter-bridge';
 
 export const INTRO = [
-  "Keeps a portal's newsletter subscriptions in step with Newsletter2Go. The portal sends signed events; readers unsubscribe by link; admins read the sync status.",
-  'Data flows one way, portal → Newsletter2Go. Every API error is `application/problem+json` (RFC 9457); reader pages answer HTML.',
+  "Keeps a portal's newsletter subscriptions in step with its newsletter provider (Newsletter2Go or Brevo, `PROVIDER`). The portal sends signed events; readers unsubscribe by link; admins read the sync status.",
+  'Data flows one way, portal → provider. Every API error is `application/problem+json` (RFC 9457); reader pages answer HTML.',
 ].join('\n\n');
 
 export const CHOICES: { topic: string; text: string }[] = [
@@ -25,11 +25,11 @@ export const CHOICES: { topic: string; text: string }[] = [
   },
   {
     topic: 'Transfer error codes',
-    text: "`transfer.error.code` is Newsletter2Go's code as a string, or the worker's own reason when no call could succeed: `unmapped` (no list for the newsletter), `clash` (another user holds the address in that list), `no-email`, `held-for-consent` (a consent conflict stands and the recipient is gone at the provider or the newsletter moved: it is not created subscribed again), `dead-letter`.",
+    text: "`transfer.error.code` is the provider's code as a string, or the worker's own reason when no call could succeed: `unmapped` (no list for the newsletter), `clash` (another user holds the address in that list), `no-email`, `held-for-consent` (a consent conflict stands and the recipient is gone at the provider or the newsletter moved: it is not created subscribed again), `dead-letter`.",
   },
   {
     topic: 'One address, two users',
-    text: "Of two users with one address in one list, the one who took the address later (by the `occurredAt` of the profile that set it, then by subscription creation) fails with error code `clash`, naming the other user; Newsletter2Go would merge them. Every user counts who has or may have a recipient under the address in the list, unsubscribed ones included, and the failed one sends nothing: its cancellation or deletion leaves the other user's recipient as it is. One list serves one newsletter: mapping a second newsletter to it is a 422. Cancellations and erasures reach every recipient the subscription ever had, in every list.",
+    text: "Of two users with one address in one list (in the whole account for Brevo), the one who took the address later (by the `occurredAt` of the profile that set it, then by subscription creation) fails with error code `clash`, naming the other user; the provider would merge them (per list for Newsletter2Go, across the account for Brevo). Every user counts who has or may have a recipient under the address in the list, unsubscribed ones included, and the failed one sends nothing: its cancellation or deletion leaves the other user's recipient as it is. One list serves one newsletter: mapping a second newsletter to it is a 422. Cancellations and erasures reach every recipient the subscription ever had, in every list.",
   },
   {
     topic: 'Retries',
@@ -41,7 +41,7 @@ export const CHOICES: { topic: string; text: string }[] = [
   },
   {
     topic: 'Mapping answers',
-    text: '`PUT /v1/admin/newsletters/{id}` answers 201 for a new mapping and 200 for a changed one, with `previousListId`, the number of subscriptions pushed (`repushed`) and `attribute`: what making sure the list has the unsubscribe attribute took (`present`, `added-to-list` by `PATCH /attributes/{id}` with the union of its lists, or `created` by `POST /attributes`), since Newsletter2Go defines custom attributes per list. A provider refusing the list or the attribute is a 422 carrying its message; the provider unreachable is a 503 with Retry-After, and repeating the mapping writes only what is still missing. `DELETE` answers 200 with the number of subscriptions that now show failed (unmapped).',
+    text: "`PUT /v1/admin/newsletters/{id}` answers 201 for a new mapping and 200 for a changed one, with `previousListId`, the number of subscriptions pushed (`repushed`) and `attribute`: what making sure the list has the unsubscribe attribute took (`present`, `added-to-list` by `PATCH /attributes/{id}` with the union of its lists, or `created` by `POST /attributes`), since Newsletter2Go defines custom attributes per list (for Brevo: `created` for the list's own attribute, `present` when it exists). A provider refusing the list or the attribute is a 422 carrying its message; the provider unreachable is a 503 with Retry-After, and repeating the mapping writes only what is still missing. `DELETE` answers 200 with the number of subscriptions that now show failed (unmapped).",
   },
   {
     topic: 'Paging',
@@ -53,7 +53,7 @@ export const CHOICES: { topic: string; text: string }[] = [
   },
   {
     topic: 'Health',
-    text: '`GET /health` answers its status document with 200 or 503 (not a problem), so monitors read one shape. The provider check trusts a stored login until Newsletter2Go refuses it; after a refused login the password is tried again at most every N2G_LOGIN_RETRY_SECONDS (60 s).',
+    text: '`GET /health` answers its status document with 200 or 503 (not a problem), so monitors read one shape. The provider check trusts a stored login until the provider refuses it; after a refused login the password (Brevo: the key) is tried again at most every N2G_LOGIN_RETRY_SECONDS (BREVO_KEY_RETRY_SECONDS), 60 s.',
   },
   {
     topic: 'Retention',

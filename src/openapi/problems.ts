@@ -63,7 +63,7 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
     status: 422,
     title: 'Unprocessable request',
     description:
-      "Well-formed but refused: e.g. a list Newsletter2Go does not know. `provider` carries the provider's own `message`, `code` and `httpStatus`.",
+      "Well-formed but refused: e.g. a list the provider does not know. `provider` carries the provider's own `message`, `code` and `httpStatus`.",
   },
   {
     slug: 'internal',
@@ -96,7 +96,7 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
     status: 503,
     title: 'Provider unavailable',
     description:
-      'Newsletter2Go could not be asked (an outage, a rate limit, a refused login); `Retry-After` says when to try again.',
+      'The provider could not be asked (an outage, a rate limit, a refused login); `Retry-After` says when to try again.',
   },
 ];
 

@@ -20,7 +20,7 @@ export const TransferView = v.object({
       v.object({
         message: describe(
           v.string(),
-          "Newsletter2Go's own message, verbatim (the portal's mouse-over), or the worker's reason when no call was made",
+          "The provider's own message, verbatim (the portal's mouse-over), or the worker's reason when no call was made",
         ),
         code: describe(
           v.nullable(v.string()),
@@ -52,7 +52,7 @@ export const ConflictView = describe(
 const subscriptionFields = {
   subscriptionId: describe(v.string(), 'Opaque id; the unsubscribe token names this, never the userId'),
   newsletterId: v.string(),
-  listId: describe(v.nullable(v.string()), 'The mapped Newsletter2Go list, null while the newsletter is unmapped'),
+  listId: describe(v.nullable(v.string()), 'The mapped provider list, null while the newsletter is unmapped'),
   state: v.picklist(subscriptionStates),
   stateSince: describe(NullableTimestamp, 'occurredAt of the event that set the state'),
   unsubscribeUrl: describe(v.pipe(v.string(), v.url()), "The reader's unsubscribe link, also written to the recipient"),
@@ -127,7 +127,7 @@ export const Stats = v.object({
   provider: v.object({
     name: v.string(),
     login: describe(v.picklist(['ok', 'refused', 'unknown']), 'unknown: no login attempted yet'),
-    error: describe(v.nullable(v.string()), "Newsletter2Go's answer to the refused login"),
+    error: describe(v.nullable(v.string()), "The provider's answer to the refused login or key"),
     since: NullableTimestamp,
     transfersWaiting: v.boolean(),
     reason: describe(
@@ -151,7 +151,7 @@ export const MappingSaved = v.object({
   ...Mapping.entries,
   previousListId: describe(
     v.nullable(v.string()),
-    'The list the newsletter was mapped to before, left as it is at Newsletter2Go',
+    'The list the newsletter was mapped to before, left as it is at the provider',
   ),
   repushed: describe(v.number(), 'Subscriptions pushed to the (new) list; 0 when the list did not change'),
   attribute: describe(
@@ -163,7 +163,7 @@ export const MappingSaved = v.object({
       ),
       attributeId: describe(v.nullable(v.string()), "The provider's id of the attribute, when it was added or created"),
     }),
-    'What making sure the list has the unsubscribe attribute took: Newsletter2Go defines custom attributes per list, and a field the list lacks is refused or dropped',
+    'What making sure the list has the unsubscribe attribute took: Newsletter2Go defines custom attributes per list, Brevo one link attribute per list in the account; a field the list lacks is refused or dropped',
   ),
 });
 

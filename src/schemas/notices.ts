@@ -27,11 +27,11 @@ export const ConflictNotice = v.pipe(
       newsletterId: NewsletterId,
       reason: v.pipe(
         v.picklist(['unsubscribed', 'blacklisted', 'bounced']),
-        v.description('What Newsletter2Go shows for the recipient'),
+        v.description('What the provider shows for the contact'),
       ),
     }),
   }),
   v.description(
-    'Reconciliation found a subscription the portal holds as subscribed that Newsletter2Go shows unsubscribed, blacklisted or bounced. The worker never re-subscribes: the portal decides. Sent once per conflict.',
+    'Reconciliation found a subscription the portal holds as subscribed that the provider shows unsubscribed, blacklisted or bounced. The worker never re-subscribes: the portal decides. Sent once per conflict.',
   ),
 );

@@ -13,7 +13,7 @@ const describe = <S extends v.GenericSchema>(schema: S, text: string) => v.pipe(
 export const StartBody = v.object({
   mode: describe(
     v.picklist(['report', 'heal'], 'mode must be "report" or "heal"'),
-    "`report` changes nothing at Newsletter2Go and re-pushes nothing; `heal` also re-pushes the portal's state through the sync queue. Both mark consent conflicts and tell the portal",
+    "`report` changes nothing at the provider and re-pushes nothing; `heal` also re-pushes the portal's state through the sync queue. Both mark consent conflicts and tell the portal",
   ),
   newsletterIds: v.optional(
     describe(
@@ -78,7 +78,7 @@ export const RunView = v.object({
     'recipients read, lists done, pages, chunks (invocations), pending (matched while a transfer was in flight: not judged), ' +
       'conflictsMarked, conflictsCleared, noticesCreated (both modes), repushed and heldForConsent (heal mode); listsFailed',
   ),
-  providerCalls: describe(v.number(), 'Calls made to Newsletter2Go by this run (logins included)'),
+  providerCalls: describe(v.number(), 'Calls made to the provider by this run (logins included)'),
   startedAt: Timestamp,
   updatedAt: Timestamp,
   finishedAt: NullableTimestamp,

@@ -4,7 +4,7 @@
  * behaviour depends on. The adapter is wired as src/wiring.ts wires it; the harness reads and
  * changes the emulator only through its control object.
  */
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionStore, StoredSession } from '../../src/ports/token-store';
 import { BrevoProvider } from '../../src/providers/brevo/adapter';
 import { KeyGate } from '../../src/providers/brevo/key-gate';
@@ -209,3 +209,69 @@ for (const [reading, settings] of Object.entries(READINGS))
   describe(reading, () => {
     describeProviderContract(brevo(settings));
   });
+
+describe('Brevo beyond the contract', () => {
+  let emu: Awaited<ReturnType<typeof startEmulator>>;
+  beforeAll(async () => {
+    emu = await startEmulator({ apiKey: API_KEY, lists: [{ id: 5, name: 'Weekly' }] });
+  });
+  afterAll(() => emu?.close());
+
+  const adapter = (maxRequestsPerSecond: number) =>
+    new BrevoProvider(
+      new Transport({
+        label: 'Brevo',
+        baseUrl: `${emu.url}/v3`,
+        timeoutMs: 2_000,
+        maxRequestsPerSecond,
+        pacing: { windowGuardMs: 150 },
+      }),
+      { value: API_KEY, gate: new KeyGate(memorySessions(), 60_000) },
+      { timeoutMs: 2_000, linkAttributePrefix: PREFIX },
+    );
+  const data = (n: string) => ({
+    externalId: `user-${n}`,
+    email: `brevo.${n}@contract.example.com`,
+    firstName: 'F',
+    lastName: 'L',
+    gender: '' as const,
+    unsubscribeUrl: `https://bridge.example.com/u/${n}`,
+  });
+
+  it('an upsert answered 204 (the address appeared meanwhile) has no id: it is read by ext_id as a second step', async () => {
+    const provider = adapter(1000);
+    await provider.ensureLinkAttribute('5');
+    const person = data('race');
+    // The look-up before the write misses the contact another request is creating meanwhile.
+    emu.control.createContact({ email: person.email, listIds: [] });
+    emu.control.addRule({
+      kind: 'status',
+      status: 404,
+      method: 'GET',
+      pathRegex: '^/v3/contacts/brevo\\.race',
+      times: 1,
+    });
+    const [result] = await provider.subscribe('5', [person], { resubscribe: false });
+    const held = emu.control.findContact({ email: person.email }) as { id: number; ext_id: string; listIds: number[] };
+    expect(result).toEqual({ status: 'stored', email: person.email, contactId: String(held.id) });
+    expect(held).toMatchObject({ ext_id: 'user-race', listIds: [5] });
+    const calls = (emu.control.log() as { method: string; route: string; status: number }[]).map(
+      (e) => `${e.method} ${e.route} ${e.status}`,
+    );
+    expect(calls.slice(-3)).toEqual([
+      'GET GET /contacts/{identifier} 404',
+      'POST POST /contacts 204',
+      'GET GET /contacts/{identifier} 200',
+    ]);
+  });
+
+  it('stays under the account limit it is configured for: 25 calls at 10/s meet no 429', async () => {
+    const provider = adapter(10);
+    emu.control.setRateLimits({ perSecond: 10, perHour: 36_000 });
+    await new Promise((r) => setTimeout(r, 1_100));
+    const results = await Promise.allSettled(Array.from({ length: 25 }, () => provider.getList('5')));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const refused = (emu.control.log() as { status: number }[]).filter((e) => e.status === 429);
+    expect(refused).toEqual([]);
+  });
+});

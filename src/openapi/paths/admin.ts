@@ -47,7 +47,7 @@ export const adminOperations: Operation[] = [
     summary: 'Retry one transfer',
     description:
       'Marks the subscription pending with a new version (attempts start again) and enqueues it: the desired state is pushed again, whatever the current status. ' +
-      'A retry never re-subscribes a recipient Newsletter2Go shows as unsubscribed or blacklisted (contract §6): only a newer confirmation from the portal may.',
+      'A retry never re-subscribes a recipient the provider shows as unsubscribed or blacklisted (contract §6): only a newer confirmation from the portal may.',
     pathParams: { userId: UserId, newsletterId: NewsletterId },
     responses: { '202': { description: 'What was done.', content: { [json]: RetryOne } } },
     problems: ['not-found', 'validation'],
@@ -74,7 +74,7 @@ export const adminOperations: Operation[] = [
     summary: 'Counts, the oldest pending transfer, the provider login',
     description:
       'Counts per desired state and per transfer status, the age of the oldest pending transfer, transfer attempts in the last hour by outcome, dead letters in the log, portal notices by status, ' +
-      'and the provider login: when Newsletter2Go refuses the credentials, transfers stay pending (not failed) and `provider.reason` says why. Read from the database only.',
+      'and the provider login: when the provider refuses the credentials, transfers stay pending (not failed) and `provider.reason` says why. Read from the database only.',
     responses: { '200': { description: 'The figures.', content: { [json]: Stats } } },
   },
   {
@@ -103,11 +103,11 @@ export const adminOperations: Operation[] = [
     method: 'put',
     path: '/v1/admin/newsletters/{newsletterId}',
     operationId: 'putNewsletter',
-    summary: 'Map a newsletter to a Newsletter2Go list',
+    summary: 'Map a newsletter to a provider list',
     description:
-      'A list serves one newsletter: a list another newsletter is mapped to is a 422 naming it (`mappedTo`), since Newsletter2Go merges recipients per list by address; of two PUTs mapping two newsletters to one list at the same moment, one is stored and the other is that 422. ' +
-      "The list is checked with `GET /lists/{id}` at Newsletter2Go first: an unknown list is a 422 carrying the provider's message. " +
-      'A new mapping or a changed list pushes every subscription of the newsletter to the list (a subscription with an open consent conflict is not created there: `held-for-consent`); the previous list is left as it is at Newsletter2Go and named in `previousListId`, and its recipients stay on record, so later cancellations and erasures reach them. ' +
+      'A list serves one newsletter: a list another newsletter is mapped to is a 422 naming it (`mappedTo`), since providers merge contacts by address (Newsletter2Go within a list, Brevo across the account); of two PUTs mapping two newsletters to one list at the same moment, one is stored and the other is that 422. ' +
+      "The list is checked at the provider first (Newsletter2Go `GET /lists/{id}`, Brevo `GET /contacts/lists/{id}`): an unknown list is a 422 carrying the provider's message. " +
+      'A new mapping or a changed list pushes every subscription of the newsletter to the list (a subscription with an open consent conflict is not created there: `held-for-consent`); the previous list is left as it is at the provider and named in `previousListId`, and its recipients stay on record, so later cancellations and erasures reach them. ' +
       'Changing only `name` (what the unsubscribe page shows) pushes nothing.',
     pathParams: { newsletterId: NewsletterId },
     body: { required: true, content: { [json]: MappingBody } },
@@ -124,7 +124,7 @@ export const adminOperations: Operation[] = [
     operationId: 'deleteNewsletter',
     summary: 'Remove a mapping',
     description:
-      "Nothing is deleted at Newsletter2Go. The newsletter's subscriptions show failed (code `unmapped`) until a mapping returns, which pushes them again.",
+      "Nothing is deleted at the provider. The newsletter's subscriptions show failed (code `unmapped`) until a mapping returns, which pushes them again.",
     pathParams: { newsletterId: NewsletterId },
     responses: { '200': { description: 'Removed.', content: { [json]: MappingRemoved } } },
     problems: ['not-found', 'validation'],

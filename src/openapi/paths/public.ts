@@ -69,7 +69,7 @@ export const publicOperations: Operation[] = [
     security: 'none',
     summary: 'Can the worker do its job?',
     description:
-      "Checks that the database answers and that the Newsletter2Go login works (a stored token counts until it is refused), and reports the oldest pending transfer's age. " +
+      "Checks that the database answers and that the provider login (or Brevo's key) works (a stored token counts until it is refused), and reports the oldest pending transfer's age. " +
       'A refused login is named in `checks.provider.detail`; transfers then wait (pending, not failed) and resume once the login works. No personal data, no configuration values.',
     responses: {
       '200': { description: 'Everything works.', content: { 'application/json': Health } },

@@ -9,7 +9,7 @@ import {
 } from '../../schemas/reconciliations';
 import type { Operation } from '../operation';
 
-/** `/v1/admin/reconciliations` (contract §3): portal-led comparison with Newsletter2Go. */
+/** `/v1/admin/reconciliations` (contract §3): portal-led comparison with the provider. */
 
 const json = 'application/json';
 const admin = { tag: 'Admin', security: 'admin' } as const;
@@ -22,8 +22,8 @@ export const reconciliationOperations: Operation[] = [
     operationId: 'startReconciliation',
     summary: 'Start a reconciliation run',
     description:
-      "Compares every mapped list (or those of `newsletterIds`) at Newsletter2Go with the portal's desired state. `report` changes nothing at Newsletter2Go; `heal` re-pushes the portal's state through the sync queue. " +
-      'A recipient the portal holds as subscribed but Newsletter2Go shows unsubscribed, blacklisted or bounced is a consent conflict: in either mode it is marked on the subscription and the portal is told (`subscription.conflict`, once per conflict); the worker never re-subscribes. ' +
+      "Compares every mapped list (or those of `newsletterIds`) at the provider with the portal's desired state. `report` changes nothing at the provider; `heal` re-pushes the portal's state through the sync queue. " +
+      'A recipient the portal holds as subscribed but the provider shows unsubscribed, blacklisted or bounced is a consent conflict: in either mode it is marked on the subscription and the portal is told (`subscription.conflict`, once per conflict); the worker never re-subscribes. ' +
       'One run at a time; the work continues in queue chunks, so the answer comes at once.',
     body: { required: true, content: { [json]: StartBody } },
     responses: {

@@ -18,6 +18,12 @@ export interface TransportOptions {
   baseUrl: string;
   timeoutMs: number;
   maxRequestsPerSecond: number;
+  /**
+   * `interval` (default): one request every 1/maxRequestsPerSecond s. `window`: at most
+   * maxRequestsPerSecond requests started in any second and a guard, so a provider that counts
+   * in fixed one-second windows (Brevo) never sees one more, whatever the network's jitter.
+   */
+  pacing?: 'interval' | { windowGuardMs: number };
   fetch?: typeof fetch;
 }
 
@@ -26,6 +32,7 @@ const RETRY_PAUSE_MS = 300;
 
 /** Pacing is per isolate and provider: module state survives between requests of one isolate. */
 const nextSlot = new Map<string, number>();
+const recentStarts = new Map<string, number[]>();
 
 export class Transport {
   calls = 0;
@@ -98,10 +105,28 @@ export class Transport {
   }
 
   private async pace(): Promise<void> {
+    const pacing = this.options.pacing ?? 'interval';
+    if (pacing !== 'interval') return this.paceWindow(1000 + pacing.windowGuardMs);
     const interval = 1000 / this.options.maxRequestsPerSecond;
     const now = Date.now();
     const slot = Math.max(now, nextSlot.get(this.options.label) ?? 0);
     nextSlot.set(this.options.label, slot + interval);
     if (slot > now) await new Promise((r) => setTimeout(r, slot - now));
+  }
+
+  /** Waits until fewer than maxRequestsPerSecond requests started in the last `windowMs`, then takes a slot. */
+  private async paceWindow(windowMs: number): Promise<void> {
+    const key = this.options.label;
+    const limit = this.options.maxRequestsPerSecond;
+    for (;;) {
+      const now = Date.now();
+      const starts = (recentStarts.get(key) ?? []).filter((t) => t > now - windowMs);
+      recentStarts.set(key, starts);
+      if (starts.length < limit) {
+        starts.push(now);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, (starts[starts.length - limit] ?? now) + windowMs - now + 1));
+    }
   }
 }
