@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { ConfigError, getConfig } from './config';
 import { createDb } from './db/client';
 import { adminApp } from './http/admin';
+import { adminPageApp } from './http/admin-page';
 import type { AppEnv } from './http/context';
 import { docsApp } from './http/docs';
 import { eventsApp } from './http/events';
@@ -27,6 +28,7 @@ export function createApp() {
   app.route('/health', healthApp);
   app.route('/v1/events', eventsApp);
   app.route('/v1/admin', adminApp);
+  app.route('/admin', adminPageApp);
   app.route('/u', unsubscribeApp);
   app.route('/', docsApp);
 

@@ -196,6 +196,22 @@ export const writeGuards = sqliteTable('write_guards', { ok: integer('ok').notNu
 ]);
 
 /**
+ * The pause switch (PUT/DELETE /v1/admin/transfers/pause): at most one row. While it exists no
+ * transfer is written to the provider; every isolate reads it with the batch it works on.
+ */
+export const transferPause = sqliteTable(
+  'transfer_pause',
+  {
+    id: integer('id').primaryKey(),
+    reason: text('reason').notNull(),
+    pausedAt: integer('paused_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [check('single_pause', sql`${t.id} = 1`)],
+);
+export type TransferPause = typeof transferPause.$inferSelect;
+
+/**
  * Append-only timeline: events received or ignored as stale, transfer attempts, portal
  * notices, reconciliation findings, dead letters. Pruned after LOG_RETENTION_DAYS; `detail`
  * is scrubbed of personal data when the user is deleted.

@@ -1,13 +1,16 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Executor } from './client';
-import { newsletters, recipients, subscribers, subscriptions } from './schema';
+import { newsletters, recipients, subscribers, subscriptions, transferPause } from './schema';
 
 /**
  * Finding the transfers to push and holding them while a consumer talks to the provider: the
  * sweep's due rows, the leases (see schema.ts, `leaseUntil`), and the rows a push is planned from.
  */
 
-/** Leases those among `ids` that are pending and free (never leased, or the lease has ended). */
+/**
+ * Leases those among `ids` that are pending and free (never leased, or the lease has ended), and
+ * none while transfers are paused (the pause is checked in the same statement).
+ */
 export function leasePendingRows(db: Executor, ids: string[], now: number, leaseMs: number) {
   return db
     .update(subscriptions)
@@ -17,6 +20,7 @@ export function leasePendingRows(db: Executor, ids: string[], now: number, lease
         inArray(subscriptions.id, ids),
         eq(subscriptions.transferStatus, 'pending'),
         or(isNull(subscriptions.leaseUntil), lte(subscriptions.leaseUntil, now)),
+        sql`not exists (select 1 from ${transferPause})`,
       ),
     )
     .returning({ id: subscriptions.id });

@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
 import type * as v from 'valibot';
 import { oldestPendingSince } from '../db/subscriptions';
+import { readPause } from '../db/transfer-pause';
 import { describeError, log } from '../lib/log';
 import { ProviderError } from '../ports/provider-errors';
 import type { Health } from '../schemas/common';
 import type { AppEnv } from './context';
+import { pauseView } from './pause-view';
 
 /**
  * `GET /health` (no auth): can the worker do its job? 200 when the database answers and the
@@ -15,9 +17,13 @@ export const healthApp = new Hono<AppEnv>().get('/', async (c) => {
   const { db, provider } = c.var;
   const checks: v.InferOutput<typeof Health>['checks'] = { database: { ok: false }, provider: { ok: false } };
   let oldestPendingAgeSeconds: number | null = null;
+  let pause: v.InferOutput<typeof Health>['pause'] = null;
   try {
-    const oldest = await oldestPendingSince(db);
+    const [oldest, [paused]] = await Promise.all([oldestPendingSince(db), readPause(db)]);
     oldestPendingAgeSeconds = oldest ? Math.round((Date.now() - oldest) / 1000) : null;
+    const view = pauseView(paused);
+    if (view.paused && view.since && view.reason !== null && view.pausedForSeconds !== null)
+      pause = { since: view.since, reason: view.reason, pausedForSeconds: view.pausedForSeconds };
     checks.database = { ok: true };
   } catch (error) {
     log.error('health: database check failed', { error: describeError(error) });
@@ -41,6 +47,12 @@ export const healthApp = new Hono<AppEnv>().get('/', async (c) => {
     checks.provider = { ok: false, detail: 'not checked: the database is down' };
   }
   const ok = checks.database.ok && checks.provider.ok;
-  const answer: v.InferOutput<typeof Health> = { status: ok ? 'ok' : 'degraded', checks, oldestPendingAgeSeconds };
+  // A pause is an admin's choice, not a fault: 200, with the status and the pause saying so.
+  const answer: v.InferOutput<typeof Health> = {
+    status: !ok ? 'degraded' : pause ? 'paused' : 'ok',
+    checks,
+    pause,
+    oldestPendingAgeSeconds,
+  };
   return c.json(answer, ok ? 200 : 503);
 });

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
 import { allSessions, primeSessions } from '../db/provider-sessions';
 import { recipientsOf } from '../db/recipients';
+import type { TransferPause } from '../db/schema';
 import {
   type AddressHolder,
   addressHoldersOf,
@@ -8,6 +9,7 @@ import {
   leasePendingRows,
   subscriptionsForPush,
 } from '../db/subscriptions-push';
+import { readPause } from '../db/transfer-pause';
 import type { Statement } from '../db/write-batch';
 import type { ProviderIdentity } from '../ports/provider';
 import type { PlanInput } from './plan';
@@ -29,6 +31,8 @@ export interface Leased {
   items: WorkItem[];
   busy: Map<string, number>;
   clashes: Map<string, string>;
+  /** Transfers are paused: nothing was leased, and nothing is sent. */
+  paused: TransferPause | null;
 }
 
 /**
@@ -50,21 +54,23 @@ export async function leasePending(
   const { scope, alongside = [] } = options;
   const unique = [...new Set(ids)];
   // The lease comes first: the reads after it in the same transaction see which rows it took.
-  const [leasedRows, rows, owned, holders, sessions] = await db.batch([
+  const [leasedRows, rows, owned, holders, sessions, [paused]] = await db.batch([
     leasePendingRows(db, unique, now, leaseMs),
     subscriptionsForPush(db, unique),
     recipientsOf(db, unique),
     addressHoldersOf(db, unique, scope),
     allSessions(db),
+    readPause(db),
     ...alongside,
   ]);
   primeSessions(db, sessions);
+  if (paused) return { items: [], busy: new Map(), clashes: new Map(), paused };
   const leased = new Set(leasedRows.map((r) => r.id));
   const busy = new Map<string, number>();
   for (const { s } of rows)
     if (!leased.has(s.id) && s.transferStatus === 'pending') busy.set(s.id, s.leaseUntil ?? now);
   const items = rows.filter(({ s }) => leased.has(s.id)).map((row) => workItem(row, owned));
-  return { items, busy, clashes: findClashes(items, holders, scope) };
+  return { items, busy, clashes: findClashes(items, holders, scope), paused: null };
 }
 
 export function releaseLeases(db: Db, ids: string[]) {

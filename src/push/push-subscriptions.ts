@@ -37,6 +37,8 @@ export async function syncSubscriptions(
   // Long enough for every call of the batch to time out; a crashed consumer's rows wait this long.
   const leaseMs = Math.min(15 * 60_000, 20_000 + ids.length * 2 * provider.limits.timeoutMs);
   const leased = await leasePending(db, ids, now, leaseMs, { scope: provider.addressScope, alongside });
+  // Paused: the rows stay pending, no attempt counted; resuming (or the sweep after it) sends them.
+  if (leased.paused) return new Map(ids.map((id) => [id, { ack: true } as const]));
   try {
     return await push(config, db, provider, leased, now);
   } catch (error) {

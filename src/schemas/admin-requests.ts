@@ -89,3 +89,12 @@ export const SubscriptionsQuery = v.object({
 
 /** `POST /v1/admin/transfers/retry` body; the OpenAPI request schema is generated from it. */
 export const TransfersRetryBody = v.object({ newsletterId: v.optional(NewsletterId) });
+
+export const PauseBody = v.object({
+  reason: v.pipe(
+    v.string('reason must be a string'),
+    v.trim(),
+    v.nonEmpty('reason is required: say why transfers are paused'),
+    v.maxLength(500, 'reason is at most 500 characters'),
+  ),
+});

@@ -102,9 +102,24 @@ export const TimelineEntry = v.object({
   ),
 });
 
+export const PauseState = v.object({
+  paused: v.boolean(),
+  since: describe(NullableTimestamp, 'When the pause began, null while not paused'),
+  reason: describe(v.nullable(v.string()), 'What the admin who paused gave as the reason'),
+  pausedForSeconds: describe(v.nullable(v.number()), 'How long the pause has stood'),
+  warning: describe(
+    v.nullable(v.string()),
+    'Past 24 hours: a pause longer than 48 hours breaks the rule Gmail and Yahoo set for honouring unsubscribes',
+  ),
+});
+
 export const SubscriberView = v.object({
   userId: v.string(),
   deleted: v.boolean(),
+  transfers: describe(
+    v.object({ pause: PauseState }),
+    'Whether transfers to the provider are paused (PUT /v1/admin/transfers/pause): then pending ones wait',
+  ),
   subscriptions: v.array(SubscriptionView),
   notices: describe(v.array(NoticeView), 'Notices to the portal about this user, newest first'),
   timeline: describe(v.array(TimelineEntry), 'Newest first, at most 200 entries, kept LOG_RETENTION_DAYS'),
@@ -124,6 +139,7 @@ export const Stats = v.object({
   attemptsLastHour: v.object({ total: v.number(), byOutcome: v.record(v.string(), v.number()) }),
   deadLettered: describe(v.number(), 'Dead-letter entries in the log (it keeps LOG_RETENTION_DAYS)'),
   notices: v.object({ pending: v.number(), delivered: v.number(), failed: v.number() }),
+  transfers: v.object({ pause: PauseState }),
   provider: v.object({
     name: v.string(),
     login: describe(v.picklist(['ok', 'refused', 'unknown']), 'unknown: no login attempted yet'),
@@ -180,6 +196,15 @@ export const RetryOne = v.object({
   enqueued: describe(
     v.boolean(),
     'false: the queue refused the message; the sweep sends it within SWEEP_PENDING_AFTER_SECONDS',
+  ),
+});
+
+export const Resumed = v.object({
+  ...PauseState.entries,
+  resumedAfterSeconds: describe(v.nullable(v.number()), 'How long the pause had stood; null when none did'),
+  enqueued: describe(
+    v.number(),
+    'Pending transfers sent at once, cancellations and erasures first, oldest first; the sweep sends the rest',
   ),
 });
 

@@ -54,8 +54,15 @@ export const BatchAnswer = v.object({
 const Check = v.object({ ok: v.boolean(), detail: v.optional(v.string()) });
 
 export const Health = v.object({
-  status: v.picklist(['ok', 'degraded']),
+  status: v.pipe(
+    v.picklist(['ok', 'degraded', 'paused']),
+    v.description('`paused`: everything works, but an admin paused the transfers (see `pause`)'),
+  ),
   checks: v.object({ database: Check, provider: Check }),
+  pause: v.pipe(
+    v.nullable(v.object({ since: v.string(), reason: v.string(), pausedForSeconds: v.number() })),
+    v.description('The pause standing (PUT /v1/admin/transfers/pause), or null'),
+  ),
   oldestPendingAgeSeconds: v.pipe(
     v.nullable(v.number()),
     v.description('Age of the oldest pending transfer; null when none is pending'),

@@ -280,6 +280,12 @@ const validBodies: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     name: maybe(fc.oneof(awkwardText(1, 200), fc.constantFrom('   ', 'x'.repeat(201), '<b>bold</b>'))),
   }),
   retryFailedTransfers: fc.record({ newsletterId: maybe(knownOr('newsletterId', awkwardText(1, 140))) }),
+  pauseTransfers: fc.record({
+    reason: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom('incident', 'Migration nach Brevo', 'r'.repeat(500)) },
+      { weight: 2, arbitrary: awkwardText(0, 520) },
+    ),
+  }),
   retryFailedNotices: fc.record({ userId: maybe(knownOr('userId', awkwardText(1, 140))) }),
   startReconciliation: fc.record({
     mode: fc.oneof(

@@ -5,8 +5,10 @@ import { countAttemptsSince, countDeadLetters } from '../../db/event-log';
 import { countNoticesByStatus } from '../../db/notice-counts';
 import { findSession } from '../../db/provider-sessions';
 import { countByStateAndStatus, oldestPendingSince } from '../../db/subscriptions';
+import { readPause } from '../../db/transfer-pause';
 import type { Stats } from '../../schemas/admin';
 import type { AppEnv } from '../context';
+import { pauseView } from '../pause-view';
 
 const HOUR_MS = 3_600_000;
 
@@ -14,13 +16,14 @@ const HOUR_MS = 3_600_000;
 export const statsApp = new Hono<AppEnv>().get('/', async (c) => c.json(await stats(c.var.db, c.var.providerName)));
 
 export async function stats(db: Db, providerName: string, now = Date.now()): Promise<v.InferOutput<typeof Stats>> {
-  const [grid, oldest, attempts, deadLettered, noticeCounts, session] = await Promise.all([
+  const [grid, oldest, attempts, deadLettered, noticeCounts, session, [pause]] = await Promise.all([
     countByStateAndStatus(db),
     oldestPendingSince(db),
     countAttemptsSince(db, now - HOUR_MS),
     countDeadLetters(db),
     countNoticesByStatus(db),
     findSession(db, providerName),
+    readPause(db),
   ]);
   const byState = { subscribed: 0, unsubscribed: 0, deleted: 0 };
   const byTransferStatus = { pending: 0, synced: 0, failed: 0 };
@@ -41,6 +44,7 @@ export async function stats(db: Db, providerName: string, now = Date.now()): Pro
     attemptsLastHour: { total: attempts.reduce((sum, r) => sum + r.n, 0), byOutcome },
     deadLettered: deadLettered[0]?.n ?? 0,
     notices: noticeStatus,
+    transfers: { pause: pauseView(pause, now) },
     provider: {
       name: providerName,
       login: refused ? 'refused' : login?.accessToken ? 'ok' : 'unknown',

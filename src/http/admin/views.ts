@@ -5,9 +5,11 @@ import { timelineOf } from '../../db/event-log';
 import type { TransferStatus } from '../../db/schema';
 import { findSubscriber } from '../../db/subscribers';
 import { type Subscription, subscriptionsOfUserWithList } from '../../db/subscriptions';
+import { readPause } from '../../db/transfer-pause';
 import { noticesOfUser } from '../../notify/view';
 import type { SubscriberView, SubscriptionView, TransferView } from '../../schemas/admin';
 import { unsubscribeUrl } from '../../unsubscribe/token';
+import { pauseView } from '../pause-view';
 import { timelineEntry } from './timeline';
 
 /**
@@ -65,11 +67,12 @@ export async function subscriberView(
   const [subscriber] = await findSubscriber(db, userId);
   const rows = await subscriptionsOfUserWithList(db, userId);
   if (!subscriber && rows.length === 0) return null;
-  const timeline = await timelineOf(db, userId, TIMELINE_LIMIT);
+  const [timeline, [pause]] = await Promise.all([timelineOf(db, userId, TIMELINE_LIMIT), readPause(db)]);
   const newsletterOf = new Map(rows.map((r) => [r.s.id, r.s.newsletterId]));
   return {
     userId,
     deleted: subscriber?.deletedAt != null,
+    transfers: { pause: pauseView(pause) },
     subscriptions: await Promise.all(rows.map((r) => subscriptionView(config, r.s, r.listId ?? null))),
     notices: await noticesOfUser(db, userId),
     timeline: timeline.map((t) => timelineEntry(t, newsletterOf)),

@@ -4,6 +4,8 @@ import {
   MappingSaved,
   NoticeRetryMany,
   NoticeView,
+  PauseState,
+  Resumed,
   RetryMany,
   RetryOne,
   Stats,
@@ -14,6 +16,7 @@ import {
   MappingBody,
   NoticeId,
   NoticesRetryBody,
+  PauseBody,
   SubscriptionsQuery,
   TransfersRetryBody,
 } from '../../schemas/admin-requests';
@@ -89,6 +92,37 @@ export const adminOperations: Operation[] = [
     body: { required: false, content: { [json]: TransfersRetryBody } },
     responses: { '202': { description: 'How many were retried.', content: { [json]: RetryMany } } },
     problems: ['bad-request', 'validation'],
+  },
+  {
+    ...admin,
+    method: 'get',
+    path: '/v1/admin/transfers/pause',
+    operationId: 'getPause',
+    summary: 'Whether transfers to the provider are paused',
+    responses: { '200': { description: 'The pause, or `paused: false`.', content: { [json]: PauseState } } },
+  },
+  {
+    ...admin,
+    method: 'put',
+    path: '/v1/admin/transfers/pause',
+    operationId: 'pauseTransfers',
+    summary: 'Pause every write to the provider',
+    description:
+      "Stored in the database, so every isolate obeys it with its next batch: the queue consumer leases and sends nothing, the sweep re-sends nothing, admin retries and reconciliation heal only mark transfers pending. Intake, unsubscribe links and notices to the portal go on; transfers stay `pending` without counting attempts. Mapping a newsletter still sets up the list's link attribute. " +
+      'A second PUT changes the reason and keeps the start. Past 24 hours `warning` says that a pause longer than 48 hours breaks the rule Gmail and Yahoo set for honouring unsubscribes.',
+    body: { required: true, content: { [json]: PauseBody } },
+    responses: { '200': { description: 'The pause as stored.', content: { [json]: PauseState } } },
+    problems: ['bad-request', 'validation'],
+  },
+  {
+    ...admin,
+    method: 'delete',
+    path: '/v1/admin/transfers/pause',
+    operationId: 'resumeTransfers',
+    summary: 'Resume: send what waited, unsubscribes first',
+    description:
+      'Clears the pause and enqueues up to 5000 pending transfers at once, cancellations and erasures first, each kind oldest first; the sweep sends the rest. Resuming when nothing is paused changes nothing.',
+    responses: { '200': { description: 'What was resumed.', content: { [json]: Resumed } } },
   },
   {
     ...admin,

@@ -99,4 +99,16 @@ export const publicOperations: Operation[] = [
     responses: { '200': { description: 'The page.', content: { 'text/html': { type: 'string' } } } },
     problems: ['configuration'],
   },
+  {
+    method: 'get',
+    path: '/admin',
+    operationId: 'adminPage',
+    tag: 'Service',
+    security: 'none',
+    summary: 'The status page for the people who run the worker',
+    description:
+      "An HTML page rendered by the worker, its style and script inline (nothing loaded from elsewhere), German or English (`Accept-Language`, or `?lang=de|en`). It holds no data: after sign-in with the admin token (kept in the tab's sessionStorage, sent as the bearer header, never a cookie) it uses only this API: the stats, failed transfers grouped by the provider's message with a retry per group and per subscriber, one subscriber's subscriptions and timeline, the pause switch and the latest reconciliations.",
+    responses: { '200': { description: 'The page.', content: { 'text/html': { type: 'string' } } } },
+    problems: ['configuration'],
+  },
 ];
