@@ -95,6 +95,13 @@ const CommonEntries = {
   RECONCILE_TIME_BUDGET_MS: int('RECONCILE_TIME_BUDGET_MS', 20_000, 1000, 600_000),
   DEAD_LETTER_QUEUE: v.optional(text('DEAD_LETTER_QUEUE'), 'newsletter-bridge-dlq'),
 
+  // Alerts to the people who run the worker (notify/alerts.ts): off while ALERT_WEBHOOK_URL is unset.
+  ALERT_WEBHOOK_URL: v.optional(url('ALERT_WEBHOOK_URL')),
+  ALERT_SIGNING_SECRET: v.optional(webhookSecrets('ALERT_SIGNING_SECRET')),
+  ALERT_FAILED_THRESHOLD: int('ALERT_FAILED_THRESHOLD', 0, 0, 1_000_000),
+  // Half the 48 hours Gmail and Yahoo allow for honouring an unsubscribe.
+  ALERT_UNSUBSCRIBE_AGE_HOURS: int('ALERT_UNSUBSCRIBE_AGE_HOURS', 24, 1, 47),
+
   SYNC_QUEUE: queue('SYNC_QUEUE'),
 };
 
@@ -175,6 +182,10 @@ export const ConfigSchema = v.pipe(
       v.object({ ...CommonEntries, ...ProviderEntries.brevo }, missingSetting),
     ],
     `PROVIDER must be one of ${PROVIDERS.join(', ')}`,
+  ),
+  v.check(
+    (c) => !c.ALERT_WEBHOOK_URL || (c.ALERT_SIGNING_SECRET?.length ?? 0) > 0,
+    'ALERT_SIGNING_SECRET is missing: alerts to ALERT_WEBHOOK_URL are signed with it',
   ),
   // A notice signed for the portal must not verify at /v1/events (contract §4).
   v.check(

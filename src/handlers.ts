@@ -2,6 +2,7 @@ import type { Config } from './config';
 import { createDb, type Db } from './db/client';
 import { pruneLogs } from './intake/retention';
 import { describeError, escaping, log } from './lib/log';
+import { evaluateAlerts } from './notify/alerts';
 import { deliverDueNotices, deliverNotices } from './notify/deliver';
 import { consumeBatch, consumeDeadLetters } from './push/queue-consumer';
 import { sweepPending } from './push/sweep';
@@ -36,6 +37,11 @@ export type Job = (config: Config, db: Db, cron: string) => Promise<Record<strin
 export const scheduledJobs: Record<string, Job> = {
   sweep: async (config, db) => ({ swept: await sweepPending(config, db) }),
   notices: async (config, db) => ({ notices: await deliverDueNotices(config, db) }),
+  // After the notices: an alert created here goes out with its queue message at once.
+  alerts: async (config, db) => {
+    const a = await evaluateAlerts(config, db);
+    return { alertsStarted: a.started, alertsEnded: a.ended };
+  },
   prune: async (config, db) => {
     const pruned = await pruneLogs(config, db);
     return { prunedLog: pruned.eventLog, prunedReceived: pruned.receivedEvents };

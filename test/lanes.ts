@@ -6,7 +6,8 @@ import { startEmulator as startBrevoEmulator } from '../stack/brevo-emulator/emu
 import { type LibsqlServer, startLibsqlServer } from '../stack/libsql-server/server.mjs';
 import { migrateDatabase } from '../stack/migrate.mjs';
 import { startEmulator } from '../stack/n2g-emulator/emulator.mjs';
-import { BREVO_TEST_KEY, N2G_CREDENTIALS, TEST_LISTS } from './support/settings';
+import { startPortalReceiver } from '../stack/portal-receiver.mjs';
+import { ALERT_TEST_SECRET, BREVO_TEST_KEY, N2G_CREDENTIALS, TEST_LISTS } from './support/settings';
 
 /**
  * Lanes: a private Newsletter2Go account (its own emulator) and a private libSQL database (its own
@@ -66,8 +67,9 @@ export async function startLaneServer(): Promise<LaneServer> {
   let next = 0;
 
   const brevos = new Map<string, Awaited<ReturnType<typeof startBrevoEmulator>>>();
+  const alertReceivers = new Map<string, Awaited<ReturnType<typeof startPortalReceiver>>>();
 
-  async function open(body: { emulator?: Record<string, unknown>; brevo?: Record<string, unknown> }) {
+  async function open(body: { emulator?: Record<string, unknown>; brevo?: Record<string, unknown>; alerts?: boolean }) {
     const backends = await startBackends(body.emulator ?? {});
     const id = String(++next);
     lanes.set(id, backends);
@@ -81,7 +83,16 @@ export async function startLaneServer(): Promise<LaneServer> {
         })
       : null;
     if (brevo) brevos.set(id, brevo);
-    return { id, n2gUrl: backends.emulator.url, libsqlUrl: backends.libsql.url, brevoUrl: brevo?.url ?? null };
+    // An endpoint for the lane's alerts, checking their signature with the alert secret.
+    const alerts = body.alerts ? await startPortalReceiver({ secret: ALERT_TEST_SECRET }) : null;
+    if (alerts) alertReceivers.set(id, alerts);
+    return {
+      id,
+      n2gUrl: backends.emulator.url,
+      libsqlUrl: backends.libsql.url,
+      brevoUrl: brevo?.url ?? null,
+      alertsUrl: alerts?.url ?? null,
+    };
   }
 
   async function close(id: string) {
@@ -90,6 +101,8 @@ export async function startLaneServer(): Promise<LaneServer> {
     lanes.delete(id);
     await brevos.get(id)?.close();
     brevos.delete(id);
+    await alertReceivers.get(id)?.close();
+    alertReceivers.delete(id);
     await lane.close();
     return true;
   }

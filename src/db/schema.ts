@@ -212,6 +212,16 @@ export const transferPause = sqliteTable(
 export type TransferPause = typeof transferPause.$inferSelect;
 
 /**
+ * Which alert conditions stand (notify/alerts.ts): an alert goes out when one starts and when it
+ * ends, never in between. `detail` is what the start message said (counts and ids only).
+ */
+export const alertStates = sqliteTable('alert_states', {
+  condition: text('condition').primaryKey(),
+  since: integer('since').notNull(),
+  detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+});
+
+/**
  * Append-only timeline: events received or ignored as stale, transfer attempts, portal
  * notices, reconciliation findings, dead letters. Pruned after LOG_RETENTION_DAYS; `detail`
  * is scrubbed of personal data when the user is deleted.
@@ -256,6 +266,10 @@ export const notices = sqliteTable(
   {
     id: text('id').primaryKey(),
     type: text('type').notNull(),
+    /** `portal` (PORTAL_WEBHOOK_URL) or `alerts` (ALERT_WEBHOOK_URL: operators' alerts, no user). */
+    destination: text('destination', { enum: ['portal', 'alerts'] })
+      .notNull()
+      .default('portal'),
     userId: text('user_id').notNull(),
     subscriptionId: text('subscription_id'),
     body: text('body').notNull(),

@@ -20,6 +20,8 @@ export type DeliveryConfig = Pick<
   Config,
   | 'PORTAL_WEBHOOK_URL'
   | 'NOTIFY_SIGNING_SECRET'
+  | 'ALERT_WEBHOOK_URL'
+  | 'ALERT_SIGNING_SECRET'
   | 'NOTICE_TIMEOUT_MS'
   | 'NOTICE_RETRY_HOURS'
   | 'NOTICE_BACKOFF_BASE_SECONDS'
@@ -104,7 +106,7 @@ async function deliverBatch(
   // Every outcome and its timeline entry in one round trip and one transaction.
   if (firstWrite) await db.batch([firstWrite, ...otherWrites]);
   for (const a of attempts) {
-    log[a.ok ? 'info' : 'warn']('portal notice attempt', a.logFields);
+    log[a.ok ? 'info' : 'warn'](a.alert ? 'alert attempt' : 'portal notice attempt', a.logFields);
     out.set(a.id, a.disposition);
   }
   return out;
@@ -113,6 +115,8 @@ async function deliverBatch(
 interface Attempt {
   id: string;
   ok: boolean;
+  /** An alert to the operators (destination `alerts`), not a notice to the portal. */
+  alert: boolean;
   disposition: Disposition;
   logFields: Record<string, string | number | null>;
   statements: Statement[];
@@ -123,9 +127,11 @@ function attemptOf(db: Db, config: DeliveryConfig, claimed: Notice, outcome: Sen
   const id = claimed.id;
   const after = outcome.ok ? null : afterFailure(config, claimed, now);
   const result = outcome.ok ? 'delivered' : after?.status === 'pending' ? 'retry' : 'failed';
+  const alert = claimed.destination === 'alerts';
   return {
     id,
     ok: outcome.ok,
+    alert,
     disposition: after?.status === 'pending' ? queueWait(after.delaySeconds) : { ack: true },
     logFields: {
       noticeId: id,
@@ -147,30 +153,43 @@ function attemptOf(db: Db, config: DeliveryConfig, claimed: Notice, outcome: Sen
               lastError: outcome.error,
             },
       ),
-      logNotice(db, {
-        at: now,
-        kind: 'notice.attempt',
-        userId: claimed.userId,
-        subscriptionId: claimed.subscriptionId,
-        outcome: result,
-        // The portal's answer text stays on the notice row (admin JSON), out of the timeline.
-        detail: {
-          noticeId: id,
-          type: claimed.type,
-          attempt: claimed.attempts,
-          httpStatus: outcome.status,
-          ...(!outcome.ok && outcome.status === null ? { error: outcome.error } : {}),
-        },
-      }),
+      // Alerts belong to no user: they stay out of the users' timelines.
+      ...(alert
+        ? []
+        : [
+            logNotice(db, {
+              at: now,
+              kind: 'notice.attempt',
+              userId: claimed.userId,
+              subscriptionId: claimed.subscriptionId,
+              outcome: result,
+              // The portal's answer text stays on the notice row (admin JSON), out of the timeline.
+              detail: {
+                noticeId: id,
+                type: claimed.type,
+                attempt: claimed.attempts,
+                httpStatus: outcome.status,
+                ...(!outcome.ok && outcome.status === null ? { error: outcome.error } : {}),
+              },
+            }),
+          ]),
     ],
   };
+}
+
+/** Where a notice goes and what signs it: the portal's endpoint, or the operators' alerts. */
+function targetOf(config: DeliveryConfig, notice: Notice) {
+  return notice.destination === 'alerts'
+    ? { url: config.ALERT_WEBHOOK_URL, secrets: config.ALERT_SIGNING_SECRET ?? [], who: 'The alert webhook' }
+    : { url: config.PORTAL_WEBHOOK_URL, secrets: config.NOTIFY_SIGNING_SECRET, who: 'The portal' };
 }
 
 type SendOutcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
 
 async function send(config: DeliveryConfig, notice: Notice): Promise<SendOutcome> {
-  const [first, ...others] = config.NOTIFY_SIGNING_SECRET;
-  if (!first) return { ok: false, status: null, error: 'NOTIFY_SIGNING_SECRET is empty' };
+  const target = targetOf(config, notice);
+  const [first, ...others] = target.secrets;
+  if (!first || !target.url) return { ok: false, status: null, error: `${target.who} is not configured` };
   // The real clock signs, whatever `now` the caller schedules by: the portal checks it.
   const headers = await signedHeaders(first, notice.id, notice.body);
   // Every configured secret signs, so the portal can switch secrets in either order.
@@ -178,7 +197,7 @@ async function send(config: DeliveryConfig, notice: Notice): Promise<SendOutcome
     headers['webhook-signature'] +=
       ` ${await sign(secret, notice.id, Number(headers['webhook-timestamp']), notice.body)}`;
   try {
-    const res = await fetch(config.PORTAL_WEBHOOK_URL, {
+    const res = await fetch(target.url, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'newsletter-bridge' },
       body: notice.body,
@@ -190,15 +209,19 @@ async function send(config: DeliveryConfig, notice: Notice): Promise<SendOutcome
       return { ok: true, status: res.status };
     }
     const text = (await res.text().catch(() => '')).slice(0, 300);
-    return { ok: false, status: res.status, error: `The portal answered HTTP ${res.status}${text ? `: ${text}` : ''}` };
+    return {
+      ok: false,
+      status: res.status,
+      error: `${target.who} answered HTTP ${res.status}${text ? `: ${text}` : ''}`,
+    };
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
     return {
       ok: false,
       status: null,
       error: timedOut
-        ? `No answer from the portal within ${config.NOTICE_TIMEOUT_MS} ms`
-        : `The portal could not be reached: ${describeError(error)}`,
+        ? `No answer from ${target.who.toLowerCase()} within ${config.NOTICE_TIMEOUT_MS} ms`
+        : `${target.who} could not be reached: ${describeError(error)}`,
     };
   }
 }

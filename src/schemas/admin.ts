@@ -139,6 +139,10 @@ export const Stats = v.object({
   attemptsLastHour: v.object({ total: v.number(), byOutcome: v.record(v.string(), v.number()) }),
   deadLettered: describe(v.number(), 'Dead-letter entries in the log (it keeps LOG_RETENTION_DAYS)'),
   notices: v.object({ pending: v.number(), delivered: v.number(), failed: v.number() }),
+  alerts: describe(
+    v.object({ pending: v.number(), delivered: v.number(), failed: v.number() }),
+    'Alerts to ALERT_WEBHOOK_URL by delivery status (retried like the notices)',
+  ),
   transfers: v.object({ pause: PauseState }),
   provider: v.object({
     name: v.string(),

@@ -12,7 +12,7 @@ import worker from '../../src/index';
 import { brevoAt } from './brevo-emulator';
 import { type EmulatorSettings, emulatorAt } from './emulator';
 import { asWorkerEnv } from './env';
-import { BREVO_TEST_KEY } from './settings';
+import { ALERT_TEST_SECRET, BREVO_TEST_KEY } from './settings';
 import { clientFor, type SubscriberJson } from './worker';
 
 /**
@@ -45,6 +45,8 @@ export interface LaneOptions {
    * PROVIDER=brevo, its key and base URL.
    */
   brevo?: Record<string, unknown>;
+  /** An alert endpoint of its own (a receiver checking ALERT_TEST_SECRET), and the worker's ALERT_* set to it. */
+  alerts?: boolean;
 }
 
 interface Queued {
@@ -76,10 +78,20 @@ export async function openLane(options: LaneOptions = {}) {
   const res = await fetch(`${inject('lanesUrl')}/lanes`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ emulator: options.emulator ?? {}, ...(options.brevo ? { brevo: options.brevo } : {}) }),
+    body: JSON.stringify({
+      emulator: options.emulator ?? {},
+      ...(options.brevo ? { brevo: options.brevo } : {}),
+      ...(options.alerts ? { alerts: true } : {}),
+    }),
   });
   if (res.status !== 201) throw new Error(`opening a lane: ${res.status} ${await res.text()}`);
-  const lane = (await res.json()) as { id: string; n2gUrl: string; libsqlUrl: string; brevoUrl: string | null };
+  const lane = (await res.json()) as {
+    id: string;
+    n2gUrl: string;
+    libsqlUrl: string;
+    brevoUrl: string | null;
+    alertsUrl: string | null;
+  };
 
   const waiting: Queued[] = [];
   const dead: Queued[] = [];
@@ -119,6 +131,9 @@ export async function openLane(options: LaneOptions = {}) {
           BREVO_MAX_REQUESTS_PER_SECOND: '1000',
           BREVO_KEY_RETRY_SECONDS: '1',
         }
+      : {}),
+    ...(lane.alertsUrl
+      ? { ALERT_WEBHOOK_URL: `${lane.alertsUrl}/portal/webhooks`, ALERT_SIGNING_SECRET: ALERT_TEST_SECRET }
       : {}),
     ...(options.settings ?? {}),
   };
@@ -225,6 +240,14 @@ export async function openLane(options: LaneOptions = {}) {
   return {
     env: laneEnv,
     emulator: emulatorAt(() => lane.n2gUrl),
+    /** What the lane's alert endpoint received, each with whether its signature checked out. */
+    alertsReceived: async () => {
+      if (!lane.alertsUrl) throw new Error('this lane has no alert endpoint: openLane({ alerts: true })');
+      const got = (await (await fetch(`${lane.alertsUrl}/_receiver/received`)).json()) as {
+        received: { id: string; verified: boolean | null; status: number; body: unknown }[];
+      };
+      return got.received;
+    },
     /** The lane's Brevo account (throws when the lane has none). */
     brevo: brevoAt(() => {
       if (!lane.brevoUrl) throw new Error('this lane has no Brevo account: openLane({ brevo: {} })');

@@ -18,6 +18,9 @@ export const N2G_CREDENTIALS = {
   password: 'emulator-password',
 };
 
+/** What alerts are signed with in a lane with an alert receiver (openLane({ alerts: true })). */
+export const ALERT_TEST_SECRET = 'whsec_dGVzdC1hbGVydC1zaWduaW5nLXNlY3JldC0wMDAwMDE=';
+
 /** The Brevo emulator's key in lanes with a Brevo account (test-only, never a real key). */
 export const BREVO_TEST_KEY = `xkeysib-${'7'.repeat(64)}-laneemulator0001`;
 

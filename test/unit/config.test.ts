@@ -129,3 +129,20 @@ describe('the provider choice', () => {
     ).toEqual(['BREVO_LINK_ATTRIBUTE_PREFIX must be letters, digits and _']);
   });
 });
+
+describe('alerts', () => {
+  it('are off by default, and need their own signing secret once a webhook is set', () => {
+    expect(getConfig(asWorkerEnv(valid())).ALERT_WEBHOOK_URL).toBeUndefined();
+    expect(problems({ ...valid(), ALERT_WEBHOOK_URL: 'https://hooks.example.com/alerts' })).toEqual([
+      'ALERT_SIGNING_SECRET is missing: alerts to ALERT_WEBHOOK_URL are signed with it',
+    ]);
+    expect(
+      problems({
+        ...valid(),
+        ALERT_WEBHOOK_URL: 'https://hooks.example.com/alerts',
+        ALERT_SIGNING_SECRET: 'whsec_YWxlcnQtc2lnbmluZy1zZWNyZXQtMDAwMDAwMDE=',
+        ALERT_UNSUBSCRIBE_AGE_HOURS: '48',
+      }),
+    ).toEqual(['ALERT_UNSUBSCRIBE_AGE_HOURS must be at most 47']);
+  });
+});

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type * as v from 'valibot';
+import { countAlertsByStatus } from '../../db/alerts';
 import type { Db } from '../../db/client';
 import { countAttemptsSince, countDeadLetters } from '../../db/event-log';
 import { countNoticesByStatus } from '../../db/notice-counts';
@@ -16,7 +17,7 @@ const HOUR_MS = 3_600_000;
 export const statsApp = new Hono<AppEnv>().get('/', async (c) => c.json(await stats(c.var.db, c.var.providerName)));
 
 export async function stats(db: Db, providerName: string, now = Date.now()): Promise<v.InferOutput<typeof Stats>> {
-  const [grid, oldest, attempts, deadLettered, noticeCounts, session, [pause]] = await Promise.all([
+  const [grid, oldest, attempts, deadLettered, noticeCounts, session, [pause], alertCounts] = await Promise.all([
     countByStateAndStatus(db),
     oldestPendingSince(db),
     countAttemptsSince(db, now - HOUR_MS),
@@ -24,6 +25,7 @@ export async function stats(db: Db, providerName: string, now = Date.now()): Pro
     countNoticesByStatus(db),
     findSession(db, providerName),
     readPause(db),
+    countAlertsByStatus(db),
   ]);
   const byState = { subscribed: 0, unsubscribed: 0, deleted: 0 };
   const byTransferStatus = { pending: 0, synced: 0, failed: 0 };
@@ -35,6 +37,8 @@ export async function stats(db: Db, providerName: string, now = Date.now()): Pro
   for (const row of attempts) byOutcome[row.outcome ?? 'unknown'] = row.n;
   const noticeStatus = { pending: 0, delivered: 0, failed: 0 };
   for (const row of noticeCounts) noticeStatus[row.status] += row.n;
+  const alertStatus = { pending: 0, delivered: 0, failed: 0 };
+  for (const row of alertCounts) alertStatus[row.status] += row.n;
   const login = session[0];
   const refused = login?.loginError ?? null;
   return {
@@ -44,6 +48,7 @@ export async function stats(db: Db, providerName: string, now = Date.now()): Pro
     attemptsLastHour: { total: attempts.reduce((sum, r) => sum + r.n, 0), byOutcome },
     deadLettered: deadLettered[0]?.n ?? 0,
     notices: noticeStatus,
+    alerts: alertStatus,
     transfers: { pause: pauseView(pause, now) },
     provider: {
       name: providerName,
