@@ -9,11 +9,11 @@ import type {
   MemberPage,
   NewsletterProvider,
   RemoteContact,
-  RemoteStatus,
   WriteResult,
 } from '../../ports/provider';
 import { PermanentError, ProviderError, RecipientGoneError, RetryableError } from '../../ports/provider-errors';
 import type { RawResponse, Transport } from '../http/transport';
+import { membership, remote, statusIn } from './consent';
 import type { KeyGate } from './key-gate';
 import {
   Attributes,
@@ -27,7 +27,6 @@ import {
   ListChange,
   ListItem,
   safeJson,
-  text,
 } from './responses';
 
 export interface BrevoOptions {
@@ -406,34 +405,6 @@ export class BrevoProvider implements NewsletterProvider {
     await this.key.gate.accepted();
     return res;
   }
-}
-
-/** What a write to a contact asks of list L, consent read first (see updateContact). */
-function membership(contact: Contact, list: number, resubscribe: boolean): Record<string, unknown> {
-  // Brevo's block is account-wide and may come from a complaint or a bounce: it is Brevo's, and an
-  // admin lifts it there; the portal's ask adds the list only.
-  if (resubscribe) return contact.listIds.includes(list) ? {} : { listIds: [list] };
-  const held = contact.emailBlacklisted || contact.listUnsubscribed.includes(list);
-  return held || contact.listIds.includes(list) ? {} : { listIds: [list] };
-}
-
-/** Subscribed to L exactly when in `listIds`, not in `listUnsubscribed`, and not blocklisted. */
-function statusIn(contact: Contact, list: number): RemoteStatus {
-  if (contact.emailBlacklisted) return 'blacklisted';
-  if (contact.listUnsubscribed.includes(list) || !contact.listIds.includes(list)) return 'unsubscribed';
-  return 'subscribed';
-}
-
-function remote(contact: Contact, list: number): RemoteContact {
-  return {
-    contactId: String(contact.id),
-    email: contact.email ?? '',
-    firstName: text(contact, 'FIRSTNAME'),
-    lastName: text(contact, 'LASTNAME'),
-    // Brevo has no gender of its own; the engine compares none (profile-diff).
-    gender: null,
-    status: statusIn(contact, list),
-  };
 }
 
 /** Brevo's list ids are integers; the portal's mapping keeps them as strings ("12"). */
