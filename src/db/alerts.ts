@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Executor } from './client';
 import { alertStates, notices, providerSessions, reconciliationRuns, subscriptions, transferPause } from './schema';
 
@@ -60,9 +60,3 @@ export function countAlertsByStatus(db: Executor) {
     .where(eq(notices.destination, 'alerts'))
     .groupBy(notices.status);
 }
-
-export const alertsSince = (db: Executor, since: number) =>
-  db
-    .select({ id: notices.id })
-    .from(notices)
-    .where(and(eq(notices.destination, 'alerts'), gt(notices.createdAt, since)));

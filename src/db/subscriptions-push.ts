@@ -7,6 +7,9 @@ import { newsletters, recipients, subscribers, subscriptions, transferPause } fr
  * sweep's due rows, the leases (see schema.ts, `leaseUntil`), and the rows a push is planned from.
  */
 
+/** No pause stands (see schema.ts, `transferPause`): every statement that sends work checks it. */
+const notPaused = sql`not exists (select 1 from ${transferPause})`;
+
 /**
  * Leases those among `ids` that are pending and free (never leased, or the lease has ended), and
  * none while transfers are paused (the pause is checked in the same statement).
@@ -20,7 +23,7 @@ export function leasePendingRows(db: Executor, ids: string[], now: number, lease
         inArray(subscriptions.id, ids),
         eq(subscriptions.transferStatus, 'pending'),
         or(isNull(subscriptions.leaseUntil), lte(subscriptions.leaseUntil, now)),
-        sql`not exists (select 1 from ${transferPause})`,
+        notPaused,
       ),
     )
     .returning({ id: subscriptions.id });
@@ -100,7 +103,10 @@ export function addressHoldersOf(db: Executor, ids: string[], scope: 'list' | 'a
 
 export type AddressHolder = Awaited<ReturnType<typeof addressHoldersOf>>[number];
 
-/** Pending rows whose next attempt (or last change) is at or before `cutoff`, longest waiting first. */
+/**
+ * Pending rows whose next attempt (or last change) is at or before `cutoff`, longest waiting
+ * first; none while transfers are paused (checked in the statement, as the lease does).
+ */
 export function duePending(db: Executor, cutoff: number, limit: number) {
   return db
     .select({ id: subscriptions.id })
@@ -109,6 +115,7 @@ export function duePending(db: Executor, cutoff: number, limit: number) {
       and(
         eq(subscriptions.transferStatus, 'pending'),
         lte(sql`coalesce(${subscriptions.nextAttemptAt}, ${subscriptions.updatedAt})`, cutoff),
+        notPaused,
       ),
     )
     .orderBy(asc(sql`coalesce(${subscriptions.nextAttemptAt}, ${subscriptions.updatedAt})`))

@@ -40,11 +40,3 @@ export function pendingInResumeOrder(db: Executor, limit: number) {
     )
     .limit(limit);
 }
-
-/** The oldest pending cancellation or erasure's start, for the unsubscribe-age view and alert. */
-export function oldestPendingUnsubscribe(db: Executor) {
-  return db
-    .select({ oldest: sql<number | null>`min(coalesce(${subscriptions.pendingSince}, ${subscriptions.updatedAt}))` })
-    .from(subscriptions)
-    .where(sql`${subscriptions.transferStatus} = 'pending' and ${subscriptions.state} != 'subscribed'`);
-}

@@ -6,7 +6,7 @@ import { describeError, log } from '../lib/log';
 import { ProviderError } from '../ports/provider-errors';
 import type { Health } from '../schemas/common';
 import type { AppEnv } from './context';
-import { pauseView } from './pause-view';
+import { healthPause } from './pause-view';
 
 /**
  * `GET /health` (no auth): can the worker do its job? 200 when the database answers and the
@@ -21,9 +21,7 @@ export const healthApp = new Hono<AppEnv>().get('/', async (c) => {
   try {
     const [oldest, [paused]] = await Promise.all([oldestPendingSince(db), readPause(db)]);
     oldestPendingAgeSeconds = oldest ? Math.round((Date.now() - oldest) / 1000) : null;
-    const view = pauseView(paused);
-    if (view.paused && view.since && view.reason !== null && view.pausedForSeconds !== null)
-      pause = { since: view.since, reason: view.reason, pausedForSeconds: view.pausedForSeconds };
+    pause = healthPause(paused);
     checks.database = { ok: true };
   } catch (error) {
     log.error('health: database check failed', { error: describeError(error) });

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackClient } from '../../stack/stack-client.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, haveChromium } from '../support/chromium';
 
 /**
  * The status page as an admin uses it, in headless Debian Chromium against `wrangler dev` (the
@@ -12,21 +12,10 @@ import { stackClient } from '../../stack/stack-client.mjs';
  * screenshot (test/browser/admin-status.png).
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const DESK = { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 };
 const REFUSAL = 'Recipient refused by the rule of this test';
 
-describe.skipIf(!existsSync(CHROMIUM))('the status page in a real browser', () => {
+describe.skipIf(!haveChromium)('the status page in a real browser', () => {
   let stack: {
     workerUrl: string;
     emulatorUrl: string | null;
@@ -49,7 +38,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the status page in a real browser', () =
       adminToken: String(stack.settings.ADMIN_API_TOKEN).split(/\s+/)[0] ?? '',
     });
     await client.newsletter(newsletterId, 'Weekly');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await (await browser.newContext({ ...DESK, locale: 'en-GB' })).newPage();
   }, 180_000);
 

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackClient } from '../../stack/stack-client.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, haveChromium } from '../support/chromium';
 
 /**
  * A reader in a real browser: headless Debian Chromium opens the unsubscribe link served by
@@ -10,20 +10,7 @@ import { stackClient } from '../../stack/stack-client.mjs';
  * test is skipped with a notice; under CI a missing Chromium fails it.
  */
 
-/** Debian's Chromium; CHROMIUM_PATH points elsewhere (e.g. to check the skip and CI paths). */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const haveChromium = existsSync(CHROMIUM);
 const inCI = Boolean(process.env.CI);
 
 if (!haveChromium && !inCI)
@@ -53,7 +40,7 @@ describe('a reader unsubscribes in a real browser', () => {
         portalSecret: String(started.settings.PORTAL_SIGNING_SECRET).split(/\s+/)[0] ?? '',
         adminToken: String(started.settings.ADMIN_API_TOKEN).split(/\s+/)[0] ?? '',
       });
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     }, 180_000);
 
     afterAll(async () => {

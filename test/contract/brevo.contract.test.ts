@@ -5,54 +5,18 @@
  * changes the emulator only through its control object.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionStore, StoredSession } from '../../src/ports/token-store';
 import { BrevoProvider } from '../../src/providers/brevo/adapter';
 import { KeyGate } from '../../src/providers/brevo/key-gate';
 import { Transport } from '../../src/providers/http/transport';
 import { startEmulator } from '../../stack/brevo-emulator/emulator.mjs';
+import type { BrevoContact as EmulatedContact } from '../support/brevo-emulator';
 import type { Fault, HeldContact, ProviderHarness } from './harness';
+import { memorySessions } from './memory-sessions';
 import { describeProviderContract } from './provider-contract';
 
 const API_KEY = `xkeysib-${'c'.repeat(64)}-contract00000001`;
 const PREFIX = 'UNSUB_URL_';
 const TIMEOUT_MS = 500;
-
-interface EmulatedContact {
-  id: number;
-  email: string | null;
-  ext_id: string | null;
-  attributes: Record<string, unknown>;
-  listIds: number[];
-  listUnsubscribed: number[];
-  emailBlacklisted: boolean;
-}
-
-/** Enough of the session store for the key gate (src/ports/token-store.ts), in memory. */
-function memorySessions(): SessionStore {
-  let row: StoredSession | null = null;
-  const blank = (): StoredSession => ({
-    accessToken: null,
-    refreshToken: null,
-    expiresAt: null,
-    loginError: null,
-    loginErrorAt: null,
-  });
-  return {
-    read: async () => (row ? { ...row } : null),
-    tryLock: async () => {
-      row ??= blank();
-      return true;
-    },
-    save: async (tokens) => {
-      row = { ...blank(), ...tokens };
-    },
-    invalidate: async () => undefined,
-    recordLoginError: async (message, at) => {
-      row = { ...blank(), loginError: message, loginErrorAt: at };
-    },
-    unlock: async () => undefined,
-  };
-}
 
 const RULES: Record<Exclude<Fault['kind'], 'rate-limited'>, Record<string, unknown>> = {
   'server-error': { kind: '500' },

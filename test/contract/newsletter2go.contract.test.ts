@@ -3,53 +3,18 @@
  * environment). The adapter is wired as src/wiring.ts wires it; the harness reads and changes
  * the emulator only through its control API.
  */
-import type { SessionStore, StoredSession } from '../../src/ports/token-store';
 import { Transport } from '../../src/providers/http/transport';
 import { Newsletter2GoProvider } from '../../src/providers/newsletter2go/adapter';
 import { TokenManager } from '../../src/providers/newsletter2go/auth';
 import { startEmulator } from '../../stack/n2g-emulator/emulator.mjs';
 import { type EmulatedRecipient, emulatorAt } from '../support/emulator';
 import type { Fault, HeldContact, ProviderHarness } from './harness';
+import { memorySessions } from './memory-sessions';
 import { describeProviderContract } from './provider-contract';
 
 const LOGIN = { authKey: 'contract_key:contract_secret', username: 'api@contract.example.com', password: 'pw-1' };
 const ATTRIBUTE = 'unsubscribe_url';
 const TIMEOUT_MS = 500;
-
-/** The session store's contract (src/ports/token-store.ts) in memory: one per world, as one database. */
-function memorySessions(): SessionStore {
-  let row: StoredSession | null = null;
-  let locked = false;
-  const blank = (): StoredSession => ({
-    accessToken: null,
-    refreshToken: null,
-    expiresAt: null,
-    loginError: null,
-    loginErrorAt: null,
-  });
-  return {
-    read: async () => (row ? { ...row } : null),
-    tryLock: async () => {
-      if (locked) return false;
-      locked = true;
-      return true;
-    },
-    save: async (tokens) => {
-      row = { ...blank(), ...tokens, loginError: null, loginErrorAt: null };
-      locked = false;
-    },
-    invalidate: async (token) => {
-      if (row?.accessToken === token) row = { ...row, accessToken: null };
-    },
-    recordLoginError: async (message, at) => {
-      row = { ...(row ?? blank()), loginError: message, loginErrorAt: at };
-      locked = false;
-    },
-    unlock: async () => {
-      locked = false;
-    },
-  };
-}
 
 const statusOf = (r: EmulatedRecipient): HeldContact['status'] =>
   r.is_blacklisted ? 'blacklisted' : r.is_bounced ? 'bounced' : r.is_unsubscribed ? 'unsubscribed' : 'subscribed';

@@ -6,7 +6,7 @@ import {
   RecipientGoneError,
   RetryableError,
 } from '../../src/ports/provider-errors';
-import { classify, describeFailure } from '../../src/providers/brevo/responses';
+import { classify, isTaken } from '../../src/providers/brevo/responses';
 
 /** How the Brevo adapter reads Brevo's error answers (spec: brevo-api.md, "Errors", "Rate limits"). */
 
@@ -43,11 +43,9 @@ describe('Brevo errors', () => {
 
   it('tells an address another contact holds by metadata and message, the code compared case-insensitively', () => {
     const taken = 'Unable to update contact, email is already associated with another Contact';
-    expect(describeFailure(400, body('invalid_parameter', taken, { duplicate_identifiers: ['email'] })).duplicate).toBe(
-      true,
-    );
-    expect(describeFailure(400, body('INVALID_PARAMETER', taken)).duplicate).toBe(true);
-    expect(describeFailure(400, body('Duplicate_Parameter', 'Something else')).duplicate).toBe(true);
-    expect(describeFailure(400, body('invalid_parameter', 'Invalid email address')).duplicate).toBe(false);
+    expect(isTaken(400, body('invalid_parameter', taken, { duplicate_identifiers: ['email'] }))).toBe(true);
+    expect(isTaken(400, body('INVALID_PARAMETER', taken))).toBe(true);
+    expect(isTaken(400, body('Duplicate_Parameter', 'Something else'))).toBe(true);
+    expect(isTaken(400, body('invalid_parameter', 'Invalid email address'))).toBe(false);
   });
 });

@@ -24,6 +24,7 @@ import {
   classify,
   describeFailure,
   externalIdOf,
+  isTaken,
   ListChange,
   ListItem,
   safeJson,
@@ -101,10 +102,10 @@ export class BrevoProvider implements NewsletterProvider {
       updateEnabled: true,
     });
     if (res.status >= 400) {
-      const { duplicate, ...error } = describeFailure(res.status, res.raw);
+      const error = describeFailure(res.status, res.raw);
       // The ext_id is this portal user's own contact under an older address (a change of
       // address still on its way): that contact is the one to subscribe, with the new address.
-      const mine = duplicate ? await this.byExternalId(item.externalId) : null;
+      const mine = isTaken(res.status, res.raw) ? await this.byExternalId(item.externalId) : null;
       if (mine) return this.writeExisting(mine, listId, item, resubscribe);
       if (res.status === 400 || res.status === 422) return { status: 'refused', email: item.email, error };
       throw classify(res.status, res.raw, res.headers);

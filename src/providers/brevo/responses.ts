@@ -87,16 +87,19 @@ export function safeJson(raw: string): unknown {
 }
 
 /** Brevo's own words: `{code, message}`, else the status line. */
-export function describeFailure(status: number, raw: string): ProviderFailure & { duplicate: boolean } {
+export function describeFailure(status: number, raw: string): ProviderFailure {
   const body = v.safeParse(ErrorBody, safeJson(raw));
   const code = body.success && typeof body.output.code === 'string' ? body.output.code : null;
   const message = body.success && typeof body.output.message === 'string' ? body.output.message : null;
-  return {
-    message: message ?? `Brevo answered HTTP ${status}`,
-    code,
-    httpStatus: status,
-    duplicate: status === 400 && isDuplicate(code, message, body.success ? body.output.metadata : undefined),
-  };
+  return { message: message ?? `Brevo answered HTTP ${status}`, code, httpStatus: status };
+}
+
+/** Whether a 400 says the address (or ext_id) belongs to another contact. */
+export function isTaken(status: number, raw: string): boolean {
+  const body = v.safeParse(ErrorBody, safeJson(raw));
+  if (status !== 400 || !body.success) return false;
+  const { code, message, metadata } = body.output;
+  return isDuplicate(typeof code === 'string' ? code : null, typeof message === 'string' ? message : null, metadata);
 }
 
 /**
@@ -112,7 +115,7 @@ function isDuplicate(code: string | null, message: string | null, metadata: unkn
 }
 
 export function classify(status: number, raw: string, headers: Headers): ProviderError {
-  const { duplicate: _, ...failure } = describeFailure(status, raw);
+  const failure = describeFailure(status, raw);
   if (status === 401) return new CredentialsRefusedError(failure);
   // Brevo sends no Retry-After: x-sib-ratelimit-reset is the time left in the window, in seconds.
   if (status === 429) return new RateLimitedError(failure, resetMs(headers));
