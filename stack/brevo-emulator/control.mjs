@@ -7,6 +7,8 @@
  * tests running inside workerd can drive it with plain fetch. Control calls are not logged,
  * draw no faults and count against no rate limit.
  */
+
+import { ControlError, copy, testControls } from '../emulator-kit/control.mjs';
 import { attributeView } from './attributes.mjs';
 import { changeEmail, contactView, deleteWithSuppression, storedForm, unsubscribeFromList } from './contacts.mjs';
 import { isObject } from './http-io.mjs';
@@ -14,16 +16,7 @@ import { checkLimits } from './ratelimit.mjs';
 import { checkSettings } from './settings.mjs';
 import { fitValue, isValidEmail } from './store.mjs';
 
-export class ControlError extends Error {
-  /** @param {number} status @param {string} message */
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
-
-/** @template T @param {T} v @returns {T} */
-const copy = (v) => structuredClone(v);
+export { ControlError };
 
 /**
  * @typedef {import('./store.mjs').Contact} Contact
@@ -274,75 +267,7 @@ export function createControl({
       return true;
     },
 
-    log: () => copy(log.entries),
-    clearLog: () => log.clear(),
-    counters: () => log.counters(),
-
-    /** @param {Record<string, unknown>} cfg */
-    setFaults(cfg) {
-      try {
-        return copy(faults.configure(cfg ?? {}));
-      } catch (e) {
-        throw new ControlError(400, /** @type {Error} */ (e).message);
-      }
-    },
-    getFaults: () => copy(faults.config),
-    /** Random faults, rules and rejected addresses all off. */
-    clearFaults() {
-      faults.reset();
-    },
-
-    /** @param {Record<string, unknown>} rule */
-    addRule(rule) {
-      try {
-        return copy(faults.addRule(rule ?? {}));
-      } catch (e) {
-        throw new ControlError(400, /** @type {Error} */ (e).message);
-      }
-    },
-    /** @param {number} id */
-    removeRule(id) {
-      if (!faults.removeRule(id)) throw new ControlError(404, `no rule ${id}`);
-      return true;
-    },
-    rules: () => copy(faults.rules),
-    clearRules() {
-      faults.rules = [];
-    },
-
-    /** @param {string[]} emails */
-    rejectEmails(emails) {
-      if (!Array.isArray(emails) || !emails.every((e) => typeof e === 'string'))
-        throw new ControlError(400, 'emails must be a list of strings');
-      faults.reject(emails);
-      return [...faults.rejected];
-    },
-    rejectedEmails: () => [...faults.rejected],
-    clearRejectedEmails() {
-      faults.rejected.clear();
-    },
-
-    /** Moves the emulator's clock forward (rate-limit windows, createdAt, modifiedAt). @param {number} seconds */
-    advanceClock(seconds) {
-      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0)
-        throw new ControlError(400, 'seconds must be a number >= 0');
-      clock.offsetMs += seconds * 1000;
-      return clock.offsetMs / 1000;
-    },
-
-    /** The switches for unconfirmed readings (settings.mjs). */
-    getSettings: () => ({ ...settings }),
-
-    /**
-     * Changes any of them; the patch is checked whole, so a bad value changes nothing.
-     * @param {Partial<import('./settings.mjs').Settings>} patch
-     */
-    setSettings(patch) {
-      const checked = checkSettings(patch);
-      if ('error' in checked) throw new ControlError(400, checked.error);
-      Object.assign(settings, checked.ok);
-      return { ...settings };
-    },
+    ...testControls({ faults, log, clock, settings, checkSettings, strictEmails: true }),
 
     getRateLimits: () => ({ ...limiter.limits }),
 

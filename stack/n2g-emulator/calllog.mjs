@@ -10,6 +10,8 @@
  * tests need to see which filter a client used.
  */
 
+import { CallLog as KitCallLog } from '../emulator-kit/calllog.mjs';
+
 /**
  * `items`: the recipients a `POST /recipients` body carried; null for every other route.
  * @typedef {{ seq: number, time: string, method: string, path: string, route: string,
@@ -17,52 +19,10 @@
  *   items: number | null }} LogEntry
  */
 
-export class CallLog {
-  /** @type {LogEntry[]} */ entries = [];
-  /** @type {Record<string, number>} */ byRoute = {};
-  /** @type {Record<string, number>} */ byStatus = {};
-  /** @type {Record<string, number>} */ byFault = {};
-  total = 0;
-  /** Recipients sent in `POST /recipients` bodies, over every such call, faulted or not. */
-  upsertItems = 0;
-  seq = 0;
-
+/** @extends {KitCallLog<Omit<LogEntry, 'seq'>>} */
+export class CallLog extends KitCallLog {
   /** @param {{ limit?: number }} [opts] entries beyond `limit` drop the oldest; counters keep counting */
   constructor({ limit = 100000 } = {}) {
-    this.limit = limit;
-    this.clear();
-  }
-
-  clear() {
-    this.entries = [];
-    this.byRoute = {};
-    this.byStatus = {};
-    this.byFault = {};
-    this.total = 0;
-    this.upsertItems = 0;
-    this.seq = 0;
-  }
-
-  /** @param {Omit<LogEntry, 'seq'>} e @returns {LogEntry} */
-  add(e) {
-    const entry = { seq: ++this.seq, ...e };
-    this.entries.push(entry);
-    if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);
-    this.total++;
-    this.byRoute[e.route] = (this.byRoute[e.route] ?? 0) + 1;
-    this.byStatus[String(e.status)] = (this.byStatus[String(e.status)] ?? 0) + 1;
-    if (e.fault) this.byFault[e.fault] = (this.byFault[e.fault] ?? 0) + 1;
-    this.upsertItems += e.items ?? 0;
-    return entry;
-  }
-
-  counters() {
-    return {
-      total: this.total,
-      byRoute: { ...this.byRoute },
-      byStatus: { ...this.byStatus },
-      byFault: { ...this.byFault },
-      upsertItems: this.upsertItems,
-    };
+    super({ limit, tallies: { upsertItems: (e) => e.items ?? 0 } });
   }
 }

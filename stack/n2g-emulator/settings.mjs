@@ -6,6 +6,8 @@
  * `POST /_emulator/reset` puts back the values the instance started with.
  */
 
+import { switchboard } from '../emulator-kit/settings.mjs';
+
 /**
  * @typedef {{
  *   errorMessageKey: 'errorMessage' | 'error_message',
@@ -44,25 +46,15 @@ export const SETTING_VALUES = Object.freeze({
   unknownAttribute: ['refuse', 'drop'],
 });
 
+const board = switchboard(SETTING_VALUES);
+
 /** @returns {Settings} */
-export function defaultSettings() {
-  return /** @type {Settings} */ (Object.fromEntries(Object.entries(SETTING_VALUES).map(([k, v]) => [k, v[0]])));
-}
+export const defaultSettings = () => /** @type {Settings} */ (board.defaultSettings());
 
 /**
  * Checks a (partial) patch as a whole: one bad key or value and nothing is applied.
  * @param {unknown} patch
  * @returns {{ ok: Partial<Settings> } | { error: string }}
  */
-export function checkSettings(patch) {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch))
-    return { error: 'settings must be a JSON object' };
-  const values = /** @type {Record<string, readonly unknown[]>} */ (SETTING_VALUES);
-  for (const [k, v] of Object.entries(patch)) {
-    const allowed = values[k];
-    if (!allowed) return { error: `unknown setting ${JSON.stringify(k)}; known: ${Object.keys(values).join(', ')}` };
-    if (!allowed.includes(v))
-      return { error: `${k} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}` };
-  }
-  return { ok: /** @type {Partial<Settings>} */ (patch) };
-}
+export const checkSettings = (patch) =>
+  /** @type {{ ok: Partial<Settings> } | { error: string }} */ (board.checkSettings(patch));
