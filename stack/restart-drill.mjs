@@ -28,8 +28,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createClient } from '@libsql/client';
 import { first } from './dev-vars.mjs';
+import { prng } from './emulator-kit/prng.mjs';
 import { startStack } from './local-stack.mjs';
-import { prng } from './n2g-emulator/prng.mjs';
 import { portalBody } from './portal-event.mjs';
 
 /**

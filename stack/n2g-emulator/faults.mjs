@@ -14,7 +14,7 @@
  * timeout gives up while the write may still happen), `500_after_write` (the call is
  * carried out, then answered 500), and for rules `status` (any status and body).
  */
-import { prng } from './prng.mjs';
+import { FaultBook, gatewayPage, need, parseKinds, reasonOf, ruleBase } from '../emulator-kit/faults.mjs';
 
 export const FAULT_KINDS = Object.freeze([
   '429_retry_after',
@@ -48,11 +48,6 @@ const BODY_STYLES = Object.freeze(['json', 'html', 'empty']);
  *   bodyStyle: string }} Decision
  */
 
-/** @param {unknown} ok @param {string} message */
-function need(ok, message) {
-  if (!ok) throw new Error(message);
-}
-
 /** @returns {FaultConfig} */
 const defaultConfig = () => ({
   rate: 0,
@@ -66,19 +61,10 @@ const defaultConfig = () => ({
   body: 'json',
 });
 
-export class Faults {
-  /** @type {FaultConfig} */ config = defaultConfig();
-  /** @type {() => number} */ random = prng(1);
-  /** @type {Rule[]} */ rules = [];
-  nextRuleId = 1;
-  /** @type {Set<string>} lowercased addresses the provider refuses */ rejected = new Set();
-
-  reset() {
-    this.config = defaultConfig();
-    this.random = prng(1);
-    this.rules = [];
-    this.nextRuleId = 1;
-    this.rejected = new Set();
+/** @extends {FaultBook<FaultConfig, Rule>} */
+export class Faults extends FaultBook {
+  constructor() {
+    super(defaultConfig);
   }
 
   /**
@@ -91,17 +77,7 @@ export class Faults {
     const c = { ...this.config, ...input };
     need(typeof c.rate === 'number' && c.rate >= 0 && c.rate <= 1, 'rate must be a number from 0 to 1');
     need(Number.isInteger(c.seed), 'seed must be an integer');
-    need(Array.isArray(c.kinds) && c.kinds.length > 0, 'kinds must be a non-empty list');
-    const kinds = c.kinds.map((/** @type {any} */ k) =>
-      typeof k === 'string' ? { kind: k, weight: 1 } : { kind: k?.kind, weight: k?.weight ?? 1 },
-    );
-    for (const k of kinds) {
-      need(
-        FAULT_KINDS.includes(k.kind),
-        `unknown fault kind ${JSON.stringify(k.kind)}; known: ${FAULT_KINDS.join(', ')}`,
-      );
-      need(typeof k.weight === 'number' && k.weight > 0, 'weights must be positive numbers');
-    }
+    const kinds = parseKinds(c.kinds, FAULT_KINDS);
     need(
       Number.isInteger(c.retryAfterSeconds) && c.retryAfterSeconds >= 0,
       'retryAfterSeconds must be a whole number >= 0',
@@ -115,7 +91,7 @@ export class Faults {
     need(typeof c.includeOAuth === 'boolean', 'includeOAuth must be a boolean');
     need(BODY_STYLES.includes(c.body), `body must be one of ${BODY_STYLES.join(', ')}`);
     this.config = /** @type {FaultConfig} */ ({ ...c, kinds });
-    this.random = prng(c.seed);
+    this.reseed(c.seed);
     return this.config;
   }
 
@@ -129,18 +105,7 @@ export class Faults {
    * @returns {Rule}
    */
   addRule(input) {
-    const kind = input.kind;
-    need(RULE_KINDS.includes(kind), `unknown rule kind ${JSON.stringify(kind)}; known: ${RULE_KINDS.join(', ')}`);
-    const times = input.times ?? 1;
-    need(Number.isInteger(times) && times > 0, 'times must be a whole number > 0');
-    if (input.pathRegex != null) new RegExp(input.pathRegex); // throws on a bad pattern
-    if (kind === 'status')
-      need(
-        Number.isInteger(input.status) && input.status >= 100 && input.status <= 599,
-        'a status rule needs status 100..599',
-      );
-    const delayThen = input.delayThen ?? this.config.delayThen;
-    need(delayThen === 'normal' || delayThen === '503', 'delayThen must be "normal" or "503"');
+    const base = ruleBase(input, RULE_KINDS, this.config);
     const retryAfterSeconds = input.retryAfterSeconds ?? this.config.retryAfterSeconds;
     need(
       Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0,
@@ -154,39 +119,13 @@ export class Faults {
     /** @type {Rule} */
     const rule = {
       id: this.nextRuleId++,
-      method: input.method ? String(input.method).toUpperCase() : null,
-      pathPrefix: input.pathPrefix ?? null,
-      pathRegex: input.pathRegex ?? null,
-      email: input.email ? String(input.email).toLowerCase() : null,
-      kind,
-      remaining: times,
+      ...base,
       retryAfterSeconds,
       retryAfterStyle,
       delayMs: input.delayMs ?? this.config.delayMs,
-      delayThen,
-      status: input.status ?? 0,
-      body: input.body,
-      fired: 0,
     };
     this.rules.push(rule);
     return rule;
-  }
-
-  /** @param {number} id */
-  removeRule(id) {
-    const before = this.rules.length;
-    this.rules = this.rules.filter((r) => r.id !== id);
-    return this.rules.length < before;
-  }
-
-  /** @param {string[]} emails */
-  reject(emails) {
-    for (const e of emails) this.rejected.add(String(e).toLowerCase());
-  }
-
-  /** @param {unknown} email */
-  isRejected(email) {
-    return typeof email === 'string' && this.rejected.has(email.toLowerCase());
   }
 
   /**
@@ -198,11 +137,8 @@ export class Faults {
    * @returns {Decision | null}
    */
   decide(call) {
-    const rule = this.rules.find((r) => r.remaining > 0 && ruleMatches(r, call));
-    if (rule) {
-      rule.remaining--;
-      rule.fired++;
-      if (rule.remaining === 0) this.rules = this.rules.filter((r) => r !== rule);
+    const rule = this.fire(call);
+    if (rule)
       return {
         kind: rule.kind,
         source: 'rule',
@@ -215,22 +151,11 @@ export class Faults {
         body: rule.body,
         bodyStyle: this.config.body,
       };
-    }
     const c = this.config;
-    if (c.rate <= 0 || (call.isOAuth && !c.includeOAuth)) return null;
-    if (this.random() >= c.rate) return null;
-    const total = c.kinds.reduce((s, k) => s + k.weight, 0);
-    let x = this.random() * total;
-    let chosen = /** @type {WeightedKind} */ (c.kinds[c.kinds.length - 1]);
-    for (const k of c.kinds) {
-      if (x < k.weight) {
-        chosen = k;
-        break;
-      }
-      x -= k.weight;
-    }
+    const kind = this.draw(!call.isOAuth || c.includeOAuth);
+    if (!kind) return null;
     return {
-      kind: chosen.kind,
+      kind,
       source: 'rate',
       retryAfterSeconds: c.retryAfterSeconds,
       retryAfterStyle: c.retryAfterStyle,
@@ -239,15 +164,6 @@ export class Faults {
       bodyStyle: c.body,
     };
   }
-}
-
-/** @param {Rule} r @param {{ method: string, pathWithQuery: string, emails: string[] }} call */
-function ruleMatches(r, call) {
-  if (r.method && r.method !== call.method) return false;
-  if (r.pathPrefix && !call.pathWithQuery.startsWith(r.pathPrefix)) return false;
-  if (r.pathRegex && !new RegExp(r.pathRegex).test(call.pathWithQuery)) return false;
-  if (r.email && !call.emails.some((e) => e.toLowerCase() === r.email)) return false;
-  return true;
 }
 
 /**
@@ -262,14 +178,6 @@ export function retryAfter(d) {
   return new Date(Math.ceil(Date.now() / 1000) * 1000 + d.retryAfterSeconds * 1000).toUTCString();
 }
 
-const REASONS = /** @type {Record<number, string>} */ ({
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-});
-
 /**
  * The answer for an injected error status. Real gateways often answer 5xx with an HTML
  * page or nothing, so the body style is configurable; JSON uses the spec's error shape.
@@ -277,15 +185,8 @@ const REASONS = /** @type {Record<number, string>} */ ({
  * @returns {import('./envelope.mjs').Reply & { raw?: string }}
  */
 export function faultReply(status, style, headers = {}) {
-  const reason = REASONS[status] ?? 'Error';
-  if (style === 'html') {
-    return {
-      status,
-      body: undefined,
-      raw: `<html>\r\n<head><title>${status} ${reason}</title></head>\r\n<body>\r\n<center><h1>${status} ${reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
-      headers: { ...headers, 'content-type': 'text/html' },
-    };
-  }
+  if (style === 'html')
+    return { status, body: undefined, raw: gatewayPage(status), headers: { ...headers, 'content-type': 'text/html' } };
   if (style === 'empty') return { status, body: undefined, raw: '', headers };
-  return { status, body: { status, code: status, errorMessage: reason }, headers };
+  return { status, body: { status, code: status, errorMessage: reasonOf(status) }, headers };
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { prng } from '../../stack/n2g-emulator/prng.mjs';
+import { prng } from '../../stack/emulator-kit/prng.mjs';
 import { defined } from './defined';
 import type { Profile, ScenarioEvent } from './model';
 import { uid } from './worker';
