@@ -15,6 +15,7 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { listen, sleeper } from '../emulator-kit/server.mjs';
 import * as attributes from './attributes.mjs';
 import { Auth } from './auth.mjs';
 import { CallLog } from './calllog.mjs';
@@ -155,20 +156,11 @@ export async function startEmulator(options = {}) {
   const log = new CallLog({ limit: o.logLimit });
   const control = createControl({ store, auth, faults, log, clock, accountId, settings, initialSettings });
 
-  /** Pending fault delays, cut short on close so tests do not hang. @type {Set<() => void>} */
-  const sleepers = new Set();
-  let closed = false;
-  /** @param {number} ms */
-  const sleep = (ms) =>
-    new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        sleepers.delete(done);
-        resolve(undefined);
-      };
-      const timer = setTimeout(done, ms);
-      sleepers.add(done);
-    });
+  /** Pending fault delays, cut short on close so tests do not hang. */
+  const sleeps = sleeper();
+  const sleep = sleeps.sleep;
+  /** The port listened on, once listening (a request names its host in the URL it builds). */
+  let port = o.port;
 
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   async function handle(req, res) {
@@ -211,7 +203,7 @@ export async function startEmulator(options = {}) {
       else if (k === 'timeout') {
         // Past the client's timeout: the client gives up, the provider may still act.
         await sleep(decision.delayMs);
-        if (closed) return;
+        if (sleeps.closed) return;
         if (decision.delayThen === '503') reply = faultReply(503, decision.bodyStyle);
       }
     }
@@ -309,34 +301,15 @@ export async function startEmulator(options = {}) {
 
   // Node's own 16 KiB header limit (a 431) would be a URL limit Newsletter2Go does not publish;
   // maxUrlBytes is the emulator's switch for one, so the server itself takes up to 1 MiB.
-  const server = http.createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
-    handle(req, res).catch((e) => {
-      console.error('[n2g-emulator] internal error', e);
-      if (!res.headersSent) send(res, fail(500, 500, 'Emulator internal error'));
-    });
+  const listening = await listen({
+    port: o.port,
+    host: o.host,
+    label: 'n2g-emulator',
+    serverOptions: { maxHeaderSize: 1024 * 1024 },
+    handle,
+    onError: (res) => send(res, fail(500, 500, 'Emulator internal error')),
+    sleeps,
   });
-  // workerd keeps connections alive and reuses them; Node closes idle ones after 5 s by
-  // default, and a request sent just as the socket closes fails as "Network connection lost".
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 125_000;
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve(undefined));
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : o.port;
-  const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
-
-  return {
-    url: `http://${hostForUrl}:${port}`,
-    port,
-    control,
-    async close() {
-      if (closed) return;
-      closed = true;
-      for (const wake of [...sleepers]) wake();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(() => resolve(undefined)));
-    },
-  };
+  port = listening.port;
+  return { url: listening.url, port, control, close: listening.close };
 }
